@@ -1,0 +1,156 @@
+"""The contract between the gateway core and a backend adapter.
+
+An adapter is one class per upstream kind. The core knows adapters only through
+this contract: it builds one instance per configured backend, mounts its
+:meth:`Adapter.routes` under ``/backends/<name>``, links its :meth:`Adapter.service_root`,
+publishes its :meth:`Adapter.registry_entries` and :meth:`Adapter.relations`, asks
+:meth:`Adapter.upstream_auth` how to log in upstream and :meth:`Adapter.read_upstream_error`
+how to read the upstream's error bodies, and probes it for readiness. The unified
+asset view (one list across backends) calls the asset methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from aiohttp import web
+
+from adapters.simulator import Simulator
+from gateway import hal
+from gateway.config import BackendConfig
+from gateway.errors import NotOffered
+from gateway.registry import RegistryEntry
+from gateway.relations import RelationDoc
+from gateway.routing import Route
+from gateway.schema import Field, Secret
+from gateway.upstream import NoAuth, UpstreamAuth, UpstreamClient, default_error_reader
+
+__all__ = [
+    "Adapter",
+    "AssetPage",
+    "AssetQuery",
+    "RegistryEntry",
+    "RelationDoc",
+    "Route",
+    "Simulator",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class AssetQuery:
+    """A request for unified assets of one backend."""
+
+    text: str | None = None
+    type: str | None = None
+    offset: int = 0
+    limit: int = 25
+
+
+@dataclass(slots=True)
+class AssetPage:
+    """Unified assets of one backend, in the backend's order."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    total: int | None = None
+
+
+class Adapter:
+    """One backend of some kind, as the gateway sees it.
+
+    Subclasses set ``kind``, ``curie`` and ``simulator_class`` and override what their
+    upstream offers. The defaults give a backend root with ``self`` and its facts, an
+    empty route list, and a probe that asks the upstream's base URL.
+    """
+
+    kind: ClassVar[str]
+    curie: ClassVar[str]
+    """CURIE prefix of the kind's relations, documented at ``/rels/<curie>/{rel}``."""
+    description: ClassVar[str] = ""
+    config_fields: ClassVar[tuple[Field, ...]] = ()
+    """The kind's own keys in ``[backends.<name>]`` (credentials and options)."""
+    simulator_class: ClassVar[type[Simulator]]
+
+    def __init__(self, backend: BackendConfig, client: UpstreamClient) -> None:
+        self.backend = backend
+        self.client = client
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.backend.name!r})"
+
+    @property
+    def name(self) -> str:
+        """The backend's config name."""
+        return self.backend.name
+
+    @property
+    def path(self) -> str:
+        """The backend root path on the gateway."""
+        return f"/backends/{self.backend.name}"
+
+    # -- upstream -------------------------------------------------------------------
+
+    @classmethod
+    def upstream_auth(cls, backend: BackendConfig) -> UpstreamAuth:
+        """How this backend logs in upstream; the default sends no credentials."""
+        return NoAuth()
+
+    @classmethod
+    def secrets(cls, backend: BackendConfig) -> list[str]:
+        """Secret config values, masked wherever upstream text reaches a client."""
+        return [v.reveal() for v in backend.options.values() if isinstance(v, Secret)]
+
+    def read_upstream_error(self, status: int, content_type: str, body: bytes) -> Sequence[str]:
+        """The upstream's own error messages from an error answer."""
+        return default_error_reader(status, content_type, body)
+
+    @classmethod
+    def create_simulator(cls, backend: BackendConfig) -> Simulator:
+        """A simulator that accepts ``backend``'s configured credentials."""
+        return cls.simulator_class()
+
+    async def probe(self) -> None:
+        """Raise a gateway error when the upstream cannot serve; readiness uses it."""
+        await self.client.request("GET", "/", ok=range(400, 500))
+
+    # -- the gateway side ---------------------------------------------------------
+
+    def routes(self) -> Sequence[Route]:
+        """Routes with paths relative to ``/backends/<name>`` (the root itself is the core's)."""
+        return ()
+
+    def relations(self) -> Sequence[RelationDoc]:
+        """Documentation of every ``<curie>:`` relation this adapter emits."""
+        return ()
+
+    def registry_entries(self) -> Sequence[RegistryEntry]:
+        """This backend's entries in the CTMS service-roots registry."""
+        return ()
+
+    async def service_root(self, request: web.Request, base: str) -> hal.Resource:
+        """The HAL document at ``/backends/<name>``; ``base`` is the public base URL.
+
+        Subclasses call this and add their links.
+        """
+        root = hal.Resource(
+            {
+                "name": self.backend.name,
+                "kind": self.kind,
+                "title": self.backend.title,
+                "description": self.description,
+            }
+        )
+        root.link("self", base + self.path, title=self.backend.title)
+        root.link("up", base + "/", title="Gateway root")
+        return root
+
+    # -- unified assets -------------------------------------------------------------
+
+    async def list_assets(self, query: AssetQuery, base: str) -> AssetPage:
+        """Unified assets matching ``query``; kinds that cannot list raise 501."""
+        raise NotOffered(f"backend {self.name} does not list unified assets")
+
+    async def get_asset(self, native_id: str, base: str) -> dict[str, Any]:
+        """One unified asset by its native id; kinds that cannot raise 501."""
+        raise NotOffered(f"backend {self.name} does not offer unified assets")

@@ -1,0 +1,1 @@
+"""Benchmarks of the gateway, measured over real loopback sockets (``make bench``)."""

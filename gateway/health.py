@@ -1,0 +1,70 @@
+"""Liveness and readiness: ``GET /healthz`` and ``GET /readyz``.
+
+``/healthz`` answers 200 while the process serves requests. ``/readyz`` answers 200
+when every backend passed its last readiness probe, else 503 with one problem per
+backend that did not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from gateway import hal, problem
+from gateway.backends import BACKENDS, Backend
+from gateway.middlewares import request_id
+from gateway.routing import Route, add_route, hal_response
+from gateway.urls import public_base
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """``GET /healthz``: the process is alive."""
+    doc = hal.Resource({"status": "ok"}).link("self", public_base(request) + "/healthz")
+    return hal_response(doc)
+
+
+def _backend_problem(backend: Backend, incident: str, base: str) -> dict[str, Any]:
+    probe = backend.probe
+    if probe is None:
+        status, detail = 503, f"backend {backend.name} has not been probed yet"
+    else:
+        status = probe.status or 503
+        detail = probe.detail or f"backend {backend.name} failed its probe"
+    return problem.body(
+        status,
+        "backend-not-ready",
+        detail,
+        incident,
+        base,
+        {"backend": backend.name, "checked_at": probe.at if probe else None},
+    )
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """``GET /readyz``: 200 when every backend answered its last probe, else 503."""
+    base = public_base(request)
+    backends: list[Backend] = [*request.app[BACKENDS]]
+    failing = [b for b in backends if not (b.probe and b.probe.ok)]
+    if not failing:
+        doc = hal.Resource(
+            {"status": "ready", "backends": {b.name: "ready" for b in backends}}
+        ).link("self", base + "/readyz")
+        return hal_response(doc)
+    incident = request_id(request)
+    body = problem.body(
+        503,
+        "not-ready",
+        f"{len(failing)} of {len(backends)} backends are not ready: "
+        + ", ".join(b.name for b in failing),
+        incident,
+        base,
+        {"backends": [_backend_problem(b, incident, base) for b in failing]},
+    )
+    return web.json_response(body, status=503, content_type=problem.MEDIA_TYPE)
+
+
+def setup(app: web.Application) -> None:
+    """Add the health routes."""
+    add_route(app, Route("GET", "/healthz", healthz))
+    add_route(app, Route("GET", "/readyz", readyz))

@@ -1,0 +1,147 @@
+"""Link relation documentation: the gateway's own relations as data, served as pages.
+
+``GET /rels/{rel}`` documents a ``gw:`` relation; ``GET /rels/{prefix}/{rel}`` one of
+another CURIE prefix (``registry`` and each adapter kind's). A page is HTML for
+people and JSON for programs, by ``Accept``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from aiohttp import web
+
+from gateway import hal
+from gateway.errors import NotFound
+from gateway.negotiation import choose
+from gateway.routing import Route, add_route, hal_response
+from gateway.urls import public_base
+
+
+@dataclass(frozen=True, slots=True)
+class RelationDoc:
+    """Documentation of one link relation, served at ``/rels/[<prefix>/]<name>``."""
+
+    name: str
+    title: str
+    description: str
+    methods: tuple[str, ...] = ("GET",)
+    template: str | None = None
+    example: str | None = None
+
+
+GW_PREFIX: Final = "gw"
+REGISTRY_PREFIX: Final = "registry"
+
+GATEWAY_RELATIONS: Final = (
+    RelationDoc(
+        "backends",
+        "All backends",
+        "The list of configured backends, each embedded as gw:backend with its kind and title.",
+        template="/backends",
+        example='{"_embedded": {"gw:backend": [{"name": "avalon", "kind": "avalon"}]}}',
+    ),
+    RelationDoc(
+        "backend",
+        "One backend's root",
+        "The root of one configured backend. The link's name is the backend's config name, "
+        "its title the configured title. The backend root links the backend's own resources "
+        "under the CURIE prefix of its kind.",
+        template="/backends/{name}",
+        example='{"_links": {"self": {"href": "/backends/avalon"}}, "kind": "avalon"}',
+    ),
+)
+
+REGISTRY_RELATIONS: Final = (
+    RelationDoc(
+        "serviceroots",
+        "Service roots (CTMS registry)",
+        "The CTMS-style registry: 'systems' lists each backend (systemType = kind, systemID = "
+        "name); 'resources' is keyed by link relation, each an array of {href, templated, "
+        "systems} entries. Also served at /apis/avid.ctms.registry;version=0;realm=global/"
+        "serviceroots for CTMS clients.",
+        template="/serviceroots",
+        example='{"systems": [], "resources": {"gw:backend": [{"href": "/backends/avalon", '
+        '"templated": false, "systems": [{"systemType": "avalon", "systemID": "avalon"}]}]}}',
+    ),
+)
+
+Catalogue = Mapping[str, Mapping[str, RelationDoc]]
+"""CURIE prefix → relation name → documentation."""
+
+RELATIONS: Final = web.AppKey("relations", dict[str, dict[str, RelationDoc]])
+
+
+def catalogue(extra: Mapping[str, Iterable[RelationDoc]]) -> dict[str, dict[str, RelationDoc]]:
+    """The gateway's relations plus ``extra`` (prefix → docs, from the adapters)."""
+    out: dict[str, dict[str, RelationDoc]] = {
+        GW_PREFIX: {d.name: d for d in GATEWAY_RELATIONS},
+        REGISTRY_PREFIX: {d.name: d for d in REGISTRY_RELATIONS},
+    }
+    for prefix, docs in extra.items():
+        out.setdefault(prefix, {}).update({d.name: d for d in docs})
+    return out
+
+
+def doc_path(prefix: str, name: str) -> str:
+    """Where the documentation of ``prefix:name`` is served."""
+    return f"/rels/{name}" if prefix == GW_PREFIX else f"/rels/{prefix}/{name}"
+
+
+def curie_template(prefix: str) -> str:
+    """The CURIE href template of ``prefix`` (path part; prepend the base URL)."""
+    return "/rels/{rel}" if prefix == GW_PREFIX else f"/rels/{prefix}/{{rel}}"
+
+
+def _page(prefix: str, doc: RelationDoc, base: str) -> str:
+    esc = html.escape
+    rows = [
+        f"<tr><th>Relation</th><td><code>{esc(prefix)}:{esc(doc.name)}</code></td></tr>",
+        f"<tr><th>Methods</th><td>{esc(', '.join(doc.methods))}</td></tr>",
+    ]
+    if doc.template:
+        rows.append(f"<tr><th>Href</th><td><code>{esc(base + doc.template)}</code></td></tr>")
+    example = f"<h2>Example</h2><pre>{esc(doc.example)}</pre>" if doc.example else ""
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<title>{esc(prefix)}:{esc(doc.name)}</title></head><body>"
+        f"<h1>{esc(prefix)}:{esc(doc.name)} &mdash; {esc(doc.title)}</h1>"
+        f"<p>{esc(doc.description)}</p><table>{''.join(rows)}</table>{example}"
+        f'<p><a href="{esc(base)}/">Gateway root</a></p></body></html>'
+    )
+
+
+HTML_OR_JSON: Final = ("text/html", hal.MEDIA_TYPE, "application/json")
+
+
+async def relation_page(request: web.Request) -> web.Response:
+    """``GET /rels/{rel}`` and ``GET /rels/{prefix}/{rel}``: HTML or JSON by ``Accept``."""
+    prefix = request.match_info.get("prefix", GW_PREFIX)
+    name = request.match_info["rel"]
+    base = public_base(request)
+    doc = request.app[RELATIONS].get(prefix, {}).get(name)
+    if doc is None:
+        raise NotFound(f"no link relation {prefix}:{name} is documented here")
+    wanted = choose(request.headers.get("Accept"), HTML_OR_JSON)
+    if wanted == "text/html":
+        return web.Response(text=_page(prefix, doc, base), content_type="text/html")
+    resource = hal.Resource(
+        {
+            "relation": f"{prefix}:{name}",
+            "title": doc.title,
+            "description": doc.description,
+            "methods": list(doc.methods),
+            "href": base + doc.template if doc.template else None,
+            "example": doc.example,
+        }
+    ).link("self", base + doc_path(prefix, name))
+    return hal_response(resource)
+
+
+def setup(app: web.Application) -> None:
+    """Add the relation documentation routes."""
+    add_route(app, Route("GET", "/rels/{rel}", relation_page, produces=HTML_OR_JSON))
+    add_route(app, Route("GET", "/rels/{prefix}/{rel}", relation_page, produces=HTML_OR_JSON))

@@ -1,0 +1,362 @@
+"""The one road to an upstream: a pooled HTTP client per backend.
+
+:class:`UpstreamClient` owns one ``aiohttp.ClientSession`` for its backend, applies
+the backend's time budget, retries transient failures of idempotent methods with
+jittered exponential backoff, lets the adapter's :class:`UpstreamAuth` add the
+upstream credentials (logging in again once on a 401), and translates every
+``aiohttp`` client exception into a gateway error. No other module catches
+``aiohttp.ClientError`` for upstream calls.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import json
+import logging
+import random
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import aiohttp
+from multidict import CIMultiDictProxy
+
+from gateway.errors import UpstreamStatusError, UpstreamTimeout, UpstreamUnavailable
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRY_STATUSES: Final = frozenset({502, 503, 504})
+"""Upstream statuses worth another try of an idempotent call."""
+
+ErrorReader = Callable[[int, str, bytes], Sequence[str]]
+"""Turns an upstream error answer (status, content type, body) into its messages."""
+
+
+class UpstreamAuth(abc.ABC):
+    """How a backend's credentials get onto upstream requests.
+
+    ``headers`` is called before every request and may log in first (sharing one
+    login among concurrent callers); ``invalidate`` is called when the upstream
+    answered 401, so the next ``headers`` logs in again; ``close`` ends the
+    upstream session, if the upstream has one.
+    """
+
+    @abc.abstractmethod
+    async def headers(self, client: UpstreamClient) -> Mapping[str, str]:
+        """Headers that authenticate the next request."""
+
+    async def invalidate(self) -> None:  # noqa: B027 - stateless strategies need nothing
+        """Forget the current credentials; the next ``headers`` renews them."""
+
+    async def close(self, client: UpstreamClient) -> None:  # noqa: B027
+        """End the upstream session on shutdown."""
+
+
+class NoAuth(UpstreamAuth):
+    """An upstream that needs no credentials."""
+
+    async def headers(self, client: UpstreamClient) -> Mapping[str, str]:
+        """No headers."""
+        return {}
+
+
+class StaticHeaders(UpstreamAuth):
+    """Fixed credential headers: an API key, a long-lived bearer token, HTTP Basic."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._headers = dict(headers)
+
+    def __repr__(self) -> str:
+        return f"StaticHeaders({sorted(self._headers)!r})"  # names only, never values
+
+    async def headers(self, client: UpstreamClient) -> Mapping[str, str]:
+        """The configured headers."""
+        return self._headers
+
+
+@dataclass(slots=True)
+class UpstreamResponse:
+    """A complete upstream answer."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+    url: str
+    backend: str
+
+    @property
+    def content_type(self) -> str:
+        """The media type, without parameters, lower case."""
+        return self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+
+    def json(self) -> Any:
+        """The body decoded as JSON; a broken body is the upstream's fault (503)."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError as exc:
+            raise UpstreamUnavailable(
+                f"backend {self.backend} answered with a body that is not valid JSON",
+                backend=self.backend,
+            ) from exc
+
+
+@dataclass(slots=True)
+class RetryPolicy:
+    """Retries of idempotent calls: ``attempts`` extra tries, jittered exponential backoff."""
+
+    attempts: int = 2
+    base_delay_s: float = 0.05
+    max_delay_s: float = 1.0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, attempt: int) -> float:
+        """Full-jitter backoff before retry number ``attempt`` (1-based)."""
+        return self.rng.uniform(0, min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)))
+
+
+def default_error_reader(status: int, content_type: str, body: bytes) -> Sequence[str]:
+    """Messages from common JSON error shapes; the raw text otherwise (short)."""
+    if not body:
+        return []
+    try:
+        data = json.loads(body)
+    except ValueError:
+        text = body.decode("utf-8", "replace").strip()
+        return [text[:500]] if text and "html" not in content_type else []
+    messages: list[str] = []
+
+    def collect(value: Any) -> None:
+        if isinstance(value, str):
+            messages.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+        elif isinstance(value, dict):
+            for key in ("errors", "error", "message", "detail", "error_description"):
+                if key in value:
+                    collect(value[key])
+
+    collect(data)
+    return messages
+
+
+class UpstreamClient:
+    """A pooled HTTP client for one backend; open with the app, close with it."""
+
+    def __init__(
+        self,
+        backend: str,
+        *,
+        timeout_s: float,
+        retries: int,
+        auth: UpstreamAuth | None = None,
+        error_reader: ErrorReader = default_error_reader,
+        secrets: Sequence[str] = (),
+    ) -> None:
+        self.backend = backend
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self.retry = RetryPolicy(attempts=retries)
+        self.auth = auth or NoAuth()
+        self._read_errors = error_reader
+        self._secrets = [s for s in secrets if s]
+        self._session: aiohttp.ClientSession | None = None
+        self.base_url = ""
+
+    def __repr__(self) -> str:
+        return f"UpstreamClient({self.backend!r}, base_url={self.base_url!r})"
+
+    def set_error_reader(self, reader: ErrorReader) -> None:
+        """Read upstream error bodies with ``reader`` (the adapter's)."""
+        self._read_errors = reader
+
+    async def open(self, base_url: str) -> None:
+        """Create the pooled session for ``base_url``."""
+        self.base_url = base_url.rstrip("/")
+        self._session = aiohttp.ClientSession(
+            timeout=self.timeout,
+            connector=aiohttp.TCPConnector(limit=100, limit_per_host=50),
+            cookie_jar=aiohttp.CookieJar(unsafe=True),
+            raise_for_status=False,
+            auto_decompress=True,
+        )
+
+    async def close(self) -> None:
+        """Close the upstream session (logging out first) and the connection pool."""
+        if self._session is None:
+            return
+        try:
+            await self.auth.close(self)
+        except Exception:  # shutdown goes on whatever the upstream says
+            log.warning("backend %s: upstream logout failed", self.backend)
+        await self._session.close()
+        self._session = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The pooled session; for login strategies that talk to the upstream themselves."""
+        if self._session is None:
+            raise RuntimeError(f"upstream client of {self.backend} is not open")
+        return self._session
+
+    def url(self, path_or_url: str) -> str:
+        """An absolute upstream URL for a path relative to the base URL."""
+        if path_or_url.startswith(("http://", "https://")):
+            return path_or_url
+        return self.base_url + (path_or_url if path_or_url.startswith("/") else "/" + path_or_url)
+
+    async def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        json_body: Any = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        ok: Sequence[int] = (),
+        allow_redirects: bool = False,
+        authenticate: bool = True,
+    ) -> UpstreamResponse:
+        """Send a request and read the whole answer.
+
+        An answer of 400 or more raises :class:`UpstreamStatusError` unless its status
+        is listed in ``ok``. Idempotent methods are retried on connection failures,
+        timeouts and 502/503/504; POST and PATCH never are.
+        """
+        method = method.upper()
+        attempts = 1 + (self.retry.attempts if method in IDEMPOTENT else 0)
+        relogged = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = await self._send(
+                    method,
+                    path_or_url,
+                    params,
+                    json_body,
+                    data,
+                    headers,
+                    allow_redirects,
+                    authenticate,
+                )
+            except (UpstreamUnavailable, UpstreamTimeout):
+                if attempt >= attempts:
+                    raise
+                await asyncio.sleep(self.retry.delay(attempt))
+                continue
+            if response.status == 401 and authenticate and not relogged:
+                # Credentials expired upstream: log in again, once.
+                relogged = True
+                attempt -= 1
+                await self.auth.invalidate()
+                continue
+            if response.status in RETRY_STATUSES and attempt < attempts:
+                await asyncio.sleep(self.retry.delay(attempt))
+                continue
+            if response.status >= 400 and response.status not in ok:
+                raise self.status_error(response)
+            return response
+
+    def status_error(self, response: UpstreamResponse) -> UpstreamStatusError:
+        """The gateway error for an upstream error answer, messages cleaned of secrets."""
+        messages = [
+            self.scrub(m)
+            for m in self._read_errors(response.status, response.content_type, response.body)
+        ]
+        return UpstreamStatusError(
+            f"backend {self.backend} answered {response.status}",
+            backend=self.backend,
+            upstream_status=response.status,
+            errors=messages,
+        )
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every configured secret and the upstream base URL masked."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        if self.base_url:
+            text = text.replace(self.base_url, f"<{self.backend}>")
+        return text
+
+    async def _send(
+        self,
+        method: str,
+        path_or_url: str,
+        params: Any,
+        json_body: Any,
+        data: Any,
+        headers: Mapping[str, str] | None,
+        allow_redirects: bool,
+        authenticate: bool,
+    ) -> UpstreamResponse:
+        async with self.stream(
+            method,
+            path_or_url,
+            params=params,
+            json_body=json_body,
+            data=data,
+            headers=headers,
+            allow_redirects=allow_redirects,
+            authenticate=authenticate,
+        ) as response:
+            body = await self._read(response)
+            return UpstreamResponse(
+                response.status, response.headers, body, str(response.url), self.backend
+            )
+
+    async def _read(self, response: aiohttp.ClientResponse) -> bytes:
+        try:
+            return await response.read()
+        except TimeoutError as exc:
+            raise self._timeout() from exc
+        except aiohttp.ClientError as exc:
+            raise self._unavailable(exc) from exc
+
+    @asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Any = None,
+        json_body: Any = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        allow_redirects: bool = False,
+        authenticate: bool = True,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """One attempt, the answer unread: for streaming bodies either way. No retries."""
+        send_headers = dict(headers or {})
+        if authenticate:
+            send_headers.update(await self.auth.headers(self))
+        try:
+            async with self.session.request(
+                method,
+                self.url(path_or_url),
+                params=params,
+                json=json_body,
+                data=data,
+                headers=send_headers,
+                allow_redirects=allow_redirects,
+            ) as response:
+                yield response
+        except TimeoutError as exc:
+            raise self._timeout() from exc
+        except aiohttp.ClientError as exc:
+            raise self._unavailable(exc) from exc
+
+    def _timeout(self) -> UpstreamTimeout:
+        return UpstreamTimeout(
+            f"backend {self.backend} did not answer within {self.timeout.total:g} s",
+            backend=self.backend,
+        )
+
+    def _unavailable(self, exc: aiohttp.ClientError) -> UpstreamUnavailable:
+        # The exception text may hold the upstream host: keep only its class name.
+        return UpstreamUnavailable(
+            f"backend {self.backend} is unreachable ({type(exc).__name__})", backend=self.backend
+        )

@@ -1,0 +1,67 @@
+"""The documented status table and the upstream-status mapping."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gateway import statuses
+
+REFERENCE = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "reference"
+    / "azure-media-services-connector-api.txt"
+)
+
+
+@pytest.mark.skipif(
+    not REFERENCE.exists(), reason="the reference documents are not beside the checkout"
+)
+def test_table_matches_the_reference_document() -> None:
+    rows = {}
+    for line in REFERENCE.read_text().splitlines():
+        match = re.match(r"(\d{3}) \| (.+?) \| (.+?) \| (Yes|No|n/a) \|", line)
+        if match:
+            status, condition, methods, transient = match.groups()
+            rows[int(status)] = (condition, methods, {"Yes": True, "No": False}.get(transient))
+    assert set(rows) == set(statuses.STATUS_TABLE)
+    for status, (condition, methods, transient) in rows.items():
+        row = statuses.row(status)
+        assert condition.startswith(row.condition)
+        assert (row.methods, row.transient) == (methods, transient)
+
+
+@pytest.mark.parametrize("upstream_status", range(400, 600))
+def test_every_upstream_error_status_maps_into_the_table(upstream_status: int) -> None:
+    mapped = statuses.map_upstream_status(upstream_status)
+    assert mapped in statuses.ERROR_STATUSES
+
+
+@pytest.mark.parametrize(
+    ("upstream_status", "expected"),
+    [
+        pytest.param(422, 400, id="validation-is-bad-request"),
+        pytest.param(410, 404, id="gone-is-not-found"),
+        pytest.param(404, 404, id="not-found"),
+        pytest.param(409, 409, id="conflict"),
+        pytest.param(429, 503, id="rate-limited"),
+        pytest.param(500, 500, id="server-error"),
+        pytest.param(502, 503, id="bad-gateway"),
+        pytest.param(503, 503, id="unavailable"),
+        pytest.param(504, 408, id="gateway-timeout"),
+        pytest.param(418, 400, id="unlisted-4xx-nearest"),
+        pytest.param(599, 500, id="unlisted-5xx-nearest"),
+    ],
+)
+def test_documented_mappings(upstream_status: int, expected: int) -> None:
+    assert statuses.map_upstream_status(upstream_status) == expected
+
+
+def test_timeouts_and_conflicts_are_transient_others_not() -> None:
+    assert statuses.row(408).transient is True
+    assert statuses.row(409).transient is True
+    assert statuses.row(400).transient is False
+    assert statuses.row(503).transient is False
