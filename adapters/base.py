@@ -25,7 +25,13 @@ from gateway.registry import RegistryEntry
 from gateway.relations import RelationDoc
 from gateway.routing import Route
 from gateway.schema import Field, Secret
-from gateway.upstream import NoAuth, UpstreamAuth, UpstreamClient, default_error_reader
+from gateway.upstream import (
+    NoAuth,
+    UpstreamAuth,
+    UpstreamClient,
+    UpstreamFault,
+    default_error_reader,
+)
 
 __all__ = [
     "Adapter",
@@ -101,8 +107,8 @@ class Adapter:
         """Secret config values, masked wherever upstream text reaches a client."""
         return [v.reveal() for v in backend.options.values() if isinstance(v, Secret)]
 
-    def read_upstream_error(self, status: int, content_type: str, body: bytes) -> Sequence[str]:
-        """The upstream's own error messages from an error answer."""
+    def read_upstream_error(self, status: int, content_type: str, body: bytes) -> UpstreamFault:
+        """The upstream's own error messages (and code) from an error answer."""
         return default_error_reader(status, content_type, body)
 
     @classmethod

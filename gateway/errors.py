@@ -20,6 +20,7 @@ Hierarchy::
     └── UpstreamError               an upstream answered badly or not at all
         ├── UpstreamStatusError     the upstream answered with an error status
         ├── UpstreamUnavailable     503 connection refused, reset, DNS or TLS failure
+        ├── UpstreamLoginFailed     503 the gateway's upstream credentials were refused
         └── UpstreamTimeout         408 no answer within the time budget
 
     ConfigError                     the configuration is invalid (not an HTTP error)
@@ -181,13 +182,17 @@ class UpstreamError(GatewayError):
         backend: str,
         upstream_status: int | None = None,
         errors: Sequence[str] = (),
+        upstream_code: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(detail, headers=headers)
         self.backend = backend
         self.upstream_status = upstream_status
         self.errors = list(errors)
+        self.upstream_code = upstream_code
         self.extra.update(backend=backend, upstream_status=upstream_status, errors=self.errors)
+        if upstream_code is not None:
+            self.extra["upstream_code"] = upstream_code
 
 
 class UpstreamStatusError(UpstreamError):
@@ -207,6 +212,13 @@ class UpstreamUnavailable(UpstreamError):
 
     status = statuses.UPSTREAM_CONNECT_FAILED
     code = "upstream-unavailable"
+
+
+class UpstreamLoginFailed(UpstreamError):
+    """503: the gateway could not log in upstream with its configured credentials."""
+
+    status = 503
+    code = "upstream-login-failed"
 
 
 class UpstreamTimeout(UpstreamError):

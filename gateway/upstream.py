@@ -31,8 +31,17 @@ IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES: Final = frozenset({502, 503, 504})
 """Upstream statuses worth another try of an idempotent call."""
 
-ErrorReader = Callable[[int, str, bytes], Sequence[str]]
-"""Turns an upstream error answer (status, content type, body) into its messages."""
+
+@dataclass(frozen=True, slots=True)
+class UpstreamFault:
+    """What an upstream said in an error answer: its messages and its own error code."""
+
+    messages: Sequence[str] = ()
+    code: str | None = None
+
+
+ErrorReader = Callable[[int, str, bytes], UpstreamFault]
+"""Turns an upstream error answer (status, content type, body) into an :class:`UpstreamFault`."""
 
 
 class UpstreamAuth(abc.ABC):
@@ -117,15 +126,15 @@ class RetryPolicy:
         return self.rng.uniform(0, min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)))
 
 
-def default_error_reader(status: int, content_type: str, body: bytes) -> Sequence[str]:
-    """Messages from common JSON error shapes; the raw text otherwise (short)."""
+def default_error_reader(status: int, content_type: str, body: bytes) -> UpstreamFault:
+    """Messages (and a string ``code``) from common JSON error shapes; else short raw text."""
     if not body:
-        return []
+        return UpstreamFault()
     try:
         data = json.loads(body)
     except ValueError:
         text = body.decode("utf-8", "replace").strip()
-        return [text[:500]] if text and "html" not in content_type else []
+        return UpstreamFault([text[:500]] if text and "html" not in content_type else [])
     messages: list[str] = []
 
     def collect(value: Any) -> None:
@@ -140,7 +149,8 @@ def default_error_reader(status: int, content_type: str, body: bytes) -> Sequenc
                     collect(value[key])
 
     collect(data)
-    return messages
+    code = data.get("code") if isinstance(data, dict) else None
+    return UpstreamFault(messages, code if isinstance(code, str) else None)
 
 
 class UpstreamClient:
@@ -263,15 +273,13 @@ class UpstreamClient:
 
     def status_error(self, response: UpstreamResponse) -> UpstreamStatusError:
         """The gateway error for an upstream error answer, messages cleaned of secrets."""
-        messages = [
-            self.scrub(m)
-            for m in self._read_errors(response.status, response.content_type, response.body)
-        ]
+        fault = self._read_errors(response.status, response.content_type, response.body)
         return UpstreamStatusError(
             f"backend {self.backend} answered {response.status}",
             backend=self.backend,
             upstream_status=response.status,
-            errors=messages,
+            errors=[self.scrub(m) for m in fault.messages],
+            upstream_code=fault.code,
         )
 
     def scrub(self, text: str) -> str:
