@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, Final
 
 from aiohttp import web
 
-from gateway.errors import MalformedBody
+from gateway.config import CONFIG
+from gateway.errors import MalformedBody, PayloadTooLarge
+
+CHUNK_BYTES: Final = 256 * 1024
 
 
 async def read_json(request: web.Request) -> Any:
@@ -28,3 +32,18 @@ async def read_json(request: web.Request) -> Any:
         raise MalformedBody(
             f"the request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
+
+
+async def stream_body(request: web.Request) -> AsyncIterator[bytes]:
+    """The request body in chunks, for streaming it on without holding it in memory.
+
+    Stops with 413 once more than ``server.max_upload_bytes`` arrived (a declared
+    ``Content-Length`` over the limit was refused before the handler ran).
+    """
+    limit = request.app[CONFIG].server.max_upload_bytes
+    seen = 0
+    async for chunk in request.content.iter_chunked(CHUNK_BYTES):
+        seen += len(chunk)
+        if seen > limit:
+            raise PayloadTooLarge(f"the request body exceeds the limit of {limit} bytes")
+        yield chunk

@@ -2,7 +2,8 @@
 
 Shape (every key documented in the README)::
 
-    [server]            host, port, public_url, trust_forwarded, max_body_bytes, max_uri_bytes,
+    [server]            host, port, public_url, trust_forwarded, max_body_bytes,
+                        max_upload_bytes, max_uri_bytes,
                         upstream_timeout_s, upstream_retries, probe_interval_s, log_level
     [backends.<name>]   kind, title, url, timeout_s, retries, plus the kind's own keys
 
@@ -81,6 +82,13 @@ SERVER_FIELDS: Final = (
         minimum=1,
     ),
     Field(
+        "max_upload_bytes",
+        int,
+        "Largest body streamed through to an upstream (media uploads; 413 above).",
+        default=2 * 1024**3,
+        minimum=1,
+    ),
+    Field(
         "max_uri_bytes",
         int,
         "Longest request URI accepted (414 above).",
@@ -148,6 +156,7 @@ class ServerConfig:
     public_url: str = ""
     trust_forwarded: bool = False
     max_body_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 2 * 1024**3
     max_uri_bytes: int = 8192
     upstream_timeout_s: float = 10.0
     upstream_retries: int = 2

@@ -7,8 +7,8 @@
   exceptions by status, anything else as 500 (logged with the incident id; the body
   holds no stack trace).
 - ``limits`` refuses URIs over ``server.max_uri_bytes`` (414), declared bodies over
-  ``server.max_body_bytes`` (413), and body types the route does not take (415)
-  before the handler runs.
+  ``server.max_body_bytes`` (``server.max_upload_bytes`` on streaming routes) (413), and
+  body types the route does not take (415) before the handler runs.
 - ``negotiation`` answers 406 when the client accepts nothing the route produces.
 """
 
@@ -126,24 +126,18 @@ async def limits(request: web.Request, handler: Handler) -> web.StreamResponse:
             f"the request URI is {uri_bytes} bytes; the limit is {server.max_uri_bytes}"
         )
     meta = route_meta(request)
-    if request.method in BODY_METHODS and _has_body(request):
-        if (
-            request.content_length is not None
-            and request.content_length > server.max_body_bytes
-            and meta is not None
-            and meta.consumes is not None  # streaming handlers enforce their own limits
-        ):
+    if request.method in BODY_METHODS and _has_body(request) and meta is not None:
+        limit = server.max_upload_bytes if meta.stream else server.max_body_bytes
+        if request.content_length is not None and request.content_length > limit:
             raise errors.PayloadTooLarge(
-                f"the request body is {request.content_length} bytes; "
-                f"the limit is {server.max_body_bytes}"
+                f"the request body is {request.content_length} bytes; the limit is {limit}"
             )
-        if meta is not None and meta.consumes is not None:
-            content_type = request.content_type.lower()
-            if not _content_type_taken(content_type, meta.consumes):
-                raise errors.UnsupportedMediaType(
-                    f"a body of type {content_type or '(none)'} is not accepted here; "
-                    f"send one of: {', '.join(meta.consumes)}"
-                )
+        content_type = request.content_type.lower()
+        if meta.consumes is not None and not _content_type_taken(content_type, meta.consumes):
+            raise errors.UnsupportedMediaType(
+                f"a body of type {content_type or '(none)'} is not accepted here; "
+                f"send one of: {', '.join(meta.consumes)}"
+            )
     return await handler(request)
 
 

@@ -6,6 +6,7 @@ is the CTMS service-roots registry built from the entries each adapter contribut
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final
@@ -174,11 +175,5 @@ def setup(app: web.Application) -> None:
         for route in backend.adapter.routes():
             add_route(
                 app,
-                Route(
-                    route.method,
-                    backend.adapter.path + route.path,
-                    route.handler,
-                    route.produces,
-                    route.consumes,
-                ),
+                dataclasses.replace(route, path=backend.adapter.path + route.path),
             )

@@ -31,6 +31,9 @@ class Route:
     ``produces`` lists what the handler can answer with (the first is used when
     the client does not mind); ``consumes`` the request body types it takes, with
     ``type/*`` wildcards allowed; ``None`` means the handler checks bodies itself.
+    ``stream`` marks handlers that stream the body through instead of reading it:
+    their limit is ``server.max_upload_bytes``, enforced while streaming (see
+    :func:`gateway.bodies.stream_body`).
     """
 
     method: str
@@ -38,6 +41,7 @@ class Route:
     handler: Handler
     produces: tuple[str, ...] = HAL_OUT
     consumes: tuple[str, ...] | None = JSON_TYPES
+    stream: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,7 @@ class RouteMeta:
 
     produces: tuple[str, ...]
     consumes: tuple[str, ...] | None
+    stream: bool = False
 
 
 ROUTE_META: Final = web.AppKey("route_meta", dict[AbstractRoute, RouteMeta])
@@ -58,7 +63,7 @@ def add_route(app: web.Application, route: Route) -> None:
     else:
         added = app.router.add_route(route.method, route.path, route.handler)
     meta = app.setdefault(ROUTE_META, {})
-    meta[added] = RouteMeta(route.produces, route.consumes)
+    meta[added] = RouteMeta(route.produces, route.consumes, route.stream)
     if route.method == "GET":
         # aiohttp adds HEAD beside GET; it answers the same way.
         for other in added.resource or ():

@@ -95,6 +95,8 @@ class UpstreamResponse:
     body: bytes
     url: str
     backend: str
+    links: Mapping[str, str] = field(default_factory=dict)
+    """RFC 8288 ``Link`` header: relation → absolute URL."""
 
     @property
     def content_type(self) -> str:
@@ -312,8 +314,9 @@ class UpstreamClient:
             authenticate=authenticate,
         ) as response:
             body = await self._read(response)
+            links = {str(rel): str(link.get("url", "")) for rel, link in response.links.items()}
             return UpstreamResponse(
-                response.status, response.headers, body, str(response.url), self.backend
+                response.status, response.headers, body, str(response.url), self.backend, links
             )
 
     async def _read(self, response: aiohttp.ClientResponse) -> bytes:
