@@ -1,0 +1,170 @@
+"""Request plumbing shared by the Avalon simulator's handlers.
+
+Authentication by ``Avalon-Api-Key``, the two error-body styles, the optional
+``.json`` suffix Rails routes accept, and api-pagination's paging headers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from adapters.avalon._sim_state import CONFIG, Json, Viewer
+
+T = TypeVar("T")
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+API_KEY_HEADER = "Avalon-Api-Key"
+DEFAULT_PER_PAGE = 25
+
+
+class AvalonError(Exception):
+    """Ends a request with ``status`` and a JSON ``body`` (no body when it is None)."""
+
+    def __init__(self, status: int, body: object | None = None) -> None:
+        super().__init__(status, body)
+        self.status = status
+        self.body = body
+
+    def response(self) -> web.Response:
+        """The HTTP answer this error stands for."""
+        if self.body is None:
+            return web.Response(status=self.status)
+        return web.json_response(self.body, status=self.status)
+
+
+def errors(status: int, *messages: str) -> AvalonError:
+    """The common error style: ``{"errors": ["...", ...]}``."""
+    return AvalonError(status, {"errors": list(messages)})
+
+
+def error_string(status: int, message: str) -> AvalonError:
+    """The supplemental-files error style: ``{"errors": "..."}``."""
+    return AvalonError(status, {"errors": message})
+
+
+def unauthorized() -> AvalonError:
+    """No login, or a login that may not do this: 401 with an empty body."""
+    return AvalonError(401)
+
+
+def _token(request: web.Request) -> str | None:
+    # Rails checks `.present?`, so a blank header counts as no header.
+    token = request.headers.get(API_KEY_HEADER, "").strip()
+    return token or None
+
+
+@web.middleware
+async def avalon_middleware(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    """Refuse unknown tokens before anything else; turn AvalonError into responses."""
+    token = _token(request)
+    if token is not None and token not in request.app[CONFIG].api_keys:
+        return web.json_response({"errors": ["Permission denied."]}, status=403)
+    try:
+        return await handler(request)
+    except AvalonError as exc:
+        return exc.response()
+
+
+def viewer(request: web.Request) -> Viewer:
+    """Who the request acts as (anonymous without a token)."""
+    config = request.app[CONFIG]
+    token = _token(request)
+    user = config.api_keys.get(token) if token is not None else None
+    return Viewer(user=user, admin=user is not None and user in config.admins)
+
+
+def logged_in(request: web.Request) -> Viewer:
+    """The request's user; 401 when anonymous."""
+    who = viewer(request)
+    if who.user is None:
+        raise unauthorized()
+    return who
+
+
+def ident(request: web.Request, name: str) -> str:
+    """A path identifier without the optional ``.json`` format suffix."""
+    return request.match_info[name].removesuffix(".json")
+
+
+def json_suffix(request: web.Request) -> bool:
+    """True when the path names the JSON format (Rails' ``params[:format] == 'json'``)."""
+    return request.path.endswith(".json")
+
+
+def wants_json(request: web.Request) -> bool:
+    """Rails' response format: the suffix first, else an Accept of application/json."""
+    if json_suffix(request):
+        return True
+    accept = request.headers.get("Accept", "")
+    return accept.split(",")[0].split(";")[0].strip() == "application/json"
+
+
+def base_url(request: web.Request) -> str:
+    """Scheme, host and port the client used to reach the simulator."""
+    return str(request.url.origin())
+
+
+async def read_json_object(request: web.Request) -> Json:
+    """The request body as a JSON object; 400 when it is not one."""
+    if not request.can_read_body:
+        return {}
+    try:
+        body: Any = await request.json()
+    except ValueError:
+        raise errors(400, "Request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise errors(400, "Request body must be a JSON object")
+    return body
+
+
+def _positive_int(raw: str | None, default: int) -> int:
+    try:
+        value = int(raw) if raw is not None else default
+    except ValueError:
+        value = 0
+    return value if value > 0 else default
+
+
+def paginate(request: web.Request, items: Sequence[T]) -> tuple[list[T], dict[str, str]]:
+    """One page of ``items`` plus the Total, Per-Page and Link headers api-pagination sends.
+
+    ``page`` is 1-based (<= 0 becomes 1); ``per_page`` defaults to 25 with no maximum.
+    first/prev appear past page 1; next/last only while a later page exists.
+    """
+    page = _positive_int(request.query.get("page"), 1)
+    per_page = _positive_int(request.query.get("per_page"), DEFAULT_PER_PAGE)
+    total = len(items)
+    total_pages = math.ceil(total / per_page)
+    start = (page - 1) * per_page
+    chunk = list(items[start : start + per_page])
+    rels: list[tuple[str, int]] = []
+    if page > 1:
+        rels += [("first", 1), ("prev", page - 1)]
+    if page < total_pages:
+        rels += [("last", total_pages), ("next", page + 1)]
+    headers = {"Total": str(total), "Per-Page": str(per_page)}
+    if rels:
+        headers["Link"] = ", ".join(
+            f'<{request.url.update_query(page=str(number))}>; rel="{rel}"' for rel, number in rels
+        )
+    return chunk, headers
+
+
+def present(value: object) -> bool:
+    """Rails' ``present?``: neither missing, false nor blank."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list | dict):
+        return bool(value)
+    return True
+
+
+def ruby_truthy(value: object) -> bool:
+    """Ruby truthiness of a parameter: only a missing value and ``false`` are false."""
+    return value is not None and value is not False

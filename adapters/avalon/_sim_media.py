@@ -1,0 +1,234 @@
+"""Media-object endpoints of the Avalon simulator (``/media_objects``).
+
+Behaviour follows the real ``MediaObjectsController``: POST answers 200 (not 201),
+``publish`` and ``replace_masterfiles`` only matter when ``files`` is sent, master files
+without derivatives are skipped, and DELETE answers 302 while the removal happens later
+in a background task (410 until it has run, 404 after).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp import web
+
+from adapters.avalon._sim_http import (
+    base_url,
+    errors,
+    ident,
+    logged_in,
+    paginate,
+    present,
+    read_json_object,
+    ruby_truthy,
+    unauthorized,
+    viewer,
+)
+from adapters.avalon._sim_render import (
+    DERIVATIVE_KEYS,
+    MASTER_FILE_KEYS,
+    default_fields,
+    media_object_json,
+    record_identifier,
+)
+from adapters.avalon._sim_state import (
+    CONFIG,
+    PURGE_TASKS,
+    STATE,
+    AvalonState,
+    Json,
+    MasterFile,
+    MediaObject,
+    Viewer,
+)
+
+# Master-file keys the real controller permits from a ``files`` entry.
+_SPEC_KEYS = frozenset(MASTER_FILE_KEYS) - {"percent_complete", "status_code", "label"}
+_API_UPLOADER = "REST API"
+
+
+def find_media_object(state: AvalonState, object_id: str) -> MediaObject:
+    """The media object, or 404 when unknown and 410 while its deletion is pending."""
+    mo = state.media_objects.get(object_id)
+    if mo is None:
+        raise errors(404, f"{object_id} not found")
+    if mo.deleted:
+        raise errors(410, f"{object_id} has been deleted")
+    return mo
+
+
+def render(request: web.Request, mo: MediaObject, who: Viewer) -> Json:
+    """A media object for this requester (non-editors lose files/visibility/read_groups)."""
+    state = request.app[STATE]
+    return media_object_json(
+        mo,
+        state,
+        base=base_url(request),
+        # Exactly the string "true" turns it on, as upstream compares with == "true".
+        include_structure=request.query.get("include_structure") == "true",
+        editor=who.can_edit(mo, state),
+    )
+
+
+async def list_media_objects(request: web.Request) -> web.StreamResponse:
+    """GET /media_objects.json: the objects the user may read, paginated."""
+    who = logged_in(request)
+    state = request.app[STATE]
+    readable = [mo for mo in state.live_media_objects() if who.can_read(mo, state)]
+    page, headers = paginate(request, readable)
+    return web.json_response([render(request, mo, who) for mo in page], headers=headers)
+
+
+async def show_media_object(request: web.Request) -> web.StreamResponse:
+    """GET /media_objects/:id.json; anonymous requests may read public published objects."""
+    who = viewer(request)
+    state = request.app[STATE]
+    mo = find_media_object(state, ident(request, "id"))
+    if not who.can_read(mo, state):
+        raise unauthorized()
+    return web.json_response(render(request, mo, who))
+
+
+def _collection_id(state: AvalonState, body: Json) -> str | None:
+    """The sent collection id (None when absent); 422 when it names no collection."""
+    raw = body.get("collection_id")
+    if not present(raw):
+        return None
+    collection_id = str(raw)
+    if collection_id not in state.collections:
+        raise errors(422, f"Collection not found for {collection_id}")
+    return collection_id
+
+
+def _check(fields: Json, collection_id: str | None) -> None:
+    problems = []
+    if not present(fields.get("title")):
+        problems.append("Title can't be blank")
+    if collection_id is None:
+        problems.append("Collection can't be blank")
+    if problems:
+        # Upstream uses the "create" wording for updates too.
+        raise errors(422, "Failed to create media object:", *problems)
+
+
+def _master_file(state: AvalonState, mo_id: str, spec: Json) -> MasterFile | None:
+    """A master file built from one ``files`` entry; None when it has no derivatives."""
+    derivative_specs = spec.get("files")
+    if not isinstance(derivative_specs, list) or not derivative_specs:
+        return None
+    attrs: Json = {key: None for key in MASTER_FILE_KEYS}
+    attrs.update({key: value for key, value in spec.items() if key in _SPEC_KEYS})
+    attrs["label"] = spec.get("label") or spec.get("title") or ""
+    attrs["other_identifier"] = _as_list(spec.get("other_identifier"))
+    attrs["comment"] = _as_list(spec.get("comment"))
+    derivatives = []
+    for item in derivative_specs:
+        if isinstance(item, dict):
+            derivative = {key: item.get(key) for key in DERIVATIVE_KEYS}
+            derivative["id"] = state.new_id()
+            derivative["managed"] = bool(item.get("managed", False))
+            derivatives.append(derivative)
+    return MasterFile(
+        id=state.new_id(), media_object_id=mo_id, attrs=attrs, derivatives=derivatives
+    )
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _apply_files(state: AvalonState, mo: MediaObject, body: Json) -> None:
+    """Add the sent master files, replace old ones if asked, and set the published state."""
+    files = body.get("files")
+    if not isinstance(files, list):
+        return
+    built = (_master_file(state, mo.id, spec) for spec in files if isinstance(spec, dict))
+    added = [mf for mf in built if mf is not None]
+    if ruby_truthy(body.get("replace_masterfiles")):
+        state.remove_master_files(mo.master_file_ids)
+        mo.master_file_ids = []
+    for mf in added:
+        state.master_files[mf.id] = mf
+        mo.master_file_ids.append(mf.id)
+    # Sending files without publish unpublishes, as upstream calls publish!('') then.
+    mo.published_by = _API_UPLOADER if ruby_truthy(body.get("publish")) else ""
+
+
+async def create_media_object(request: web.Request) -> web.StreamResponse:
+    """POST /media_objects.json: 200 ``{"id"}`` or 422 with the validation messages."""
+    who = logged_in(request)
+    state = request.app[STATE]
+    if not who.can_create(state):
+        raise unauthorized()
+    body = await read_json_object(request)
+    collection_id = _collection_id(state, body)
+    fields = default_fields()
+    if isinstance(body.get("fields"), dict):
+        fields.update(body["fields"])
+    _check(fields, collection_id)
+    assert collection_id is not None  # _check refused a missing collection
+    object_id = state.new_id()
+    fields["avalon_uploader"] = _API_UPLOADER
+    fields["record_identifier"] = [record_identifier(object_id)]
+    mo = MediaObject(id=object_id, collection_id=collection_id, fields=fields)
+    state.media_objects[object_id] = mo
+    _apply_files(state, mo, body)
+    return web.json_response({"id": object_id})
+
+
+async def update_media_object(request: web.Request) -> web.StreamResponse:
+    """PUT /media_objects/:id.json: merge fields, add or replace files, (un)publish."""
+    who = logged_in(request)
+    state = request.app[STATE]
+    mo = find_media_object(state, ident(request, "id"))
+    if not who.can_edit(mo, state):
+        raise unauthorized()
+    body = await read_json_object(request)
+    collection_id = _collection_id(state, body) or mo.collection_id
+    fields = dict(mo.fields)
+    if isinstance(body.get("fields"), dict):
+        fields.update(body["fields"])
+    _check(fields, collection_id)
+    fields["avalon_uploader"] = _API_UPLOADER
+    mo.fields = fields
+    mo.collection_id = collection_id
+    _apply_files(state, mo, body)
+    return web.json_response({"id": mo.id})
+
+
+async def _purge_later(state: AvalonState, object_id: str, delay_s: float) -> None:
+    await asyncio.sleep(delay_s)
+    state.purge_media_object(object_id)
+
+
+async def delete_media_object(request: web.Request) -> web.StreamResponse:
+    """DELETE /media_objects/:id: 302 now, removal after the configured purge delay."""
+    who = logged_in(request)
+    state = request.app[STATE]
+    mo = find_media_object(state, ident(request, "id"))
+    if not who.can_edit(mo, state):
+        raise unauthorized()
+    mo.deleted = True
+    task = asyncio.get_running_loop().create_task(
+        _purge_later(state, mo.id, request.app[CONFIG].purge_delay_s)
+    )
+    tasks = request.app[PURGE_TASKS]
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    location = f"{base_url(request)}/media_objects"
+    body = f'<html><body>You are being <a href="{location}">redirected</a>.</body></html>'
+    return web.Response(
+        status=302, text=body, content_type="text/html", headers={"Location": location}
+    )
+
+
+async def cancel_purges(app: web.Application) -> None:
+    """On cleanup: stop pending purges so no task outlives the application."""
+    pending: set[asyncio.Task[None]] = app[PURGE_TASKS]
+    tasks = list(pending)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

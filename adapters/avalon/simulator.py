@@ -1,0 +1,171 @@
+"""A simulator of the Avalon Media System JSON API, served by aiohttp.
+
+It behaves as the real Rails server does where that differs from the old API
+document: ``Avalon-Api-Key`` tokens (unknown token 403 before anything else, no token
+or no permission 401 with an empty body), api-pagination headers (``Total``,
+``Per-Page``, ``Link``), 200 for a created media object, 302 for a deletion that a
+background job completes later, PUT for vocabulary updates, and string error bodies
+for supplemental files. Each instance seeds its own state from the document's
+examples; see :mod:`adapters.avalon._sim_seed`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from aiohttp import web
+
+from adapters.avalon import _sim_admin as admin
+from adapters.avalon import _sim_files as files
+from adapters.avalon import _sim_media as media
+from adapters.avalon._sim_http import avalon_middleware
+from adapters.avalon._sim_seed import seed_state
+from adapters.avalon._sim_state import CONFIG, PURGE_TASKS, STATE, SimConfig
+from adapters.simulator import Simulator
+
+__all__ = ["DEFAULT_ADMIN_KEY", "DEFAULT_USER_KEY", "AvalonSimulator"]
+
+# The token of user "archivist" in the API document's rake examples.
+DEFAULT_ADMIN_KEY = (
+    "37ebd7d86d406e925ba2da4315903440b2439f671dc58c2a36dc827e454d263f"
+    "dcfd0bf8ad5cea7f5dce5516f2ffe63ee02debf6881b7b466a8600d321b0a01c"
+)
+# A demonstration token of user "viewer", who has no administrator rights and no roles.
+DEFAULT_USER_KEY = (
+    "a8d73e712d9257a75bce54754e0ad3074894e29feeec1709f9e47b761dc38d7a"
+    "b923a62f1b4883a19569115e8b68850cc86b27fda81a0daa5305538e4d910168"
+)
+DEFAULT_ADMIN = "archivist"
+# Supplemental files of hundreds of megabytes pass through the gateway; the real server
+# takes them too.
+_MAX_UPLOAD = 1024 * 1024 * 1024
+
+
+def _both(path: str) -> tuple[str, str]:
+    """A route with and without the ``.json`` suffix, as Rails routes accept both."""
+    return path, f"{path}.json"
+
+
+class AvalonSimulator(Simulator):
+    """The Avalon JSON API with in-memory state seeded from the API document.
+
+    ``api_keys`` maps each token to a username (default: the document's token for the
+    administrator "archivist" and :data:`DEFAULT_USER_KEY` for "viewer"); ``admins`` names
+    the users with administrator rights. A deleted media object answers 410 for
+    ``purge_delay_s`` seconds, then 404. ``vocabulary_post`` also accepts the POST the
+    document shows for vocabulary updates (the real server only routes PUT/PATCH).
+    Fault options (``latency_s``, ``fail_status``, ``drop_connections``) go to
+    :class:`~adapters.simulator.Simulator`.
+    """
+
+    kind: ClassVar[str] = "avalon"
+
+    def __init__(
+        self,
+        *,
+        api_keys: Mapping[str, str] | None = None,
+        admins: Iterable[str] = (DEFAULT_ADMIN,),
+        purge_delay_s: float = 0.2,
+        vocabulary_post: bool = True,
+        **faults: Any,
+    ) -> None:
+        super().__init__(**faults)
+        keys = (
+            dict(api_keys)
+            if api_keys is not None
+            else {DEFAULT_ADMIN_KEY: DEFAULT_ADMIN, DEFAULT_USER_KEY: "viewer"}
+        )
+        self.config = SimConfig(
+            api_keys=keys,
+            admins=frozenset(admins),
+            purge_delay_s=purge_delay_s,
+            vocabulary_post=vocabulary_post,
+        )
+
+    def failure_response(self, status: int) -> web.StreamResponse:
+        """Simulated failures in Avalon's shape: ``{"errors": [...]}`` (401 has no body)."""
+        if status == 401:
+            return web.Response(status=status)
+        return web.json_response({"errors": [f"simulated failure {status}"]}, status=status)
+
+    def build_app(self) -> web.Application:
+        """A fresh application with freshly seeded state."""
+        app = web.Application(middlewares=[avalon_middleware], client_max_size=_MAX_UPLOAD)
+        app[CONFIG] = self.config
+        app[STATE] = seed_state()
+        app[PURGE_TASKS] = set()
+        app.on_cleanup.append(media.cancel_purges)
+        _add_routes(app.router)
+        return app
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """``--api-key TOKEN[=USERNAME]`` (repeatable) and ``--latency SECONDS``."""
+        parser.add_argument(
+            "--api-key",
+            action="append",
+            metavar="KEY",
+            help=(
+                "accept this Avalon-Api-Key, as TOKEN (user archivist) or TOKEN=USERNAME; "
+                "repeatable; replaces the demonstration keys"
+            ),
+        )
+        parser.add_argument(
+            "--latency",
+            type=float,
+            default=0.0,
+            metavar="SECONDS",
+            help="delay every response by this many seconds",
+        )
+
+    @classmethod
+    def from_arguments(cls, args: argparse.Namespace) -> AvalonSimulator:
+        """A simulator configured from :meth:`add_arguments`' options."""
+        raw_keys: list[str] | None = getattr(args, "api_key", None)
+        api_keys: dict[str, str] | None = None
+        if raw_keys:
+            api_keys = {}
+            for raw in raw_keys:
+                token, _, user = raw.partition("=")
+                api_keys[token.strip()] = user.strip() or DEFAULT_ADMIN
+        return cls(api_keys=api_keys, latency_s=float(getattr(args, "latency", 0.0) or 0.0))
+
+
+def _add_routes(router: web.UrlDispatcher) -> None:
+    for path in _both("/media_objects"):
+        router.add_get(path, media.list_media_objects)
+        router.add_post(path, media.create_media_object)
+    one = "/media_objects/{id}"
+    router.add_get(one, media.show_media_object)
+    router.add_put(one, media.update_media_object)
+    router.add_patch(one, media.update_media_object)
+    router.add_delete(one, media.delete_media_object)
+
+    for path in _both("/admin/collections"):
+        router.add_get(path, admin.list_collections)
+        router.add_post(path, admin.create_collection)
+    router.add_get("/admin/collections/{id}", admin.show_collection)
+    router.add_put("/admin/collections/{id}", admin.update_collection)
+    router.add_patch("/admin/collections/{id}", admin.update_collection)
+    for path in _both("/admin/collections/{id}/items"):
+        router.add_get(path, admin.collection_items)
+
+    for path in _both("/vocabulary"):
+        router.add_get(path, admin.list_vocabulary)
+    router.add_get("/vocabulary/{name}", admin.show_vocabulary)
+    for method in ("PUT", "PATCH", "POST"):
+        router.add_route(method, "/vocabulary/{name}", admin.update_vocabulary)
+
+    for parent in ("/master_files/{master_file_id}", "/media_objects/{media_object_id}"):
+        for path in _both(f"{parent}/supplemental_files"):
+            router.add_get(path, files.list_supplemental_files)
+            router.add_post(path, files.create_supplemental_file)
+        item = f"{parent}/supplemental_files/{{id}}"
+        router.add_get(item, files.show_supplemental_file)
+        router.add_put(item, files.update_supplemental_file)
+        router.add_patch(item, files.update_supplemental_file)
+        router.add_delete(item, files.delete_supplemental_file)
+
+    router.add_get("/avalon/{path:.+}", files.hls_playlist)
