@@ -22,7 +22,8 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.run
 	$(BIN)/hal-gateway serve
 
-test: $(VENV)/.dev
+# Lint first, so the suite's summary is the last thing printed.
+test: lint
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev

@@ -1,30 +1,46 @@
-"""Run every benchmark and print its figures: ``python -m bench [NAME ...]``."""
+"""Run benchmarks and print their figures: ``python -m bench [NAME ...]``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
-from bench import root
+from bench import avalon_upload, root
 from gateway import config as config_mod
 
-BENCHMARKS = {"root": root.main}
+DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "gateway.toml"
+
+
+def _root(args: argparse.Namespace) -> None:
+    config = config_mod.load(DEFAULT_CONFIG)
+    asyncio.run(root.main(config, args.requests, args.concurrency))
+
+
+def _avalon_upload(args: argparse.Namespace) -> None:
+    asyncio.run(avalon_upload.main(args.size_mib))
+
+
+BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "root": _root,
+    "avalon-upload": _avalon_upload,
+}
 
 
 def main() -> None:
     """Run the named benchmarks (all by default)."""
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("names", nargs="*", metavar="NAME", help=f"one of {', '.join(BENCHMARKS)}")
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"any of {', '.join(BENCHMARKS)}")
+    parser.add_argument("--requests", type=int, default=2000, help="root: GETs per document")
+    parser.add_argument("--concurrency", type=int, default=16, help="root: GETs in flight")
+    parser.add_argument("--size-mib", type=int, default=200, help="avalon-upload: file size")
     args = parser.parse_args()
     unknown = set(args.names) - set(BENCHMARKS)
     if unknown:
         parser.error(f"unknown benchmark: {', '.join(sorted(unknown))}")
-    config = config_mod.load(Path(__file__).resolve().parents[1] / "config" / "gateway.toml")
     for name in args.names or BENCHMARKS:
-        asyncio.run(BENCHMARKS[name](config, args.requests, args.concurrency))
+        BENCHMARKS[name](args)
 
 
 main()

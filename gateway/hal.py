@@ -81,6 +81,13 @@ class Resource:
         self._embedded[rel] = resource if isinstance(resource, Resource) else list(resource)
         return self
 
+    def href(self, rel: str) -> str | None:
+        """The href of the (first) link of ``rel``, if any."""
+        value = self._links.get(rel)
+        if isinstance(value, list):
+            return value[0].href if value else None
+        return value.href if value is not None else None
+
     def has_link(self, rel: str) -> bool:
         """True when ``rel`` has at least one link."""
         return bool(self._links.get(rel))

@@ -145,7 +145,7 @@ async def limits(request: web.Request, handler: Handler) -> web.StreamResponse:
 async def negotiation(request: web.Request, handler: Handler) -> web.StreamResponse:
     """406 when the client accepts none of the route's media types."""
     meta = route_meta(request)
-    if meta is not None and choose(request.headers.get("Accept"), meta.produces) is None:
+    if meta and meta.produces and choose(request.headers.get("Accept"), meta.produces) is None:
         raise errors.NotAcceptable(
             f"this resource is available as {', '.join(meta.produces)}; "
             f"the Accept header admits none of them"

@@ -29,8 +29,9 @@ class Route:
     """A route: method, path, handler and its media types.
 
     ``produces`` lists what the handler can answer with (the first is used when
-    the client does not mind); ``consumes`` the request body types it takes, with
-    ``type/*`` wildcards allowed; ``None`` means the handler checks bodies itself.
+    the client does not mind; empty for content passed on in its stored type);
+    ``consumes`` the request body types it takes, with ``type/*`` wildcards allowed;
+    ``None`` means the handler checks bodies itself.
     ``stream`` marks handlers that stream the body through instead of reading it:
     their limit is ``server.max_upload_bytes``, enforced while streaming (see
     :func:`gateway.bodies.stream_body`).

@@ -23,7 +23,12 @@ from typing import Any, Final
 import aiohttp
 from multidict import CIMultiDictProxy
 
-from gateway.errors import UpstreamStatusError, UpstreamTimeout, UpstreamUnavailable
+from gateway.errors import (
+    GatewayError,
+    UpstreamStatusError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +160,17 @@ def default_error_reader(status: int, content_type: str, body: bytes) -> Upstrea
     return UpstreamFault(messages, code if isinstance(code, str) else None)
 
 
+def _gateway_cause(exc: BaseException) -> GatewayError | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, GatewayError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 class UpstreamClient:
     """A pooled HTTP client for one backend; open with the app, close with it."""
 
@@ -273,6 +289,15 @@ class UpstreamClient:
                 raise self.status_error(response)
             return response
 
+    async def check(self, response: aiohttp.ClientResponse, ok: Sequence[int] = ()) -> None:
+        """For :meth:`stream` callers: raise the gateway error of an upstream error answer."""
+        if response.status < 400 or response.status in ok:
+            return
+        body = await self._read(response)
+        raise self.status_error(
+            UpstreamResponse(response.status, response.headers, body, "", self.backend)
+        )
+
     def status_error(self, response: UpstreamResponse) -> UpstreamStatusError:
         """The gateway error for an upstream error answer, messages cleaned of secrets."""
         fault = self._read_errors(response.status, response.content_type, response.body)
@@ -358,6 +383,11 @@ class UpstreamClient:
         except TimeoutError as exc:
             raise self._timeout() from exc
         except aiohttp.ClientError as exc:
+            # A streamed request body that failed on our side (say, over the upload limit)
+            # surfaces as a connection error: report the body's own error instead.
+            cause = _gateway_cause(exc)
+            if cause is not None:
+                raise cause from exc
             raise self._unavailable(exc) from exc
 
     def _timeout(self) -> UpstreamTimeout:

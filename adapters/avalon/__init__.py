@@ -1,0 +1,5 @@
+"""Avalon Media System: adapter and simulator."""
+
+from adapters.avalon.adapter import AvalonAdapter
+
+__all__ = ["AvalonAdapter"]

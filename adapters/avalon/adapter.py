@@ -1,0 +1,151 @@
+"""The Avalon backend: the Avalon JSON API, with an ``Avalon-Api-Key``, as HAL.
+
+Gateway paths under ``/backends/<name>``::
+
+    /media-objects                                  GET list, POST create
+    /media-objects/{id}                             GET, PUT, DELETE
+    /media-objects/{id}/master-files/{mf}           GET
+    /collections, /collections/{id}, .../items      GET, POST / GET, PUT / GET
+    /vocabulary, /vocabulary/{name}                 GET / GET, PUT, POST
+    <owner>/supplemental-files[/{file_id}[/content]]   on media objects and master files
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from aiohttp import web
+
+from adapters.avalon import relations
+from adapters.avalon.files import MULTIPART, SupplementalFiles
+from adapters.avalon.mapping import Href
+from adapters.avalon.resources import Resources
+from adapters.avalon.simulator import AvalonSimulator
+from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
+from gateway import hal
+from gateway.config import BackendConfig
+from gateway.routing import JSON_TYPES
+from gateway.schema import Field
+from gateway.upstream import StaticHeaders, UpstreamAuth
+from gateway.urls import public_base
+
+_OWNERS = ("/media-objects/{id}", "/media-objects/{id}/master-files/{master_file_id}")
+
+
+class AvalonAdapter(Adapter):
+    """An Avalon Media System."""
+
+    kind = "avalon"
+    curie = "avalon"
+    description = "Avalon Media System: library and archive streaming"
+    config_fields: ClassVar[tuple[Field, ...]] = (
+        Field(
+            "api_key",
+            str,
+            "Avalon API token (Avalon-Api-Key header).",
+            required=True,
+            secret=True,
+        ),
+    )
+    simulator_class = AvalonSimulator
+
+    @classmethod
+    def upstream_auth(cls, backend: BackendConfig) -> UpstreamAuth:
+        """The configured API token on every request."""
+        return StaticHeaders({"Avalon-Api-Key": backend.options["api_key"].reveal()})
+
+    @classmethod
+    def create_simulator(cls, backend: BackendConfig) -> AvalonSimulator:
+        """A simulator whose administrator has the configured token."""
+        return AvalonSimulator(api_keys={backend.options["api_key"].reveal(): "archivist"})
+
+    async def probe(self) -> None:
+        """One media object page answers for the configured token."""
+        await self.client.request("GET", "/media_objects.json", params={"per_page": "1"})
+
+    def hrefs(self, request: web.Request) -> Href:
+        """Absolute gateway URLs of paths relative to this backend's root."""
+        base = public_base(request) + self.path
+        return lambda path: base + path
+
+    def relations(self) -> Sequence[RelationDoc]:
+        """The ``avalon:`` relations."""
+        return relations.RELATIONS
+
+    def registry_entries(self) -> Sequence[RegistryEntry]:
+        """CTMS entries: media objects as assets, plus the Avalon services."""
+        return (
+            RegistryEntry("aa:assets", relations.MEDIA_OBJECTS, templated=True),
+            RegistryEntry("aa:asset-by-id", relations.MEDIA_OBJECT, templated=True),
+            RegistryEntry("avalon:media-objects", relations.MEDIA_OBJECTS, templated=True),
+            RegistryEntry("avalon:media-object", relations.MEDIA_OBJECT, templated=True),
+            RegistryEntry("avalon:collections", relations.COLLECTIONS, templated=True),
+            RegistryEntry("avalon:collection", relations.COLLECTION, templated=True),
+            RegistryEntry("avalon:vocabularies", relations.VOCABULARIES),
+        )
+
+    async def service_root(self, request: web.Request, base: str) -> hal.Resource:
+        """The backend root, linking every Avalon service."""
+        root = await super().service_root(request, base)
+        href = self.hrefs(request)
+        root.link(
+            "avalon:media-objects",
+            href(relations.MEDIA_OBJECTS),
+            templated=True,
+            title="Media objects",
+        )
+        root.link(
+            "avalon:media-object",
+            href(relations.MEDIA_OBJECT),
+            templated=True,
+            title="One media object",
+        )
+        root.link(
+            "avalon:collections", href(relations.COLLECTIONS), templated=True, title="Collections"
+        )
+        root.link(
+            "avalon:collection", href(relations.COLLECTION), templated=True, title="One collection"
+        )
+        root.link("avalon:vocabularies", href(relations.VOCABULARIES), title="Vocabularies")
+        root.link(
+            "avalon:vocabulary", href(relations.VOCABULARY), templated=True, title="One vocabulary"
+        )
+        return root
+
+    def routes(self) -> Sequence[Route]:
+        """Every Avalon resource the gateway serves."""
+        res, files = Resources(self), SupplementalFiles(self)
+        routes = [
+            Route("GET", "/media-objects", res.list_media_objects),
+            Route("POST", "/media-objects", res.create_media_object),
+            Route("GET", "/media-objects/{id}", res.show_media_object),
+            Route("PUT", "/media-objects/{id}", res.update_media_object),
+            Route("DELETE", "/media-objects/{id}", res.delete_media_object),
+            Route("GET", "/media-objects/{id}/master-files/{master_file_id}", res.show_master_file),
+            Route("GET", "/collections", res.list_collections),
+            Route("POST", "/collections", res.create_collection),
+            Route("GET", "/collections/{id}", res.show_collection),
+            Route("PUT", "/collections/{id}", res.update_collection),
+            Route("GET", "/collections/{id}/items", res.collection_items),
+            Route("GET", "/vocabulary", res.list_vocabularies),
+            Route("GET", "/vocabulary/{name}", res.show_vocabulary),
+            Route("PUT", "/vocabulary/{name}", res.add_vocabulary_entry),
+            Route("POST", "/vocabulary/{name}", res.add_vocabulary_entry),
+        ]
+        for owner in _OWNERS:
+            listing = owner + "/supplemental-files"
+            one = listing + "/{file_id}"
+            routes += [
+                Route("GET", listing, files.list),
+                Route(
+                    "POST", listing, files.create, consumes=(MULTIPART, *JSON_TYPES), stream=True
+                ),
+                Route("GET", one, files.show),
+                Route("PUT", one, files.update),
+                Route("DELETE", one, files.delete),
+                # The bytes go out in whatever type they were stored as.
+                Route("GET", one + "/content", files.download, produces=()),
+                Route("PUT", one + "/content", files.replace, consumes=None, stream=True),
+            ]
+        return routes

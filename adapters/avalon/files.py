@@ -1,0 +1,175 @@
+"""Supplemental files of media objects and master files, streamed both ways.
+
+Uploads (multipart, or raw bytes for a replacement) flow through to Avalon chunk by
+chunk and downloads flow back the same way, so a file of any size passes with
+bounded gateway memory.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+import aiohttp
+from aiohttp import hdrs, web
+from aiohttp.multipart import content_disposition_filename, parse_content_disposition
+
+from adapters.avalon import mapping
+from adapters.avalon.mapping import Href, seg
+from adapters.avalon.resources import created_id, json_object
+from gateway import hal
+from gateway.bodies import stream_body
+from gateway.errors import BadRequest
+from gateway.params import page_params
+from gateway.routing import hal_response
+
+if TYPE_CHECKING:
+    from adapters.avalon.adapter import AvalonAdapter
+
+MULTIPART: Final = "multipart/form-data"
+PASSED_ON: Final = (
+    "Content-Type",
+    "Content-Length",
+    "Content-Disposition",
+    "ETag",
+    "Last-Modified",
+)
+
+
+def _owner(request: web.Request) -> tuple[str, str]:
+    """(upstream path, gateway path) of the file's owner: a master file or a media object."""
+    object_id = request.match_info["id"]
+    gateway = f"/media-objects/{seg(object_id)}"
+    mf_id = request.match_info.get("master_file_id")
+    if mf_id is None:
+        return f"/media_objects/{seg(object_id)}", gateway
+    return f"/master_files/{seg(mf_id)}", f"{gateway}/master-files/{seg(mf_id)}"
+
+
+def _filename(request: web.Request) -> str:
+    name = request.query.get("filename")
+    if not name:
+        _, params = parse_content_disposition(request.headers.get(hdrs.CONTENT_DISPOSITION))
+        name = content_disposition_filename(params, "filename")
+    if not name:
+        raise BadRequest("name the file with ?filename= or a Content-Disposition header")
+    return name
+
+
+class SupplementalFiles:
+    """The handlers of one Avalon backend's supplemental files."""
+
+    def __init__(self, adapter: AvalonAdapter) -> None:
+        self.adapter = adapter
+        self.client = adapter.client
+
+    async def _show(self, upstream: str, gateway: str, file_id: str, href: Href) -> hal.Resource:
+        response = await self.client.request(
+            "GET", f"{upstream}/supplemental_files/{seg(file_id)}.json"
+        )
+        data = response.json()
+        if not isinstance(data, dict):
+            data = {"id": file_id}
+        return mapping.supplemental_file(data, gateway, href)
+
+    async def list(self, request: web.Request) -> web.Response:
+        """``GET .../supplemental-files``: one page, items embedded."""
+        href = self.adapter.hrefs(request)
+        upstream, gateway = _owner(request)
+        page, per_page = page_params(request)
+        response = await self.client.request(
+            "GET",
+            f"{upstream}/supplemental_files.json",
+            params={"page": str(page), "per_page": str(per_page)},
+        )
+        data = response.json()
+        items = [i for i in data if isinstance(i, dict)] if isinstance(data, list) else []
+        doc = hal.Resource()
+        doc.embed(
+            "avalon:supplemental-file",
+            [mapping.supplemental_file(i, gateway, href) for i in items],
+        )
+        template = href(gateway + "/supplemental-files{?page,per_page}")
+        mapping.paging(doc, response, template, page, per_page, len(items))
+        doc.link("up", href(gateway))
+        return hal_response(doc)
+
+    async def create(self, request: web.Request) -> web.Response:
+        """``POST .../supplemental-files``: multipart streamed through, or JSON metadata."""
+        href = self.adapter.hrefs(request)
+        upstream, gateway = _owner(request)
+        target = f"{upstream}/supplemental_files.json"
+        if request.content_type == MULTIPART:
+            async with self.client.stream(
+                "POST",
+                target,
+                data=stream_body(request),
+                headers={hdrs.CONTENT_TYPE: request.headers[hdrs.CONTENT_TYPE]},
+            ) as response:
+                await self.client.check(response)
+                new_id = str((await response.json(content_type=None) or {}).get("id", ""))
+        else:
+            body = await json_object(request)
+            new_id = created_id(await self.client.request("POST", target, json_body=body))
+        doc = await self._show(upstream, gateway, new_id, href)
+        return hal_response(doc, status=201, headers={"Location": doc.href("self") or ""})
+
+    async def show(self, request: web.Request) -> web.Response:
+        """``GET .../supplemental-files/{file_id}``: the metadata."""
+        upstream, gateway = _owner(request)
+        doc = await self._show(
+            upstream, gateway, request.match_info["file_id"], self.adapter.hrefs(request)
+        )
+        return hal_response(doc)
+
+    async def update(self, request: web.Request) -> web.Response:
+        """``PUT .../supplemental-files/{file_id}``: new metadata; 200 and the result."""
+        upstream, gateway = _owner(request)
+        file_id = request.match_info["file_id"]
+        body = await json_object(request)
+        await self.client.request(
+            "PUT", f"{upstream}/supplemental_files/{seg(file_id)}.json", json_body=body
+        )
+        doc = await self._show(upstream, gateway, file_id, self.adapter.hrefs(request))
+        return hal_response(doc)
+
+    async def delete(self, request: web.Request) -> web.Response:
+        """``DELETE .../supplemental-files/{file_id}``: 204."""
+        upstream, _ = _owner(request)
+        file_id = request.match_info["file_id"]
+        await self.client.request("DELETE", f"{upstream}/supplemental_files/{seg(file_id)}")
+        return web.Response(status=204)
+
+    async def download(self, request: web.Request) -> web.StreamResponse:
+        """``GET .../content``: the stored bytes, streamed with their content type."""
+        upstream, _ = _owner(request)
+        path = f"{upstream}/supplemental_files/{seg(request.match_info['file_id'])}"
+        async with self.client.stream("GET", path) as response:
+            await self.client.check(response)
+            out = web.StreamResponse(
+                headers={k: response.headers[k] for k in PASSED_ON if k in response.headers}
+            )
+            await out.prepare(request)
+            async for chunk in response.content.iter_chunked(256 * 1024):
+                await out.write(chunk)
+            await out.write_eof()
+            return out
+
+    async def replace(self, request: web.Request) -> web.Response:
+        """``PUT .../content``: new bytes, multipart as Avalon takes it or raw with a name."""
+        upstream, gateway = _owner(request)
+        file_id = request.match_info["file_id"]
+        path = f"{upstream}/supplemental_files/{seg(file_id)}"
+        if request.content_type == MULTIPART:
+            data: aiohttp.MultipartWriter | object = stream_body(request)
+            headers = {"Content-Type": request.headers[hdrs.CONTENT_TYPE]}
+        else:
+            writer = aiohttp.MultipartWriter("form-data")
+            part = writer.append(stream_body(request), {hdrs.CONTENT_TYPE: request.content_type})
+            part.set_content_disposition("form-data", name="file", filename=_filename(request))
+            data, headers = writer, {}
+        # Avalon refuses a binary replacement whose Accept is not JSON.
+        headers["Accept"] = "application/json"
+        async with self.client.stream("PUT", path, data=data, headers=headers) as response:
+            await self.client.check(response)
+        doc = await self._show(upstream, gateway, file_id, self.adapter.hrefs(request))
+        return hal_response(doc)

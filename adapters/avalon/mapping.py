@@ -1,0 +1,162 @@
+"""Avalon JSON → HAL resources, and Avalon's paging headers → HAL paging.
+
+Upstream file-system paths (``file_location``, ``derivativeFile``) never reach
+clients; stream URLs (``hls_url``, ``url``) are kept as they are: they lead to the
+media server, not to the Avalon API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+from urllib.parse import parse_qs, quote, urlsplit
+
+from gateway import hal
+from gateway.errors import UpstreamUnavailable
+from gateway.upstream import UpstreamResponse
+
+HLS: Final = "application/vnd.apple.mpegurl"
+HIDDEN: Final = frozenset({"file_location", "derivativeFile"})
+PAGE_RELS: Final = ("first", "prev", "next", "last")
+
+Href = Callable[[str], str]
+"""Makes an absolute gateway URL from a path relative to the backend root."""
+
+
+def seg(value: object) -> str:
+    """``value`` as one escaped path segment."""
+    return quote(str(value), safe="")
+
+
+def _visible(data: Mapping[str, Any], *skip: str) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in HIDDEN and k not in skip}
+
+
+def derivative(data: Mapping[str, Any]) -> hal.Resource:
+    """A derivative; its ``self`` is its HLS playlist, where it has one."""
+    resource = hal.Resource(_visible(data))
+    if data.get("hls_url"):
+        resource.link("self", str(data["hls_url"]), type=HLS, title=str(data.get("label") or ""))
+    return resource
+
+
+def master_file(data: Mapping[str, Any], media_object_id: str, href: Href) -> hal.Resource:
+    """A master file with its derivatives embedded and linked as ``avalon:derivative``."""
+    mf_id = seg(data.get("id", ""))
+    base = f"/media-objects/{seg(media_object_id)}/master-files/{mf_id}"
+    resource = hal.Resource(_visible(data, "files"))
+    resource.link("self", href(base))
+    resource.link("avalon:media-object", href(f"/media-objects/{seg(media_object_id)}"))
+    resource.link(
+        "avalon:supplemental-files",
+        href(base + "/supplemental-files{?page,per_page}"),
+        templated=True,
+    )
+    derivatives = [d for d in data.get("files") or [] if isinstance(d, Mapping)]
+    resource.links_array("avalon:derivative")
+    for item in derivatives:
+        if item.get("hls_url"):
+            resource.add_link(
+                "avalon:derivative",
+                str(item["hls_url"]),
+                type=HLS,
+                name=str(item.get("id", "")),
+                title=str(item.get("label") or ""),
+            )
+    resource.embed("avalon:derivative", [derivative(d) for d in derivatives])
+    return resource
+
+
+def media_object(data: Mapping[str, Any], href: Href) -> hal.Resource:
+    """A media object with its master files embedded."""
+    mo_id = str(data.get("id", ""))
+    base = f"/media-objects/{seg(mo_id)}"
+    resource = hal.Resource(_visible(data, "files"))
+    resource.link("self", href(base))
+    if data.get("collection_id"):
+        resource.link(
+            "avalon:collection",
+            href(f"/collections/{seg(data['collection_id'])}"),
+            title=str(data.get("collection") or ""),
+        )
+    resource.link(
+        "avalon:supplemental-files",
+        href(base + "/supplemental-files{?page,per_page}"),
+        templated=True,
+    )
+    if "files" in data:  # users who cannot edit do not get master files
+        files = [f for f in data.get("files") or [] if isinstance(f, Mapping)]
+        resource.links_array("avalon:master-file")
+        for item in files:
+            resource.add_link(
+                "avalon:master-file",
+                href(f"{base}/master-files/{seg(item.get('id', ''))}"),
+                name=str(item.get("id", "")),
+                title=str(item.get("label") or ""),
+            )
+        resource.embed("avalon:master-file", [master_file(f, mo_id, href) for f in files])
+    return resource
+
+
+def collection(data: Mapping[str, Any], href: Href) -> hal.Resource:
+    """An admin collection, linking its items."""
+    base = f"/collections/{seg(data.get('id', ''))}"
+    resource = hal.Resource(dict(data))
+    resource.link("self", href(base), title=str(data.get("name") or ""))
+    resource.link("avalon:items", href(base + "/items{?page,per_page}"), templated=True)
+    resource.link("avalon:collections", href("/collections"))
+    return resource
+
+
+def supplemental_file(data: Mapping[str, Any], parent: str, href: Href) -> hal.Resource:
+    """A supplemental file's metadata, linking its bytes; ``parent`` is its owner's path."""
+    base = f"{parent}/supplemental-files/{seg(data.get('id', ''))}"
+    resource = hal.Resource(_visible(data))
+    resource.link("self", href(base), title=str(data.get("label") or ""))
+    resource.link("avalon:content", href(base + "/content"), type=data.get("mime_type") or None)
+    resource.link("up", href(parent + "/supplemental-files"))
+    return resource
+
+
+def upstream_page_number(url: str) -> int | None:
+    """The ``page`` query value of an upstream paging link."""
+    values = parse_qs(urlsplit(url).query).get("page")
+    try:
+        return max(int(values[0]), 1) if values else 1
+    except ValueError:
+        return None
+
+
+def paging(
+    resource: hal.Resource,
+    response: UpstreamResponse,
+    template: str,
+    page: int,
+    per_page: int,
+    count: int,
+) -> hal.Resource:
+    """HAL paging from Avalon's ``Total``/``Per-Page`` headers and its ``Link`` header.
+
+    The upstream's own ``first``/``prev``/``next``/``last`` links decide which paging
+    links exist; their page numbers are carried over to gateway URLs.
+    """
+    try:
+        total = int(response.headers.get("Total", count))
+        size = int(response.headers.get("Per-Page", per_page))
+    except ValueError as exc:
+        raise UpstreamUnavailable(
+            "the backend answered with malformed paging headers", backend=response.backend
+        ) from exc
+    current = hal.Page(page, size, total)
+    resource.link("self", hal.expand(template, page=page, per_page=size))
+    for rel in PAGE_RELS:
+        target = response.links.get(rel)
+        number = upstream_page_number(target) if target else None
+        if number is not None:
+            resource.link(rel, hal.expand(template, page=number, per_page=size))
+    # The API omits first/last on a single page; a client still wants them.
+    for rel, number in (("first", 1), ("last", max(current.total_pages, 1))):
+        if not resource.has_link(rel):
+            resource.link(rel, hal.expand(template, page=number, per_page=size))
+    resource.properties["page"] = current.to_dict()
+    return resource

@@ -1,0 +1,261 @@
+"""Media objects, master files, collections and vocabularies of an Avalon backend.
+
+Each handler translates one gateway request into Avalon API calls and the answer
+into HAL: creation answers 201 with ``Location`` and the new resource, updates 200
+with the updated resource, Avalon's queued media-object deletion (302) 202.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from adapters.avalon import mapping
+from adapters.avalon.mapping import Href, seg
+from adapters.avalon.relations import COLLECTIONS, MEDIA_OBJECTS, VOCABULARY
+from gateway import hal
+from gateway.bodies import read_json
+from gateway.errors import BadRequest, NotFound, UpstreamUnavailable
+from gateway.params import bool_param, page_params
+from gateway.routing import hal_response
+from gateway.upstream import UpstreamResponse
+
+if TYPE_CHECKING:
+    from adapters.avalon.adapter import AvalonAdapter
+
+
+def _object(response: UpstreamResponse) -> dict[str, Any]:
+    data = response.json()
+    if not isinstance(data, dict):
+        raise UpstreamUnavailable(
+            "the backend answered with an unexpected document", backend=response.backend
+        )
+    return data
+
+
+def _list(response: UpstreamResponse) -> list[dict[str, Any]]:
+    data = response.json()
+    if isinstance(data, dict):  # collection items come keyed by id
+        data = list(data.values())
+    if not isinstance(data, list):
+        raise UpstreamUnavailable(
+            "the backend answered with an unexpected list", backend=response.backend
+        )
+    return [item for item in data if isinstance(item, dict)]
+
+
+async def json_object(request: web.Request) -> dict[str, Any]:
+    """The request body, which must be a JSON object."""
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    return body
+
+
+def created_id(response: UpstreamResponse) -> str:
+    """The ``id`` of ``{"id": ...}``, Avalon's answer to a create or update."""
+    new_id = _object(response).get("id")
+    if new_id is None or new_id == "":
+        raise UpstreamUnavailable(
+            "the backend did not say which id it gave", backend=response.backend
+        )
+    return str(new_id)
+
+
+class Resources:
+    """The handlers of one Avalon backend's media objects, collections and vocabularies."""
+
+    def __init__(self, adapter: AvalonAdapter) -> None:
+        self.adapter = adapter
+        self.client = adapter.client
+
+    # -- media objects -------------------------------------------------------------
+
+    async def _media_object(
+        self, object_id: str, href: Href, structure: bool = False
+    ) -> hal.Resource:
+        params = {"include_structure": "true"} if structure else None
+        response = await self.client.request(
+            "GET", f"/media_objects/{seg(object_id)}.json", params=params
+        )
+        return mapping.media_object(_object(response), href)
+
+    async def list_media_objects(self, request: web.Request) -> web.Response:
+        """``GET media-objects``: one page, items embedded."""
+        href = self.adapter.hrefs(request)
+        page, per_page = page_params(request)
+        response = await self.client.request(
+            "GET", "/media_objects.json", params={"page": str(page), "per_page": str(per_page)}
+        )
+        items = _list(response)
+        doc = hal.Resource()
+        doc.embed("avalon:media-object", [mapping.media_object(i, href) for i in items])
+        mapping.paging(doc, response, href(MEDIA_OBJECTS), page, per_page, len(items))
+        doc.link("up", href(""))
+        return hal_response(doc)
+
+    async def create_media_object(self, request: web.Request) -> web.Response:
+        """``POST media-objects``: 201, ``Location`` and the new media object."""
+        href = self.adapter.hrefs(request)
+        body = await json_object(request)
+        response = await self.client.request("POST", "/media_objects.json", json_body=body)
+        doc = await self._media_object(created_id(response), href)
+        return hal_response(doc, status=201, headers={"Location": doc.href("self") or ""})
+
+    async def show_media_object(self, request: web.Request) -> web.Response:
+        """``GET media-objects/{id}``, with ``include_structure`` passed on."""
+        href = self.adapter.hrefs(request)
+        structure = bool_param(request, "include_structure")
+        return hal_response(await self._media_object(request.match_info["id"], href, structure))
+
+    async def update_media_object(self, request: web.Request) -> web.Response:
+        """``PUT media-objects/{id}``: 200 and the updated media object."""
+        href = self.adapter.hrefs(request)
+        object_id = request.match_info["id"]
+        body = await json_object(request)
+        await self.client.request("PUT", f"/media_objects/{seg(object_id)}.json", json_body=body)
+        return hal_response(await self._media_object(object_id, href))
+
+    async def delete_media_object(self, request: web.Request) -> web.Response:
+        """``DELETE media-objects/{id}``: 202 when Avalon queues it (302), else 204."""
+        href = self.adapter.hrefs(request)
+        object_id = request.match_info["id"]
+        response = await self.client.request(
+            "DELETE", f"/media_objects/{seg(object_id)}.json", ok=(302, 303)
+        )
+        if response.status not in (302, 303):
+            return web.Response(status=204)
+        doc = hal.Resource(
+            {
+                "status": "queued",
+                "message": f"the deletion of media object {object_id} is queued; "
+                "it disappears once the backend has run it",
+            }
+        )
+        doc.link("self", href(f"/media-objects/{seg(object_id)}"))
+        doc.link("avalon:media-objects", href("/media-objects"))
+        return hal_response(doc, status=202)
+
+    async def show_master_file(self, request: web.Request) -> web.Response:
+        """``GET media-objects/{id}/master-files/{master_file_id}``."""
+        href = self.adapter.hrefs(request)
+        object_id, mf_id = request.match_info["id"], request.match_info["master_file_id"]
+        response = await self.client.request("GET", f"/media_objects/{seg(object_id)}.json")
+        for item in _object(response).get("files") or []:
+            if isinstance(item, Mapping) and str(item.get("id")) == mf_id:
+                return hal_response(mapping.master_file(item, object_id, href))
+        raise NotFound(f"media object {object_id} has no master file {mf_id} you may see")
+
+    # -- collections ---------------------------------------------------------------
+
+    async def _collection(self, collection_id: str, href: Href) -> hal.Resource:
+        response = await self.client.request("GET", f"/admin/collections/{seg(collection_id)}.json")
+        return mapping.collection(_object(response), href)
+
+    async def list_collections(self, request: web.Request) -> web.Response:
+        """``GET collections``: one page, sorted by name as Avalon sorts them."""
+        href = self.adapter.hrefs(request)
+        page, per_page = page_params(request)
+        response = await self.client.request(
+            "GET", "/admin/collections.json", params={"page": str(page), "per_page": str(per_page)}
+        )
+        items = _list(response)
+        doc = hal.Resource()
+        doc.embed("avalon:collection", [mapping.collection(i, href) for i in items])
+        mapping.paging(doc, response, href(COLLECTIONS), page, per_page, len(items))
+        doc.link("up", href(""))
+        return hal_response(doc)
+
+    async def show_collection(self, request: web.Request) -> web.Response:
+        """``GET collections/{id}``."""
+        return hal_response(
+            await self._collection(request.match_info["id"], self.adapter.hrefs(request))
+        )
+
+    async def collection_items(self, request: web.Request) -> web.Response:
+        """``GET collections/{id}/items``: the collection's media objects, paged."""
+        href = self.adapter.hrefs(request)
+        collection_id = request.match_info["id"]
+        page, per_page = page_params(request)
+        response = await self.client.request(
+            "GET",
+            f"/admin/collections/{seg(collection_id)}/items.json",
+            params={"page": str(page), "per_page": str(per_page)},
+        )
+        items = _list(response)
+        base = f"/collections/{seg(collection_id)}"
+        doc = hal.Resource()
+        doc.embed("avalon:media-object", [mapping.media_object(i, href) for i in items])
+        mapping.paging(
+            doc, response, href(base + "/items{?page,per_page}"), page, per_page, len(items)
+        )
+        doc.link("avalon:collection", href(base))
+        return hal_response(doc)
+
+    @staticmethod
+    def _collection_body(body: dict[str, Any]) -> dict[str, Any]:
+        # Avalon wants the fields under "admin_collection"; accept them bare too.
+        return body if "admin_collection" in body else {"admin_collection": body}
+
+    async def create_collection(self, request: web.Request) -> web.Response:
+        """``POST collections``: 201, ``Location`` and the new collection."""
+        href = self.adapter.hrefs(request)
+        body = self._collection_body(await json_object(request))
+        response = await self.client.request("POST", "/admin/collections.json", json_body=body)
+        doc = await self._collection(created_id(response), href)
+        return hal_response(doc, status=201, headers={"Location": doc.href("self") or ""})
+
+    async def update_collection(self, request: web.Request) -> web.Response:
+        """``PUT collections/{id}``: 200 and the updated collection."""
+        href = self.adapter.hrefs(request)
+        collection_id = request.match_info["id"]
+        body = self._collection_body(await json_object(request))
+        await self.client.request(
+            "PUT", f"/admin/collections/{seg(collection_id)}.json", json_body=body
+        )
+        return hal_response(await self._collection(collection_id, href))
+
+    # -- vocabularies --------------------------------------------------------------
+
+    def _vocabulary(self, name: str, entries: Any, href: Href) -> hal.Resource:
+        resource = hal.Resource({"name": name, "entries": entries})
+        resource.link("self", href(VOCABULARY.replace("{name}", seg(name))))
+        resource.link("avalon:vocabularies", href("/vocabulary"))
+        return resource
+
+    async def list_vocabularies(self, request: web.Request) -> web.Response:
+        """``GET vocabulary``: every vocabulary, linked and embedded by name."""
+        href = self.adapter.hrefs(request)
+        data = _object(await self.client.request("GET", "/vocabulary.json"))
+        doc = hal.Resource({"count": len(data)})
+        doc.link("self", href("/vocabulary"))
+        doc.link("up", href(""))
+        doc.links_array("avalon:vocabulary")
+        for name in data:
+            doc.add_link("avalon:vocabulary", href(f"/vocabulary/{seg(name)}"), name=name)
+        doc.embed("avalon:vocabulary", [self._vocabulary(n, v, href) for n, v in data.items()])
+        return hal_response(doc)
+
+    async def _show_vocabulary(self, name: str, href: Href) -> hal.Resource:
+        response = await self.client.request("GET", f"/vocabulary/{seg(name)}.json")
+        return self._vocabulary(name, response.json(), href)
+
+    async def show_vocabulary(self, request: web.Request) -> web.Response:
+        """``GET vocabulary/{name}``."""
+        href = self.adapter.hrefs(request)
+        return hal_response(await self._show_vocabulary(request.match_info["name"], href))
+
+    async def add_vocabulary_entry(self, request: web.Request) -> web.Response:
+        """``PUT`` or ``POST vocabulary/{name}`` with ``{"entry": ...}``: 200 and the vocabulary."""
+        href = self.adapter.hrefs(request)
+        name = request.match_info["name"]
+        body = await json_object(request)
+        if "entry" not in body:
+            raise BadRequest('the body must be {"entry": ...}')
+        # The real server routes PUT only (the old document says POST).
+        await self.client.request(
+            "PUT", f"/vocabulary/{seg(name)}.json", json_body={"entry": body["entry"]}
+        )
+        return hal_response(await self._show_vocabulary(name, href))
