@@ -93,3 +93,12 @@ def test_simulate_runs_a_simulator_standalone(process: list[subprocess.Popen[str
     request = urllib.request.Request(url + "/api/Formats", headers={"Authorization": "Bearer tok"})
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
+
+
+def test_simulate_avalon_takes_its_api_keys(process: list[subprocess.Popen[str]]) -> None:
+    key = "ab" * 64
+    _, url = start(process, "simulate", "avalon", "--port", "0", "--api-key", f"{key}=archivist")
+    request = urllib.request.Request(url + "/media_objects.json", headers={"Avalon-Api-Key": key})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+        assert int(response.headers["Total"]) > 0

@@ -499,3 +499,27 @@ async def test_uploads_over_the_limit_are_413_and_leave_nothing(
         assert "4096" in problem["detail"]
     listing = await nav.get(files_href)
     assert not listing.get("_embedded", {}).get("avalon:supplemental-file")
+
+
+async def test_a_deleted_object_is_404_while_avalon_says_410(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    slow_purge = AvalonSimulator(purge_delay_s=3600)
+    await slow_purge.start()
+    try:
+        config = make_config(
+            backends={
+                "archive": {"kind": "avalon", "url": slow_purge.url, "api_key": DEFAULT_ADMIN_KEY}
+            }
+        )
+        nav = Navigator(await gateway(config))
+        media_object = await _first_media_object(nav)
+        href = media_object["_links"]["self"]["href"]
+        response, _ = await nav.request("DELETE", href)
+        assert response.status == 202
+        response, problem = await nav.request("GET", href)
+        assert response.status == 404
+        assert problem["upstream_status"] == 410
+        assert problem["errors"] == [f"{media_object['id']} has been deleted"]
+    finally:
+        await slow_purge.close()
