@@ -115,7 +115,8 @@ class AvalonAdapter(Adapter):
 
     def routes(self) -> Sequence[Route]:
         """Every Avalon resource the gateway serves."""
-        res, files = Resources(self), SupplementalFiles(self)
+        res = Resources(self)
+        files = SupplementalFiles(self, res)
         routes = [
             Route("GET", "/media-objects", res.list_media_objects),
             Route("POST", "/media-objects", res.create_media_object),

@@ -15,11 +15,10 @@ from aiohttp.multipart import content_disposition_filename, parse_content_dispos
 
 from adapters.avalon import mapping
 from adapters.avalon.mapping import Href, seg
-from adapters.avalon.resources import created_id, json_object
+from adapters.avalon.resources import Resources, created_id, json_object
 from gateway import hal
 from gateway.bodies import stream_body
 from gateway.errors import BadRequest
-from gateway.params import page_params
 from gateway.routing import hal_response
 
 if TYPE_CHECKING:
@@ -58,9 +57,10 @@ def _filename(request: web.Request) -> str:
 class SupplementalFiles:
     """The handlers of one Avalon backend's supplemental files."""
 
-    def __init__(self, adapter: AvalonAdapter) -> None:
+    def __init__(self, adapter: AvalonAdapter, resources: Resources) -> None:
         self.adapter = adapter
         self.client = adapter.client
+        self.resources = resources
 
     async def _show(self, upstream: str, gateway: str, file_id: str, href: Href) -> hal.Resource:
         response = await self.client.request(
@@ -75,23 +75,14 @@ class SupplementalFiles:
         """``GET .../supplemental-files``: one page, items embedded."""
         href = self.adapter.hrefs(request)
         upstream, gateway = _owner(request)
-        page, per_page = page_params(request)
-        response = await self.client.request(
-            "GET",
+        doc = await self.resources.paged(
+            request,
             f"{upstream}/supplemental_files.json",
-            params={"page": str(page), "per_page": str(per_page)},
-        )
-        data = response.json()
-        items = [i for i in data if isinstance(i, dict)] if isinstance(data, list) else []
-        doc = hal.Resource()
-        doc.embed(
+            href(gateway + "/supplemental-files{?page,per_page}"),
             "avalon:supplemental-file",
-            [mapping.supplemental_file(i, gateway, href) for i in items],
+            lambda item: mapping.supplemental_file(item, gateway, href),
         )
-        template = href(gateway + "/supplemental-files{?page,per_page}")
-        mapping.paging(doc, response, template, page, per_page, len(items))
-        doc.link("up", href(gateway))
-        return hal_response(doc)
+        return hal_response(doc.link("up", href(gateway)))
 
     async def create(self, request: web.Request) -> web.Response:
         """``POST .../supplemental-files``: multipart streamed through, or JSON metadata."""

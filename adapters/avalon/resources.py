@@ -7,7 +7,7 @@ with the updated resource, Avalon's queued media-object deletion (302) 202.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -82,19 +82,38 @@ class Resources:
         )
         return mapping.media_object(_object(response), href)
 
-    async def list_media_objects(self, request: web.Request) -> web.Response:
-        """``GET media-objects``: one page, items embedded."""
-        href = self.adapter.hrefs(request)
+    async def paged(
+        self,
+        request: web.Request,
+        upstream_path: str,
+        template: str,
+        rel: str,
+        to_hal: Callable[[dict[str, Any]], hal.Resource],
+    ) -> hal.Resource:
+        """One page of an Avalon list as HAL: items embedded under ``rel``, paging links.
+
+        ``template`` is the gateway URL template of the list (``{?page,per_page}``).
+        """
         page, per_page = page_params(request)
         response = await self.client.request(
-            "GET", "/media_objects.json", params={"page": str(page), "per_page": str(per_page)}
+            "GET", upstream_path, params={"page": str(page), "per_page": str(per_page)}
         )
         items = _list(response)
         doc = hal.Resource()
-        doc.embed("avalon:media-object", [mapping.media_object(i, href) for i in items])
-        mapping.paging(doc, response, href(MEDIA_OBJECTS), page, per_page, len(items))
-        doc.link("up", href(""))
-        return hal_response(doc)
+        doc.embed(rel, [to_hal(item) for item in items])
+        return mapping.paging(doc, response, template, page, per_page, len(items))
+
+    async def list_media_objects(self, request: web.Request) -> web.Response:
+        """``GET media-objects``: one page, items embedded."""
+        href = self.adapter.hrefs(request)
+        doc = await self.paged(
+            request,
+            "/media_objects.json",
+            href(MEDIA_OBJECTS),
+            "avalon:media-object",
+            lambda item: mapping.media_object(item, href),
+        )
+        return hal_response(doc.link("up", href("")))
 
     async def create_media_object(self, request: web.Request) -> web.Response:
         """``POST media-objects``: 201, ``Location`` and the new media object."""
@@ -157,16 +176,14 @@ class Resources:
     async def list_collections(self, request: web.Request) -> web.Response:
         """``GET collections``: one page, sorted by name as Avalon sorts them."""
         href = self.adapter.hrefs(request)
-        page, per_page = page_params(request)
-        response = await self.client.request(
-            "GET", "/admin/collections.json", params={"page": str(page), "per_page": str(per_page)}
+        doc = await self.paged(
+            request,
+            "/admin/collections.json",
+            href(COLLECTIONS),
+            "avalon:collection",
+            lambda item: mapping.collection(item, href),
         )
-        items = _list(response)
-        doc = hal.Resource()
-        doc.embed("avalon:collection", [mapping.collection(i, href) for i in items])
-        mapping.paging(doc, response, href(COLLECTIONS), page, per_page, len(items))
-        doc.link("up", href(""))
-        return hal_response(doc)
+        return hal_response(doc.link("up", href("")))
 
     async def show_collection(self, request: web.Request) -> web.Response:
         """``GET collections/{id}``."""
@@ -178,21 +195,15 @@ class Resources:
         """``GET collections/{id}/items``: the collection's media objects, paged."""
         href = self.adapter.hrefs(request)
         collection_id = request.match_info["id"]
-        page, per_page = page_params(request)
-        response = await self.client.request(
-            "GET",
-            f"/admin/collections/{seg(collection_id)}/items.json",
-            params={"page": str(page), "per_page": str(per_page)},
-        )
-        items = _list(response)
         base = f"/collections/{seg(collection_id)}"
-        doc = hal.Resource()
-        doc.embed("avalon:media-object", [mapping.media_object(i, href) for i in items])
-        mapping.paging(
-            doc, response, href(base + "/items{?page,per_page}"), page, per_page, len(items)
+        doc = await self.paged(
+            request,
+            f"/admin/collections/{seg(collection_id)}/items.json",
+            href(base + "/items{?page,per_page}"),
+            "avalon:media-object",
+            lambda item: mapping.media_object(item, href),
         )
-        doc.link("avalon:collection", href(base))
-        return hal_response(doc)
+        return hal_response(doc.link("avalon:collection", href(base)))
 
     @staticmethod
     def _collection_body(body: dict[str, Any]) -> dict[str, Any]:
