@@ -46,9 +46,11 @@ def _version() -> str:
         return "0+unknown"
 
 
-def _curies(resource: hal.Resource, request: web.Request, base: str) -> None:
+def _curies(resource: hal.Resource, request: web.Request, base: str, *, ctms: bool = False) -> None:
     prefixes = [relations.GW_PREFIX, relations.REGISTRY_PREFIX]
     prefixes += sorted(request.app[BACKENDS].kinds())
+    if ctms:  # the registry keys its resources by CTMS relations too
+        prefixes += sorted(relations.CTMS_RELATIONS)
     for prefix in prefixes:
         resource.curie(prefix, base + relations.curie_template(prefix))
 
@@ -114,7 +116,7 @@ async def serviceroots(request: web.Request) -> web.Response:
         }
     )
     doc.link("self", base + "/serviceroots")
-    _curies(doc, request, base)
+    _curies(doc, request, base, ctms=True)
     return hal_response(doc)
 
 

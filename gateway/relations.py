@@ -69,6 +69,48 @@ REGISTRY_RELATIONS: Final = (
     ),
 )
 
+CTMS_RELATIONS: Final = {
+    "aa": (
+        RelationDoc(
+            "assets",
+            "Assets",
+            "CTMS asset listing: the assets of the systems named in the registry entry. At a "
+            "backend, its own assets (media objects, videos, ...) as a paged HAL list.",
+        ),
+        RelationDoc(
+            "asset-by-id",
+            "Asset by id",
+            "CTMS: one asset of a system, by its id; the href is a URI template with {id}.",
+        ),
+    ),
+    "loc": (
+        RelationDoc(
+            "locations",
+            "Locations",
+            "CTMS: the location (folder) service of a system.",
+        ),
+        RelationDoc(
+            "root-item",
+            "Root folder",
+            "CTMS: the root folder of a system's folder tree, with its child items embedded.",
+        ),
+        RelationDoc(
+            "item-by-id",
+            "Folder item by id",
+            "CTMS: one folder or item of a system's folder tree, by id (URI template with {id}).",
+        ),
+    ),
+    "search": (
+        RelationDoc(
+            "simple-search",
+            "Simple search",
+            "CTMS: full-text search over a system's assets; the href is a URI template with "
+            "{search} and optional offset and limit; results page with next links.",
+        ),
+    ),
+}
+"""CTMS relations the registry lists, documented by the gateway under ``/rels/<prefix>/``."""
+
 Catalogue = Mapping[str, Mapping[str, RelationDoc]]
 """CURIE prefix → relation name → documentation."""
 
@@ -81,6 +123,8 @@ def catalogue(extra: Mapping[str, Iterable[RelationDoc]]) -> dict[str, dict[str,
         GW_PREFIX: {d.name: d for d in GATEWAY_RELATIONS},
         REGISTRY_PREFIX: {d.name: d for d in REGISTRY_RELATIONS},
     }
+    for prefix, ctms_docs in CTMS_RELATIONS.items():
+        out[prefix] = {d.name: d for d in ctms_docs}
     for prefix, docs in extra.items():
         out.setdefault(prefix, {}).update({d.name: d for d in docs})
     return out
