@@ -7,6 +7,7 @@ is the CTMS service-roots registry built from the entries each adapter contribut
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final
@@ -39,6 +40,7 @@ class RegistryEntry:
     templated: bool = False
 
 
+@functools.cache  # reading distribution metadata scans site-packages: once is enough
 def _version() -> str:
     try:
         return version("hal-media-gateway")
