@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import aiohttp
 from multidict import CIMultiDictProxy
@@ -158,6 +159,11 @@ def default_error_reader(status: int, content_type: str, body: bytes) -> Upstrea
     collect(data)
     code = data.get("code") if isinstance(data, dict) else None
     return UpstreamFault(messages, code if isinstance(code, str) else None)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
 
 
 def _gateway_cause(exc: BaseException) -> GatewayError | None:
@@ -365,14 +371,18 @@ class UpstreamClient:
         allow_redirects: bool = False,
         authenticate: bool = True,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """One attempt, the answer unread: for streaming bodies either way. No retries."""
+        """One attempt, the answer unread: for streaming bodies either way. No retries.
+
+        Credentials go only to the backend's own origin, whatever URL is asked for.
+        """
+        url = self.url(path_or_url)
         send_headers = dict(headers or {})
-        if authenticate:
+        if authenticate and _origin(url) == _origin(self.base_url):
             send_headers.update(await self.auth.headers(self))
         try:
             async with self.session.request(
                 method,
-                self.url(path_or_url),
+                url,
                 params=params,
                 json=json_body,
                 data=data,

@@ -159,3 +159,15 @@ async def test_statuses_listed_as_ok_are_returned(upstream: Serve) -> None:
     client = await open_client(await upstream(fake.app()))
     assert (await client.request("GET", "/x", ok=[404])).status == 404
     await client.close()
+
+
+async def test_credentials_go_only_to_the_backends_own_origin(upstream: Serve) -> None:
+    own, other = Counter(200), Counter(200)
+    own_url = await upstream(own.app())
+    other_url = await upstream(other.app())
+    client = await open_client(own_url, auth=Relogin())
+    await client.request("GET", "/x")
+    await client.request("GET", other_url + "/elsewhere")
+    assert own.headers[0]["Authorization"] == "Bearer t1"
+    assert "Authorization" not in other.headers[0]
+    await client.close()
