@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import avalon_upload, root
+from bench import avalon_upload, azure_upload, root
 from gateway import config as config_mod
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "gateway.toml"
@@ -19,12 +19,17 @@ def _root(args: argparse.Namespace) -> None:
 
 
 def _avalon_upload(args: argparse.Namespace) -> None:
-    asyncio.run(avalon_upload.main(args.size_mib))
+    asyncio.run(avalon_upload.main(args.size_mib or 200))
+
+
+def _azure_upload(args: argparse.Namespace) -> None:
+    asyncio.run(azure_upload.main(args.size_mib or 500))
 
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "root": _root,
     "avalon-upload": _avalon_upload,
+    "azure-upload": _azure_upload,
 }
 
 
@@ -34,7 +39,9 @@ def main() -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"any of {', '.join(BENCHMARKS)}")
     parser.add_argument("--requests", type=int, default=2000, help="root: GETs per document")
     parser.add_argument("--concurrency", type=int, default=16, help="root: GETs in flight")
-    parser.add_argument("--size-mib", type=int, default=200, help="avalon-upload: file size")
+    parser.add_argument(
+        "--size-mib", type=int, help="uploads: file size (avalon-upload 200, azure-upload 500)"
+    )
     args = parser.parse_args()
     unknown = set(args.names) - set(BENCHMARKS)
     if unknown:

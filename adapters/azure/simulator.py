@@ -1,55 +1,228 @@
-"""A simulator of the Azure Media Services Connector API.
+"""A simulator of the Azure Media Services Connector API, its blob storage and streaming.
 
-The connector's authentication scheme is not documented; the simulator accepts one
-configured bearer token (``Authorization: Bearer <token>``).
+The connector's authentication scheme is not documented publicly; the simulator accepts
+one configured bearer token (``Authorization: Bearer <token>``) with full rights, plus
+optional read-only tokens. The shapes the reference leaves open (status values, the
+Status, PlaybackEndpoint, AuthorizationToken and Formats bodies, error bodies) are decided
+in :mod:`adapters.azure._sim_api`.
+
+One server plays three hosts: the API under ``/api``, the storage that a video's
+``UploadUri`` points at under ``/storage`` (a signed, expiring upload token in the query,
+see :mod:`adapters.azure._sim_storage`), and the streaming endpoint under ``/media``.
+
+A video's life, as ``GET /api/Videos/{id}/Status`` reports it::
+
+    Uploading ──MarkComplete──► Encoding (Progress 0..99) ──► Ready (Progress 100)
+                                                         └──► Failed (Message says why)
+
+``POST /api/Videos`` creates it in ``Uploading`` with an ``UploadUri``; the file is PUT
+there; ``MarkComplete`` (202; 409 before a file arrived) starts encoding, which takes
+``encoding_duration_s`` (progress grows with the time since) or, with ``None``, lasts
+until :meth:`AzureSimulator.finish_encoding` ends it. An empty file fails to encode.
+Playback URLs answer 409 until the video is ready; thumbnails appear once it is.
+
+Statuses, as the reference's table has them: 200, 201 (created), 202 (MarkComplete),
+204 (deleted), 304 (``If-None-Match`` names the video's ``ETag``), 400 (invalid body,
+query or endpoint type; an authorization token for a clear video), 401 (no or wrong
+token), 403 (a read-only token that writes; storage: an expired or altered upload token),
+404, 405, 406 (an ``Accept`` without JSON), 409 (the state forbids it: playback before
+ready, MarkComplete twice, deleting while encoding), 412 (``If-Match`` fails on DELETE or
+MarkComplete), 413 (storage: over ``max_blob_bytes``), 414 (URI over 2048 bytes), 415
+(a body that is not JSON), 500 and 503 through the fault options.
 """
 
 from __future__ import annotations
 
 import argparse
-import hmac
-from typing import Any
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
 
 from aiohttp import web
 
+from adapters.azure import _sim_api, _sim_media, _sim_storage
+from adapters.azure._sim_http import api_middleware
+from adapters.azure._sim_state import (
+    ENCODING,
+    STATE,
+    AzureState,
+    SimConfig,
+    StorageFault,
+    StoredFile,
+)
 from adapters.simulator import Simulator
 
+__all__ = ["DEFAULT_TOKEN", "AzureSimulator", "StorageFault", "StoredFile"]
+
 DEFAULT_TOKEN = "azure-demo-token"
-FORMATS = ("mp4", "mov", "wmv", "avi", "mkv", "m4v", "mpg", "ts", "mxf", "wav", "mp3")
+# Azure Blob storage takes up to 5000 MiB in one Put Blob.
+MAX_BLOB_BYTES = 5000 * 1024 * 1024
+_JSON_BODY_LIMIT = 1024 * 1024
 
 
 class AzureSimulator(Simulator):
-    """The connector API as far as the gateway uses it."""
+    """The connector API, its upload storage and its streaming endpoint.
 
-    kind = "azure"
+    ``token`` is the bearer token with full rights, ``read_only_tokens`` may only read.
+    ``encoding_duration_s`` is how long encoding takes (``None``: until a test ends it);
+    ``upload_token_ttl_s`` and ``authorization_token_ttl_s`` how long upload URLs and
+    playback tokens stay valid; ``storage_fault`` makes the storage fail uploads;
+    ``max_blob_bytes`` is the largest file the storage takes. Uploaded files live in a
+    temporary folder made by :meth:`start` and removed by :meth:`close`. Fault options
+    (``latency_s``, ``fail_status``, ``drop_connections``) go to
+    :class:`~adapters.simulator.Simulator`.
+    """
 
-    def __init__(self, *, token: str = DEFAULT_TOKEN, **faults: Any) -> None:
+    kind: ClassVar[str] = "azure"
+
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        read_only_tokens: Iterable[str] = (),
+        encoding_duration_s: float | None = 2.0,
+        upload_token_ttl_s: float = 3600.0,
+        authorization_token_ttl_s: float = 3600.0,
+        storage_fault: StorageFault | None = None,
+        max_blob_bytes: int = MAX_BLOB_BYTES,
+        **faults: Any,
+    ) -> None:
         super().__init__(**faults)
-        self.token = token
+        self.config = SimConfig(
+            token=token,
+            read_only_tokens=frozenset(read_only_tokens),
+            encoding_duration_s=encoding_duration_s,
+            upload_token_ttl_s=upload_token_ttl_s,
+            authorization_token_ttl_s=authorization_token_ttl_s,
+            storage_fault=storage_fault,
+            max_blob_bytes=max_blob_bytes,
+        )
+        self._folder: Path | None = None
+        self._state: AzureState | None = None
 
-    def _authorized(self, request: web.Request) -> bool:
-        expected = f"Bearer {self.token}"
-        return hmac.compare_digest(request.headers.get("Authorization", ""), expected)
+    @property
+    def token(self) -> str:
+        """The bearer token with full rights."""
+        return self.config.token
+
+    @property
+    def storage_folder(self) -> Path:
+        """The temporary folder holding uploaded files; only while serving."""
+        if self._folder is None:
+            raise RuntimeError("simulator not started")
+        return self._folder
+
+    @property
+    def state(self) -> AzureState:
+        """The videos and their files; only while serving."""
+        if self._state is None:
+            raise RuntimeError("simulator not started")
+        return self._state
+
+    def failure_response(self, status: int) -> web.StreamResponse:
+        """Simulated failures in the service's shape: ``{"Message": ...}``."""
+        return web.json_response({"Message": f"Simulated failure {status}."}, status=status)
 
     def build_app(self) -> web.Application:
-        """``/api/Formats`` behind the bearer token."""
-
-        async def formats(request: web.Request) -> web.Response:
-            if not self._authorized(request):
-                return web.json_response({"Message": "Authorization has been denied."}, status=401)
-            return web.json_response([{"Extension": f} for f in FORMATS])
-
-        app = web.Application()
-        app.router.add_get("/api/Formats", formats)
+        """A fresh application with no videos."""
+        if self._folder is None:
+            raise RuntimeError("build_app needs the storage folder that start makes")
+        self._state = AzureState(self.config, self._folder)
+        app = web.Application(middlewares=[api_middleware], client_max_size=_JSON_BODY_LIMIT)
+        app[STATE] = self._state
+        _sim_api.add_routes(app.router)
+        _sim_storage.add_routes(app.router)
+        _sim_media.add_routes(app.router)
         return app
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Make the storage folder, then serve."""
+        if self._folder is not None:
+            raise RuntimeError("simulator already started")
+        self._folder = Path(tempfile.mkdtemp(prefix="azure-simulator-"))
+        try:
+            return await super().start(host, port)
+        except BaseException:
+            self._remove_folder()
+            raise
+
+    async def close(self) -> None:
+        """Stop serving and remove the storage folder with every uploaded file."""
+        if self._state is not None:
+            self._state.closing.set()
+        await super().close()
+        self._remove_folder()
+
+    def _remove_folder(self) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    # -- what tests and benchmarks look at or drive ---------------------------------
+
+    def stored_file(self, video_id: str) -> StoredFile | None:
+        """The file that reached storage for ``video_id`` (size and MD5), if one did."""
+        video = self.state.videos.get(video_id)
+        return video.stored if video is not None else None
+
+    def video_ids(self) -> list[str]:
+        """The ids of every video the service holds, oldest first."""
+        return list(self.state.videos)
+
+    def finish_encoding(
+        self, video_id: str, *, failed: bool = False, message: str | None = None
+    ) -> None:
+        """End an encoding now: Ready, or Failed with ``message``."""
+        video = self.state.videos[video_id]
+        if video.state != ENCODING:
+            raise RuntimeError(f"video {video_id} is {video.state}, not encoding")
+        video.finish(failed=failed, message=message)
+
+    def set_encoding_progress(self, video_id: str, percent: int) -> None:
+        """Move an encoding (of a simulator without a duration) to ``percent``."""
+        video = self.state.videos[video_id]
+        if video.state != ENCODING:
+            raise RuntimeError(f"video {video_id} is {video.state}, not encoding")
+        video.progress = max(0, min(99, percent))
+
+    # -- command line ---------------------------------------------------------------
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """``--token TOKEN``, besides the common options."""
+        """Token, read-only tokens, encoding time, upload-token life, latency."""
         super().add_arguments(parser)
         parser.add_argument("--token", default=DEFAULT_TOKEN, help="bearer token to accept")
+        parser.add_argument(
+            "--read-only-token",
+            action="append",
+            default=[],
+            metavar="TOKEN",
+            help="a bearer token that may only read (repeatable)",
+        )
+        parser.add_argument(
+            "--encoding-seconds",
+            type=float,
+            default=2.0,
+            metavar="SECONDS",
+            help="how long encoding a video takes",
+        )
+        parser.add_argument(
+            "--upload-token-ttl",
+            type=float,
+            default=3600.0,
+            metavar="SECONDS",
+            help="how long a video's UploadUri stays valid",
+        )
 
     @classmethod
     def from_arguments(cls, args: argparse.Namespace) -> AzureSimulator:
-        """A simulator for the command line's token."""
-        return cls(token=args.token, latency_s=args.latency)
+        """A simulator configured from :meth:`add_arguments`' options."""
+        return cls(
+            token=args.token,
+            read_only_tokens=args.read_only_token,
+            encoding_duration_s=args.encoding_seconds,
+            upload_token_ttl_s=args.upload_token_ttl,
+            latency_s=args.latency,
+        )

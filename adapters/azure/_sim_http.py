@@ -1,0 +1,97 @@
+"""Request plumbing of the Azure connector simulator: bearer tokens, error bodies, Accept.
+
+Under ``/api`` every request needs ``Authorization: Bearer <token>`` (401 otherwise; a
+read-only token may only GET: 403), an ``Accept`` that admits JSON (406), a URI of at most
+:data:`MAX_URI_BYTES` (414), and JSON request bodies (415). Errors carry the service's
+``{"Message": "..."}`` body, aiohttp's own (unknown route, wrong method) included.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+from aiohttp import web
+
+from adapters.azure._sim_state import STATE, ApiError, Json
+from gateway.negotiation import choose
+
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+MAX_URI_BYTES: Final = 2048
+_READ_METHODS: Final = frozenset({"GET", "HEAD"})
+
+
+def _token(request: web.Request) -> str | None:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _authorize(request: web.Request) -> None:
+    config = request.app[STATE].config
+    token = _token(request)
+    if token is not None and hmac.compare_digest(token, config.token):
+        return
+    if token is not None and token in config.read_only_tokens:
+        if request.method in _READ_METHODS:
+            return
+        raise ApiError(403, "This token may read videos but not change them.")
+    raise ApiError(
+        401,
+        "Authorization has been denied for this request.",
+        {"WWW-Authenticate": 'Bearer realm="Azure Media Services Connector"'},
+    )
+
+
+@web.middleware
+async def api_middleware(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    """Checks of every ``/api`` request, and errors as ``{"Message": ...}``."""
+    try:
+        if request.path.startswith("/api/") or request.path == "/api":
+            if len(request.raw_path.encode()) > MAX_URI_BYTES:
+                raise ApiError(414, "The request URI is too long.")
+            _authorize(request)
+            if choose(request.headers.get("Accept"), ("application/json",)) is None:
+                raise ApiError(406, "The only response format offered is application/json.")
+        return await handler(request)
+    except ApiError as exc:
+        return exc.response()
+    except web.HTTPException as exc:
+        if exc.status < 400 or not request.path.startswith("/api"):
+            raise
+        return web.json_response({"Message": exc.reason}, status=exc.status, headers=_allow(exc))
+
+
+def _allow(exc: web.HTTPException) -> dict[str, str]:
+    allow = exc.headers.get("Allow")
+    return {"Allow": allow} if allow else {}
+
+
+async def json_body(request: web.Request) -> Json:
+    """The request body as a JSON object: 415 for another type, 400 when it does not parse."""
+    if request.content_type != "application/json":
+        raise ApiError(415, f"The media type '{request.content_type}' is not supported.")
+    try:
+        body: Any = json.loads(await request.read())
+    except ValueError:
+        raise ApiError(400, "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "The request body must be a JSON object.")
+    return body
+
+
+def matches(header: str | None, etag: str, *, weak: bool) -> bool:
+    """Whether an ``If-Match`` (strong) or ``If-None-Match`` (``weak``) value names ``etag``."""
+    if header is None:
+        return False
+    tags = [t.strip() for t in header.split(",")]
+    if weak:
+        tags = [t.removeprefix("W/") for t in tags]
+    return "*" in tags or etag in tags
+
+
+def origin(request: web.Request) -> str:
+    """Scheme, host and port the client used to reach the simulator."""
+    return str(request.url.origin())

@@ -1,0 +1,138 @@
+"""A large one-step video upload through the gateway, with the gateway's memory measured.
+
+The Azure connector simulator and the gateway run as separate processes (``hal-gateway
+simulate azure`` and ``hal-gateway serve``), so the gateway's peak resident memory
+(``VmHWM``) is its own. The file is generated while it is sent and hashed on the way; once
+the video is ready, its progressive rendition (the stored file) is fetched through the
+``azure:playback`` redirect and hashed as it arrives, and compared both with the bytes sent
+and with the ``Content-MD5`` the simulator recorded for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+CHUNK = 1024 * 1024
+TOKEN = "bench-connector-token"
+POLLS = 600
+
+
+def _start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gateway", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if "serving on" not in line:
+        proc.kill()
+        raise RuntimeError(f"{args[0]} did not start: {line!r}")
+    return proc, line.rsplit(" ", 1)[1].strip().rstrip("/")
+
+
+def _memory_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} for process {pid}")
+
+
+async def _payload(size: int, digest: Any) -> AsyncIterator[bytes]:
+    block = bytes(range(256)) * (CHUNK // 256)
+    sent = 0
+    while sent < size:
+        piece = block[: min(CHUNK, size - sent)]
+        digest.update(piece)
+        sent += len(piece)
+        yield piece
+
+
+async def _until_ready(session: aiohttp.ClientSession, href: str) -> dict[str, Any]:
+    for _ in range(POLLS):
+        async with session.get(href) as response:
+            video: dict[str, Any] = await response.json()
+        if video["status"] in ("Ready", "Failed"):
+            return video
+        await asyncio.sleep(0.05)  # a benchmark may wait; the encoding takes its time
+    raise RuntimeError(f"the video is still {video['status']}")
+
+
+async def main(size_mib: int = 500) -> None:
+    """Upload ``size_mib`` MiB in one step, check it arrived intact, print time and memory."""
+    size = size_mib * CHUNK
+    simulator, sim_url = _start(
+        "simulate", "azure", "--port", "0", "--token", TOKEN, "--encoding-seconds", "0.2"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "gateway.toml"
+        config.write_text(
+            "[server]\nport = 0\n"
+            f'[backends.azure]\nkind = "azure"\nurl = "{sim_url}"\ntoken = "${{TOKEN}}"\n'
+        )
+        gateway, url = _start("serve", "--config", str(config), env={"TOKEN": TOKEN})
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=900)) as s:
+                async with s.get(f"{url}/backends/azure") as response:
+                    root = await response.json()
+                videos = root["_links"]["azure:videos"]["href"].split("{", 1)[0]
+                baseline = _memory_kib(gateway.pid, "VmRSS")
+                sent = hashlib.md5(usedforsecurity=False)
+                started = time.perf_counter()
+                async with s.post(
+                    videos,
+                    params={"filename": "bench.mp4"},
+                    data=_payload(size, sent),
+                    headers={"Content-Type": "video/mp4", "Content-Length": str(size)},
+                ) as response:
+                    body = await response.json()
+                    assert response.status == 202, body
+                    location = response.headers["Location"]
+                upload_s = time.perf_counter() - started
+                peak = _memory_kib(gateway.pid, "VmHWM")
+                video = await _until_ready(s, location)
+                assert video["status"] == "Ready", video
+                progressive = next(
+                    link["href"]
+                    for link in video["_links"]["azure:playback"]
+                    if link["name"] == "Progressive"
+                )
+                received = hashlib.md5(usedforsecurity=False)
+                started = time.perf_counter()
+                async with s.get(progressive) as response:
+                    assert response.status == 200, response.status
+                    recorded = base64.b64decode(response.headers["Content-MD5"]).hex()
+                    async for chunk in response.content.iter_chunked(CHUNK):
+                        received.update(chunk)
+                download_s = time.perf_counter() - started
+        finally:
+            gateway.terminate()
+            # The standalone simulator stops cleanly (removing its stored files) on SIGINT.
+            simulator.send_signal(signal.SIGINT)
+            for proc in (gateway, simulator):
+                proc.wait(timeout=30)
+    assert sent.hexdigest() == recorded, "the simulator recorded other bytes than were sent"
+    assert sent.hexdigest() == received.hexdigest(), "the stored file differs from the upload"
+    print(f"azure one-step upload of {size_mib} MiB through the gateway (MD5 {recorded})")
+    print(f"  upload to 202  {upload_s:6.2f} s  {size_mib / upload_s:7.1f} MiB/s")
+    print(f"  read back      {download_s:6.2f} s  {size_mib / download_s:7.1f} MiB/s (direct)")
+    print(
+        f"  gateway resident memory: {baseline / 1024:.1f} MiB before, peak "
+        f"{peak / 1024:.1f} MiB after the upload "
+        f"(growth {(peak - baseline) / 1024:.1f} MiB for a {size_mib} MiB file)"
+    )

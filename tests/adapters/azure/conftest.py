@@ -1,0 +1,58 @@
+"""Simulators and gateways for the Azure backend tests, all on loopback sockets."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+
+import pytest
+
+from adapters.azure.simulator import AzureSimulator
+from tests.adapters.azure.navigator import Navigator
+from tests.conftest import ConfigFactory, GatewayFactory
+
+TOKEN = "connector-test-token"
+SimFactory = Callable[..., Awaitable[AzureSimulator]]
+Connect = Callable[..., Awaitable[Navigator]]
+
+
+@pytest.fixture
+async def simulators() -> AsyncIterator[SimFactory]:
+    """Start simulators with the given options (encoding takes 50 ms unless told)."""
+    started: list[AzureSimulator] = []
+
+    async def start(**options: Any) -> AzureSimulator:
+        options.setdefault("encoding_duration_s", 0.05)
+        sim = AzureSimulator(token=TOKEN, **options)
+        await sim.start()
+        started.append(sim)
+        return sim
+
+    yield start
+    for sim in started:
+        await sim.close()
+
+
+@pytest.fixture
+def connect(gateway: GatewayFactory, make_config: ConfigFactory) -> Connect:
+    """A gateway whose backend ``azure`` is ``sim``, and a navigator on it."""
+
+    async def make(
+        sim: AzureSimulator, server: Mapping[str, Any] | None = None, **backend: Any
+    ) -> Navigator:
+        table = {"kind": "azure", "url": sim.url, "token": TOKEN, **backend}
+        return Navigator(await gateway(make_config(server, backends={"azure": table})))
+
+    return make
+
+
+@pytest.fixture
+async def simulator(simulators: SimFactory) -> AzureSimulator:
+    """A simulator whose encodings take 50 ms."""
+    return await simulators()
+
+
+@pytest.fixture
+async def nav(simulator: AzureSimulator, connect: Connect) -> Navigator:
+    """A navigator on a gateway in front of :func:`simulator`."""
+    return await connect(simulator)
