@@ -97,13 +97,18 @@ async def _run(app: web.Application, host: str, port: int) -> None:
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         # The first line on stdout says where to go; scripts and tests read it.
         print(f"hal-gateway serving on http://{shown}:{bound_port}/", flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await stop.wait()
+        await _until_stopped()
     finally:
         await runner.cleanup()
+
+
+async def _until_stopped() -> None:
+    """Wait for SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -126,9 +131,9 @@ def _simulate(kind: str, argv: Sequence[str]) -> int:
         url = await simulator.start(args.host, args.port)
         print(f"{kind} simulator serving on {url}", flush=True)
         try:
-            await asyncio.Event().wait()
+            await _until_stopped()
         finally:
-            await simulator.close()
+            await simulator.close()  # simulators keep files in temporary folders
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())

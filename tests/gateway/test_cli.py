@@ -88,11 +88,15 @@ def test_config_is_found_through_the_environment_variable(
     assert get_json(url + "backends")["count"] == 1
 
 
-def test_simulate_runs_a_simulator_standalone(process: list[subprocess.Popen[str]]) -> None:
-    _, url = start(process, "simulate", "azure", "--port", "0", "--token", "tok")
+def test_simulate_runs_a_simulator_standalone_until_sigterm(
+    process: list[subprocess.Popen[str]],
+) -> None:
+    proc, url = start(process, "simulate", "azure", "--port", "0", "--token", "tok")
     request = urllib.request.Request(url + "/api/Formats", headers={"Authorization": "Bearer tok"})
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
 
 
 def test_simulate_avalon_takes_its_api_keys(process: list[subprocess.Popen[str]]) -> None:
