@@ -11,7 +11,7 @@ asset view (one list across backends) calls the asset methods.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -96,6 +96,15 @@ class Adapter:
         return f"/backends/{self.backend.name}"
 
     # -- upstream -------------------------------------------------------------------
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Problems across the kind's keys, as (key, message); fields check themselves.
+
+        Called once every field passed its own check, so ``check-config`` and ``serve``
+        report, say, a password required by the chosen login flow with its key path.
+        """
+        return []
 
     @classmethod
     def upstream_auth(cls, backend: BackendConfig) -> UpstreamAuth:

@@ -278,6 +278,9 @@ def _backend(
         table = {k: v for k, v in table.items() if k in {f.name for f in fields}}
     before = len(problems)
     values = read_table(table, fields, path, problems, env=env)
+    if len(problems) == before:
+        adapter = plugins.adapter_class(values["kind"])
+        problems += [f"{path}.{key}: {message}" for key, message in adapter.check_options(values)]
     if len(problems) != before:
         return None
     common = {f.name for f in BACKEND_FIELDS}

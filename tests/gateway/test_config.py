@@ -296,3 +296,14 @@ def test_serve_refuses_a_bad_config(tmp_path: Path, capsys: pytest.CaptureFixtur
     path.write_text("[server]\nport = -5\n")
     assert main(["serve", "--config", str(path)]) == 2
     assert "server.port: must be at least 0" in capsys.readouterr().err
+
+
+def test_a_kinds_cross_key_problems_are_reported_like_any_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "gw.toml"
+    path.write_text('[backends.news]\nkind = "mediacentral"\nurl = "simulator"\nauth = "mcux"\n')
+    assert main(["serve", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert 'backends.news.username: required when auth = "mcux"' in err
+    assert "Traceback" not in err
