@@ -1,20 +1,57 @@
-"""The MediaCentral backend: a CTMS platform reached through its registry."""
+"""The MediaCentral backend: a CTMS platform found through its registry, passed through.
+
+Gateway paths under ``/backends/<name>``::
+
+    /locations                     GET    the root folder            (loc:root-item)
+    /items/{id}{?offset,limit}     GET    a folder or item           (loc:item-by-id)
+    /assets/{id}                   GET    an asset                   (aa:asset-by-id)
+                                   PATCH  change its attributes      (aa:update-asset-by-id)
+    /search{?search,offset,limit}  GET    simple search              (search:simple-search)
+    /proxy/<upstream path>         GET    any other platform href inside a discovered service
+
+The adapter logs in as configured (:mod:`adapters.mediacentral.logins`), reads the
+registry on first use (:mod:`adapters.mediacentral.discovery`; the readiness probe is
+that first use at start-up) and rewrites every href of the platform's documents
+(:mod:`adapters.mediacentral.rewrite`).
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Final
 
-from adapters.base import Adapter
+from aiohttp import web
+
+from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
+from adapters.mediacentral import relations
+from adapters.mediacentral.discovery import Discovery
+from adapters.mediacentral.faults import read_fault
+from adapters.mediacentral.logins import login_for, missing_options
+from adapters.mediacentral.resources import Resources
+from adapters.mediacentral.rewrite import PROXY
 from adapters.mediacentral.simulator import MediaCentralSimulator
+from gateway import hal
 from gateway.config import BackendConfig
-from gateway.schema import Field
+from gateway.relations import curie_template
+from gateway.routing import JSON_TYPES
+from gateway.schema import Field, Secret
+from gateway.upstream import UpstreamAuth, UpstreamClient, UpstreamFault
+
+CTMS_PREFIXES: Final = ("aa", "loc", "search")
+"""CTMS CURIE prefixes the backend root uses; the gateway documents them under /rels."""
+
+
+def _plain(value: object) -> str | None:
+    if isinstance(value, Secret):
+        return value.reveal()
+    return value if isinstance(value, str) and value else None
 
 
 class MediaCentralAdapter(Adapter):
     """An Avid MediaCentral Cloud UX platform."""
 
     kind = "mediacentral"
-    curie = "mediacentral"
+    curie = "mc"
     description = "Avid MediaCentral newsroom and production assets (CTMS)"
     config_fields: ClassVar[tuple[Field, ...]] = (
         Field("auth", str, "Upstream login flow.", default="mcux", choices=("mcux", "oauth2")),
@@ -32,13 +69,70 @@ class MediaCentralAdapter(Adapter):
     )
     simulator_class = MediaCentralSimulator
 
+    def __init__(self, backend: BackendConfig, client: UpstreamClient) -> None:
+        super().__init__(backend, client)
+        self.discovery = Discovery(client)
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The keys the chosen login flow needs."""
+        return missing_options(options)
+
+    @classmethod
+    def upstream_auth(cls, backend: BackendConfig) -> UpstreamAuth:
+        """The configured login flow; a missing key it needs stops the gateway's build."""
+        return login_for(backend)
+
     @classmethod
     def create_simulator(cls, backend: BackendConfig) -> MediaCentralSimulator:
-        """A simulator that accepts the configured user."""
-        password = backend.options.get("password")
-        users = {backend.options["username"]: password.reveal()} if password else None
-        return MediaCentralSimulator(users=users)
+        """A simulator that accepts the configured user and OAuth2 client."""
+        options = backend.options
+        user, password = _plain(options.get("username")), _plain(options.get("password"))
+        client_id, secret = _plain(options.get("client_id")), _plain(options.get("client_secret"))
+        return MediaCentralSimulator(
+            users={user: password} if user and password else None,
+            clients={client_id: secret} if client_id and secret else None,
+        )
+
+    def read_upstream_error(self, status: int, content_type: str, body: bytes) -> UpstreamFault:
+        """The platform's problem bodies, 401 bodies and OAuth2 errors."""
+        return read_fault(status, content_type, body)
 
     async def probe(self) -> None:
-        """The authentication root answers."""
-        await self.client.request("GET", "/auth")
+        """Log in, read the registry and open the root folder."""
+        await Resources(self).call("loc:root-item", {"limit": "1"})
+
+    def routes(self) -> Sequence[Route]:
+        """The discovered services, and the passage for other platform hrefs."""
+        res = Resources(self)
+        return (
+            Route("GET", "/locations", res.locations),
+            Route("GET", "/items/{id}", res.item),
+            Route("GET", "/assets/{id}", res.asset),
+            Route("PATCH", "/assets/{id}", res.update_asset, consumes=JSON_TYPES),
+            Route("GET", "/search", res.search),
+            # The platform decides what these are (HAL, images, ...).
+            Route("GET", PROXY + "/{tail:.+}", res.passthrough, produces=()),
+        )
+
+    def relations(self) -> Sequence[RelationDoc]:
+        """The ``mc:`` relations."""
+        return relations.RELATIONS
+
+    def registry_entries(self) -> Sequence[RegistryEntry]:
+        """The CTMS relations the backend serves, at their gateway paths."""
+        return tuple(
+            RegistryEntry(ctms_rel, path, templated)
+            for _, ctms_rel, path, templated, _ in relations.ROOT_LINKS
+        )
+
+    async def service_root(self, request: web.Request, base: str) -> hal.Resource:
+        """The backend root: each service under its ``mc:`` name and its CTMS name."""
+        root = await super().service_root(request, base)
+        for prefix in CTMS_PREFIXES:
+            root.curie(prefix, base + curie_template(prefix))
+        for name, ctms_rel, path, templated, title in relations.ROOT_LINKS:
+            href = base + self.path + path
+            root.link(f"{self.curie}:{name}", href, templated=templated, title=title)
+            root.link(ctms_rel, href, templated=templated, title=title)
+        return root

@@ -1,54 +1,162 @@
-"""A simulator of a MediaCentral Cloud UX platform: its ``/auth`` HAL root."""
+"""A simulator of an Avid MediaCentral Cloud UX platform, served by aiohttp.
+
+It implements what the gateway relies on, as the vendor documents it:
+
+- ``/auth``: identity providers of kind ``mcux`` (JSON login, session cookie) and
+  ``oauth`` (password and client-credentials grants with HTTP Basic client
+  authentication), tokens of a configurable life, and ``/auth/tokens/current`` to
+  describe, extend (``/extension``) and end (DELETE) a session. Every other call
+  without a live session answers 401 ``avid.upstream/UNAUTHENTICATED``.
+- The CTMS registry at ``/apis/avid.ctms.registry;version=0;realm=global`` and
+  ``/ctms-registry/v1``, advertising the location, asset and search services.
+- Those services as HAL: the folder tree (``loc:``), assets (``aa:``, with attribute
+  updates by PATCH) and simple search (``search:``), with
+  ``application/vnd.avid.problem+json`` problems for bad parameters.
+
+Each instance seeds its own newsroom tree (:mod:`adapters.mediacentral._sim_seed`) and
+counts logins, logouts and rejected calls in :attr:`MediaCentralSimulator.counters`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import argparse
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Final
 
 from aiohttp import web
 
+from adapters.mediacentral import _sim_assets, _sim_auth, _sim_locations, _sim_registry
+from adapters.mediacentral._sim_http import PROBLEM, problems, session_middleware
+from adapters.mediacentral._sim_seed import seed
+from adapters.mediacentral._sim_state import PLATFORM, Counters, Platform, accounts
 from adapters.simulator import Simulator
 
-DEFAULT_USERS = {"newsroom": "mediacentral-demo-password"}
+__all__ = ["DEFAULT_CLIENTS", "DEFAULT_USERS", "MediaCentralSimulator"]
+
+DEFAULT_USERS: Final = {"newsroom": "mediacentral-demo-password"}
+DEFAULT_CLIENTS: Final = {"hal-gateway": "mediacentral-demo-secret"}
+DEFAULT_TOKEN_LIFE_S: Final = 900.0
+"""Tokens of the real platform live about 15 minutes."""
+
+
+def _pairs(values: list[str] | None, what: str) -> dict[str, str] | None:
+    if not values:
+        return None
+    out: dict[str, str] = {}
+    for value in values:
+        name, sep, secret = value.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"--{what} takes NAME=SECRET, got {value!r}")
+        out[name] = secret
+    return out
 
 
 class MediaCentralSimulator(Simulator):
-    """The platform as far as the gateway uses it."""
+    """A MediaCentral platform with in-memory state seeded with a newsroom tree.
 
-    kind = "mediacentral"
+    ``users`` maps user names to passwords (mcux login and the OAuth2 password grant),
+    ``clients`` OAuth2 client ids to secrets; both default to the demonstration
+    accounts. Tokens live ``token_life_s`` seconds of the platform's ``clock``
+    (``time.monotonic`` unless given); :meth:`advance` moves that clock on. With
+    ``legacy_registry=False`` only ``/ctms-registry/v1`` serves the registry, as on
+    newer platforms. ``hold_logins`` keeps every login request waiting until the event
+    is set. Fault options (``latency_s``, ``fail_status``, ``drop_connections``) go
+    to :class:`~adapters.simulator.Simulator`.
+    """
 
-    def __init__(self, *, users: Mapping[str, str] | None = None, **faults: Any) -> None:
+    kind: ClassVar[str] = "mediacentral"
+
+    def __init__(
+        self,
+        *,
+        users: Mapping[str, str] | None = None,
+        clients: Mapping[str, str] | None = None,
+        token_life_s: float = DEFAULT_TOKEN_LIFE_S,
+        clock: Callable[[], float] | None = None,
+        legacy_registry: bool = True,
+        hold_logins: asyncio.Event | None = None,
+        **faults: Any,
+    ) -> None:
         super().__init__(**faults)
-        self.users = dict(DEFAULT_USERS if users is None else users)
-
-    def failure_response(self, status: int) -> web.StreamResponse:
-        """The platform's problem body."""
-        return web.json_response(
-            {
-                "code": "avid.upstream/FAILURE",
-                "message": f"Simulated failure {status}",
-                "params": {},
-                "status": status,
-            },
-            status=status,
-            content_type="application/vnd.avid.problem+json",
+        self.counters = Counters()
+        folders, assets, root_id = seed()
+        self.platform = Platform(
+            users=accounts(users, DEFAULT_USERS),
+            clients=accounts(clients, DEFAULT_CLIENTS),
+            token_life_s=token_life_s,
+            clock=clock or time.monotonic,
+            legacy_registry=legacy_registry,
+            hold_logins=hold_logins,
+            counters=self.counters,
+            folders=folders,
+            assets=assets,
+            root_id=root_id,
         )
 
+    def advance(self, seconds: float) -> None:
+        """Move the platform's clock on: tokens age as if ``seconds`` had passed."""
+        self.platform.offset_s += seconds
+
+    def relocate_services(self) -> None:
+        """Serve every service under a new path; hrefs handed out before stop working."""
+        self.platform.service_version += 1
+
+    def failure_response(self, status: int) -> web.StreamResponse:
+        """Simulated failures in the platform's problem shape."""
+        body = {
+            "code": "avid.upstream/FAILURE",
+            "message": f"Simulated failure {status}",
+            "params": {},
+            "status": status,
+        }
+        return web.json_response(body, status=status, content_type=PROBLEM)
+
     def build_app(self) -> web.Application:
-        """``GET /auth``: the authentication HAL root."""
-
-        async def auth_root(request: web.Request) -> web.Response:
-            base = f"{request.scheme}://{request.host}"
-            return web.json_response(
-                {
-                    "_links": {
-                        "self": {"href": f"{base}/auth"},
-                        "auth:identity-providers": {"href": f"{base}/auth/identity-providers"},
-                    }
-                },
-                content_type="application/hal+json",
-            )
-
-        app = web.Application()
-        app.router.add_get("/auth", auth_root)
+        """The platform's routes over this instance's state."""
+        app = web.Application(
+            middlewares=[problems, session_middleware(_sim_auth.PUBLIC_PATHS)],
+        )
+        app[PLATFORM] = self.platform
+        _sim_auth.add_routes(app.router)
+        _sim_registry.add_routes(app.router, legacy=self.platform.legacy_registry)
+        _sim_locations.add_routes(app.router)
+        _sim_assets.add_routes(app.router)
         return app
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """``--user``, ``--client`` (repeatable), ``--token-life`` and ``--latency``."""
+        parser.add_argument(
+            "--user",
+            action="append",
+            metavar="NAME=PASSWORD",
+            help="accept this user (repeatable; replaces the demonstration user)",
+        )
+        parser.add_argument(
+            "--client",
+            action="append",
+            metavar="ID=SECRET",
+            help="accept this OAuth2 client (repeatable; replaces the demonstration client)",
+        )
+        parser.add_argument(
+            "--token-life",
+            type=float,
+            default=DEFAULT_TOKEN_LIFE_S,
+            metavar="SECONDS",
+            help="life of a session or token",
+        )
+        parser.add_argument(
+            "--latency", type=float, default=0.0, metavar="SECONDS", help="delay every answer"
+        )
+
+    @classmethod
+    def from_arguments(cls, args: argparse.Namespace) -> MediaCentralSimulator:
+        """A simulator configured from :meth:`add_arguments`' options."""
+        return cls(
+            users=_pairs(args.user, "user"),
+            clients=_pairs(args.client, "client"),
+            token_life_s=args.token_life,
+            latency_s=args.latency,
+        )

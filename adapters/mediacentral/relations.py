@@ -1,0 +1,69 @@
+"""The ``mc:`` link relations, documented at ``/rels/mc/{rel}``, and the gateway paths.
+
+Paths are relative to the backend root ``/backends/<name>``. Each ``mc:`` relation
+stands for a CTMS relation of the platform (``loc:root-item``, ``loc:item-by-id``,
+``aa:asset-by-id``, ``search:simple-search``); the backend root links both names.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from gateway.relations import RelationDoc
+
+LOCATIONS: Final = "/locations"
+ITEM: Final = "/items/{id}{?offset,limit}"
+ASSET: Final = "/assets/{id}"
+SEARCH: Final = "/search{?search,offset,limit}"
+
+# (mc relation, CTMS relation it stands for, gateway path, templated, title)
+ROOT_LINKS: Final = (
+    ("locations", "loc:root-item", LOCATIONS, False, "Root folder"),
+    ("item", "loc:item-by-id", ITEM, True, "Folder or item by id"),
+    ("asset", "aa:asset-by-id", ASSET, True, "Asset by id"),
+    ("search", "search:simple-search", SEARCH, True, "Simple search"),
+)
+
+_PREFIX: Final = "/backends/{name}"
+
+RELATIONS: Final = (
+    RelationDoc(
+        "locations",
+        "Root folder",
+        "The root folder of the platform's folder tree (CTMS loc:root-item): its child "
+        "folders and items embedded as loc:item, each with a self link to follow, and "
+        "next/prev links when the folder has more children than one page. Asset items "
+        "link their asset as aa:asset.",
+        template=_PREFIX + LOCATIONS,
+        example='{"common": {"name": "Newsroom"}, "_embedded": {"loc:item": [{"base": '
+        '{"id": "news", "type": "folder"}, "common": {"name": "News"}}]}}',
+    ),
+    RelationDoc(
+        "item",
+        "Folder or item by id",
+        "One folder or item of the folder tree by its id (CTMS loc:item-by-id). A folder "
+        "embeds one page of its children as loc:item; offset (from 0) and limit (1 to 100) "
+        "choose the page, and the paging object says how many there are.",
+        template=_PREFIX + ITEM,
+    ),
+    RelationDoc(
+        "asset",
+        "Asset by id",
+        "One asset (CTMS aa:asset-by-id) with its base attributes (id, type, systemID, "
+        "systemType) and common attributes (name, duration, created, modified), linking its "
+        "thumbnail (aa:thumbnail) and folder (loc:parent). PATCH a JSON body "
+        '{"common": {"name": "..."}} to rename it; the answer is the updated asset.',
+        methods=("GET", "PATCH"),
+        template=_PREFIX + ASSET,
+        example='{"common": {"name": "Harbour fire - wide shot (graded)"}}',
+    ),
+    RelationDoc(
+        "search",
+        "Simple search",
+        "Full-text search over the platform's assets (CTMS search:simple-search): assets "
+        "whose name holds every word of search, embedded as aa:asset. offset and limit page "
+        "the results; follow next to the following page. A bad parameter answers 400 with "
+        "the platform's own code in upstream_code.",
+        template=_PREFIX + SEARCH,
+    ),
+)

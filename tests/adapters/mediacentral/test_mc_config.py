@@ -1,0 +1,107 @@
+"""The MediaCentral keys of the configuration, and the shipped config files."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.mediacentral import MediaCentralAdapter
+from adapters.mediacentral.logins import McuxLogin, OAuth2Login
+from gateway import config as config_mod
+from gateway.errors import ConfigError
+from tests.adapters.mediacentral.navigator import Navigator
+from tests.conftest import ConfigFactory, GatewayFactory
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.parametrize(
+    ("keys", "problems"),
+    [
+        pytest.param(
+            {"auth": "mcux", "username": "u"},
+            ['backends.mc.password: required when auth = "mcux"'],
+            id="mcux-without-password",
+        ),
+        pytest.param(
+            {"auth": "mcux", "password": ""},
+            [
+                'backends.mc.username: required when auth = "mcux"',
+                'backends.mc.password: required when auth = "mcux"',
+            ],
+            id="mcux-empty",
+        ),
+        pytest.param(
+            {"auth": "oauth2", "client_id": "c", "client_secret": "s"},
+            [
+                'backends.mc.username: required when auth = "oauth2" and grant = "password"',
+                'backends.mc.password: required when auth = "oauth2" and grant = "password"',
+            ],
+            id="password-grant-without-user",
+        ),
+        pytest.param(
+            {"auth": "oauth2", "grant": "client_credentials", "client_id": "c"},
+            [
+                "backends.mc.client_secret: required when auth = "
+                '"oauth2" and grant = "client_credentials"'
+            ],
+            id="client-without-secret",
+        ),
+    ],
+)
+def test_missing_login_keys_are_config_problems_with_their_key_paths(
+    make_config: ConfigFactory, keys: dict[str, Any], problems: list[str]
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        make_config(backends={"mc": {"kind": "mediacentral", "url": "simulator", **keys}})
+    assert caught.value.problems == problems
+
+
+def test_login_flows_follow_the_config_and_never_show_secrets(make_config: ConfigFactory) -> None:
+    config = make_config(
+        backends={
+            "a": {"kind": "mediacentral", "url": "simulator", "username": "u", "password": "pw-1"},
+            "b": {
+                "kind": "mediacentral",
+                "url": "simulator",
+                "auth": "oauth2",
+                "grant": "client_credentials",
+                "client_id": "c",
+                "client_secret": "secret-2",
+            },
+        }
+    )
+    mcux = MediaCentralAdapter.upstream_auth(config.backends["a"])
+    oauth = MediaCentralAdapter.upstream_auth(config.backends["b"])
+    assert isinstance(mcux, McuxLogin)
+    assert isinstance(oauth, OAuth2Login)
+    assert "pw-1" not in repr(mcux)
+    assert "secret-2" not in repr(oauth)
+
+
+async def test_the_embedded_default_serves_mediacentral_from_its_simulator(
+    gateway: GatewayFactory,
+) -> None:
+    config = config_mod.load(ROOT / "config" / "gateway.toml", env={})
+    only = {"mediacentral": config.backends["mediacentral"]}
+    assert only["mediacentral"].options["auth"] == "mcux"
+    nav = Navigator(await gateway(dataclasses.replace(config, backends=only)))
+    backend = await nav.backend("mediacentral")
+    root = await nav.get(nav.href(backend, "mc:locations"))
+    assert root["common"]["name"] == "Newsroom"
+    listing = await nav.get(nav.base + "/backends")
+    assert [b["ready"] for b in nav.embedded(listing, "gw:backend")] == [True]
+
+
+def test_the_production_example_logs_in_with_oauth2_client_credentials() -> None:
+    text = (ROOT / "config" / "production.example.toml").read_text(encoding="utf-8")
+    table = tomllib.loads(text)["backends"]["newsroom"]
+    env = {"MEDIACENTRAL_CLIENT_ID": "gateway", "MEDIACENTRAL_CLIENT_SECRET": "s3cret"}
+    config = config_mod.parse({"backends": {"newsroom": table}}, env=env)
+    newsroom = config.backends["newsroom"]
+    assert (newsroom.options["auth"], newsroom.options["grant"]) == ("oauth2", "client_credentials")
+    assert isinstance(MediaCentralAdapter.upstream_auth(newsroom), OAuth2Login)

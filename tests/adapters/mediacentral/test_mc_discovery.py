@@ -1,0 +1,210 @@
+"""Finding the platform's services through its registry, and rewriting its hrefs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from adapters.mediacentral.discovery import Service, Services, parse_serviceroots
+from adapters.mediacentral.rewrite import Rewriter
+from adapters.mediacentral.templates import TemplateMatcher
+from tests.adapters.mediacentral.conftest import BACKEND, Connect, SimFactory
+from tests.adapters.mediacentral.navigator import Navigator
+
+UP = "http://mc.internal:8443"
+PAM = "/apis/avid.pam;version=1;realm=newsroom"
+SEARCH = "/apis/avid.ctms.search;version=1;realm=newsroom"
+GW = "https://media.example.org/gw/backends/newsroom"
+
+
+async def test_services_that_move_are_found_again_and_gateway_links_stay_valid(
+    simulators: SimFactory, connect: Connect
+) -> None:
+    sim = await simulators()
+    nav = Navigator(await connect(sim))
+    backend = await nav.backend(BACKEND)
+    root = await nav.get(nav.href(backend, "mc:locations"))
+    news_href = nav.href(nav.child(root, "News"), "self")
+    news = await nav.get(news_href)
+    reads = sim.counters.registry_reads
+
+    sim.relocate_services()
+    assert await nav.get(news_href) == news
+    assert sim.counters.registry_reads == reads + 1
+    hits = await nav.get(nav.href(backend, "mc:search", search="marathon"))
+    [hit] = nav.embedded(hits, "aa:asset")
+    assert (await nav.get(nav.href(hit, "self")))["common"]["name"] == "City marathon - start"
+    assert sim.counters.registry_reads == reads + 1  # one read served every service
+    assert nav.leaks(sim.url) == []
+
+
+async def test_a_newer_platform_is_found_through_its_v1_registry(
+    simulators: SimFactory, connect: Connect
+) -> None:
+    sim = await simulators(legacy_registry=False)
+    nav = Navigator(await connect(sim, "oauth2-client-credentials"))
+    backend = await nav.backend(BACKEND)
+    root = await nav.get(nav.href(backend, "mc:locations"))
+    assert [i["common"]["name"] for i in nav.embedded(root, "loc:item")] == [
+        "News",
+        "Sports",
+        "Archive",
+    ]
+    assert sim.counters.registry_reads == 1
+
+
+def services(**extra: Service) -> Services:
+    doc = {
+        "resources": {
+            "loc:root-item": [{"href": f"{UP}{PAM}/locations/folders{{?offset,limit}}"}],
+            "loc:item-by-id": [
+                {"href": f"{UP}{PAM}/locations/items/{{id}}{{?offset,limit}}", "templated": True}
+            ],
+            "aa:asset-by-id": [{"href": f"{UP}{PAM}/assets/{{id}}", "templated": True}],
+            "search:simple-search": [
+                {
+                    "href": f"{UP}{SEARCH}/searches/simple?search={{search}}{{&offset,limit,sort}}",
+                    "templated": True,
+                }
+            ],
+        }
+    }
+    found = parse_serviceroots(doc, UP + "/ctms-registry/v1/serviceroots", UP)
+    return Services({**found.by_rel, **extra}, found.origins, found.directories)
+
+
+@pytest.mark.parametrize(
+    ("href", "templated", "expected"),
+    [
+        pytest.param(
+            f"{UP}{PAM}/locations/items/{{id}}{{?offset,limit}}",
+            True,
+            f"{GW}/items/{{id}}{{?offset,limit}}",
+            id="service-template",
+        ),
+        pytest.param(
+            f"{UP}{SEARCH}/searches/simple?search={{search}}{{&offset,limit,sort}}",
+            True,
+            f"{GW}/search{{?search,offset,limit,sort}}",
+            id="search-template",
+        ),
+        pytest.param(
+            f"{UP}{PAM}/assets/{{id}}/versions{{?limit}}",
+            True,
+            f"{GW}/proxy{PAM}/assets/{{id}}/versions{{?limit}}",
+            id="other-template",
+        ),
+        pytest.param(
+            f"{UP}{PAM}/locations/items/news?offset=25&limit=25",
+            False,
+            f"{GW}/items/news?offset=25&limit=25",
+            id="next-page",
+        ),
+        pytest.param(f"{UP}{PAM}/locations/folders", False, f"{GW}/locations", id="root-folder"),
+        pytest.param(
+            f"{UP}{SEARCH}/searches/simple?search=harbour%20fire&offset=2&limit=2",
+            False,
+            f"{GW}/search?search=harbour%20fire&offset=2&limit=2",
+            id="search-page",
+        ),
+        pytest.param(f"{UP}{PAM}/assets/a%2Fb", False, f"{GW}/assets/a%2Fb", id="encoded-id"),
+        pytest.param(
+            f"{UP}{PAM}/locations/items/news?view=full",
+            False,
+            f"{GW}/proxy{PAM}/locations/items/news?view=full",
+            id="unknown-parameter",
+        ),
+        pytest.param(
+            f"{UP}{PAM}/assets/x/thumbnail",
+            False,
+            f"{GW}/proxy{PAM}/assets/x/thumbnail",
+            id="thumbnail",
+        ),
+        pytest.param(f"{PAM}/assets/x", False, f"{GW}/assets/x", id="relative"),
+        pytest.param(
+            "HTTP://MC.INTERNAL:8443" + PAM + "/assets/x", False, f"{GW}/assets/x", id="case"
+        ),
+        pytest.param(
+            "https://developer.avid.com/ctms/relations/aa/{rel}",
+            True,
+            "https://developer.avid.com/ctms/relations/aa/{rel}",
+            id="documentation",
+        ),
+        pytest.param(
+            "http://mc.internal:84430/x", False, "http://mc.internal:84430/x", id="other-port"
+        ),
+    ],
+)
+def test_hrefs_are_rewritten_to_gateway_urls(href: str, templated: bool, expected: str) -> None:
+    assert Rewriter(services(), GW).href(href, templated) == expected
+
+
+def test_every_href_of_nested_documents_is_rewritten() -> None:
+    doc: dict[str, Any] = {
+        "note": f"moved to {UP}{PAM}/assets/y, see there",
+        "source": f"{UP}{PAM}/assets/y",
+        "_links": {
+            "self": {"href": f"{UP}{PAM}/locations/items/news"},
+            "related": [{"href": f"{UP}{PAM}/assets/x", "title": f"at {UP}"}],
+            "curies": [
+                {"name": "loc", "href": "https://developer.avid.com/{rel}", "templated": True}
+            ],
+        },
+        "_embedded": {
+            "loc:item": [
+                {
+                    "_links": {"self": {"href": f"{UP}{PAM}/locations/items/evening"}},
+                    "_embedded": {
+                        "aa:asset": {"_links": {"self": {"href": f"{UP}{PAM}/assets/z"}}}
+                    },
+                }
+            ]
+        },
+    }
+    out = Rewriter(services(), GW).document(doc)
+    assert out["note"] == f"moved to {GW}/proxy{PAM}/assets/y, see there"
+    assert out["source"] == f"{GW}/assets/y"
+    assert out["_links"]["self"]["href"] == f"{GW}/items/news"
+    assert out["_links"]["related"] == [{"href": f"{GW}/assets/x", "title": f"at {GW}/proxy"}]
+    assert out["_links"]["curies"] == doc["_links"]["curies"]
+    [item] = out["_embedded"]["loc:item"]
+    assert item["_links"]["self"]["href"] == f"{GW}/items/evening"
+    assert item["_embedded"]["aa:asset"]["_links"]["self"]["href"] == f"{GW}/assets/z"
+    assert "mc.internal" not in str(out)
+
+
+@pytest.mark.parametrize(
+    ("template", "url", "expected"),
+    [
+        pytest.param("/items/{id}{?offset,limit}", "/items/a", {"id": "a"}, id="path"),
+        pytest.param(
+            "/items/{id}{?offset,limit}",
+            "/items/a?limit=5&offset=10",
+            {"id": "a", "limit": "5", "offset": "10"},
+            id="query-any-order",
+        ),
+        pytest.param(
+            "/s?q={text}{&limit}", "/s?q=a%20b&limit=2", {"text": "a b", "limit": "2"}, id="pair"
+        ),
+        pytest.param("/s?format=hal{&limit}", "/s?format=hal", {}, id="fixed-pair"),
+        pytest.param("/s?format=hal{&limit}", "/s?limit=1", None, id="fixed-pair-missing"),
+        pytest.param("/items/{id}", "/items/a/b", None, id="no-slash-in-value"),
+        pytest.param("/items/{id}", "/items/a?x=1", None, id="unknown-parameter"),
+        pytest.param("/items{/id}", "/items/a", None, id="unsupported-operator"),
+    ],
+)
+def test_template_matcher_reads_values_back(
+    template: str, url: str, expected: dict[str, str] | None
+) -> None:
+    path, _, query = url.partition("?")
+    assert TemplateMatcher.parse(template).match(path, query) == expected
+
+
+def test_only_paths_inside_discovered_services_pass_through() -> None:
+    found = services()
+    assert found.serves(f"{PAM}/assets/x/thumbnail")
+    assert found.serves(f"{SEARCH}/searches/simple")
+    assert not found.serves("/auth/tokens/current")
+    assert not found.serves("/ctms-registry/v1")
+    assert found.origins == {UP}

@@ -1,0 +1,268 @@
+"""The gateway's upstream session: one login, shared, renewed, refused, ended."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from adapters.mediacentral.auth import PlatformLogin
+from adapters.mediacentral.logins import McuxLogin
+from gateway.backends import BACKENDS
+from gateway.routing import Handler
+from gateway.upstream import UpstreamClient
+from tests.adapters.mediacentral.conftest import (
+    BACKEND,
+    FLOWS,
+    PASSWORD,
+    USER,
+    Connect,
+    SimFactory,
+)
+from tests.adapters.mediacentral.navigator import Doc, Navigator
+
+ALL_FLOWS = [pytest.param(flow, id=flow) for flow in FLOWS]
+
+
+class FakeClock:
+    """A monotonic clock that moves only when told; starts at the real one's reading."""
+
+    def __init__(self) -> None:
+        self.now = time.monotonic()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def login_of(nav: Navigator) -> PlatformLogin:
+    backend = nav.client.app[BACKENDS].get(BACKEND)
+    assert backend is not None
+    assert isinstance(backend.client.auth, PlatformLogin)
+    return backend.client.auth
+
+
+async def locations(nav: Navigator) -> tuple[str, Doc]:
+    href = nav.href(await nav.backend(BACKEND), "mc:locations")
+    return href, await nav.get(href)
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Wait for ``condition``, polling; fail after a bounded number of polls."""
+    for _ in range(2000):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"never happened: {what}")
+
+
+@pytest.mark.parametrize("flow", ALL_FLOWS)
+async def test_fifty_concurrent_first_requests_cause_one_login(
+    simulators: SimFactory, connect: Connect, flow: str
+) -> None:
+    gate = asyncio.Event()
+    sim = await simulators(hold_logins=gate)
+    arrived = asyncio.Event()
+    entered = 0
+
+    @web.middleware
+    async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
+        nonlocal entered
+        if request.path.endswith("/locations"):
+            entered += 1
+            if entered == 50:
+                arrived.set()
+        return await handler(request)
+
+    client = await connect(
+        sim, flow, routes=lambda app: app.middlewares.append(count), wait_probed=False
+    )
+    nav = Navigator(client)
+    href = nav.href(await nav.backend(BACKEND), "mc:locations")
+    calls = [asyncio.create_task(nav.request("GET", href)) for _ in range(50)]
+    try:
+        # Every request is inside the gateway before the (single) login may finish.
+        async with asyncio.timeout(30):
+            await arrived.wait()
+    finally:
+        gate.set()
+    answers = await asyncio.gather(*calls)
+    assert [response.status for response, _ in answers] == [200] * 50
+    assert sim.counters.login_attempts == 1
+    assert sim.counters.logins == 1
+    assert sim.counters.registry_reads == 1
+
+
+@pytest.mark.parametrize("flow", ALL_FLOWS)
+async def test_a_token_that_expires_between_two_calls_is_renewed_unnoticed(
+    simulators: SimFactory, connect: Connect, flow: str
+) -> None:
+    sim = await simulators(token_life_s=600)
+    nav = Navigator(await connect(sim, flow))
+    href, before = await locations(nav)
+    sim.advance(601)  # the platform ends the session; the gateway has not noticed yet
+    assert await nav.get(href) == before
+    assert sim.counters.unauthenticated == 1
+    assert sim.counters.logins == 2
+    assert len(sim.platform.live_sessions()) == 1
+
+
+async def test_many_calls_on_an_expired_session_log_in_again_once(
+    simulators: SimFactory, connect: Connect
+) -> None:
+    gate = asyncio.Event()
+    gate.set()
+    sim = await simulators(token_life_s=600, hold_logins=gate)
+    nav = Navigator(await connect(sim))
+    href, before = await locations(nav)
+    gate.clear()
+    sim.advance(601)
+    calls = [asyncio.create_task(nav.get(href)) for _ in range(20)]
+    # Every call has been refused with the old session before the new login may finish.
+    try:
+        await until(lambda: sim.counters.unauthenticated == 20, "all 20 calls refused")
+    finally:
+        gate.set()
+    assert await asyncio.gather(*calls) == [before] * 20
+    assert sim.counters.logins == 2
+
+
+@pytest.mark.parametrize("flow", ALL_FLOWS)
+async def test_a_session_is_extended_before_it_expires(
+    simulators: SimFactory, connect: Connect, flow: str
+) -> None:
+    clock = FakeClock()
+    sim = await simulators(token_life_s=100, clock=clock)
+    nav = Navigator(await connect(sim, flow))
+    login_of(nav).clock = clock
+    href, before = await locations(nav)
+    for round_ in (1, 2, 3):
+        clock.advance(85)  # 15 s of life left: renewal is due, the session still valid
+        assert await nav.get(href) == before
+        assert sim.counters.extensions == round_
+    assert sim.counters.logins == 1
+    assert sim.counters.unauthenticated == 0  # never sent an expired session
+
+
+@pytest.mark.parametrize(
+    ("flow", "keys", "upstream_code", "secret"),
+    [
+        pytest.param(
+            "mcux",
+            {"password": "not-the-password"},
+            "avid.auth/LOGIN_FAILED",
+            "not-the-password",
+            id="mcux-password",
+        ),
+        pytest.param(
+            "oauth2-client-credentials",
+            {"client_secret": "not-the-secret"},
+            "invalid_client",
+            "not-the-secret",
+            id="oauth2-client-secret",
+        ),
+        pytest.param(
+            "oauth2-password",
+            {"password": "not-the-password"},
+            "invalid_grant",
+            "not-the-password",
+            id="oauth2-user-password",
+        ),
+    ],
+)
+async def test_wrong_upstream_credentials_answer_503_naming_the_backend(
+    simulators: SimFactory,
+    connect: Connect,
+    flow: str,
+    keys: dict[str, Any],
+    upstream_code: str,
+    secret: str,
+) -> None:
+    sim = await simulators()
+    nav = Navigator(await connect(sim, flow, keys))
+    backend = await nav.backend(BACKEND)
+    for href in (
+        nav.href(backend, "mc:locations"),
+        nav.href(backend, "mc:search", search="fire"),
+    ):
+        problem = await nav.problem("GET", href, 503)
+        assert problem["code"] == "upstream-login-failed"
+        assert problem["backend"] == BACKEND
+        assert problem["upstream_code"] == upstream_code
+        assert BACKEND in problem["detail"]
+    listing = await nav.get(nav.base + "/backends")
+    [summary] = nav.embedded(listing, "gw:backend")
+    assert summary["ready"] is False
+    assert sim.counters.logins == 0
+    assert not any(secret in text for text in nav.seen)
+    assert nav.leaks(sim.url) == []
+
+
+@pytest.mark.parametrize("flow", ALL_FLOWS)
+async def test_the_session_ends_upstream_when_the_gateway_stops(
+    simulators: SimFactory, connect: Connect, flow: str
+) -> None:
+    sim = await simulators()
+    client = await connect(sim, flow)
+    await locations(Navigator(client))
+    assert len(sim.platform.live_sessions()) == 1
+    await client.close()
+    assert sim.counters.logouts == 1
+    assert sim.platform.live_sessions() == []
+
+
+async def test_a_platform_that_drops_every_session_at_once_answers_503_not_401(
+    simulators: SimFactory, connect: Connect
+) -> None:
+    sim = await simulators(token_life_s=0)
+    nav = Navigator(await connect(sim))
+    problem = await nav.problem("GET", nav.href(await nav.backend(BACKEND), "mc:locations"), 503)
+    assert problem["code"] == "upstream-login-failed"
+    assert problem["upstream_code"] == "avid.upstream/UNAUTHENTICATED"
+    assert problem["backend"] == BACKEND
+
+
+async def test_a_gateway_that_never_logged_in_does_not_log_out(
+    simulators: SimFactory, connect: Connect
+) -> None:
+    sim = await simulators()
+    client = await connect(sim, keys={"password": "wrong"})
+    await client.close()
+    assert sim.counters.logouts == 0
+
+
+async def test_a_late_refusal_of_the_old_session_keeps_the_new_one(
+    simulators: SimFactory,
+) -> None:
+    sim = await simulators()
+    login = McuxLogin(BACKEND, USER, PASSWORD)
+    client = UpstreamClient(BACKEND, timeout_s=10, retries=0, auth=login)
+    await client.open(sim.url)
+    try:
+        sent, answered = asyncio.Event(), asyncio.Event()
+
+        async def slow_request() -> None:
+            await login.headers(client)  # goes out with the first session...
+            sent.set()
+            await answered.wait()
+            await login.invalidate()  # ...whose 401 comes back after a new login
+
+        slow = asyncio.create_task(slow_request())
+        await sent.wait()
+        first = dict(await login.headers(client))
+        await login.invalidate()  # this request's 401: the first session is gone
+        second = dict(await login.headers(client))
+        assert second != first
+        answered.set()
+        await slow
+        assert dict(await login.headers(client)) == second
+        assert sim.counters.logins == 2
+    finally:
+        await client.close()
+    assert sim.counters.logouts == 1
