@@ -1,15 +1,60 @@
-"""The Flex MAM backend: HTTP Basic authentication against the ``/api`` resources."""
+"""The Dalet Flex MAM backend: the Flex REST API under ``/api``, with HTTP Basic, as HAL.
+
+Gateway paths under ``/backends/<name>``::
+
+    /assets{?page,per_page,name,fql,sort}            GET list, POST placeholder
+    /assets/{id}                                     GET, PUT
+    /assets/{id}/metadata                            GET (JSON), PUT (XML or JSON)
+    /assets/{id}/metadata.xml                        GET (application/xml)
+    /assets/{id}/annotations[/{annotation_id}]       GET, POST / GET, PUT, DELETE
+    /assets/{id}/keyframes[/{keyframe_id}[/image]]   GET, POST / GET, PUT, DELETE / GET
+    /assets/{id}/actions                             GET, POST {"action"}
+    /assets/{id}/members|parents[/{membership_id}]   GET, POST / GET, PUT {"index"}, DELETE
+    /assets/{id}/children, /comments[/{id}], /history
+    /collections[/{id}[/items]]                      uuid ids
+    /accounts, /actions, /events, /event-handlers, /groups [/{id}]; /groups/{id}/members
+    /users/{id}, /object-types/{id}, /files/{name}
+
+Decisions where Flex and the gateway differ: ``per_page`` up to 500 is served by several
+upstream requests of at most 100 (:mod:`adapters.flex.listing`); upstream ``href``
+fields become gateway links and matrix parameters never reach clients
+(:mod:`adapters.flex.mapping`); metadata is JSON with the XML document as ``alternate``,
+and client XML is parsed with defusedxml before anything is sent
+(:mod:`adapters.flex.metadata`); an action refused for the object's state is a 409
+(:mod:`adapters.flex.assets`).
+"""
 
 from __future__ import annotations
 
 import base64
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import ClassVar, Final
 
-from adapters.base import Adapter
+from aiohttp import web
+
+from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
+from adapters.flex import relations
+from adapters.flex.assets import Assets
+from adapters.flex.mapping import Rewriter
+from adapters.flex.members import Memberships
+from adapters.flex.metadata import XML_TYPE, XML_TYPES
+from adapters.flex.parts import Parts
+from adapters.flex.resources import FAMILIES, Resources
 from adapters.flex.simulator import FlexSimulator
+from gateway import hal
 from gateway.config import BackendConfig
+from gateway.routing import JSON_TYPES
 from gateway.schema import Field
 from gateway.upstream import StaticHeaders, UpstreamAuth
+from gateway.urls import public_base
+
+_ROOT_LISTS: Final = (
+    ("flex:accounts", "/accounts", "Accounts"),
+    ("flex:actions", "/actions", "Workflow actions"),
+    ("flex:events", "/events", "Events"),
+    ("flex:event-handlers", "/event-handlers", "Event handlers"),
+    ("flex:groups", "/groups", "User groups"),
+)
 
 
 class FlexAdapter(Adapter):
@@ -41,3 +86,99 @@ class FlexAdapter(Adapter):
     async def probe(self) -> None:
         """The API root answers for the configured user."""
         await self.client.request("GET", "/api")
+
+    def rewriter(self, request: web.Request) -> Rewriter:
+        """Makes gateway URLs (relative to this backend's root) and rewrites upstream ones."""
+        base = public_base(request) + self.path
+        return Rewriter(lambda path: base + path, self.client.base_url)
+
+    def relations(self) -> Sequence[RelationDoc]:
+        """The ``flex:`` relations."""
+        return relations.RELATIONS
+
+    def registry_entries(self) -> Sequence[RegistryEntry]:
+        """CTMS entries: assets, one asset by id, and the Flex collections."""
+        return (
+            RegistryEntry("aa:assets", relations.ASSETS, templated=True),
+            RegistryEntry("aa:asset-by-id", relations.ASSET, templated=True),
+            RegistryEntry("flex:assets", relations.ASSETS, templated=True),
+            RegistryEntry("flex:asset", relations.ASSET, templated=True),
+            RegistryEntry("flex:collections", relations.COLLECTIONS, templated=True),
+            RegistryEntry("flex:collection", relations.COLLECTION, templated=True),
+        )
+
+    async def service_root(self, request: web.Request, base: str) -> hal.Resource:
+        """The backend root, linking every Flex resource family."""
+        root = await super().service_root(request, base)
+        href = self.rewriter(request).href
+        root.link("flex:assets", href(relations.ASSETS), templated=True, title="Assets")
+        root.link("flex:asset", href(relations.ASSET), templated=True, title="One asset")
+        root.link(
+            "flex:collections", href(relations.COLLECTIONS), templated=True, title="Collections"
+        )
+        root.link(
+            "flex:collection", href(relations.COLLECTION), templated=True, title="One collection"
+        )
+        for rel, path, title in _ROOT_LISTS:
+            root.link(rel, href(path + relations.PAGED), templated=True, title=title)
+        return root
+
+    def routes(self) -> Sequence[Route]:
+        """Every Flex resource the gateway serves."""
+        assets, parts, res = Assets(self), Parts(self), Resources(self)
+        a = "/assets/{id}"
+        routes = [
+            Route("GET", "/assets", assets.list_assets),
+            Route("POST", "/assets", assets.create),
+            Route("GET", a, assets.show),
+            Route("PUT", a, assets.update),
+            Route("GET", a + "/metadata", assets.show_metadata),
+            Route(
+                "PUT", a + "/metadata", assets.update_metadata, consumes=(*XML_TYPES, *JSON_TYPES)
+            ),
+            Route("GET", a + "/metadata.xml", assets.metadata_xml, produces=(XML_TYPE,)),
+            Route("GET", a + "/actions", assets.list_actions),
+            Route("POST", a + "/actions", assets.perform),
+            Route("GET", a + "/annotations", parts.list_annotations),
+            Route("POST", a + "/annotations", parts.create_annotations),
+            Route("GET", a + "/annotations/{annotation_id}", parts.show_annotation),
+            Route("PUT", a + "/annotations/{annotation_id}", parts.update_annotation),
+            Route("DELETE", a + "/annotations/{annotation_id}", parts.delete_annotation),
+            Route("GET", a + "/keyframes", parts.list_keyframes),
+            Route("POST", a + "/keyframes", parts.create_keyframe),
+            Route("GET", a + "/keyframes/{keyframe_id}", parts.show_keyframe),
+            Route("PUT", a + "/keyframes/{keyframe_id}", parts.update_keyframe),
+            Route("DELETE", a + "/keyframes/{keyframe_id}", parts.delete_keyframe),
+            # Images go out in whatever type Flex stored them as.
+            Route("GET", a + "/keyframes/{keyframe_id}/image", parts.keyframe_image, produces=()),
+            Route("GET", a + "/children", parts.children),
+            Route("GET", a + "/comments", parts.list_comments),
+            Route("POST", a + "/comments", parts.create_comment),
+            Route("GET", a + "/comments/{comment_id}", parts.show_comment),
+            Route("GET", a + "/history", parts.history),
+            Route("GET", "/collections", res.list_collections),
+            Route("POST", "/collections", res.create_collection),
+            Route("GET", "/collections/{id}", res.show_collection),
+            Route("PUT", "/collections/{id}", res.update_collection),
+            Route("DELETE", "/collections/{id}", res.delete_collection),
+            Route("GET", "/collections/{id}/items", res.items),
+            Route("POST", "/collections/{id}/items", res.add_items),
+            Route("GET", "/groups/{id}/members", res.group_members),
+            Route("PUT", "/groups/{id}/members", res.set_group_members),
+            Route("GET", "/files/{name}", res.file, produces=()),
+        ]
+        for view in ("members", "parents"):
+            handlers = Memberships(self, view)
+            one = f"{a}/{view}/{{membership_id}}"
+            routes += [
+                Route("GET", f"{a}/{view}", handlers.listing),
+                Route("POST", f"{a}/{view}", handlers.create),
+                Route("GET", one, handlers.show),
+                Route("PUT", one, handlers.move),
+                Route("DELETE", one, handlers.delete),
+            ]
+        for family in FAMILIES:
+            if family.listed:
+                routes.append(Route("GET", f"/{family.path}", res.listing(family)))
+            routes.append(Route("GET", f"/{family.path}/{{id}}", res.one(family)))
+        return routes

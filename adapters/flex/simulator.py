@@ -1,70 +1,273 @@
-"""A simulator of the Flex MAM API: HTTP Basic authentication on ``/api``."""
+"""A simulator of the Dalet Flex MAM REST API under ``/api``, served by aiohttp.
+
+The documented contract, as the reference and the notes describe it:
+
+- HTTP Basic authentication on every request; without valid credentials 401 with
+  ``WWW-Authenticate: Basic`` and ``{"errors": {"error": "..."}}``.
+- JSON bodies as ``application/vnd.nativ.mio.v1+json`` (``application/json`` is taken
+  too); errors as ``{"errors": {"error": "<message>"}}`` with 400, 401, 404 and 500.
+- Lists page and filter with matrix parameters (``;offset``, ``;limit`` up to 100 (more
+  is cut to 100), ``;name``, ``;exactNameMatch``, ``;enabled``, ``;deleted``, ``;sortBy``,
+  ``;sort``, ``;id=..;id=..``, ``;fql``, see :mod:`adapters.flex._sim_query`) and answer
+  ``{"totalCount", "limit", "<plural>": [...]}``.
+- Objects carry the common fields (id, uuid, name, displayName, description,
+  externalIds, enabled, deleted, href, created, lastModified, owner, createdBy, account,
+  visibility, objectType {id, name, href, displayName, pluralName}).
+
+Routes (under ``/api``)::
+
+    /assets                                   GET list, POST placeholder
+    /assets/{id}                              GET, PUT
+    /assets/{id}/metadata                     GET (JSON), PUT (XML, or JSON)
+    /assets/{id}/annotations[/{aid}]          GET, POST (one or an array) / PUT, DELETE
+    /assets/{id}/keyframes[/{kid}[/image]]    GET, POST / GET, PUT, DELETE / GET (PNG)
+    /assets/{id}/actions                      GET available, POST {"action"}
+    /assets/{id}/members[/{mid}]              group's child memberships (by index)
+    /assets/{id}/memberships[/{mid}]          the asset's parent group memberships
+    /assets/{id}/children, /parent            child file assets, parent file asset
+    /assets/{id}/comments[/{cid}], /history, /references, /externalIds
+    /collections[/{uuid}[/items]]             uuid ids; items by ?offset&limit
+    /accounts, /users, /actions, /events, /eventHandlers, /groups, /objectTypes,
+    /metadataDefinitions [/{id}]              lists and single objects
+    /actions|/groups|/eventHandlers/{id}/actions, /groups/{id}/members, /files/{name}
+
+Each instance seeds its own state (:mod:`adapters.flex._sim_seed`).
+"""
 
 from __future__ import annotations
 
 import argparse
-import base64
-import binascii
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Final
 
 from aiohttp import web
 
+from adapters.flex import _sim_actions as actions
+from adapters.flex import _sim_assets as assets
+from adapters.flex import _sim_catalog as catalog
+from adapters.flex import _sim_collections as collections
+from adapters.flex import _sim_keyframes as keyframes
+from adapters.flex import _sim_members as members
+from adapters.flex import _sim_metadata as metadata
+from adapters.flex import _sim_notes as notes
+from adapters.flex._sim_http import (
+    MEDIA_TYPE,
+    Call,
+    FlexError,
+    Router,
+    authenticate,
+    json_response,
+    parse_path,
+)
+from adapters.flex._sim_seed import seed_state
+from adapters.flex._sim_state import CONFIG, STATE, SimConfig
 from adapters.simulator import Simulator
 
-MEDIA_TYPE = "application/vnd.nativ.mio.v1+json"
-DEFAULT_USERS = {"flexadmin": "flex-demo-password"}
+__all__ = ["DEFAULT_PASSWORD", "DEFAULT_USER", "MEDIA_TYPE", "FlexSimulator"]
 
-
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"errors": {"error": message}}, status=status, content_type=MEDIA_TYPE)
+DEFAULT_USER: Final = "flexadmin"
+DEFAULT_PASSWORD: Final = "flex-demo-password"
+ROUTER: Final = web.AppKey("flex_router", Router)
 
 
 class FlexSimulator(Simulator):
-    """The Flex MAM API as far as the gateway uses it."""
+    """The Flex MAM API with in-memory state.
 
-    kind = "flex"
+    ``users`` maps each accepted user name to its password (default: the demonstration
+    user ``flexadmin``); ``extra_assets`` adds that many video clips to the seed for
+    long lists. Fault options (``latency_s``, ``fail_status``, ``drop_connections``) go to
+    :class:`~adapters.simulator.Simulator`.
+    """
 
-    def __init__(self, *, users: Mapping[str, str] | None = None, **faults: Any) -> None:
+    kind: ClassVar[str] = "flex"
+
+    def __init__(
+        self,
+        *,
+        users: Mapping[str, str] | None = None,
+        extra_assets: int = 0,
+        **faults: Any,
+    ) -> None:
         super().__init__(**faults)
-        self.users = dict(DEFAULT_USERS if users is None else users)
+        accepted = dict(users) if users is not None else {DEFAULT_USER: DEFAULT_PASSWORD}
+        self.config = SimConfig(users=accepted)
+        self.extra_assets = extra_assets
 
     def failure_response(self, status: int) -> web.StreamResponse:
-        """Flex's error body."""
-        return _error(status, f"Simulated failure {status}")
-
-    def _authorized(self, request: web.Request) -> bool:
-        scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            user, _, password = base64.b64decode(encoded).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        return self.users.get(user) == password
+        """Simulated failures in Flex's error shape."""
+        return FlexError(status, f"Simulated failure {status}").response()
 
     def build_app(self) -> web.Application:
-        """``/api`` behind Basic authentication."""
-
-        async def api_root(request: web.Request) -> web.Response:
-            if not self._authorized(request):
-                return _error(401, "Authentication required")
-            return web.json_response(
-                {"name": "Flex MAM API", "version": "1"}, content_type=MEDIA_TYPE
-            )
-
+        """A fresh application with freshly seeded state."""
         app = web.Application()
-        app.router.add_get("/api", api_root)
+        app[CONFIG] = self.config
+        app[STATE] = seed_state(self.config.users, self.extra_assets)
+        app[ROUTER] = build_router()
+        app.router.add_route("*", "/api{tail:.*}", dispatch)
         return app
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """``--user NAME=PASSWORD`` (repeatable), besides the common options."""
+        """``--user NAME=PASSWORD`` (repeatable), ``--extra-assets N``, ``--latency``."""
         super().add_arguments(parser)
-        parser.add_argument("--user", action="append", default=[], metavar="NAME=PASSWORD")
+        parser.add_argument(
+            "--user",
+            action="append",
+            default=[],
+            metavar="NAME=PASSWORD",
+            help="accept this user (repeatable); replaces the demonstration user",
+        )
+        parser.add_argument(
+            "--extra-assets", type=int, default=0, metavar="N", help="add N video clips"
+        )
 
     @classmethod
     def from_arguments(cls, args: argparse.Namespace) -> FlexSimulator:
-        """A simulator for the command line's users."""
-        users = dict(u.split("=", 1) for u in args.user if "=" in u) or None
-        return cls(users=users, latency_s=args.latency)
+        """A simulator for the command line's options."""
+        raw: list[str] = list(getattr(args, "user", []) or [])
+        users = dict(_user(u) for u in raw) or None
+        return cls(
+            users=users,
+            extra_assets=int(getattr(args, "extra_assets", 0) or 0),
+            latency_s=float(getattr(args, "latency", 0.0) or 0.0),
+        )
+
+
+def _user(raw: str) -> tuple[str, str]:
+    name, sep, password = raw.partition("=")
+    if not sep or not name:
+        raise SystemExit(f"--user takes NAME=PASSWORD, got {raw!r}")
+    return name, password
+
+
+async def dispatch(request: web.Request) -> web.StreamResponse:
+    """Every ``/api`` request: parse the matrix path, authenticate, route, answer errors."""
+    parsed = parse_path(request.raw_path)
+    try:
+        if parsed is None:
+            raise FlexError(404, f"No resource found at {request.path}")
+        segments, matrix = parsed
+        user = authenticate(request, request.app[CONFIG].users)
+        handler, params = request.app[ROUTER].resolve(request.method, segments)
+        call = Call(request, str(request.url.origin()), user, params, matrix)
+        return await handler(call)
+    except FlexError as exc:
+        return exc.response()
+
+
+async def api_root(call: Call) -> web.StreamResponse:
+    """``GET /api``: what this server is."""
+    return json_response({"name": "Flex MAM API", "version": "1", "user": call.user})
+
+
+def _routes(router: Router, prefix: str, entries: Iterable[tuple[str, Any]]) -> None:
+    for method, handler in entries:
+        router.add(method, prefix, handler)
+
+
+def build_router() -> Router:
+    """The route table of the API."""
+    r = Router()
+    r.add("GET", "", api_root)
+    a = "assets/{id}"
+    _routes(r, "assets", [("GET", assets.list_assets), ("POST", assets.create)])
+    _routes(r, a, [("GET", assets.show), ("PUT", assets.update)])
+    _routes(r, a + "/metadata", [("GET", metadata.show), ("PUT", metadata.update)])
+    _routes(
+        r,
+        a + "/annotations",
+        [("GET", notes.list_annotations), ("POST", notes.create_annotations)],
+    )
+    _routes(
+        r,
+        a + "/annotations/{annotation_id}",
+        [("PUT", notes.update_annotation), ("DELETE", notes.delete_annotation)],
+    )
+    _routes(
+        r,
+        a + "/keyframes",
+        [("GET", keyframes.list_keyframes), ("POST", keyframes.create_keyframe)],
+    )
+    one_keyframe = a + "/keyframes/{keyframe_id}"
+    _routes(
+        r,
+        one_keyframe,
+        [
+            ("GET", keyframes.show_keyframe),
+            ("PUT", keyframes.update_keyframe),
+            ("DELETE", keyframes.delete_keyframe),
+        ],
+    )
+    r.add("GET", one_keyframe + "/image", keyframes.image)
+    for view, listing, create, (show, move, delete) in (
+        (
+            "members",
+            members.list_members,
+            members.create_member,
+            (members.show_member, members.move_member, members.delete_member),
+        ),
+        (
+            "memberships",
+            members.list_memberships,
+            members.create_membership,
+            (members.show_membership, members.move_membership, members.delete_membership),
+        ),
+    ):
+        _routes(r, f"{a}/{view}", [("GET", listing), ("POST", create)])
+        _routes(
+            r, f"{a}/{view}/{{membership_id}}", [("GET", show), ("PUT", move), ("DELETE", delete)]
+        )
+    r.add("GET", a + "/children", assets.children)
+    r.add("GET", a + "/parent", assets.parent)
+    r.add("GET", a + "/references", assets.references)
+    _routes(r, a + "/comments", [("GET", notes.list_comments), ("POST", notes.create_comment)])
+    r.add("GET", a + "/comments/{comment_id}", notes.show_comment)
+    r.add("GET", a + "/history", notes.history)
+    _routes(
+        r,
+        a + "/externalIds",
+        [("GET", notes.list_external_ids), ("POST", notes.create_external_id)],
+    )
+    _routes(r, "collections", [("GET", collections.list_collections), ("POST", collections.create)])
+    _routes(
+        r,
+        "collections/{id}",
+        [("GET", collections.show), ("PUT", collections.update), ("DELETE", collections.delete)],
+    )
+    _routes(
+        r,
+        "collections/{id}/items",
+        [
+            ("GET", collections.items),
+            ("PUT", collections.add_items),
+            ("DELETE", collections.remove_items),
+        ],
+    )
+    for plural in (
+        "accounts",
+        "users",
+        "actions",
+        "events",
+        "eventHandlers",
+        "groups",
+        "objectTypes",
+        "metadataDefinitions",
+    ):
+        listing, one = catalog.family(plural)
+        r.add("GET", plural, listing)
+        r.add("GET", plural + "/{id}", one)
+    for plural in actions.KINDS:
+        list_actions, perform = actions.handlers(plural)
+        _routes(r, plural + "/{id}/actions", [("GET", list_actions), ("POST", perform)])
+    r.add("POST", "events", catalog.create_event)
+    r.add("DELETE", "eventHandlers/{id}", catalog.soft_delete("eventHandlers"))
+    r.add("POST", "groups", catalog.create_group)
+    r.add("PUT", "groups/{id}", catalog.update_group)
+    r.add("DELETE", "groups/{id}", catalog.soft_delete("groups"))
+    _routes(
+        r,
+        "groups/{id}/members",
+        [("GET", catalog.group_members), ("PUT", catalog.set_group_members)],
+    )
+    r.add("GET", "files/{name}", catalog.file)
+    return r

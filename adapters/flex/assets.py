@@ -1,0 +1,236 @@
+"""Assets of a Flex backend: list, create, show, update, metadata and actions.
+
+Actions: ``POST .../actions {"action": name}`` takes the documented action types only
+(anything else is the client's 400, never sent). Flex documents no 409, so it refuses
+an action the object's state does not allow with a 400; the adapter tells such a refusal
+from other 400s by asking which actions the asset's state allows right after: when the
+action is not among them, the refusal was about state and the client gets 409
+(transient: retry once the state changed) with Flex's message. Otherwise the 400 stands.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from aiohttp import web
+
+from adapters.flex import listing, metadata
+from adapters.flex.calls import Json, json_object, object_of, send
+from adapters.flex.listing import Source, filter_value
+from adapters.flex.mapping import Rewriter, number, seg
+from adapters.flex.relations import ASSETS, PAGED
+from gateway import hal
+from gateway.bodies import read_json
+from gateway.errors import BadRequest, Conflict, UpstreamUnavailable
+from gateway.params import page_params
+from gateway.routing import hal_response
+
+if TYPE_CHECKING:
+    from adapters.flex.adapter import FlexAdapter
+
+ACTION_TYPES: Final = ("enable", "disable", "delete", "approve", "unapprove", "destroy")
+SORT_FIELDS: Final = ("id", "name", "displayName", "created", "lastModified")
+
+
+def asset(rw: Rewriter, data: Json) -> hal.Resource:
+    """An asset as HAL, linking its sub-resources."""
+    base = f"/assets/{seg(data.get('id', ''))}"
+    resource = rw.resource(data, base)
+    href = rw.href
+
+    def paged(rel: str, suffix: str) -> None:
+        resource.link(rel, href(base + suffix + PAGED), templated=True)
+
+    resource.link("flex:metadata", href(base + "/metadata"))
+    paged("flex:annotations", "/annotations")
+    paged("flex:keyframes", "/keyframes")
+    resource.link(
+        "flex:keyframe-image", href(base + "/keyframes/{keyframe_id}/image"), templated=True
+    )
+    resource.link("flex:actions", href(base + "/actions"))
+    if data.get("isGroup"):
+        paged("flex:members", "/members")
+    paged("flex:parents", "/parents")
+    paged("flex:children", "/children")
+    paged("flex:comments", "/comments")
+    paged("flex:history", "/history")
+    return resource
+
+
+def _filters(request: web.Request) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """Matrix filters for the upstream and the query values to keep on paging links."""
+    upstream: list[tuple[str, str]] = []
+    kept: dict[str, str] = {}
+    for name in ("name", "fql"):
+        value = request.query.get(name)
+        if value:
+            upstream.append((name, filter_value(name, value)))
+            kept[name] = value
+    sort = request.query.get("sort")
+    if sort:
+        field = sort.removeprefix("-")
+        if field not in SORT_FIELDS:
+            raise BadRequest(f"query parameter sort must be one of {', '.join(SORT_FIELDS)}")
+        upstream += [("sortBy", field), ("sort", "desc" if sort.startswith("-") else "asc")]
+        kept["sort"] = sort
+    return upstream, kept
+
+
+class Assets:
+    """The handlers of one Flex backend's assets."""
+
+    def __init__(self, adapter: FlexAdapter) -> None:
+        self.adapter = adapter
+        self.client = adapter.client
+
+    async def _asset(self, rw: Rewriter, asset_id: str) -> hal.Resource:
+        response = await self.client.request("GET", f"/api/assets/{asset_id}")
+        return asset(rw, object_of(response))
+
+    async def list_assets(self, request: web.Request) -> web.Response:
+        """``GET assets``: one page, items embedded as ``flex:asset``."""
+        rw = self.adapter.rewriter(request)
+        page, per_page = page_params(request)
+        filters, kept = _filters(request)
+        source = Source("/api/assets", "assets", filters=tuple(filters))
+        doc = await listing.page(
+            self.client,
+            source,
+            page,
+            per_page,
+            rw.href(ASSETS),
+            "flex:asset",
+            lambda item: asset(rw, item),
+            **kept,
+        )
+        return hal_response(doc.link("up", rw.href("")))
+
+    async def create(self, request: web.Request) -> web.Response:
+        """``POST assets``: a placeholder asset; 201 with ``Location``."""
+        rw = self.adapter.rewriter(request)
+        response = await send(self.client, "POST", "/api/assets", await json_object(request))
+        doc = asset(rw, object_of(response))
+        return hal_response(doc, status=201, headers={"Location": doc.href("self") or ""})
+
+    async def show(self, request: web.Request) -> web.Response:
+        """``GET assets/{id}``."""
+        asset_id = number(request.match_info["id"], "asset")
+        return hal_response(await self._asset(self.adapter.rewriter(request), asset_id))
+
+    async def update(self, request: web.Request) -> web.Response:
+        """``PUT assets/{id}``: the editable properties; 200 with the asset."""
+        rw = self.adapter.rewriter(request)
+        asset_id = number(request.match_info["id"], "asset")
+        body = await json_object(request)
+        response = await send(self.client, "PUT", f"/api/assets/{asset_id}", body)
+        return hal_response(asset(rw, object_of(response)))
+
+    # -- metadata ----------------------------------------------------------------------
+
+    def _metadata(self, rw: Rewriter, asset_id: str, data: Json) -> hal.Resource:
+        base = f"/assets/{asset_id}/metadata"
+        definition = data.get("definition")
+        doc = hal.Resource(
+            {"definition": rw.value(definition), "instance": rw.value(data.get("instance"))}
+        )
+        doc.link("self", rw.href(base))
+        doc.link("alternate", rw.href(base + ".xml"), type=metadata.XML_TYPE, title="As XML")
+        doc.link("flex:asset", rw.href(f"/assets/{asset_id}"))
+        return doc
+
+    async def _upstream_metadata(self, asset_id: str) -> Json:
+        return object_of(await self.client.request("GET", f"/api/assets/{asset_id}/metadata"))
+
+    async def show_metadata(self, request: web.Request) -> web.Response:
+        """``GET assets/{id}/metadata``: the instance as JSON, the XML as ``alternate``."""
+        asset_id = number(request.match_info["id"], "asset")
+        data = await self._upstream_metadata(asset_id)
+        return hal_response(self._metadata(self.adapter.rewriter(request), asset_id, data))
+
+    async def metadata_xml(self, request: web.Request) -> web.Response:
+        """``GET assets/{id}/metadata.xml``: the metadata as an XML document."""
+        asset_id = number(request.match_info["id"], "asset")
+        instance = (await self._upstream_metadata(asset_id)).get("instance")
+        try:
+            document = metadata.to_xml(instance)
+        except BadRequest as exc:
+            raise UpstreamUnavailable(
+                f"backend {self.adapter.name} answered metadata that is no XML document "
+                f"({exc.detail})",
+                backend=self.adapter.name,
+            ) from exc
+        return web.Response(body=document, content_type=metadata.XML_TYPE, charset="utf-8")
+
+    async def update_metadata(self, request: web.Request) -> web.Response:
+        """``PUT assets/{id}/metadata``: an XML document, or ``{"instance": ...}`` as JSON.
+
+        Either way Flex gets an XML document: a client's XML is parsed safely first and
+        sent as parsed, so a refused document never reaches the upstream.
+        """
+        asset_id = number(request.match_info["id"], "asset")
+        if request.content_type in metadata.XML_TYPES:
+            root = metadata.parse(await request.read())
+            document, sent = metadata.serialize(root), metadata.to_json(root)
+        else:
+            body: Any = await read_json(request)
+            if not isinstance(body, dict) or "instance" not in body:
+                raise BadRequest('the JSON body must be {"instance": {root-element: ...}}')
+            document, sent = metadata.to_xml(body["instance"]), body["instance"]
+        response = await self.client.request(
+            "PUT",
+            f"/api/assets/{asset_id}/metadata",
+            data=document,
+            headers={"Content-Type": metadata.XML_TYPE},
+        )
+        answer = response.json() if response.body else None
+        if not isinstance(answer, dict) or "instance" not in answer:
+            # Flex says it answers the updated metadata; without it, show what was stored.
+            answer = {"definition": None, "instance": sent}
+        return hal_response(self._metadata(self.adapter.rewriter(request), asset_id, answer))
+
+    # -- actions -----------------------------------------------------------------------
+
+    async def _available(self, asset_id: str) -> list[str]:
+        response = await self.client.request("GET", f"/api/assets/{asset_id}/actions")
+        items = object_of(response).get("actions")
+        names = [i.get("name") for i in items or [] if isinstance(i, dict)]
+        return [n for n in names if isinstance(n, str)]
+
+    async def list_actions(self, request: web.Request) -> web.Response:
+        """``GET assets/{id}/actions``: what the asset's state allows now."""
+        rw = self.adapter.rewriter(request)
+        asset_id = number(request.match_info["id"], "asset")
+        available = await self._available(asset_id)
+        doc = hal.Resource(
+            {"actions": [{"action": name} for name in available], "actionTypes": ACTION_TYPES}
+        )
+        doc.link("self", rw.href(f"/assets/{asset_id}/actions"))
+        doc.link("flex:asset", rw.href(f"/assets/{asset_id}"))
+        return hal_response(doc)
+
+    async def perform(self, request: web.Request) -> web.StreamResponse:
+        """``POST assets/{id}/actions``: 200 with the asset, 204 after destroy, 409 on state."""
+        rw = self.adapter.rewriter(request)
+        asset_id = number(request.match_info["id"], "asset")
+        action = (await json_object(request)).get("action")
+        if action not in ACTION_TYPES:
+            raise BadRequest(f"action must be one of {', '.join(ACTION_TYPES)}")
+        path = f"/api/assets/{asset_id}/actions"
+        response = await send(self.client, "POST", path, {"action": action}, ok=(400,))
+        if response.status == 400:
+            refused = self.client.status_error(response)
+            if action in await self._available(asset_id):
+                raise refused
+            message = "; ".join(refused.errors) or "the action is not allowed now"
+            raise Conflict(
+                f"backend {self.adapter.name} refused to {action} asset {asset_id} in its "
+                f"current state: {message}",
+                extra={
+                    "backend": self.adapter.name,
+                    "upstream_status": 400,
+                    "errors": refused.errors,
+                },
+            )
+        if response.status == 204 or not response.body:
+            return web.Response(status=204)
+        return hal_response(asset(rw, object_of(response)))

@@ -1,0 +1,133 @@
+"""Flex JSON → HAL: upstream links become gateway links, and nothing of the upstream leaks.
+
+Every ``href`` in an upstream object (the object's own, and those of nested references
+such as ``objectType``, ``account``, ``parent``) is an absolute URL of the Flex API,
+possibly with matrix parameters. :func:`gateway_path` turns the path of such a URL
+into the gateway path serving the same thing, without matrix parameters; an ``href``
+with no gateway counterpart (users' workspaces, metadata definitions, ...) is dropped,
+and any other string value that starts with the upstream's base URL is rewritten or
+dropped the same way. The object's own ``href`` becomes its ``self`` link; its
+``objectType`` and ``account`` are linked as ``flex:object-type`` and ``flex:account``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+from urllib.parse import quote, urlsplit
+
+from gateway import hal
+from gateway.errors import NotFound
+
+Json = dict[str, Any]
+Href = Callable[[str], str]
+"""Makes an absolute gateway URL from a path relative to the backend root."""
+
+_N: Final = r"(\d+)"
+_UUID: Final = r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+_FILE: Final = r"([A-Za-z0-9][A-Za-z0-9._\-]*)"
+_ASSET_PARTS: Final = "metadata|annotations|keyframes|actions|members|children|comments|history"
+_PATHS: Final = tuple(
+    (re.compile(pattern), target)
+    for pattern, target in (
+        (rf"/api/assets/{_N}", "/assets/{0}"),
+        (rf"/api/assets/{_N}/({_ASSET_PARTS})", "/assets/{0}/{1}"),
+        (rf"/api/assets/{_N}/memberships", "/assets/{0}/parents"),
+        (rf"/api/assets/{_N}/(annotations|keyframes|members|comments)/{_N}", "/assets/{0}/{1}/{2}"),
+        (rf"/api/assets/{_N}/memberships/{_N}", "/assets/{0}/parents/{1}"),
+        (rf"/api/assets/{_N}/keyframes/{_N}/image", "/assets/{0}/keyframes/{1}/image"),
+        (rf"/api/collections/{_UUID}", "/collections/{0}"),
+        (rf"/api/collections/{_UUID}/items", "/collections/{0}/items"),
+        (rf"/api/(accounts|actions|events|groups|users)/{_N}", "/{0}/{1}"),
+        (rf"/api/groups/{_N}/members", "/groups/{0}/members"),
+        (rf"/api/eventHandlers/{_N}", "/event-handlers/{0}"),
+        (rf"/api/objectTypes/{_N}", "/object-types/{0}"),
+        (rf"/api/files/{_FILE}", "/files/{0}"),
+    )
+)
+REFERENCE_RELS: Final = {"objectType": "flex:object-type", "account": "flex:account"}
+
+
+def seg(value: object) -> str:
+    """``value`` as one escaped path segment."""
+    return quote(str(value), safe="")
+
+
+def number(raw: str, what: str) -> str:
+    """A numeric id from a gateway path; 404 for anything else (no matrix parameters pass)."""
+    if not raw.isdigit():
+        raise NotFound(f"there is no {what} {raw!r} here: {what} ids are numbers")
+    return raw
+
+
+def uuid_id(raw: str) -> str:
+    """A collection id from a gateway path: a uuid; 404 for anything else."""
+    if re.fullmatch(_UUID, raw) is None:
+        raise NotFound(f"there is no collection {raw!r} here: collection ids are uuids")
+    return raw
+
+
+def file_name(raw: str) -> str:
+    """A filestore name from a gateway path; 404 for anything else."""
+    if re.fullmatch(_FILE, raw) is None:
+        raise NotFound(f"there is no file {raw!r} here")
+    return raw
+
+
+def gateway_path(url: str) -> str | None:
+    """The gateway path (relative to the backend root) of an upstream API URL, if any."""
+    path = urlsplit(url).path
+    bare = "/".join(part.split(";", 1)[0] for part in path.split("/"))
+    for pattern, target in _PATHS:
+        match = pattern.fullmatch(bare)
+        if match is not None:
+            return target.format(*match.groups())
+    return None
+
+
+class Rewriter:
+    """Rewrites upstream URLs in Flex JSON into gateway URLs (or drops them)."""
+
+    def __init__(self, href: Href, upstream_base: str) -> None:
+        self.href = href
+        self.upstream_base = upstream_base
+
+    def url(self, value: str) -> str | None:
+        """The gateway URL for an upstream URL; None when the gateway has none."""
+        path = gateway_path(value)
+        return None if path is None else self.href(path)
+
+    def value(self, value: Any) -> Any:
+        """``value`` with every upstream URL in it rewritten; None for one to drop."""
+        if isinstance(value, Mapping):
+            out: Json = {}
+            for key, item in value.items():
+                if key == "href" and isinstance(item, str):
+                    rewritten = self.url(item)
+                else:
+                    rewritten = self.value(item)
+                if rewritten is not None or item is None:
+                    out[key] = rewritten
+            return out
+        if isinstance(value, list):
+            return [self.value(item) for item in value]
+        if isinstance(value, str) and self.upstream_base and value.startswith(self.upstream_base):
+            return self.url(value)
+        return value
+
+    def resource(self, data: Mapping[str, Any], self_path: str | None = None) -> hal.Resource:
+        """An upstream object as HAL: its href as ``self``, references as links."""
+        own = data.get("href")
+        props = self.value({k: v for k, v in data.items() if k != "href"})
+        resource = hal.Resource(props)
+        target = self.url(own) if isinstance(own, str) else None
+        if target is None and self_path is not None:
+            target = self.href(self_path)
+        if target is not None:
+            resource.link("self", target, title=str(data.get("name") or "") or None)
+        for key, rel in REFERENCE_RELS.items():
+            nested = props.get(key)
+            if isinstance(nested, Mapping) and isinstance(nested.get("href"), str):
+                resource.link(rel, nested["href"], title=str(nested.get("name") or "") or None)
+        return resource

@@ -1,0 +1,133 @@
+"""Flex metadata between its two forms: the XML document and its JSON instance.
+
+Flex answers metadata as JSON, ``{"definition": ..., "instance": ...}``, and takes an
+XML metadata document on PUT. The instance is ``{root-element-name: node}``: a node
+without attributes or child elements is its text; any other node is an object of
+``"@attribute"`` values, child nodes by element name (a list when the name repeats) and
+``"#text"`` for text beside them. :func:`to_xml` turns an instance into the document;
+:func:`to_json` reads a document into an instance. The two are inverses for documents
+whose repeated elements are not interleaved with others (order across different
+element names is not kept), and for instances whose values are strings.
+
+Documents from clients are parsed with defusedxml and nothing else: a document type
+declaration (which is where entity expansion, "billion laughs", and external entities
+live) is refused with 400, as are entity and external references without one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final, cast
+from xml.etree import ElementTree
+from xml.etree.ElementTree import Element
+
+from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
+from defusedxml import ElementTree as SafeTree
+
+from gateway.errors import BadRequest, MalformedBody
+
+XML_TYPE: Final = "application/xml"
+XML_TYPES: Final = (XML_TYPE, "text/xml")
+_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+
+
+def parse(body: bytes) -> Element:
+    """A client's XML document, parsed safely; 400 for refused or broken documents."""
+    if not body.strip():
+        raise MalformedBody("the request body is empty; an XML metadata document is expected")
+    try:
+        return cast(
+            Element,
+            SafeTree.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True),
+        )
+    except DTDForbidden:
+        raise BadRequest(
+            "XML documents with a document type declaration are refused: DTDs carry entity "
+            "declarations (entity expansion) and external entities"
+        ) from None
+    except EntitiesForbidden:
+        raise BadRequest("XML entity declarations are refused") from None
+    except DefusedXmlException:
+        raise BadRequest("XML external references are refused") from None
+    except ElementTree.ParseError as exc:
+        raise MalformedBody(f"the request body is not well-formed XML: {exc}") from None
+
+
+def serialize(root: Element) -> bytes:
+    """A parsed document as UTF-8 XML with a declaration."""
+    return cast(bytes, ElementTree.tostring(root, encoding="utf-8", xml_declaration=True))
+
+
+def _node(element: Element) -> Any:
+    children = list(element)
+    if not children and not element.attrib:
+        return element.text or ""
+    out: dict[str, Any] = {f"@{name}": value for name, value in element.attrib.items()}
+    text = (element.text or "").strip()
+    if text:
+        out["#text"] = text
+    for child in children:
+        value = _node(child)
+        current = out.get(child.tag)
+        if child.tag not in out:
+            out[child.tag] = value
+        elif isinstance(current, list):
+            current.append(value)
+        else:
+            out[child.tag] = [current, value]
+    return out
+
+
+def to_json(root: Element) -> dict[str, Any]:
+    """A parsed document as its JSON instance."""
+    return {root.tag: _node(root)}
+
+
+def _name(name: Any, where: str) -> str:
+    if not isinstance(name, str) or _NAME.fullmatch(name) is None:
+        raise BadRequest(f"{where}: {name!r} is not an XML element or attribute name")
+    return name
+
+
+def _text(value: Any, where: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise BadRequest(f"{where}: attribute and text values must be strings, numbers or booleans")
+
+
+def _fill(element: Element, node: Any, where: str) -> None:
+    if node is None:
+        return
+    if not isinstance(node, Mapping):
+        if isinstance(node, list):
+            raise BadRequest(f"{where}: a list must be the value of an element name")
+        element.text = _text(node, where)
+        return
+    for key, value in node.items():
+        if not isinstance(key, str):
+            raise BadRequest(f"{where}: keys must be strings")
+        if key == "#text":
+            element.text = _text(value, f"{where}/#text")
+        elif key.startswith("@"):
+            element.set(_name(key[1:], where), _text(value, f"{where}/{key}"))
+        else:
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, list):
+                    raise BadRequest(f"{where}/{key}: lists cannot be nested")
+                child = ElementTree.SubElement(element, _name(key, where))
+                _fill(child, item, f"{where}/{key}")
+
+
+def to_xml(instance: Any) -> bytes:
+    """The XML document of a JSON instance; 400 when the instance has no such document."""
+    if not isinstance(instance, Mapping) or len(instance) != 1:
+        raise BadRequest(
+            "the metadata instance must be an object with exactly one key: the root element"
+        )
+    ((root_name, node),) = instance.items()
+    root = Element(_name(root_name, "instance"))
+    _fill(root, node, root_name)
+    return serialize(root)
