@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import random
+import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ from gateway.errors import (
 log = logging.getLogger(__name__)
 
 IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+SHORT_SECRET: Final = 8
+"""Secrets shorter than this are masked only as whole tokens."""
 RETRY_STATUSES: Final = frozenset({502, 503, 504})
 """Upstream statuses worth another try of an idempotent call."""
 
@@ -316,9 +319,17 @@ class UpstreamClient:
         )
 
     def scrub(self, text: str) -> str:
-        """``text`` with every configured secret and the upstream base URL masked."""
+        """``text`` with every configured secret and the upstream base URL masked.
+
+        A short secret is masked where it stands as a token of its own: masking it
+        inside every word would garble messages ("Grou*** with id 1") without hiding
+        anything more.
+        """
         for secret in self._secrets:
-            text = text.replace(secret, "***")
+            if len(secret) >= SHORT_SECRET:
+                text = text.replace(secret, "***")
+            else:
+                text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "***", text)
         if self.base_url:
             text = text.replace(self.base_url, f"<{self.backend}>")
         return text

@@ -171,3 +171,17 @@ async def test_credentials_go_only_to_the_backends_own_origin(upstream: Serve) -
     assert own.headers[0]["Authorization"] == "Bearer t1"
     assert "Authorization" not in other.headers[0]
     await client.close()
+
+
+@pytest.mark.parametrize(
+    ("secret", "text", "expected"),
+    [
+        pytest.param("s3cr3t-key-long", "bad s3cr3t-key-longer", "bad ***er", id="long-anywhere"),
+        pytest.param("p", "Group p with id 1", "Group *** with id 1", id="short-as-token"),
+        pytest.param("p", "Group with id 1", "Group with id 1", id="short-not-in-words"),
+        pytest.param("pw1", "login=pw1&x", "login=***&x", id="short-in-query"),
+    ],
+)
+def test_secrets_are_masked_in_upstream_messages(secret: str, text: str, expected: str) -> None:
+    client = UpstreamClient("up", timeout_s=1, retries=0, secrets=[secret])
+    assert client.scrub(text) == expected
