@@ -11,7 +11,7 @@ asset view (one list across backends) calls the asset methods.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -32,11 +32,16 @@ from gateway.upstream import (
     UpstreamFault,
     default_error_reader,
 )
+from gateway.urls import public_base
+
+Href = Callable[[str], str]
+"""Makes an absolute gateway URL from a path relative to the backend root."""
 
 __all__ = [
     "Adapter",
     "AssetPage",
     "AssetQuery",
+    "Href",
     "RegistryEntry",
     "RelationDoc",
     "Route",
@@ -94,6 +99,11 @@ class Adapter:
     def path(self) -> str:
         """The backend root path on the gateway."""
         return f"/backends/{self.backend.name}"
+
+    def hrefs(self, request: web.Request) -> Href:
+        """Makes absolute gateway URLs from paths relative to this backend's root."""
+        base = public_base(request) + self.path
+        return lambda path: base + path
 
     # -- upstream -------------------------------------------------------------------
 

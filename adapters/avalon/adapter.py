@@ -19,7 +19,6 @@ from aiohttp import web
 
 from adapters.avalon import relations
 from adapters.avalon.files import MULTIPART, SupplementalFiles
-from adapters.avalon.mapping import Href
 from adapters.avalon.resources import Resources
 from adapters.avalon.simulator import AvalonSimulator
 from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
@@ -28,7 +27,6 @@ from gateway.config import BackendConfig
 from gateway.routing import JSON_TYPES
 from gateway.schema import Field
 from gateway.upstream import StaticHeaders, UpstreamAuth
-from gateway.urls import public_base
 
 _OWNERS = ("/media-objects/{id}", "/media-objects/{id}/master-files/{master_file_id}")
 
@@ -63,11 +61,6 @@ class AvalonAdapter(Adapter):
     async def probe(self) -> None:
         """One media object page answers for the configured token."""
         await self.client.request("GET", "/media_objects.json", params={"per_page": "1"})
-
-    def hrefs(self, request: web.Request) -> Href:
-        """Absolute gateway URLs of paths relative to this backend's root."""
-        base = public_base(request) + self.path
-        return lambda path: base + path
 
     def relations(self) -> Sequence[RelationDoc]:
         """The ``avalon:`` relations."""

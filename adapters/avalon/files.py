@@ -14,8 +14,9 @@ from aiohttp import hdrs, web
 from aiohttp.multipart import content_disposition_filename, parse_content_disposition
 
 from adapters.avalon import mapping
-from adapters.avalon.mapping import Href, seg
+from adapters.avalon.mapping import seg
 from adapters.avalon.resources import Resources, created_id, json_object
+from adapters.base import Href
 from gateway import hal
 from gateway.bodies import stream_body
 from gateway.errors import BadRequest

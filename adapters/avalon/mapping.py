@@ -7,10 +7,11 @@ media server, not to the Avalon API.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import parse_qs, quote, urlsplit
 
+from adapters.base import Href
 from gateway import hal
 from gateway.errors import UpstreamUnavailable
 from gateway.upstream import UpstreamResponse
@@ -18,9 +19,6 @@ from gateway.upstream import UpstreamResponse
 HLS: Final = "application/vnd.apple.mpegurl"
 HIDDEN: Final = frozenset({"file_location", "derivativeFile"})
 PAGE_RELS: Final = ("first", "prev", "next", "last")
-
-Href = Callable[[str], str]
-"""Makes an absolute gateway URL from a path relative to the backend root."""
 
 
 def seg(value: object) -> str:

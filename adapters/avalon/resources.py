@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from adapters.avalon import mapping
-from adapters.avalon.mapping import Href, seg
+from adapters.avalon.mapping import seg
 from adapters.avalon.relations import COLLECTIONS, MEDIA_OBJECTS, VOCABULARY
+from adapters.base import Href
 from gateway import hal
 from gateway.bodies import read_json
 from gateway.errors import BadRequest, NotFound, UpstreamUnavailable

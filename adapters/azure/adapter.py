@@ -21,7 +21,6 @@ from typing import ClassVar
 from aiohttp import web
 
 from adapters.azure import errors, relations
-from adapters.azure.mapping import Href
 from adapters.azure.simulator import AzureSimulator
 from adapters.azure.uploads import MEDIA_TYPES, Uploads
 from adapters.azure.videos import Videos
@@ -31,7 +30,6 @@ from gateway.config import BackendConfig
 from gateway.routing import JSON_TYPES
 from gateway.schema import Field
 from gateway.upstream import StaticHeaders, UpstreamAuth, UpstreamFault
-from gateway.urls import public_base
 
 
 class AzureAdapter(Adapter):
@@ -74,11 +72,6 @@ class AzureAdapter(Adapter):
     def upload_timeout_s(self) -> float:
         """Time budget of one whole file upload."""
         return float(self.backend.options.get("upload_timeout_s") or 3600.0)
-
-    def hrefs(self, request: web.Request) -> Href:
-        """Absolute gateway URLs of paths relative to this backend's root."""
-        base = public_base(request) + self.path
-        return lambda path: base + path
 
     def relations(self) -> Sequence[RelationDoc]:
         """The ``azure:`` relations."""

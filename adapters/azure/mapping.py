@@ -10,14 +10,12 @@ lead to the connector's streaming endpoint, which players must reach, not to its
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
+from adapters.base import Href
 from gateway import hal
-
-Href = Callable[[str], str]
-"""Makes an absolute gateway URL from a path relative to the backend root."""
 
 READY: Final = "Ready"
 UPLOADING: Final = "Uploading"

@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from adapters.azure import mapping
-from adapters.azure.mapping import Href, seg, video_path
+from adapters.azure.mapping import seg, video_path
 from adapters.azure.relations import VIDEOS
+from adapters.base import Href
 from gateway import hal
 from gateway.bodies import read_json
 from gateway.errors import BadRequest, NotFound, UpstreamUnavailable

@@ -46,7 +46,6 @@ from gateway.config import BackendConfig
 from gateway.routing import JSON_TYPES
 from gateway.schema import Field
 from gateway.upstream import StaticHeaders, UpstreamAuth
-from gateway.urls import public_base
 
 _ROOT_LISTS: Final = (
     ("flex:accounts", "/accounts", "Accounts"),
@@ -89,8 +88,7 @@ class FlexAdapter(Adapter):
 
     def rewriter(self, request: web.Request) -> Rewriter:
         """Makes gateway URLs (relative to this backend's root) and rewrites upstream ones."""
-        base = public_base(request) + self.path
-        return Rewriter(lambda path: base + path, self.client.base_url)
+        return Rewriter(self.hrefs(request), self.client.base_url)
 
     def relations(self) -> Sequence[RelationDoc]:
         """The ``flex:`` relations."""

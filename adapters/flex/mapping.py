@@ -13,16 +13,15 @@ dropped the same way. The object's own ``href`` becomes its ``self`` link; its
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
+from adapters.base import Href
 from gateway import hal
 from gateway.errors import NotFound
 
 Json = dict[str, Any]
-Href = Callable[[str], str]
-"""Makes an absolute gateway URL from a path relative to the backend root."""
 
 _N: Final = r"(\d+)"
 _UUID: Final = r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
