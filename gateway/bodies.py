@@ -6,10 +6,11 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any, Final
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.multipart import content_disposition_filename, parse_content_disposition
 
 from gateway.config import CONFIG
-from gateway.errors import MalformedBody, PayloadTooLarge
+from gateway.errors import BadRequest, MalformedBody, PayloadTooLarge
 
 CHUNK_BYTES: Final = 256 * 1024
 
@@ -47,3 +48,14 @@ async def stream_body(request: web.Request) -> AsyncIterator[bytes]:
         if seen > limit:
             raise PayloadTooLarge(f"the request body exceeds the limit of {limit} bytes")
         yield chunk
+
+
+def upload_filename(request: web.Request) -> str:
+    """The name of a raw upload: ``?filename=``, else the ``Content-Disposition`` filename."""
+    name = request.query.get("filename")
+    if not name:
+        _, params = parse_content_disposition(request.headers.get(hdrs.CONTENT_DISPOSITION))
+        name = content_disposition_filename(params, "filename")
+    if not name:
+        raise BadRequest("name the file with ?filename= or a Content-Disposition header")
+    return name

@@ -11,15 +11,13 @@ from typing import TYPE_CHECKING, Final
 
 import aiohttp
 from aiohttp import hdrs, web
-from aiohttp.multipart import content_disposition_filename, parse_content_disposition
 
 from adapters.avalon import mapping
 from adapters.avalon.mapping import seg
 from adapters.avalon.resources import Resources, created_id, json_object
 from adapters.base import Href
 from gateway import hal
-from gateway.bodies import stream_body
-from gateway.errors import BadRequest
+from gateway.bodies import stream_body, upload_filename
 from gateway.routing import hal_response
 
 if TYPE_CHECKING:
@@ -43,16 +41,6 @@ def _owner(request: web.Request) -> tuple[str, str]:
     if mf_id is None:
         return f"/media_objects/{seg(object_id)}", gateway
     return f"/master_files/{seg(mf_id)}", f"{gateway}/master-files/{seg(mf_id)}"
-
-
-def _filename(request: web.Request) -> str:
-    name = request.query.get("filename")
-    if not name:
-        _, params = parse_content_disposition(request.headers.get(hdrs.CONTENT_DISPOSITION))
-        name = content_disposition_filename(params, "filename")
-    if not name:
-        raise BadRequest("name the file with ?filename= or a Content-Disposition header")
-    return name
 
 
 class SupplementalFiles:
@@ -157,7 +145,9 @@ class SupplementalFiles:
         else:
             writer = aiohttp.MultipartWriter("form-data")
             part = writer.append(stream_body(request), {hdrs.CONTENT_TYPE: request.content_type})
-            part.set_content_disposition("form-data", name="file", filename=_filename(request))
+            part.set_content_disposition(
+                "form-data", name="file", filename=upload_filename(request)
+            )
             data, headers = writer, {}
         # Avalon refuses a binary replacement whose Accept is not JSON.
         headers["Accept"] = "application/json"

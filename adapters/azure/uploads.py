@@ -27,11 +27,10 @@ from typing import TYPE_CHECKING, Final
 from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import hdrs, web
-from aiohttp.multipart import content_disposition_filename, parse_content_disposition
 
 from adapters.azure import errors
 from adapters.azure.videos import Videos, api_path, file_name, protection_mode
-from gateway.bodies import stream_body
+from gateway.bodies import stream_body, upload_filename
 from gateway.errors import (
     BadRequest,
     Conflict,
@@ -55,16 +54,6 @@ _STORAGE_REFUSALS: Final = {
     409: "the storage no longer takes a file for this video",
     413: "the file is larger than the storage takes in one piece",
 }
-
-
-def _filename(request: web.Request) -> str:
-    name = request.query.get("filename")
-    if not name:
-        _, params = parse_content_disposition(request.headers.get(hdrs.CONTENT_DISPOSITION))
-        name = content_disposition_filename(params, "filename")
-    if not name:
-        raise BadRequest("name the file with ?filename= or a Content-Disposition header")
-    return file_name(name)
 
 
 def _length(request: web.Request) -> int:
@@ -142,7 +131,7 @@ class Uploads:
         """Create, stream to storage, mark complete; 202 with ``Location`` of the video."""
         _media_type(request)
         length = _length(request)
-        filename = _filename(request)
+        filename = file_name(upload_filename(request))
         protection = protection_mode(request.query.get("protection"))
         created = await self.videos.create_upstream(filename, protection)
         video_id = str(created["ID"])
