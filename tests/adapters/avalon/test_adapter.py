@@ -16,10 +16,7 @@ from aiohttp.test_utils import TestClient
 from adapters.avalon.simulator import DEFAULT_ADMIN_KEY, DEFAULT_USER_KEY, AvalonSimulator
 from gateway import hal
 from tests.conftest import ConfigFactory, GatewayFactory
-
-HAL = "application/hal+json"
-PROBLEM = "application/problem+json"
-Doc = dict[str, Any]
+from tests.navigator import PROBLEM, Doc, Navigator
 
 
 @pytest.fixture
@@ -51,50 +48,9 @@ async def client(
     return await gateway(config)
 
 
-class Navigator:
-    """Follows links by relation from the gateway root, as a HAL client does."""
-
-    def __init__(self, client: TestClient[Any, Any]) -> None:
-        self.client = client
-        self.session: aiohttp.ClientSession = client.session
-        self.seen: list[str] = []
-
-    async def request(
-        self, method: str, href: str, **kwargs: Any
-    ) -> tuple[aiohttp.ClientResponse, Any]:
-        async with self.session.request(method, href, **kwargs) as response:
-            raw = await response.read()
-            self.seen.append(raw.decode("utf-8", "replace") + json.dumps(dict(response.headers)))
-            body: Any = raw
-            if response.content_type in (HAL, PROBLEM, "application/json"):
-                body = json.loads(raw) if raw else None
-            return response, body
-
-    async def get(self, href: str) -> Doc:
-        response, body = await self.request("GET", href, headers={"Accept": HAL})
-        assert response.status == 200, (href, body)
-        assert response.content_type == HAL
-        return dict(body)
-
-    @staticmethod
-    def href(doc: Doc, rel: str, which: str | None = None, **variables: Any) -> str:
-        link = doc["_links"][rel]
-        if isinstance(link, list):
-            link = next(item for item in link if which is None or item.get("name") == which)
-        href = str(link["href"])
-        return hal.expand(href, **variables) if link.get("templated") else href
-
-    async def follow(self, doc: Doc, rel: str, which: str | None = None, **variables: Any) -> Doc:
-        return await self.get(self.href(doc, rel, which, **variables))
-
-    async def backend(self, name: str = "archive") -> Doc:
-        root = await self.get(str(self.client.make_url("/")))
-        return await self.follow(root, "gw:backend", name)
-
-
 @pytest.fixture
 def nav(client: TestClient[Any, Any]) -> Navigator:
-    return Navigator(client)
+    return Navigator(client, "archive")
 
 
 async def test_media_objects_page_through_every_item_once(nav: Navigator) -> None:
@@ -482,7 +438,7 @@ async def test_uploads_over_the_limit_are_413_and_leave_nothing(
             "archive": {"kind": "avalon", "url": simulator.url, "api_key": DEFAULT_ADMIN_KEY}
         },
     )
-    nav = Navigator(await gateway(config))
+    nav = Navigator(await gateway(config), "archive")
     media_object = await _first_media_object(nav)
     files_href = nav.href(media_object, "avalon:supplemental-files")
 
@@ -512,7 +468,7 @@ async def test_a_deleted_object_is_404_while_avalon_says_410(
                 "archive": {"kind": "avalon", "url": slow_purge.url, "api_key": DEFAULT_ADMIN_KEY}
             }
         )
-        nav = Navigator(await gateway(config))
+        nav = Navigator(await gateway(config), "archive")
         media_object = await _first_media_object(nav)
         href = media_object["_links"]["self"]["href"]
         response, _ = await nav.request("DELETE", href)

@@ -13,16 +13,16 @@ from xml.etree.ElementTree import canonicalize
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
+from yarl import URL
 
 from adapters.flex.simulator import FlexSimulator
 from gateway import hal
 from tests.conftest import ConfigFactory, GatewayFactory
+from tests.navigator import HAL, PROBLEM, Doc
+from tests.navigator import Navigator as BaseNavigator
 
-HAL = "application/hal+json"
-PROBLEM = "application/problem+json"
 XML = "application/xml"
 USER, PASSWORD = "archivist", "flex-archive-password"
-Doc = dict[str, Any]
 
 
 @pytest.fixture
@@ -53,47 +53,20 @@ async def client(
     return await gateway(config)
 
 
-class Navigator:
-    """Follows links by relation from the gateway root, as a HAL client does."""
+class Navigator(BaseNavigator):
+    """The suite's HAL client, going to the ``mam`` backend; keeps every JSON document."""
 
     def __init__(self, client: TestClient[Any, Any]) -> None:
-        self.client = client
-        self.session: aiohttp.ClientSession = client.session
-        self.seen: list[str] = []
+        super().__init__(client, "mam")
         self.documents: list[Any] = []
 
     async def request(
-        self, method: str, href: str, **kwargs: Any
+        self, method: str, href: str | URL, **kwargs: Any
     ) -> tuple[aiohttp.ClientResponse, Any]:
-        async with self.session.request(method, href, **kwargs) as response:
-            raw = await response.read()
-            self.seen.append(raw.decode("utf-8", "replace") + json.dumps(dict(response.headers)))
-            body: Any = raw
-            if response.content_type in (HAL, PROBLEM, "application/json"):
-                body = json.loads(raw) if raw else None
-                self.documents.append(body)
-            return response, body
-
-    async def get(self, href: str) -> Doc:
-        response, body = await self.request("GET", href, headers={"Accept": HAL})
-        assert response.status == 200, (href, body)
-        assert response.content_type == HAL
-        return dict(body)
-
-    @staticmethod
-    def href(doc: Doc, rel: str, which: str | None = None, **variables: Any) -> str:
-        link = doc["_links"][rel]
-        if isinstance(link, list):
-            link = next(item for item in link if which is None or item.get("name") == which)
-        href = str(link["href"])
-        return hal.expand(href, **variables) if link.get("templated") else href
-
-    async def follow(self, doc: Doc, rel: str, which: str | None = None, **variables: Any) -> Doc:
-        return await self.get(self.href(doc, rel, which, **variables))
-
-    async def backend(self, name: str = "mam") -> Doc:
-        root = await self.get(str(self.client.make_url("/")))
-        return await self.follow(root, "gw:backend", name)
+        response, body = await super().request(method, href, **kwargs)
+        if response.content_type in (HAL, PROBLEM, "application/json"):
+            self.documents.append(body)
+        return response, body
 
     async def asset(self, name: str) -> Doc:
         backend = await self.backend()
