@@ -10,76 +10,38 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 
 from adapters.avalon.simulator import DEFAULT_ADMIN_KEY
-
-CHUNK = 1024 * 1024
-
-
-def _start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if "serving on" not in line:
-        proc.kill()
-        raise RuntimeError(f"{args[0]} did not start: {line!r}")
-    return proc, line.rsplit(" ", 1)[1].strip().rstrip("/")
-
-
-def _memory_kib(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no {field} for process {pid}")
-
-
-async def _payload(size: int, digest: hashlib._Hash) -> AsyncIterator[bytes]:
-    block = bytes(range(256)) * (CHUNK // 256)
-    sent = 0
-    while sent < size:
-        piece = block[: min(CHUNK, size - sent)]
-        digest.update(piece)
-        sent += len(piece)
-        yield piece
+from bench._processes import CHUNK, memory_kib, payload, start
 
 
 async def main(size_mib: int = 200) -> None:
     """Upload ``size_mib`` MiB, download it back, print time and gateway memory."""
     size = size_mib * CHUNK
-    simulator, sim_url = _start("simulate", "avalon", "--port", "0")
+    simulator, sim_url = start("simulate", "avalon", "--port", "0")
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "gateway.toml"
         config.write_text(
             "[server]\nport = 0\n"
             f'[backends.avalon]\nkind = "avalon"\nurl = "{sim_url}"\napi_key = "${{KEY}}"\n'
         )
-        gateway, url = _start("serve", "--config", str(config), env={"KEY": DEFAULT_ADMIN_KEY})
+        gateway, url = start("serve", "--config", str(config), env={"KEY": DEFAULT_ADMIN_KEY})
         try:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as s:
                 files = f"{url}/backends/avalon/media-objects/1g05fb83r/supplemental-files"
                 async with s.get(files) as response:
                     assert response.status == 200, response.status
-                baseline = _memory_kib(gateway.pid, "VmRSS")
+                baseline = memory_kib(gateway.pid, "VmRSS")
                 sent = hashlib.sha256()
                 form = aiohttp.FormData()
                 form.add_field(
                     "file",
-                    _payload(size, sent),
+                    payload(size, sent),
                     filename="big.bin",
                     content_type="application/octet-stream",
                 )
@@ -89,7 +51,7 @@ async def main(size_mib: int = 200) -> None:
                     body = await response.json()
                     assert response.status == 201, body
                 upload_s = time.perf_counter() - started
-                upload_peak = _memory_kib(gateway.pid, "VmHWM")
+                upload_peak = memory_kib(gateway.pid, "VmHWM")
                 received = hashlib.sha256()
                 started = time.perf_counter()
                 async with s.get(body["_links"]["avalon:content"]["href"]) as response:
@@ -97,7 +59,7 @@ async def main(size_mib: int = 200) -> None:
                     async for chunk in response.content.iter_chunked(CHUNK):
                         received.update(chunk)
                 download_s = time.perf_counter() - started
-                peak = _memory_kib(gateway.pid, "VmHWM")
+                peak = memory_kib(gateway.pid, "VmHWM")
         finally:
             for proc in (gateway, simulator):
                 proc.terminate()

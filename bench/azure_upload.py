@@ -13,54 +13,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import os
 import signal
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-CHUNK = 1024 * 1024
+from bench._processes import CHUNK, memory_kib, payload, start
+
 TOKEN = "bench-connector-token"
 POLLS = 600
-
-
-def _start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if "serving on" not in line:
-        proc.kill()
-        raise RuntimeError(f"{args[0]} did not start: {line!r}")
-    return proc, line.rsplit(" ", 1)[1].strip().rstrip("/")
-
-
-def _memory_kib(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no {field} for process {pid}")
-
-
-async def _payload(size: int, digest: Any) -> AsyncIterator[bytes]:
-    block = bytes(range(256)) * (CHUNK // 256)
-    sent = 0
-    while sent < size:
-        piece = block[: min(CHUNK, size - sent)]
-        digest.update(piece)
-        sent += len(piece)
-        yield piece
 
 
 async def _until_ready(session: aiohttp.ClientSession, href: str) -> dict[str, Any]:
@@ -76,7 +40,7 @@ async def _until_ready(session: aiohttp.ClientSession, href: str) -> dict[str, A
 async def main(size_mib: int = 500) -> None:
     """Upload ``size_mib`` MiB in one step, check it arrived intact, print time and memory."""
     size = size_mib * CHUNK
-    simulator, sim_url = _start(
+    simulator, sim_url = start(
         "simulate", "azure", "--port", "0", "--token", TOKEN, "--encoding-seconds", "0.2"
     )
     with tempfile.TemporaryDirectory() as folder:
@@ -85,26 +49,26 @@ async def main(size_mib: int = 500) -> None:
             "[server]\nport = 0\n"
             f'[backends.azure]\nkind = "azure"\nurl = "{sim_url}"\ntoken = "${{TOKEN}}"\n'
         )
-        gateway, url = _start("serve", "--config", str(config), env={"TOKEN": TOKEN})
+        gateway, url = start("serve", "--config", str(config), env={"TOKEN": TOKEN})
         try:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=900)) as s:
                 async with s.get(f"{url}/backends/azure") as response:
                     root = await response.json()
                 videos = root["_links"]["azure:videos"]["href"].split("{", 1)[0]
-                baseline = _memory_kib(gateway.pid, "VmRSS")
+                baseline = memory_kib(gateway.pid, "VmRSS")
                 sent = hashlib.md5(usedforsecurity=False)
                 started = time.perf_counter()
                 async with s.post(
                     videos,
                     params={"filename": "bench.mp4"},
-                    data=_payload(size, sent),
+                    data=payload(size, sent),
                     headers={"Content-Type": "video/mp4", "Content-Length": str(size)},
                 ) as response:
                     body = await response.json()
                     assert response.status == 202, body
                     location = response.headers["Location"]
                 upload_s = time.perf_counter() - started
-                peak = _memory_kib(gateway.pid, "VmHWM")
+                peak = memory_kib(gateway.pid, "VmHWM")
                 video = await _until_ready(s, location)
                 assert video["status"] == "Ready", video
                 progressive = next(
