@@ -75,6 +75,7 @@ class BackendSet:
                 name,
                 timeout_s=backend_config.timeout_s,
                 retries=backend_config.retries,
+                transfer_timeout_s=backend_config.transfer_timeout_s,
                 auth=adapter_cls.upstream_auth(backend_config),
                 secrets=adapter_cls.secrets(backend_config),
             )

@@ -39,11 +39,19 @@ async def stream_body(request: web.Request) -> AsyncIterator[bytes]:
     """The request body in chunks, for streaming it on without holding it in memory.
 
     Stops with 413 once more than ``server.max_upload_bytes`` arrived (a declared
-    ``Content-Length`` over the limit was refused before the handler ran).
+    ``Content-Length`` over the limit was refused before the handler ran), and with 400
+    when the client breaks off.
     """
     limit = request.app[CONFIG].server.max_upload_bytes
     seen = 0
-    async for chunk in request.content.iter_chunked(CHUNK_BYTES):
+    chunks = request.content.iter_chunked(CHUNK_BYTES)
+    while True:
+        try:
+            chunk = await anext(chunks)
+        except StopAsyncIteration:
+            return
+        except OSError as exc:  # the client went away mid-body: its fault, not the upstream's
+            raise BadRequest(f"the request body broke off after {seen} bytes") from exc
         seen += len(chunk)
         if seen > limit:
             raise PayloadTooLarge(f"the request body exceeds the limit of {limit} bytes")

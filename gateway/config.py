@@ -138,6 +138,13 @@ BACKEND_FIELDS: Final = (
         minimum=0.001,
     ),
     Field(
+        "transfer_timeout_s",
+        float,
+        "Time budget of one streamed upload or download of media bytes.",
+        default=3600.0,
+        minimum=0.001,
+    ),
+    Field(
         "retries",
         int,
         "Retries of idempotent calls (server default if unset).",
@@ -175,6 +182,7 @@ class BackendConfig:
     timeout_s: float
     retries: int
     options: Mapping[str, Any] = field(default_factory=dict)
+    transfer_timeout_s: float = 3600.0
 
     @property
     def simulated(self) -> bool:
@@ -291,6 +299,7 @@ def _backend(
         url=values["url"].rstrip("/") if values["url"] != SIMULATOR else SIMULATOR,
         timeout_s=values["timeout_s"] or server.upstream_timeout_s,
         retries=server.upstream_retries if values["retries"] is None else values["retries"],
+        transfer_timeout_s=values["transfer_timeout_s"],
         options=MappingProxyType({k: v for k, v in values.items() if k not in common}),
     )
 

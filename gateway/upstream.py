@@ -16,7 +16,7 @@ import json
 import logging
 import random
 import re
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -27,6 +27,7 @@ from multidict import CIMultiDictProxy
 
 from gateway.errors import (
     GatewayError,
+    UpstreamLoginFailed,
     UpstreamStatusError,
     UpstreamTimeout,
     UpstreamUnavailable,
@@ -60,7 +61,15 @@ class UpstreamAuth(abc.ABC):
     login among concurrent callers); ``invalidate`` is called when the upstream
     answered 401, so the next ``headers`` logs in again; ``close`` ends the
     upstream session, if the upstream has one.
+
+    ``renewable`` says whether logging in again can help after a 401 (not for fixed
+    credentials); ``refusals`` are the upstream statuses that mean the gateway's own
+    credentials were refused: they answer 503 ``upstream-login-failed`` naming the
+    backend, never a 401 that would make a client log out of the gateway.
     """
+
+    renewable: bool = True
+    refusals: frozenset[int] = frozenset()
 
     @abc.abstractmethod
     async def headers(self, client: UpstreamClient) -> Mapping[str, str]:
@@ -76,6 +85,8 @@ class UpstreamAuth(abc.ABC):
 class NoAuth(UpstreamAuth):
     """An upstream that needs no credentials."""
 
+    renewable = False
+
     async def headers(self, client: UpstreamClient) -> Mapping[str, str]:
         """No headers."""
         return {}
@@ -84,8 +95,11 @@ class NoAuth(UpstreamAuth):
 class StaticHeaders(UpstreamAuth):
     """Fixed credential headers: an API key, a long-lived bearer token, HTTP Basic."""
 
-    def __init__(self, headers: Mapping[str, str]) -> None:
+    renewable = False
+
+    def __init__(self, headers: Mapping[str, str], refusals: Iterable[int] = ()) -> None:
         self._headers = dict(headers)
+        self.refusals = frozenset(refusals)
 
     def __repr__(self) -> str:
         return f"StaticHeaders({sorted(self._headers)!r})"  # names only, never values
@@ -111,6 +125,25 @@ class UpstreamResponse:
     def content_type(self) -> str:
         """The media type, without parameters, lower case."""
         return self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object; anything else is the upstream's fault (503)."""
+        data = self.json()
+        if not isinstance(data, dict):
+            raise UpstreamUnavailable(
+                f"backend {self.backend} answered with an unexpected document",
+                backend=self.backend,
+            )
+        return data
+
+    def json_list(self) -> list[Any]:
+        """The body as a JSON array; anything else is the upstream's fault (503)."""
+        data = self.json()
+        if not isinstance(data, list):
+            raise UpstreamUnavailable(
+                f"backend {self.backend} answered with an unexpected list", backend=self.backend
+            )
+        return data
 
     def json(self) -> Any:
         """The body decoded as JSON; a broken body is the upstream's fault (503)."""
@@ -192,9 +225,14 @@ class UpstreamClient:
         auth: UpstreamAuth | None = None,
         error_reader: ErrorReader = default_error_reader,
         secrets: Sequence[str] = (),
+        transfer_timeout_s: float = 3600.0,
     ) -> None:
         self.backend = backend
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        # A media file takes longer than an API call, but must keep moving.
+        self.transfer_timeout = aiohttp.ClientTimeout(
+            total=transfer_timeout_s, sock_connect=timeout_s, sock_read=timeout_s
+        )
         self.retry = RetryPolicy(attempts=retries)
         self.auth = auth or NoAuth()
         self._read_errors = error_reader
@@ -285,12 +323,14 @@ class UpstreamClient:
                     raise
                 await asyncio.sleep(self.retry.delay(attempt))
                 continue
-            if response.status == 401 and authenticate and not relogged:
+            if response.status == 401 and authenticate and self.auth.renewable and not relogged:
                 # Credentials expired upstream: log in again, once.
                 relogged = True
                 attempt -= 1
                 await self.auth.invalidate()
                 continue
+            if authenticate and response.status in self.auth.refusals:
+                raise self.login_failed(response)
             if response.status in RETRY_STATUSES and attempt < attempts:
                 await asyncio.sleep(self.retry.delay(attempt))
                 continue
@@ -303,8 +343,21 @@ class UpstreamClient:
         if response.status < 400 or response.status in ok:
             return
         body = await self._read(response)
-        raise self.status_error(
-            UpstreamResponse(response.status, response.headers, body, "", self.backend)
+        read = UpstreamResponse(response.status, response.headers, body, "", self.backend)
+        if response.status in self.auth.refusals:
+            raise self.login_failed(read)
+        raise self.status_error(read)
+
+    def login_failed(self, response: UpstreamResponse) -> UpstreamLoginFailed:
+        """The 503 for an upstream that refused the gateway's own credentials."""
+        fault = self._read_errors(response.status, response.content_type, response.body)
+        return UpstreamLoginFailed(
+            f"backend {self.backend} refused the gateway's credentials; "
+            "check the backend's configuration",
+            backend=self.backend,
+            upstream_status=response.status,
+            errors=[self.scrub(m) for m in fault.messages],
+            upstream_code=fault.code,
         )
 
     def status_error(self, response: UpstreamResponse) -> UpstreamStatusError:
@@ -381,11 +434,15 @@ class UpstreamClient:
         headers: Mapping[str, str] | None = None,
         allow_redirects: bool = False,
         authenticate: bool = True,
+        transfer: bool = False,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         """One attempt, the answer unread: for streaming bodies either way. No retries.
 
         Credentials go only to the backend's own origin, whatever URL is asked for.
+        ``transfer`` is for media bytes: the whole exchange gets the backend's
+        ``transfer_timeout_s`` while each read still gets its ``timeout_s``.
         """
+        timeout = self.transfer_timeout if transfer else self.timeout
         url = self.url(path_or_url)
         send_headers = dict(headers or {})
         if authenticate and _origin(url) == _origin(self.base_url):
@@ -399,10 +456,11 @@ class UpstreamClient:
                 data=data,
                 headers=send_headers,
                 allow_redirects=allow_redirects,
+                timeout=timeout,
             ) as response:
                 yield response
         except TimeoutError as exc:
-            raise self._timeout() from exc
+            raise self._timeout(timeout) from exc
         except aiohttp.ClientError as exc:
             # A streamed request body that failed on our side (say, over the upload limit)
             # surfaces as a connection error: report the body's own error instead.
@@ -411,10 +469,10 @@ class UpstreamClient:
                 raise cause from exc
             raise self._unavailable(exc) from exc
 
-    def _timeout(self) -> UpstreamTimeout:
+    def _timeout(self, timeout: aiohttp.ClientTimeout | None = None) -> UpstreamTimeout:
+        budget = (timeout or self.timeout).total or 0.0
         return UpstreamTimeout(
-            f"backend {self.backend} did not answer within {self.timeout.total:g} s",
-            backend=self.backend,
+            f"backend {self.backend} did not answer within {budget:g} s", backend=self.backend
         )
 
     def _unavailable(self, exc: aiohttp.ClientError) -> UpstreamUnavailable:

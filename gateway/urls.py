@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Final
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -51,3 +52,8 @@ def base_url(request: web.BaseRequest, server: ServerConfig) -> str:
 def public_base(request: web.Request) -> str:
     """The base URL for links in the answer to ``request``, per the app's config."""
     return base_url(request, request.app[CONFIG].server)
+
+
+def path_segment(value: object) -> str:
+    """``value`` as one escaped path segment (``/`` and ``;`` included)."""
+    return quote(str(value), safe="")

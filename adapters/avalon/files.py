@@ -18,19 +18,14 @@ from adapters.avalon.resources import Resources, created_id, json_object
 from adapters.base import Href
 from gateway import hal
 from gateway.bodies import stream_body, upload_filename
+from gateway.relay import NO_COMPRESSION, relay
 from gateway.routing import hal_response
+from gateway.upstream import UpstreamResponse
 
 if TYPE_CHECKING:
     from adapters.avalon.adapter import AvalonAdapter
 
 MULTIPART: Final = "multipart/form-data"
-PASSED_ON: Final = (
-    "Content-Type",
-    "Content-Length",
-    "Content-Disposition",
-    "ETag",
-    "Last-Modified",
-)
 
 
 def _owner(request: web.Request) -> tuple[str, str]:
@@ -84,12 +79,16 @@ class SupplementalFiles:
                 target,
                 data=stream_body(request),
                 headers={hdrs.CONTENT_TYPE: request.headers[hdrs.CONTENT_TYPE]},
+                transfer=True,
             ) as response:
                 await self.client.check(response)
-                new_id = str((await response.json(content_type=None) or {}).get("id", ""))
+                answer = await response.read()
+            new_id = created_id(
+                UpstreamResponse(response.status, response.headers, answer, "", self.client.backend)
+            )
         else:
-            body = await json_object(request)
-            new_id = created_id(await self.client.request("POST", target, json_body=body))
+            metadata = await json_object(request)
+            new_id = created_id(await self.client.request("POST", target, json_body=metadata))
         doc = await self._show(upstream, gateway, new_id, href)
         return hal_response(doc, status=201, headers={"Location": doc.href("self") or ""})
 
@@ -123,16 +122,11 @@ class SupplementalFiles:
         """``GET .../content``: the stored bytes, streamed with their content type."""
         upstream, _ = _owner(request)
         path = f"{upstream}/supplemental_files/{seg(request.match_info['file_id'])}"
-        async with self.client.stream("GET", path) as response:
+        async with self.client.stream(
+            "GET", path, headers=NO_COMPRESSION, transfer=True
+        ) as response:
             await self.client.check(response)
-            out = web.StreamResponse(
-                headers={k: response.headers[k] for k in PASSED_ON if k in response.headers}
-            )
-            await out.prepare(request)
-            async for chunk in response.content.iter_chunked(256 * 1024):
-                await out.write(chunk)
-            await out.write_eof()
-            return out
+            return await relay(request, response)
 
     async def replace(self, request: web.Request) -> web.Response:
         """``PUT .../content``: new bytes, multipart as Avalon takes it or raw with a name."""
@@ -151,7 +145,9 @@ class SupplementalFiles:
             data, headers = writer, {}
         # Avalon refuses a binary replacement whose Accept is not JSON.
         headers["Accept"] = "application/json"
-        async with self.client.stream("PUT", path, data=data, headers=headers) as response:
+        async with self.client.stream(
+            "PUT", path, data=data, headers=headers, transfer=True
+        ) as response:
             await self.client.check(response)
         doc = await self._show(upstream, gateway, file_id, self.adapter.hrefs(request))
         return hal_response(doc)

@@ -36,6 +36,8 @@ def test_backend_defaults_come_from_the_server_table() -> None:
     )
     mam = config.backends["mam"]
     assert (mam.kind, mam.title, mam.timeout_s, mam.retries) == ("flex", "mam", 3.0, 4)
+    assert mam.transfer_timeout_s == 3600.0
+    assert "transfer_timeout_s" not in mam.options
     assert mam.simulated
 
 
