@@ -166,6 +166,9 @@ async def mark_complete(request: web.Request) -> web.StreamResponse:
         raise ApiError(409, "No file has been uploaded to the video's UploadUri.")
     video.start_encoding()
     video.settle(state.config.encoding_duration_s)
+    if state.config.lose_completion_answers and request.transport is not None:
+        request.transport.abort()
+        raise web.HTTPInternalServerError()  # never sent: the connection is gone
     status_url = f"{origin(request)}/api/Videos/{quote(video.id)}/Status"
     return web.Response(status=202, headers={"Location": status_url})
 

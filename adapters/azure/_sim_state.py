@@ -3,9 +3,9 @@
 A video moves ``Uploading`` → ``Encoding`` → ``Ready`` or ``Failed``. Encoding progress is
 computed when the video is read: from the time since ``MarkComplete`` when the simulator
 has an encoding duration, else only when a test drives it (see
-:meth:`AzureState.finish_encoding`). Upload URLs and authorization tokens are signed with
-a key of the simulator instance and carry their expiry, so an expired or altered token is
-recognised without any record of issued tokens.
+:meth:`adapters.azure.simulator.AzureSimulator.finish_encoding`). Upload URLs and
+authorization tokens are signed with a key of the simulator instance and carry their
+expiry, so an expired or altered token is recognised without any record of issued tokens.
 """
 
 from __future__ import annotations
@@ -81,13 +81,15 @@ class StorageFault:
 class SimConfig:
     """Per-instance settings of one simulator."""
 
-    token: str
-    read_only_tokens: frozenset[str]
+    token: str = field(repr=False)
+    read_only_tokens: frozenset[str] = field(repr=False)
     encoding_duration_s: float | None
     upload_token_ttl_s: float
     authorization_token_ttl_s: float
     storage_fault: StorageFault | None
     max_blob_bytes: int
+    lose_completion_answers: bool = False
+    """``MarkComplete`` starts encoding, then drops the connection instead of answering."""
 
 
 @dataclass(slots=True)
@@ -102,7 +104,7 @@ class Video:
     created: datetime = field(default_factory=now)
     modified: datetime = field(default_factory=now)
     key_id: str | None = None
-    content_key: bytes = b""
+    content_key: bytes = field(default=b"", repr=False)
     state: State = UPLOADING
     stored: StoredFile | None = None
     encoding_started: float | None = None
@@ -155,6 +157,9 @@ class Signer:
 
     def __init__(self) -> None:
         self._key = secrets.token_bytes(32)
+
+    def __repr__(self) -> str:
+        return "Signer()"  # never the key
 
     def sign(self, *parts: str) -> str:
         """A URL-safe signature of ``parts``."""

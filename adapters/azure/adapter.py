@@ -22,14 +22,14 @@ from aiohttp import web
 
 from adapters.azure import errors, relations
 from adapters.azure.simulator import AzureSimulator
-from adapters.azure.uploads import MEDIA_TYPES, Uploads
+from adapters.azure.uploads import MEDIA_TYPES, ConnectorAuth, Uploads
 from adapters.azure.videos import Videos
 from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
 from gateway import hal
 from gateway.config import BackendConfig
 from gateway.routing import JSON_TYPES
 from gateway.schema import Field
-from gateway.upstream import StaticHeaders, UpstreamAuth, UpstreamFault
+from gateway.upstream import UpstreamAuth, UpstreamFault
 
 
 class AzureAdapter(Adapter):
@@ -40,20 +40,13 @@ class AzureAdapter(Adapter):
     description = "Azure Media Services Connector: upload, encode, play back"
     config_fields: ClassVar[tuple[Field, ...]] = (
         Field("token", str, "Bearer token of the connector API.", required=True, secret=True),
-        Field(
-            "upload_timeout_s",
-            float,
-            "Time budget of one whole file upload to the connector's storage.",
-            default=3600.0,
-            minimum=0.001,
-        ),
     )
     simulator_class = AzureSimulator
 
     @classmethod
     def upstream_auth(cls, backend: BackendConfig) -> UpstreamAuth:
-        """The configured bearer token."""
-        return StaticHeaders({"Authorization": f"Bearer {backend.options['token'].reveal()}"})
+        """The configured bearer token; the connector refusing it is the gateway's fault (503)."""
+        return ConnectorAuth({"Authorization": f"Bearer {backend.options['token'].reveal()}"})
 
     @classmethod
     def create_simulator(cls, backend: BackendConfig) -> AzureSimulator:
@@ -67,11 +60,6 @@ class AzureAdapter(Adapter):
     async def probe(self) -> None:
         """The formats list answers for the configured token."""
         await self.client.request("GET", "/api/Formats")
-
-    @property
-    def upload_timeout_s(self) -> float:
-        """Time budget of one whole file upload."""
-        return float(self.backend.options.get("upload_timeout_s") or 3600.0)
 
     def relations(self) -> Sequence[RelationDoc]:
         """The ``azure:`` relations."""

@@ -1,7 +1,8 @@
 """What the connector and its storage say when they fail.
 
 The connector answers errors as ASP.NET Web API does, ``{"Message": "...",
-"ExceptionMessage": "...", "ModelState": {...}}``; its blob storage as Azure Storage does,
+"ExceptionMessage": "...", "ModelState": {...}}``, of which ``Message`` and the
+``ModelState`` messages are passed on; its blob storage as Azure Storage does,
 ``<Error><Code>...</Code><Message>...</Message></Error>``. Anything else falls back to the
 gateway's reader of common JSON shapes.
 """
@@ -44,11 +45,9 @@ def read_error(status: int, content_type: str, body: bytes) -> UpstreamFault:
     except ValueError:
         data = None
     if isinstance(data, dict) and isinstance(data.get("Message"), str):
-        messages = [data["Message"]]
-        for key in ("ExceptionMessage", "MessageDetail"):
-            if isinstance(data.get(key), str):
-                messages.append(data[key])
-        messages += _model_state(data.get("ModelState"))
+        # ExceptionMessage, ExceptionType, StackTrace and MessageDetail describe the
+        # connector's internals (types, routes, server paths): never passed on.
+        messages = [data["Message"], *_model_state(data.get("ModelState"))]
         code = data.get("Code")
         return UpstreamFault(messages, code if isinstance(code, str) else None)
     return default_error_reader(status, content_type, body)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from adapters.base import Href
 from gateway import hal
+from gateway.urls import path_segment
 
 READY: Final = "Ready"
 UPLOADING: Final = "Uploading"
@@ -29,11 +30,6 @@ ENDPOINT_TYPES: Final = {
 """Playback endpoint types → the media type a player gets."""
 
 
-def seg(value: object) -> str:
-    """``value`` as one escaped path segment."""
-    return quote(str(value), safe="")
-
-
 def endpoint_type(name: str) -> str | None:
     """The connector's spelling of an endpoint type named in any case."""
     return next((t for t in ENDPOINT_TYPES if t.lower() == name.lower()), None)
@@ -41,7 +37,7 @@ def endpoint_type(name: str) -> str | None:
 
 def video_path(video_id: str) -> str:
     """The gateway path of a video, relative to the backend root."""
-    return f"/videos/{seg(video_id)}"
+    return f"/videos/{path_segment(video_id)}"
 
 
 def _number(value: Any) -> float | int | None:
@@ -160,11 +156,16 @@ def formats(items: Sequence[Any], href: Href) -> hal.Resource:
     return resource
 
 
-def authorization_token(token: Any, video_id: str, href: Href) -> hal.Resource:
-    """The playback token; the connector may answer a string or ``{"Token": ...}``."""
-    if isinstance(token, Mapping):
-        token = token.get("Token") or token.get("token")
-    resource = hal.Resource({"token": str(token or ""), "scheme": "Bearer"})
+def token_text(data: Any) -> str | None:
+    """The playback token of a connector answer: a string or ``{"Token": ...}``; else None."""
+    if isinstance(data, Mapping):
+        data = data.get("Token") or data.get("token")
+    return data if isinstance(data, str) and data else None
+
+
+def authorization_token(token: str, video_id: str, href: Href) -> hal.Resource:
+    """The playback token as HAL."""
+    resource = hal.Resource({"token": token, "scheme": "Bearer"})
     resource.link("self", href(video_path(video_id) + "/authorization-token"))
     resource.link("up", href(video_path(video_id)), title="Video")
     return resource

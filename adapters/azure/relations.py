@@ -37,9 +37,10 @@ RELATIONS: Final = (
         "Failed), progress (percent of encoding), duration (seconds, once ready) and message "
         "(why encoding failed). While uploading it links azure:upload and azure:complete; once "
         "ready azure:playback (one link per endpoint type), azure:thumbnails (also embedded) "
-        "and, for AES128 videos, azure:authorization-token. GET answers with the connector's "
-        "ETag and honours If-None-Match (304); DELETE (204) honours If-Match (412) and is 409 "
-        "while the video encodes.",
+        "and, for AES128 videos, azure:authorization-token. GET answers with an ETag of the "
+        "document and honours If-None-Match (304); DELETE (204) and azure:complete honour "
+        "If-Match with that ETag (412). DELETE is 409 while the video encodes. In a list, a "
+        "video whose status could not be read shows status null.",
         ("GET", "DELETE"),
         VIDEO,
         '{"id": "5c1f...", "filename": "talk.mp4", "status": "Encoding", "progress": 40}',

@@ -69,7 +69,9 @@ class AzureSimulator(Simulator):
     ``encoding_duration_s`` is how long encoding takes (``None``: until a test ends it);
     ``upload_token_ttl_s`` and ``authorization_token_ttl_s`` how long upload URLs and
     playback tokens stay valid; ``storage_fault`` makes the storage fail uploads;
-    ``max_blob_bytes`` is the largest file the storage takes. Uploaded files live in a
+    ``max_blob_bytes`` is the largest file the storage takes; ``lose_completion_answers``
+    makes ``MarkComplete`` start encoding and then drop the connection, as an answer lost
+    on the way does. Uploaded files live in a
     temporary folder made by :meth:`start` and removed by :meth:`close`. Fault options
     (``latency_s``, ``fail_status``, ``drop_connections``) go to
     :class:`~adapters.simulator.Simulator`.
@@ -87,6 +89,7 @@ class AzureSimulator(Simulator):
         authorization_token_ttl_s: float = 3600.0,
         storage_fault: StorageFault | None = None,
         max_blob_bytes: int = MAX_BLOB_BYTES,
+        lose_completion_answers: bool = False,
         **faults: Any,
     ) -> None:
         super().__init__(**faults)
@@ -98,6 +101,7 @@ class AzureSimulator(Simulator):
             authorization_token_ttl_s=authorization_token_ttl_s,
             storage_fault=storage_fault,
             max_blob_bytes=max_blob_bytes,
+            lose_completion_answers=lose_completion_answers,
         )
         self._folder: Path | None = None
         self._state: AzureState | None = None

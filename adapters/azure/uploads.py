@@ -11,8 +11,23 @@ upload URL (``azure:upload``), which streams on to it.
 
 A one-step upload that fails anywhere after the video was created (the client breaks
 off, the storage fails or refuses, completion fails) deletes the video, so nothing
-half-made stays behind, and the client gets the failure's problem. A failed stepwise
-upload keeps the video, still ``Uploading`` with nothing stored, for the PUT to be repeated.
+half-made stays behind, and the client gets the failure's problem; its detail says
+whether the video was deleted. Two cases leave the video behind, named by its id in the
+detail and in a logged warning, for an operator or the client to delete it:
+
+* the deletion itself fails: the video stays ``Uploading``, which never plays;
+* the connector answers the deletion with 409 because the video is encoding: the
+  completion reached the connector though its answer was lost (a timeout or a dropped
+  connection). The video then becomes ``Ready`` (or ``Failed``) like any other and is
+  listed among the videos; the connector takes no deletion while it encodes, so it is
+  not deleted behind the client's back.
+
+A failed stepwise upload keeps the video, still ``Uploading`` with nothing stored, for
+the PUT to be repeated.
+
+The deletion runs in a task of its own, so it completes even when the request's task is
+cancelled; the connector's credential (:class:`ConnectorAuth`) waits for those tasks
+when the gateway shuts down, before its upstream session closes.
 """
 
 from __future__ import annotations
@@ -20,11 +35,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import enum
 import hashlib
 import logging
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Final
-from urllib.parse import parse_qs, urlsplit
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from aiohttp import hdrs, web
 
@@ -36,12 +52,13 @@ from gateway.errors import (
     Conflict,
     GatewayError,
     UnsupportedMediaType,
+    UpstreamError,
     UpstreamStatusError,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
 from gateway.routing import JSON_TYPES
-from gateway.upstream import UpstreamClient
+from gateway.upstream import StaticHeaders, UpstreamClient
 
 if TYPE_CHECKING:
     from adapters.azure.adapter import AzureAdapter
@@ -77,12 +94,63 @@ def _media_type(request: web.Request) -> str:
     return content_type
 
 
-def _storage_url(upload_uri: object, backend: str) -> tuple[str, str]:
-    """The upload URL and its signature (masked wherever errors are shown)."""
-    if not isinstance(upload_uri, str) or urlsplit(upload_uri).scheme not in ("http", "https"):
+class ConnectorAuth(StaticHeaders):
+    """The connector's bearer token; a refused token is the gateway's fault (503).
+
+    It also holds the deletions of half-made videos still running: the contract's only
+    shutdown hook is the credential's ``close``, called before the upstream session
+    closes, so the deletions finish there while they still can.
+    """
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        super().__init__(headers, refusals=(401,))
+        self.pending: set[asyncio.Task[Any]] = set()
+
+    def keep(self, task: asyncio.Task[Any]) -> None:
+        """Hold ``task`` until it is done (and until shutdown at most)."""
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
+
+    async def close(self, client: UpstreamClient) -> None:
+        """Let running deletions finish; each is bounded by the backend's time budget."""
+        if self.pending:
+            await asyncio.gather(*self.pending, return_exceptions=True)
+
+
+def _storage_url(upload_uri: object, backend: str) -> tuple[str, str, list[str]]:
+    """The upload URL, its origin, and its signature in every spelling errors may show."""
+    if not isinstance(upload_uri, str):
         raise UpstreamUnavailable("the backend gave no usable upload URL", backend=backend)
-    signature = parse_qs(urlsplit(upload_uri).query).get("sig", [""])[0]
-    return upload_uri, signature
+    parts = urlsplit(upload_uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UpstreamUnavailable("the backend gave no usable upload URL", backend=backend)
+    # The query as sent holds the signature percent-encoded; messages may quote either.
+    raw = [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k == "sig"]
+    encoded = [p.partition("=")[2] for p in parts.query.split("&") if p.startswith("sig=")]
+    signatures = {*raw, *encoded, *(unquote(v) for v in encoded), *(quote(v, safe="") for v in raw)}
+    return upload_uri, f"{parts.scheme}://{parts.netloc}", sorted(s for s in signatures if s)
+
+
+class _Deletion(enum.Enum):
+    """How the deletion of a half-made video ended."""
+
+    DELETED = "deleted"
+    ENCODING = "encoding"
+    FAILED = "failed"
+
+
+def _restated(exc: GatewayError, detail: str) -> GatewayError:
+    """A new error of ``exc``'s kind with ``detail``; ``exc`` itself stays as it was."""
+    if isinstance(exc, UpstreamError):
+        return type(exc)(
+            detail,
+            backend=exc.backend,
+            upstream_status=exc.upstream_status,
+            errors=exc.errors,
+            upstream_code=exc.upstream_code,
+            headers=exc.headers,
+        )
+    return type(exc)(detail, headers=exc.headers, extra=exc.extra)
 
 
 class _Body:
@@ -106,7 +174,7 @@ class _Body:
                 self.received += len(chunk)
                 self._md5.update(chunk)
                 yield chunk
-        except OSError as exc:
+        except BadRequest as exc:
             raise BadRequest(
                 f"the upload broke off after {self.received} of {self.length} bytes"
             ) from exc
@@ -119,7 +187,6 @@ class Uploads:
         self.adapter = adapter
         self.client = adapter.client
         self.videos = videos
-        self._cleanups: set[asyncio.Task[None]] = set()
 
     async def post(self, request: web.Request) -> web.Response:
         """``POST videos``: media bytes upload in one step (202); JSON creates only (201)."""
@@ -138,10 +205,11 @@ class Uploads:
         try:
             await self._send(request, created.get("UploadUri"), length)
             await self.client.request("POST", api_path(video_id, "/MarkComplete"))
-        except BaseException as exc:
+        except GatewayError as exc:
+            outcome = await self._discard(video_id)
+            raise _restated(exc, f"{exc.detail}; {_AFTERMATH[outcome].format(video_id)}") from exc
+        except BaseException:
             await self._discard(video_id)
-            if isinstance(exc, GatewayError):
-                exc.detail += f"; the half-made video {video_id} was deleted"
             raise
         return await self.videos.created_answer(video_id, self.adapter.hrefs(request), 202)
 
@@ -150,9 +218,9 @@ class Uploads:
         _media_type(request)
         length = _length(request)
         video_id = request.match_info["id"]
-        record = (await self.videos.record(video_id)).json()
+        record = (await self.videos.record(video_id)).json_object()
         # The connector empties UploadUri once the upload is marked complete.
-        upload_uri = record.get("UploadUri") if isinstance(record, dict) else None
+        upload_uri = record.get("UploadUri")
         if not upload_uri:
             raise Conflict(f"video {video_id} takes no upload: its upload was completed")
         await self._send(request, upload_uri, length)
@@ -160,18 +228,20 @@ class Uploads:
 
     async def _send(self, request: web.Request, upload_uri: object, length: int) -> None:
         """Stream the request body to ``upload_uri`` and check what the storage kept."""
-        url, signature = _storage_url(upload_uri, self.adapter.name)
+        url, origin, signatures = _storage_url(upload_uri, self.adapter.name)
         body = _Body(request, length)
-        # A client of its own: the storage is another host, with another credential and a
-        # time budget for the whole file rather than for one API call.
+        backend = self.adapter.backend
+        # A client of its own: the storage is another host with another credential. Opened
+        # on the storage's origin, so its errors show the backend's name, never that host.
         storage = UpstreamClient(
             self.adapter.name,
-            timeout_s=self.adapter.upload_timeout_s,
+            timeout_s=backend.timeout_s,
+            transfer_timeout_s=backend.transfer_timeout_s,
             retries=0,
             error_reader=errors.read_error,
-            secrets=[*self.adapter.secrets(self.adapter.backend), signature],
+            secrets=[*self.adapter.secrets(backend), *signatures],
         )
-        await storage.open("")
+        await storage.open(origin)
         try:
             headers = {
                 hdrs.CONTENT_TYPE: request.content_type,
@@ -181,7 +251,7 @@ class Uploads:
                 "x-ms-version": "2019-12-12",
             }
             async with storage.stream(
-                "PUT", url, data=body.chunks(), headers=headers, authenticate=False
+                "PUT", url, data=body.chunks(), headers=headers, authenticate=False, transfer=True
             ) as response:
                 try:
                     await storage.check(response)
@@ -190,7 +260,8 @@ class Uploads:
                 stored_md5 = response.headers.get("Content-MD5")
         except UpstreamTimeout as exc:
             raise UpstreamTimeout(
-                f"the upload did not reach the storage within {storage.timeout.total:g} s",
+                "the upload did not reach the storage within "
+                f"{storage.transfer_timeout.total or 0:g} s",
                 backend=exc.backend,
             ) from exc
         except UpstreamUnavailable as exc:
@@ -216,24 +287,47 @@ class Uploads:
             upstream_code=exc.upstream_code,
         )
 
-    async def _discard(self, video_id: str) -> None:
-        # Shielded: the deletion completes even when the request's task is being cancelled.
-        task = asyncio.ensure_future(self._delete(video_id))
-        self._cleanups.add(task)
-        task.add_done_callback(self._cleanups.discard)
-        await asyncio.shield(task)
+    async def _discard(self, video_id: str) -> _Deletion:
+        # A task of its own, shielded: the deletion completes even when the request's task
+        # is cancelled; the credential holds it until shutdown.
+        task: asyncio.Task[_Deletion] = asyncio.ensure_future(self._delete(video_id))
+        auth = self.client.auth
+        if isinstance(auth, ConnectorAuth):
+            auth.keep(task)
+        return await asyncio.shield(task)
 
-    async def _delete(self, video_id: str) -> None:
+    async def _delete(self, video_id: str) -> _Deletion:
+        """Delete a half-made video; never raises, says how it went."""
         try:
-            await self.client.request("DELETE", api_path(video_id), ok=(404,))
-        except GatewayError as exc:
-            # It stays Uploading, which never plays: not ready, merely left over.
+            response = await self.client.request("DELETE", api_path(video_id), ok=(404, 409))
+        except Exception as exc:  # the client's problem is the upload's, not this one's
+            reason = exc.detail if isinstance(exc, GatewayError) else type(exc).__name__
             log.warning(
-                "backend %s: the half-made video %s could not be deleted: %s",
+                "backend %s: the half-made video %s could not be deleted and stays Uploading: %s",
                 self.adapter.name,
                 video_id,
-                exc.detail,
+                reason,
             )
+            return _Deletion.FAILED
+        if response.status == 409:
+            log.warning(
+                "backend %s: video %s was not deleted: it is encoding, so its completion "
+                "went through though the answer was lost; it will become Ready or Failed",
+                self.adapter.name,
+                video_id,
+            )
+            return _Deletion.ENCODING
+        return _Deletion.DELETED
+
+
+_AFTERMATH: Final = {
+    _Deletion.DELETED: "the half-made video {} was deleted",
+    _Deletion.ENCODING: "video {} was not deleted: its completion reached the backend, which "
+    "is encoding it and takes no deletion meanwhile; it will become Ready or Failed, "
+    "delete it then if it is not wanted",
+    _Deletion.FAILED: "the half-made video {} could not be deleted; it stays Uploading and "
+    "never plays, delete it",
+}
 
 
 def _digest(header: str) -> bytes | None:

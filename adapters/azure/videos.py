@@ -2,18 +2,26 @@
 
 Each handler turns one gateway request into connector calls and the answers into HAL.
 A video's status comes from the connector's Status resource, so a shown video costs two
-calls (four once ready: its record again, and its thumbnails). The video's ``ETag`` is
-the connector's own, passed through: the connector changes it with every change of the
-video, its status included, and the gateway's document depends on nothing else that can
-change (thumbnails are fixed once a video is ready). ``If-None-Match`` on GET and
-``If-Match`` on DELETE and on completion are passed on, so 304 and 412 come from the
-connector.
+calls (four once finished: its record again, and, once ready, its thumbnails).
+
+The video's ``ETag`` is the gateway's own: a hash of the document it renders, which holds
+the status and thumbnails as well as the connector's record (the connector's own tags
+say nothing documented about those). ``If-None-Match`` is evaluated against it here
+(304). ``If-Match`` on DELETE and on completion is evaluated here too (412), and the
+connector's own tag of the record just read goes on as its ``If-Match``, so a change
+between that read and the write is still refused upstream (412).
+
+In a list, a video whose status cannot be read shows ``status: null`` (and no links its
+state would allow); the rest of the page stays.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import builtins
+import hashlib
+import json
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -21,26 +29,32 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from adapters.azure import mapping
-from adapters.azure.mapping import seg, video_path
+from adapters.azure.mapping import video_path
 from adapters.azure.relations import VIDEOS
 from adapters.base import Href
 from gateway import hal
 from gateway.bodies import read_json
-from gateway.errors import BadRequest, NotFound, UpstreamUnavailable
+from gateway.errors import (
+    BadRequest,
+    GatewayError,
+    NotFound,
+    PreconditionFailed,
+    UpstreamUnavailable,
+)
 from gateway.params import page_params
 from gateway.routing import hal_response
 from gateway.upstream import UpstreamResponse
+from gateway.urls import path_segment
 
 if TYPE_CHECKING:
     from adapters.azure.adapter import AzureAdapter
 
 PROTECTION_MODES: Final = ("None", "AES128")
-_CONDITIONS: Final = ("If-Match", "If-None-Match")
 
 
 def api_path(video_id: str, tail: str = "") -> str:
     """The connector path of a video (and of one of its resources)."""
-    return f"/api/Videos/{seg(video_id)}{tail}"
+    return f"/api/Videos/{path_segment(video_id)}{tail}"
 
 
 def file_name(value: str) -> str:
@@ -61,17 +75,49 @@ def protection_mode(value: str | None) -> str:
     return found
 
 
-def _object(response: UpstreamResponse) -> dict[str, Any]:
-    data = response.json()
-    if not isinstance(data, dict):
-        raise UpstreamUnavailable(
-            "the backend answered with an unexpected document", backend=response.backend
-        )
-    return data
+def etag(doc: hal.Resource) -> str:
+    """The gateway's strong validator of a rendered document."""
+    text = json.dumps(doc.to_dict(), sort_keys=True, ensure_ascii=False)
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
 
 
-def _conditions(request: web.Request) -> dict[str, str]:
-    return {name: request.headers[name] for name in _CONDITIONS if name in request.headers}
+def tag_matches(header: str | None, tag: str, *, weak: bool) -> bool:
+    """Whether an ``If-Match``/``If-None-Match`` value names ``tag`` (or is ``*``).
+
+    ``weak`` compares as ``If-None-Match`` does, ignoring ``W/``; ``If-Match`` compares
+    strongly, so a weak tag never matches there.
+    """
+    if header is None:
+        return False
+    for item in header.split(","):
+        candidate = item.strip()
+        if candidate == "*":
+            return True
+        if candidate.startswith("W/"):
+            if not weak:
+                continue
+            candidate = candidate[2:]
+        if candidate == tag:
+            return True
+    return False
+
+
+def _total(value: Any, backend: str) -> int:
+    """An OData count: a number, or (OData's IEEE 754 compatible form) a digit string."""
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise UpstreamUnavailable("the backend answered with an unusable count", backend=backend)
+
+
+@dataclass(slots=True)
+class _Current:
+    """A video's record and status as read together; the record's own tag."""
+
+    record: dict[str, Any]
+    status: dict[str, Any] | None
+    upstream_tag: str | None
 
 
 class Videos:
@@ -83,54 +129,79 @@ class Videos:
 
     # -- connector calls ----------------------------------------------------------
 
-    async def record(
-        self, video_id: str, headers: Mapping[str, str] | None = None
-    ) -> UpstreamResponse:
-        """``GET /api/Videos/{id}``; a 304 comes back as it is."""
-        return await self.client.request("GET", api_path(video_id), headers=headers)
+    async def record(self, video_id: str) -> UpstreamResponse:
+        """``GET /api/Videos/{id}``."""
+        return await self.client.request("GET", api_path(video_id))
 
     async def status(self, video_id: str) -> dict[str, Any] | None:
         """The Status body; None when the video vanished meanwhile."""
         response = await self.client.request("GET", api_path(video_id, "/Status"), ok=(404,))
-        return None if response.status == 404 else _object(response)
+        return None if response.status == 404 else response.json_object()
+
+    async def current(self, video_id: str, listed: dict[str, Any] | None = None) -> _Current:
+        """A video's record and status, the one reader behind lists and single videos.
+
+        The record (``listed``, from a list, or read here) comes before the status. A
+        finished video cannot change any more, but may have finished between the two
+        reads: its record is read again, so a Ready video never shows its unfinished
+        record (one without a duration).
+        """
+        if listed is None:
+            first = await self.record(video_id)
+            data, tag = first.json_object(), first.headers.get("ETag")
+        else:
+            data, tag = listed, None
+        status = await self.status(video_id)
+        if status is not None and status.get("State") in mapping.FINISHED:
+            again = await self.record(video_id)
+            data, tag = again.json_object(), again.headers.get("ETag")
+        return _Current(data, status, tag)
 
     async def create_upstream(self, filename: str, protection: str) -> dict[str, Any]:
         """Create a video; the connector's answer, with its ``ID`` and ``UploadUri``."""
         body = {"OriginalFileName": filename, "ContentProtectionMode": protection}
-        created = _object(await self.client.request("POST", "/api/Videos", json_body=body))
+        response = await self.client.request("POST", "/api/Videos", json_body=body)
+        created = response.json_object()
         if not created.get("ID"):
             raise UpstreamUnavailable(
                 "the backend did not say which ID it gave", backend=self.adapter.name
             )
         return created
 
-    async def document(
-        self, response: UpstreamResponse, video_id: str, href: Href
-    ) -> tuple[hal.Resource, str | None]:
-        """The video of a ``GET /api/Videos/{id}`` answer as HAL with its status, and its ETag.
-
-        The record is read before the status, so while the video changes its tag is never
-        newer than what the document shows (a stale tag costs a full answer, never a wrong
-        304). A finished video cannot change any more: its record is read again after the
-        status, as it may have finished between the two reads.
-        """
-        status = await self.status(video_id)
-        state = status.get("State") if status else None
-        if state in mapping.FINISHED:
-            response = await self.record(video_id)
+    async def document(self, video_id: str, href: Href) -> tuple[hal.Resource, _Current]:
+        """The video as HAL with its status (and thumbnails once ready)."""
+        now = await self.current(video_id)
+        state = now.status.get("State") if now.status else None
         thumbnails = await self._thumbnails(video_id, href) if state == mapping.READY else None
-        doc = mapping.video(_object(response), status, href, thumbnails)
-        return doc, response.headers.get("ETag")
+        return mapping.video(now.record, now.status, href, thumbnails), now
 
     async def _thumbnails(self, video_id: str, href: Href) -> hal.Resource:
         response = await self.client.request("GET", api_path(video_id, "/Thumbnails"))
-        items = response.json()
-        return mapping.thumbnails(items if isinstance(items, list) else [], video_id, href)
+        return mapping.thumbnails(response.json_list(), video_id, href)
 
     async def created_answer(self, video_id: str, href: Href, status: int) -> web.Response:
-        """The video after a create or upload, with ``Location``."""
-        doc, _ = await self.document(await self.record(video_id), video_id, href)
-        return hal_response(doc, status=status, headers={"Location": href(video_path(video_id))})
+        """The video after a create, an upload or a completion, with ``Location``.
+
+        The video exists whatever happens next: when it cannot be read back, the answer is
+        still ``status`` with ``Location`` and a minimal body, never an error that would
+        invite the client to create it again.
+        """
+        location = href(video_path(video_id))
+        try:
+            doc, _ = await self.document(video_id, href)
+        except GatewayError:
+            doc = hal.Resource({"id": video_id}).link("self", location)
+        return hal_response(doc, status=status, headers={"Location": location})
+
+    async def _checked(self, request: web.Request, video_id: str) -> dict[str, str]:
+        """Evaluate the client's ``If-Match`` (412); the connector's own for the write."""
+        wanted = request.headers.get("If-Match")
+        if wanted is None:
+            return {}
+        doc, now = await self.document(video_id, self.adapter.hrefs(request))
+        if not tag_matches(wanted, etag(doc), weak=False):
+            raise PreconditionFailed(f"video {video_id} has changed since it was read")
+        return {"If-Match": now.upstream_tag} if now.upstream_tag else {}
 
     # -- handlers -----------------------------------------------------------------
 
@@ -138,36 +209,68 @@ class Videos:
         """``GET videos``: one page, oldest first, each video with its status."""
         href = self.adapter.hrefs(request)
         page, per_page = page_params(request)
-        params = {"$skip": str((page - 1) * per_page), "$top": str(per_page), "$count": "true"}
-        data = (await self.client.request("GET", "/api/Videos", params=params)).json()
-        if isinstance(data, list):  # a connector that ignores the OData options
-            items, total = data[(page - 1) * per_page : page * per_page], len(data)
-        elif isinstance(data, dict) and isinstance(data.get("value"), list):
-            items, total = data["value"], int(data.get("@odata.count") or len(data["value"]))
-        else:
-            raise UpstreamUnavailable(
-                "the backend answered with an unexpected list", backend=self.adapter.name
-            )
-        videos = [v for v in items if isinstance(v, dict) and v.get("ID")]
-        statuses = await asyncio.gather(*(self.status(str(v["ID"])) for v in videos))
+        items, total = await self._page(page, per_page)
+        records: builtins.list[dict[str, Any]] = [
+            v for v in items if isinstance(v, dict) and v.get("ID")
+        ]
+        # Every read is awaited, failed or not; a failure costs its video's status only.
+        found = await asyncio.gather(*(self._listed(v) for v in records), return_exceptions=True)
+        videos: list[hal.Resource] = []
+        for outcome in found:
+            if isinstance(outcome, BaseException):
+                raise outcome
+            videos.append(mapping.video(outcome.record, outcome.status, href))
         doc = hal.Resource()
-        doc.embed(
-            "azure:video",
-            [mapping.video(v, s, href) for v, s in zip(videos, statuses, strict=True)],
-        )
+        doc.embed("azure:video", videos)
         hal.add_paging(doc, href(VIDEOS), hal.Page(page, per_page, total))
         return hal_response(doc.link("up", href("")))
 
+    async def _listed(self, record: dict[str, Any]) -> _Current:
+        try:
+            return await self.current(str(record["ID"]), record)
+        except GatewayError:
+            return _Current(record, None, None)
+
+    async def _page(self, page: int, per_page: int) -> tuple[builtins.list[Any], int]:
+        """One page of the connector's list, and how many videos there are in all.
+
+        The counted OData shape ``{"@odata.count", "value"}`` is one page already. A plain
+        array comes from a connector that does not count: it may or may not have honoured
+        ``$skip`` and ``$top``; where its length cannot tell, the whole list is read
+        without them and paged here, so no page is cut twice.
+        """
+        skip = (page - 1) * per_page
+        params = {"$skip": str(skip), "$top": str(per_page), "$count": "true"}
+        data = (await self.client.request("GET", "/api/Videos", params=params)).json()
+        if isinstance(data, dict) and isinstance(data.get("value"), list):
+            count = data.get("@odata.count", data.get("odata.count"))
+            if count is not None:
+                return data["value"][:per_page], _total(count, self.adapter.name)
+            data = data["value"]
+        if not isinstance(data, list):
+            raise UpstreamUnavailable(
+                "the backend answered with an unexpected list", backend=self.adapter.name
+            )
+        if len(data) > per_page:  # $top was ignored: this is every video
+            return data[skip : skip + per_page], len(data)
+        if skip == 0 and len(data) < per_page:  # the first page ended early: that is all
+            return data, len(data)
+        everything = (await self.client.request("GET", "/api/Videos")).json()
+        if isinstance(everything, dict):
+            everything = everything.get("value")
+        if not isinstance(everything, list):
+            raise UpstreamUnavailable(
+                "the backend answered with an unexpected list", backend=self.adapter.name
+            )
+        return everything[skip : skip + per_page], len(everything)
+
     async def show(self, request: web.Request) -> web.Response:
         """``GET videos/{id}``: 304 when ``If-None-Match`` names the current ``ETag``."""
-        href = self.adapter.hrefs(request)
-        video_id = request.match_info["id"]
-        response = await self.record(video_id, _conditions(request))
-        etag = response.headers.get("ETag")
-        if response.status == 304:
-            return web.Response(status=304, headers={"ETag": etag} if etag else None)
-        doc, etag = await self.document(response, video_id, href)
-        return hal_response(doc, headers={"ETag": etag} if etag else None)
+        doc, _ = await self.document(request.match_info["id"], self.adapter.hrefs(request))
+        tag = etag(doc)
+        if tag_matches(request.headers.get("If-None-Match"), tag, weak=True):
+            return web.Response(status=304, headers={"ETag": tag})
+        return hal_response(doc, headers={"ETag": tag})
 
     async def create(self, request: web.Request) -> web.Response:
         """``POST videos`` with JSON: create the video only, for a stepwise upload (201)."""
@@ -182,18 +285,17 @@ class Videos:
         return await self.created_answer(str(created["ID"]), self.adapter.hrefs(request), 201)
 
     async def delete(self, request: web.Request) -> web.Response:
-        """``DELETE videos/{id}``: 204; ``If-Match`` is passed on."""
-        await self.client.request(
-            "DELETE", api_path(request.match_info["id"]), headers=_conditions(request)
-        )
+        """``DELETE videos/{id}``: 204; 412 when ``If-Match`` names an older document."""
+        video_id = request.match_info["id"]
+        headers = await self._checked(request, video_id)
+        await self.client.request("DELETE", api_path(video_id), headers=headers)
         return web.Response(status=204)
 
     async def complete(self, request: web.Request) -> web.Response:
         """``POST videos/{id}/complete``: encoding starts; 202 with ``Location``."""
         video_id = request.match_info["id"]
-        await self.client.request(
-            "POST", api_path(video_id, "/MarkComplete"), headers=_conditions(request)
-        )
+        headers = await self._checked(request, video_id)
+        await self.client.request("POST", api_path(video_id, "/MarkComplete"), headers=headers)
         return await self.created_answer(video_id, self.adapter.hrefs(request), 202)
 
     async def playback(self, request: web.Request) -> web.Response:
@@ -223,11 +325,13 @@ class Videos:
         """``GET videos/{id}/authorization-token``: AES128 videos only (400 otherwise)."""
         video_id = request.match_info["id"]
         response = await self.client.request("GET", api_path(video_id, "/AuthorizationToken"))
-        doc = mapping.authorization_token(response.json(), video_id, self.adapter.hrefs(request))
+        token = mapping.token_text(response.json())
+        if token is None:
+            raise UpstreamUnavailable("the backend gave no usable token", backend=self.adapter.name)
+        doc = mapping.authorization_token(token, video_id, self.adapter.hrefs(request))
         return hal_response(doc, headers={"Cache-Control": "no-store"})
 
     async def formats(self, request: web.Request) -> web.Response:
         """``GET formats``: the input formats the connector takes."""
-        data = (await self.client.request("GET", "/api/Formats")).json()
-        items = data if isinstance(data, list) else []
+        items = (await self.client.request("GET", "/api/Formats")).json_list()
         return hal_response(mapping.formats(items, self.adapter.hrefs(request)))

@@ -18,11 +18,11 @@ Connect = Callable[..., Awaitable[Navigator]]
 
 @pytest.fixture
 async def simulators() -> AsyncIterator[SimFactory]:
-    """Start simulators with the given options (encoding takes 50 ms unless told)."""
+    """Start simulators with the given options; encodings last until a test ends them."""
     started: list[AzureSimulator] = []
 
     async def start(**options: Any) -> AzureSimulator:
-        options.setdefault("encoding_duration_s", 0.05)
+        options.setdefault("encoding_duration_s", None)
         sim = AzureSimulator(token=TOKEN, **options)
         await sim.start()
         started.append(sim)
@@ -48,7 +48,7 @@ def connect(gateway: GatewayFactory, make_config: ConfigFactory) -> Connect:
 
 @pytest.fixture
 async def simulator(simulators: SimFactory) -> AzureSimulator:
-    """A simulator whose encodings take 50 ms."""
+    """A simulator whose encodings last until a test ends them."""
     return await simulators()
 
 

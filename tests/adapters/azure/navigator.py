@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestClient
 
+from adapters.azure.simulator import AzureSimulator
 from tests.navigator import HAL, PROBLEM, Doc
 from tests.navigator import Navigator as BaseNavigator
 
@@ -49,8 +50,15 @@ class Navigator(BaseNavigator):
             headers={"Content-Type": content_type, **(headers or {})},
         )
 
+    async def encoded(self, video: Doc, simulator: AzureSimulator) -> Doc:
+        """The video once ``simulator`` has ended its encoding, as ``self`` shows it."""
+        simulator.finish_encoding(video["id"])
+        ready = await self.follow(video, "self")
+        assert ready["status"] == "Ready", ready
+        return ready
+
     async def until_ready(self, video: Doc) -> tuple[Doc, list[tuple[str, Any]]]:
-        """Follow ``self`` until the video's encoding is over; also every state seen."""
+        """Follow ``self`` until a time-driven encoding is over; also every state seen."""
         seen: list[tuple[str, Any]] = []
         for _ in range(POLLS):
             video = await self.follow(video, "self")

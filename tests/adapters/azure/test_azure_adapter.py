@@ -43,9 +43,12 @@ async def test_backend_root_links_videos_and_formats(nav: Navigator) -> None:
     assert videos["page"]["totalElements"] == 0
 
 
-async def test_one_step_upload_encodes_and_plays_back(
-    nav: Navigator, simulator: AzureSimulator
+async def test_one_step_upload_encodes_over_time_and_plays_back(
+    simulators: SimFactory, connect: Connect
 ) -> None:
+    # The one test whose encoding is driven by time: progress must only grow meanwhile.
+    simulator = await simulators(encoding_duration_s=0.05)
+    nav = await connect(simulator)
     response, video = await nav.upload(MEDIA, filename="keynote.mp4")
     assert response.status == 202, video
     assert response.headers["Location"] == video["_links"]["self"]["href"]
@@ -84,8 +87,10 @@ async def test_one_step_upload_encodes_and_plays_back(
     assert "azure:authorization-token" not in ready["_links"]
 
 
-async def test_thumbnails_are_linked_embedded_and_are_images(nav: Navigator) -> None:
-    ready, _ = await nav.until_ready(await _uploaded(nav))
+async def test_thumbnails_are_linked_embedded_and_are_images(
+    nav: Navigator, simulator: AzureSimulator
+) -> None:
+    ready = await nav.encoded(await _uploaded(nav), simulator)
     embedded = ready["_embedded"]["azure:thumbnails"]
     assert embedded["_links"]["self"]["href"] == ready["_links"]["azure:thumbnails"]["href"]
     listing = await nav.follow(ready, "azure:thumbnails")
@@ -104,11 +109,13 @@ async def test_thumbnails_are_linked_embedded_and_are_images(nav: Navigator) -> 
     assert (await nav.follow(listing, "up"))["id"] == ready["id"]
 
 
-async def test_protected_video_plays_with_its_authorization_token(nav: Navigator) -> None:
+async def test_protected_video_plays_with_its_authorization_token(
+    nav: Navigator, simulator: AzureSimulator
+) -> None:
     video = await _uploaded(nav, protection="AES128")
     assert video["protection"] == "AES128"
     assert video["protectionKeyId"].startswith("nb:kid:UUID:")
-    ready, _ = await nav.until_ready(video)
+    ready = await nav.encoded(video, simulator)
     response, token = await nav.request("GET", nav.href(ready, "azure:authorization-token"))
     assert response.status == 200
     assert response.headers["Cache-Control"] == "no-store"
@@ -162,10 +169,9 @@ async def test_stepwise_upload_through_the_gateways_own_upload_url(
     response, encoding = await nav.request("POST", nav.href(video, "azure:complete"))
     assert response.status == 202
     assert response.headers["Location"] == video["_links"]["self"]["href"]
-    assert encoding["status"] in ("Encoding", "Ready")
+    assert (encoding["status"], encoding["progress"]) == ("Encoding", 0)
     assert "azure:upload" not in encoding["_links"]
-    ready, _ = await nav.until_ready(encoding)
-    assert ready["status"] == "Ready"
+    ready = await nav.encoded(encoding, simulator)
     assert "azure:authorization-token" in ready["_links"]
 
     response, problem = await nav.request(
@@ -216,35 +222,71 @@ async def test_playback_before_ready_is_a_transient_409(
     assert "HLS" in problem["detail"]
 
 
-async def test_etags_pass_through_for_304_and_412(simulators: SimFactory, connect: Connect) -> None:
-    sim = await simulators(encoding_duration_s=None)
-    nav = await connect(sim)
+async def test_the_gateways_own_etags_answer_304_and_412(
+    nav: Navigator, simulator: AzureSimulator
+) -> None:
     video = await _uploaded(nav)
     href = video["_links"]["self"]["href"]
     response, _ = await nav.request("GET", href)
     etag = response.headers["ETag"]
-    response, body = await nav.request("GET", href, headers={"If-None-Match": etag})
+    response, body = await nav.request("GET", href, headers={"If-None-Match": f'W/{etag}, "x"'})
     assert response.status == 304
     assert body == b""
     assert response.headers["ETag"] == etag
 
+    # Progress is part of the document, so it changes the tag though the record does not.
+    simulator.set_encoding_progress(video["id"], 40)
+    response, encoding = await nav.request("GET", href, headers={"If-None-Match": etag})
+    assert response.status == 200
+    assert encoding["progress"] == 40
+    progress_etag = response.headers["ETag"]
+    assert progress_etag != etag
+
     response, problem = await nav.request("DELETE", href)
     assert response.status == 409  # encoding
-    sim.finish_encoding(video["id"])
-    response, ready = await nav.request("GET", href, headers={"If-None-Match": etag})
+    simulator.finish_encoding(video["id"])
+    response, ready = await nav.request("GET", href, headers={"If-None-Match": progress_etag})
     assert response.status == 200
     assert ready["status"] == "Ready"
     new_etag = response.headers["ETag"]
-    assert new_etag != etag
+    assert new_etag not in (etag, progress_etag)
 
     response, problem = await nav.request("DELETE", href, headers={"If-Match": etag})
     assert response.status == 412
-    assert problem["upstream_status"] == 412
+    assert response.content_type == PROBLEM
+    assert video["id"] in problem["detail"]
+    response, _ = await nav.request("DELETE", href, headers={"If-Match": f"W/{new_etag}"})
+    assert response.status == 412  # If-Match compares strongly
     response, _ = await nav.request("DELETE", href, headers={"If-Match": new_etag})
     assert response.status == 204
     response, problem = await nav.request("GET", href)
     assert response.status == 404
-    assert sim.video_ids() == []
+    assert simulator.video_ids() == []
+
+
+async def test_completion_honours_if_match_with_the_gateways_etag(
+    nav: Navigator, simulator: AzureSimulator
+) -> None:
+    backend = await nav.backend()
+    _, video = await nav.request(
+        "POST", nav.href(backend, "azure:videos"), json={"filename": "step.mp4"}
+    )
+    href = video["_links"]["self"]["href"]
+    response, _ = await nav.request("GET", href)
+    before = response.headers["ETag"]
+    response, _ = await nav.request(
+        "PUT", nav.href(video, "azure:upload"), data=MEDIA, headers={"Content-Type": "video/mp4"}
+    )
+    assert response.status == 204
+    complete = nav.href(video, "azure:complete")
+    response, problem = await nav.request("POST", complete, headers={"If-Match": '"other"'})
+    assert response.status == 412, problem
+    response, _ = await nav.request("GET", href)
+    current = response.headers["ETag"]
+    assert current == before  # the stored file shows nowhere in the document
+    response, encoding = await nav.request("POST", complete, headers={"If-Match": current})
+    assert response.status == 202, encoding
+    assert encoding["status"] == "Encoding"
 
 
 async def test_videos_page_through_every_video_once(nav: Navigator) -> None:
@@ -254,7 +296,7 @@ async def test_videos_page_through_every_video_once(nav: Navigator) -> None:
     names: list[str] = []
     while True:
         items = page["_embedded"]["azure:video"]
-        assert all(item["status"] in ("Encoding", "Ready") for item in items)
+        assert all(item["status"] == "Encoding" for item in items)
         names += [item["filename"] for item in items]
         if "next" not in page["_links"]:
             break
@@ -292,7 +334,9 @@ async def test_refused_uploads_leave_no_video(
     assert simulator.video_ids() == []
 
 
-async def test_the_file_name_may_come_from_content_disposition(nav: Navigator) -> None:
+async def test_the_file_name_may_come_from_content_disposition(
+    nav: Navigator, simulator: AzureSimulator
+) -> None:
     response, video = await nav.upload(
         MEDIA,
         filename=None,
@@ -301,7 +345,7 @@ async def test_the_file_name_may_come_from_content_disposition(nav: Navigator) -
     )
     assert response.status == 202, video
     assert video["filename"] == "song.mp3"
-    ready, _ = await nav.until_ready(video)
+    ready = await nav.encoded(video, simulator)
     progressive = next(p for p in ready["_links"]["azure:playback"] if p["name"] == "Progressive")
     assert progressive["type"] == "audio/mp4"
 
@@ -322,9 +366,11 @@ async def test_registry_names_this_backend_for_video_assets(nav: Navigator) -> N
     assert [v["id"] for v in listing["_embedded"]["azure:video"]] == [video["id"]]
 
 
-async def test_every_azure_relation_is_documented(nav: Navigator) -> None:
+async def test_every_azure_relation_is_documented(
+    nav: Navigator, simulator: AzureSimulator
+) -> None:
     backend = await nav.backend()
-    ready, _ = await nav.until_ready(await _uploaded(nav, protection="AES128"))
+    ready = await nav.encoded(await _uploaded(nav, protection="AES128"), simulator)
     thumbnails = ready["_embedded"]["azure:thumbnails"]
     rels = set(backend["_links"]) | set(ready["_links"]) | set(thumbnails["_links"])
     response, stepwise = await nav.request(
@@ -347,7 +393,7 @@ async def test_the_connector_and_its_storage_never_show(
 ) -> None:
     backend = await nav.backend()
     await nav.follow(backend, "azure:formats")
-    ready, _ = await nav.until_ready(await _uploaded(nav, protection="AES128"))
+    ready = await nav.encoded(await _uploaded(nav, protection="AES128"), simulator)
     await nav.follow(ready, "azure:authorization-token")
     for link in ready["_links"]["azure:playback"]:
         await nav.request("GET", link["href"], allow_redirects=False)
@@ -368,13 +414,16 @@ async def test_the_connector_and_its_storage_never_show(
             assert secret not in without_media
 
 
-async def test_a_wrong_connector_token_is_a_problem_without_the_token(
+async def test_a_wrong_connector_token_is_a_503_naming_the_backend_without_the_token(
     simulators: SimFactory, connect: Connect
 ) -> None:
     sim = await simulators()
     nav = await connect(sim, token="not-the-token", retries=0)
     response, problem = await nav.request("GET", nav.href(await nav.backend(), "azure:videos"))
-    assert response.status == 401
+    assert response.status == 503
+    assert response.content_type == PROBLEM
+    assert problem["code"] == "upstream-login-failed"
+    assert problem["backend"] == "azure"
     assert problem["upstream_status"] == 401
     assert problem["errors"] == ["Authorization has been denied for this request."]
     assert "not-the-token" not in json.dumps(problem)

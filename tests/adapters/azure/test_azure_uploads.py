@@ -14,9 +14,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from adapters.azure.simulator import AzureSimulator, StorageFault
+from adapters.azure.uploads import ConnectorAuth
 from gateway.statuses import ERROR_STATUSES
+from gateway.upstream import UpstreamClient
 from tests.adapters.azure.conftest import Connect, SimFactory
-from tests.adapters.azure.navigator import POLLS, Navigator
+from tests.adapters.azure.navigator import POLLS, PROBLEM, Navigator
 
 MEDIA = bytes(range(256)) * 3000
 
@@ -63,11 +65,11 @@ async def test_a_failing_storage_leaves_no_video(
     assert await _video_count(nav) == 0
 
 
-async def test_a_storage_that_never_answers_is_a_408_within_the_upload_budget(
+async def test_a_storage_that_never_answers_is_a_408_within_the_transfer_budget(
     simulators: SimFactory, connect: Connect
 ) -> None:
     sim = await simulators(storage_fault=StorageFault("stall"))
-    nav = await connect(sim, upload_timeout_s=0.2)
+    nav = await connect(sim, transfer_timeout_s=0.2)
     response, problem = await nav.upload(MEDIA)
     assert response.status == 408
     assert problem["transient"] is True
@@ -150,8 +152,7 @@ async def test_a_broken_stepwise_upload_keeps_nothing_and_may_be_repeated(
     assert response.status == 204
     response, _ = await nav.request("POST", nav.href(video, "azure:complete"))
     assert response.status == 202
-    ready, _ = await nav.until_ready(video)
-    assert ready["status"] == "Ready"
+    await nav.encoded(video, simulator)
     stored = simulator.stored_file(video["id"])
     assert stored is not None
     assert stored.md5 == hashlib.md5(MEDIA, usedforsecurity=False).hexdigest()
@@ -183,7 +184,7 @@ async def test_an_upload_without_a_declared_length_is_400_before_any_video(
     assert simulator.video_ids() == []
 
 
-async def test_a_large_upload_streams_through_in_pieces(
+async def test_a_large_upload_sent_in_chunks_arrives_whole(
     nav: Navigator, simulator: AzureSimulator
 ) -> None:
     size = 24 * 1024 * 1024
@@ -202,3 +203,42 @@ async def test_a_large_upload_streams_through_in_pieces(
     stored = simulator.stored_file(video["id"])
     assert stored is not None
     assert (stored.size, stored.md5) == (size, sent.hexdigest())
+
+
+async def test_a_lost_completion_answer_keeps_the_encoding_video_and_names_it(
+    simulators: SimFactory, connect: Connect
+) -> None:
+    sim = await simulators(lose_completion_answers=True)
+    nav = await connect(sim)
+    response, problem = await nav.upload(MEDIA)
+    assert response.status == 503, problem
+    assert response.content_type == PROBLEM
+    [video_id] = sim.video_ids()
+    assert "was deleted" not in problem["detail"]
+    assert f"video {video_id} was not deleted" in problem["detail"]
+    assert "Ready or Failed" in problem["detail"]
+    # It is listed like any other and ends its encoding as any other does.
+    [listed] = (await nav.follow(await nav.backend(), "azure:videos"))["_embedded"]["azure:video"]
+    assert (listed["id"], listed["status"]) == (video_id, "Encoding")
+    ready = await nav.encoded(listed, sim)
+    assert ready["duration"] > 0
+    response, _ = await nav.request("DELETE", ready["_links"]["self"]["href"])
+    assert response.status == 204
+    assert sim.video_ids() == []
+
+
+async def test_shutdown_lets_a_running_deletion_finish() -> None:
+    auth = ConnectorAuth({"Authorization": "Bearer x"})
+    release = asyncio.Event()
+    finished: list[str] = []
+
+    async def deletion() -> None:
+        await release.wait()
+        finished.append("deleted")
+
+    auth.keep(asyncio.ensure_future(deletion()))
+    release.set()
+    # Nothing else yields here: the deletion runs only if closing waits for it.
+    await auth.close(UpstreamClient("azure", timeout_s=1.0, retries=0))
+    assert finished == ["deleted"]
+    assert auth.pending == set()
