@@ -4,11 +4,13 @@ memory, and generated payloads."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 CHUNK = 1024 * 1024
 
@@ -26,8 +28,26 @@ def start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Pop
     line = proc.stdout.readline()
     if "serving on" not in line:
         proc.kill()
+        proc.wait(timeout=30)
         raise RuntimeError(f"{args[0]} did not start: {line!r}")
+    # Whatever the process prints later is read and dropped: a full pipe would block it.
+    threading.Thread(target=_drain, args=(proc.stdout,), daemon=True).start()
     return proc, line.rsplit(" ", 1)[1].strip().rstrip("/")
+
+
+def _drain(stream: IO[str]) -> None:
+    for _ in stream:
+        pass
+
+
+def stop(*procs: subprocess.Popen[str] | None, sig: int = signal.SIGTERM) -> None:
+    """Send ``sig`` to every started process, then wait for each to end."""
+    running = [p for p in procs if p is not None]
+    for proc in running:
+        if proc.poll() is None:
+            proc.send_signal(sig)
+    for proc in running:
+        proc.wait(timeout=30)
 
 
 def memory_kib(pid: int, field: str) -> int:

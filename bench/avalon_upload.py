@@ -17,21 +17,23 @@ from pathlib import Path
 import aiohttp
 
 from adapters.avalon.simulator import DEFAULT_ADMIN_KEY
-from bench._processes import CHUNK, memory_kib, payload, start
+from bench._processes import CHUNK, memory_kib, payload, start, stop
 
 
 async def main(size_mib: int = 200) -> None:
     """Upload ``size_mib`` MiB, download it back, print time and gateway memory."""
     size = size_mib * CHUNK
     simulator, sim_url = start("simulate", "avalon", "--port", "0")
-    with tempfile.TemporaryDirectory() as folder:
-        config = Path(folder) / "gateway.toml"
-        config.write_text(
-            "[server]\nport = 0\n"
-            f'[backends.avalon]\nkind = "avalon"\nurl = "{sim_url}"\napi_key = "${{KEY}}"\n'
-        )
-        gateway, url = start("serve", "--config", str(config), env={"KEY": DEFAULT_ADMIN_KEY})
-        try:
+    gateway = None
+    # Whatever fails from here on, the simulator (and the gateway, once started) stop.
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            config = Path(folder) / "gateway.toml"
+            config.write_text(
+                "[server]\nport = 0\n"
+                f'[backends.avalon]\nkind = "avalon"\nurl = "{sim_url}"\napi_key = "${{KEY}}"\n'
+            )
+            gateway, url = start("serve", "--config", str(config), env={"KEY": DEFAULT_ADMIN_KEY})
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as s:
                 files = f"{url}/backends/avalon/media-objects/1g05fb83r/supplemental-files"
                 async with s.get(files) as response:
@@ -60,10 +62,8 @@ async def main(size_mib: int = 200) -> None:
                         received.update(chunk)
                 download_s = time.perf_counter() - started
                 peak = memory_kib(gateway.pid, "VmHWM")
-        finally:
-            for proc in (gateway, simulator):
-                proc.terminate()
-                proc.wait(timeout=30)
+    finally:
+        stop(gateway, simulator)
     assert sent.hexdigest() == received.hexdigest(), "the downloaded bytes differ"
     print(f"avalon supplemental file of {size_mib} MiB through the gateway (byte-identical)")
     print(f"  upload   {upload_s:6.2f} s  {size_mib / upload_s:7.1f} MiB/s")

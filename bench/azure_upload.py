@@ -21,7 +21,7 @@ from typing import Any
 
 import aiohttp
 
-from bench._processes import CHUNK, memory_kib, payload, start
+from bench._processes import CHUNK, memory_kib, payload, start, stop
 
 TOKEN = "bench-connector-token"
 POLLS = 600
@@ -43,14 +43,16 @@ async def main(size_mib: int = 500) -> None:
     simulator, sim_url = start(
         "simulate", "azure", "--port", "0", "--token", TOKEN, "--encoding-seconds", "0.2"
     )
-    with tempfile.TemporaryDirectory() as folder:
-        config = Path(folder) / "gateway.toml"
-        config.write_text(
-            "[server]\nport = 0\n"
-            f'[backends.azure]\nkind = "azure"\nurl = "{sim_url}"\ntoken = "${{TOKEN}}"\n'
-        )
-        gateway, url = start("serve", "--config", str(config), env={"TOKEN": TOKEN})
-        try:
+    gateway = None
+    # Whatever fails from here on, the simulator (and the gateway, once started) stop.
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            config = Path(folder) / "gateway.toml"
+            config.write_text(
+                "[server]\nport = 0\n"
+                f'[backends.azure]\nkind = "azure"\nurl = "{sim_url}"\ntoken = "${{TOKEN}}"\n'
+            )
+            gateway, url = start("serve", "--config", str(config), env={"TOKEN": TOKEN})
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=900)) as s:
                 async with s.get(f"{url}/backends/azure") as response:
                     root = await response.json()
@@ -84,12 +86,10 @@ async def main(size_mib: int = 500) -> None:
                     async for chunk in response.content.iter_chunked(CHUNK):
                         received.update(chunk)
                 download_s = time.perf_counter() - started
-        finally:
-            gateway.terminate()
-            # The standalone simulator stops cleanly (removing its stored files) on SIGINT.
-            simulator.send_signal(signal.SIGINT)
-            for proc in (gateway, simulator):
-                proc.wait(timeout=30)
+    finally:
+        stop(gateway)
+        # The standalone simulator stops cleanly (removing its stored files) on SIGINT.
+        stop(simulator, sig=signal.SIGINT)
     assert sent.hexdigest() == recorded, "the simulator recorded other bytes than were sent"
     assert sent.hexdigest() == received.hexdigest(), "the stored file differs from the upload"
     print(f"azure one-step upload of {size_mib} MiB through the gateway (MD5 {recorded})")

@@ -19,7 +19,6 @@ from aiohttp import web
 
 from adapters.avalon._sim_http import (
     error_string,
-    errors,
     ident,
     json_suffix,
     paginate,
@@ -64,7 +63,7 @@ def _parent(request: web.Request, *, edit: bool) -> tuple[str, MediaObject]:
     if mo is None:
         raise error_string(404, f"{parent_id} not found")
     if mo.deleted:
-        raise errors(410, f"{parent_id} has been deleted")
+        raise error_string(410, f"{parent_id} has been deleted")
     who = viewer(request)
     if not (who.can_edit(mo, state) if edit else who.can_read(mo, state)):
         raise unauthorized()
@@ -93,7 +92,11 @@ def _upload_type(filename: str, declared: str | None) -> str:
 async def _params(request: web.Request) -> tuple[Json, _Upload | None]:
     """Request parameters and the attached file, from a form or a JSON body."""
     if request.content_type in _FORM_TYPES:
-        form = await request.post()
+        try:
+            form = await request.post()
+        except ValueError:
+            # Rack refuses a form it cannot parse before the controller runs.
+            raise error_string(400, "the form body could not be parsed") from None
         upload = None
         for key in ("file", "supplemental_file[file]"):
             part = form.get(key)

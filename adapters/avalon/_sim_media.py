@@ -157,6 +157,13 @@ def _apply_files(state: AvalonState, mo: MediaObject, body: Json) -> None:
     mo.published_by = _API_UPLOADER if ruby_truthy(body.get("publish")) else ""
 
 
+def _refuse_bib_import(body: Json) -> None:
+    """``import_bib_record``: the simulator has no bibliographic catalog, so the import
+    fails as upstream's does when its catalog cannot be reached (422)."""
+    if ruby_truthy(body.get("import_bib_record")):
+        raise errors(422, "Bib import failed", "No bibliographic catalog is configured.")
+
+
 async def create_media_object(request: web.Request) -> web.StreamResponse:
     """POST /media_objects.json: 200 ``{"id"}`` or 422 with the validation messages."""
     who = logged_in(request)
@@ -164,6 +171,7 @@ async def create_media_object(request: web.Request) -> web.StreamResponse:
     if not who.can_create(state):
         raise unauthorized()
     body = await read_json_object(request)
+    _refuse_bib_import(body)
     collection_id = _collection_id(state, body)
     fields = default_fields()
     if isinstance(body.get("fields"), dict):
@@ -187,6 +195,7 @@ async def update_media_object(request: web.Request) -> web.StreamResponse:
     if not who.can_edit(mo, state):
         raise unauthorized()
     body = await read_json_object(request)
+    _refuse_bib_import(body)
     collection_id = _collection_id(state, body) or mo.collection_id
     fields = dict(mo.fields)
     if isinstance(body.get("fields"), dict):

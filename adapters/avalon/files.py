@@ -7,25 +7,45 @@ bounded gateway memory.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Final
 
 import aiohttp
 from aiohttp import hdrs, web
+from aiohttp.helpers import parse_mimetype
 
 from adapters.avalon import mapping
-from adapters.avalon.mapping import seg
-from adapters.avalon.resources import Resources, created_id, json_object
+from adapters.avalon.resources import Resources, created, created_id, json_object
 from adapters.base import Href
 from gateway import hal
 from gateway.bodies import stream_body, upload_filename
+from gateway.errors import BadRequest, NotFound
 from gateway.relay import NO_COMPRESSION, relay
 from gateway.routing import hal_response
 from gateway.upstream import UpstreamResponse
+from gateway.urls import path_segment as seg
 
 if TYPE_CHECKING:
     from adapters.avalon.adapter import AvalonAdapter
 
 MULTIPART: Final = "multipart/form-data"
+# RFC 2046: 1 to 70 of these characters, the last not a space.
+_BOUNDARY: Final = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
+
+
+def _multipart_headers(request: web.Request) -> dict[str, str]:
+    """The Content-Type to pass on with a multipart body; 400 without a usable boundary.
+
+    Checked before any byte streams on: a body whose parts cannot be found would only
+    fail upstream, after the whole upload.
+    """
+    header = request.headers[hdrs.CONTENT_TYPE]
+    boundary = parse_mimetype(header).parameters.get("boundary", "")
+    if not _BOUNDARY.fullmatch(boundary):
+        raise BadRequest(
+            "a multipart/form-data body needs a boundary parameter of 1 to 70 characters"
+        )
+    return {hdrs.CONTENT_TYPE: header}
 
 
 def _owner(request: web.Request) -> tuple[str, str]:
@@ -36,6 +56,18 @@ def _owner(request: web.Request) -> tuple[str, str]:
     if mf_id is None:
         return f"/media_objects/{seg(object_id)}", gateway
     return f"/master_files/{seg(mf_id)}", f"{gateway}/master-files/{seg(mf_id)}"
+
+
+async def _check_owner(adapter: AvalonAdapter, request: web.Request) -> None:
+    """404 unless the master file in the path belongs to the media object in the path."""
+    mf_id = request.match_info.get("master_file_id")
+    if mf_id is None:
+        return
+    object_id = request.match_info["id"]
+    response = await adapter.client.request("GET", f"/media_objects/{seg(object_id)}.json")
+    files = response.json_object().get("files") or []
+    if not any(isinstance(f, dict) and str(f.get("id")) == mf_id for f in files):
+        raise NotFound(f"media object {object_id} has no master file {mf_id} you may see")
 
 
 class SupplementalFiles:
@@ -50,15 +82,13 @@ class SupplementalFiles:
         response = await self.client.request(
             "GET", f"{upstream}/supplemental_files/{seg(file_id)}.json"
         )
-        data = response.json()
-        if not isinstance(data, dict):
-            data = {"id": file_id}
-        return mapping.supplemental_file(data, gateway, href)
+        return mapping.supplemental_file(response.json_object(), gateway, href)
 
     async def list(self, request: web.Request) -> web.Response:
         """``GET .../supplemental-files``: one page, items embedded."""
         href = self.adapter.hrefs(request)
         upstream, gateway = _owner(request)
+        await _check_owner(self.adapter, request)
         doc = await self.resources.paged(
             request,
             f"{upstream}/supplemental_files.json",
@@ -72,13 +102,14 @@ class SupplementalFiles:
         """``POST .../supplemental-files``: multipart streamed through, or JSON metadata."""
         href = self.adapter.hrefs(request)
         upstream, gateway = _owner(request)
+        await _check_owner(self.adapter, request)
         target = f"{upstream}/supplemental_files.json"
         if request.content_type == MULTIPART:
             async with self.client.stream(
                 "POST",
                 target,
                 data=stream_body(request),
-                headers={hdrs.CONTENT_TYPE: request.headers[hdrs.CONTENT_TYPE]},
+                headers=_multipart_headers(request),
                 transfer=True,
             ) as response:
                 await self.client.check(response)
@@ -89,12 +120,13 @@ class SupplementalFiles:
         else:
             metadata = await json_object(request)
             new_id = created_id(await self.client.request("POST", target, json_body=metadata))
-        doc = await self._show(upstream, gateway, new_id, href)
-        return hal_response(doc, status=201, headers={"Location": doc.href("self") or ""})
+        location = href(f"{gateway}/supplemental-files/{seg(new_id)}")
+        return await created(self._show(upstream, gateway, new_id, href), new_id, location)
 
     async def show(self, request: web.Request) -> web.Response:
         """``GET .../supplemental-files/{file_id}``: the metadata."""
         upstream, gateway = _owner(request)
+        await _check_owner(self.adapter, request)
         doc = await self._show(
             upstream, gateway, request.match_info["file_id"], self.adapter.hrefs(request)
         )
@@ -103,6 +135,7 @@ class SupplementalFiles:
     async def update(self, request: web.Request) -> web.Response:
         """``PUT .../supplemental-files/{file_id}``: new metadata; 200 and the result."""
         upstream, gateway = _owner(request)
+        await _check_owner(self.adapter, request)
         file_id = request.match_info["file_id"]
         body = await json_object(request)
         await self.client.request(
@@ -114,6 +147,7 @@ class SupplementalFiles:
     async def delete(self, request: web.Request) -> web.Response:
         """``DELETE .../supplemental-files/{file_id}``: 204."""
         upstream, _ = _owner(request)
+        await _check_owner(self.adapter, request)
         file_id = request.match_info["file_id"]
         await self.client.request("DELETE", f"{upstream}/supplemental_files/{seg(file_id)}")
         return web.Response(status=204)
@@ -121,6 +155,7 @@ class SupplementalFiles:
     async def download(self, request: web.Request) -> web.StreamResponse:
         """``GET .../content``: the stored bytes, streamed with their content type."""
         upstream, _ = _owner(request)
+        await _check_owner(self.adapter, request)
         path = f"{upstream}/supplemental_files/{seg(request.match_info['file_id'])}"
         async with self.client.stream(
             "GET", path, headers=NO_COMPRESSION, transfer=True
@@ -131,11 +166,12 @@ class SupplementalFiles:
     async def replace(self, request: web.Request) -> web.Response:
         """``PUT .../content``: new bytes, multipart as Avalon takes it or raw with a name."""
         upstream, gateway = _owner(request)
+        await _check_owner(self.adapter, request)
         file_id = request.match_info["file_id"]
         path = f"{upstream}/supplemental_files/{seg(file_id)}"
         if request.content_type == MULTIPART:
+            headers = _multipart_headers(request)
             data: aiohttp.MultipartWriter | object = stream_body(request)
-            headers = {"Content-Type": request.headers[hdrs.CONTENT_TYPE]}
         else:
             writer = aiohttp.MultipartWriter("form-data")
             part = writer.append(stream_body(request), {hdrs.CONTENT_TYPE: request.content_type})

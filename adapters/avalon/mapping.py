@@ -1,29 +1,27 @@
 """Avalon JSON → HAL resources, and Avalon's paging headers → HAL paging.
 
 Upstream file-system paths (``file_location``, ``derivativeFile``) never reach
-clients; stream URLs (``hls_url``, ``url``) are kept as they are: they lead to the
-media server, not to the Avalon API.
+clients, nor do the repository URLs Avalon lists among a media object's
+``fields.record_identifier`` (they name its internal Fedora host; other identifiers
+stay). Stream URLs (``hls_url``, ``url``) are kept as they are: they lead to the media
+server, not to the Avalon API.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Final
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from adapters.base import Href
 from gateway import hal
 from gateway.errors import UpstreamUnavailable
 from gateway.upstream import UpstreamResponse
+from gateway.urls import path_segment as seg
 
 HLS: Final = "application/vnd.apple.mpegurl"
 HIDDEN: Final = frozenset({"file_location", "derivativeFile"})
 PAGE_RELS: Final = ("first", "prev", "next", "last")
-
-
-def seg(value: object) -> str:
-    """``value`` as one escaped path segment."""
-    return quote(str(value), safe="")
 
 
 def _visible(data: Mapping[str, Any], *skip: str) -> dict[str, Any]:
@@ -65,11 +63,30 @@ def master_file(data: Mapping[str, Any], media_object_id: str, href: Href) -> ha
     return resource
 
 
+def _is_url(value: Any) -> bool:
+    return isinstance(value, str) and urlsplit(value.strip()).scheme.lower() in ("http", "https")
+
+
+def _fields(value: Any) -> Any:
+    """``fields`` without the repository URLs among its record identifiers."""
+    if not isinstance(value, Mapping) or "record_identifier" not in value:
+        return value
+    identifiers = value["record_identifier"]
+    if isinstance(identifiers, list):
+        kept: Any = [i for i in identifiers if not _is_url(i)]
+    else:
+        kept = None if _is_url(identifiers) else identifiers
+    return {**value, "record_identifier": kept}
+
+
 def media_object(data: Mapping[str, Any], href: Href) -> hal.Resource:
     """A media object with its master files embedded."""
     mo_id = str(data.get("id", ""))
     base = f"/media-objects/{seg(mo_id)}"
-    resource = hal.Resource(_visible(data, "files"))
+    properties = _visible(data, "files")
+    if "fields" in properties:
+        properties["fields"] = _fields(properties["fields"])
+    resource = hal.Resource(properties)
     resource.link("self", href(base))
     if data.get("collection_id"):
         resource.link(

@@ -7,33 +7,24 @@ with the updated resource, Avalon's queued media-object deletion (302) 202.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from adapters.avalon import mapping
-from adapters.avalon.mapping import seg
 from adapters.avalon.relations import COLLECTIONS, MEDIA_OBJECTS, VOCABULARY
 from adapters.base import Href
 from gateway import hal
 from gateway.bodies import read_json
-from gateway.errors import BadRequest, NotFound, UpstreamUnavailable
+from gateway.errors import BadRequest, GatewayError, NotFound, UpstreamUnavailable
 from gateway.params import bool_param, page_params
 from gateway.routing import hal_response
 from gateway.upstream import UpstreamResponse
+from gateway.urls import path_segment as seg
 
 if TYPE_CHECKING:
     from adapters.avalon.adapter import AvalonAdapter
-
-
-def _object(response: UpstreamResponse) -> dict[str, Any]:
-    data = response.json()
-    if not isinstance(data, dict):
-        raise UpstreamUnavailable(
-            "the backend answered with an unexpected document", backend=response.backend
-        )
-    return data
 
 
 def _list(response: UpstreamResponse) -> list[dict[str, Any]]:
@@ -57,12 +48,26 @@ async def json_object(request: web.Request) -> dict[str, Any]:
 
 def created_id(response: UpstreamResponse) -> str:
     """The ``id`` of ``{"id": ...}``, Avalon's answer to a create or update."""
-    new_id = _object(response).get("id")
+    new_id = response.json_object().get("id")
     if new_id is None or new_id == "":
         raise UpstreamUnavailable(
             "the backend did not say which id it gave", backend=response.backend
         )
     return str(new_id)
+
+
+async def created(read_back: Awaitable[hal.Resource], new_id: str, location: str) -> web.Response:
+    """201 with ``Location`` and the new resource as read back.
+
+    The resource exists whatever the read-back does: when it fails, the answer is still
+    201 with ``Location`` and a minimal body, never an error that invites a client to
+    create it a second time.
+    """
+    try:
+        doc = await read_back
+    except GatewayError:
+        doc = hal.Resource({"id": new_id}).link("self", location)
+    return hal_response(doc, status=201, headers={"Location": location})
 
 
 class Resources:
@@ -81,7 +86,7 @@ class Resources:
         response = await self.client.request(
             "GET", f"/media_objects/{seg(object_id)}.json", params=params
         )
-        return mapping.media_object(_object(response), href)
+        return mapping.media_object(response.json_object(), href)
 
     async def paged(
         self,
@@ -121,8 +126,10 @@ class Resources:
         href = self.adapter.hrefs(request)
         body = await json_object(request)
         response = await self.client.request("POST", "/media_objects.json", json_body=body)
-        doc = await self._media_object(created_id(response), href)
-        return hal_response(doc, status=201, headers={"Location": doc.href("self") or ""})
+        new_id = created_id(response)
+        return await created(
+            self._media_object(new_id, href), new_id, href(f"/media-objects/{seg(new_id)}")
+        )
 
     async def show_media_object(self, request: web.Request) -> web.Response:
         """``GET media-objects/{id}``, with ``include_structure`` passed on."""
@@ -145,8 +152,14 @@ class Resources:
         response = await self.client.request(
             "DELETE", f"/media_objects/{seg(object_id)}.json", ok=(302, 303)
         )
-        if response.status not in (302, 303):
+        if response.status in (200, 204):
             return web.Response(status=204)
+        if response.status not in (302, 303):
+            raise UpstreamUnavailable(
+                f"backend {self.adapter.name} answered the deletion with {response.status}",
+                backend=self.adapter.name,
+                upstream_status=response.status,
+            )
         doc = hal.Resource(
             {
                 "status": "queued",
@@ -163,7 +176,7 @@ class Resources:
         href = self.adapter.hrefs(request)
         object_id, mf_id = request.match_info["id"], request.match_info["master_file_id"]
         response = await self.client.request("GET", f"/media_objects/{seg(object_id)}.json")
-        for item in _object(response).get("files") or []:
+        for item in response.json_object().get("files") or []:
             if isinstance(item, Mapping) and str(item.get("id")) == mf_id:
                 return hal_response(mapping.master_file(item, object_id, href))
         raise NotFound(f"media object {object_id} has no master file {mf_id} you may see")
@@ -172,7 +185,7 @@ class Resources:
 
     async def _collection(self, collection_id: str, href: Href) -> hal.Resource:
         response = await self.client.request("GET", f"/admin/collections/{seg(collection_id)}.json")
-        return mapping.collection(_object(response), href)
+        return mapping.collection(response.json_object(), href)
 
     async def list_collections(self, request: web.Request) -> web.Response:
         """``GET collections``: one page, sorted by name as Avalon sorts them."""
@@ -216,8 +229,10 @@ class Resources:
         href = self.adapter.hrefs(request)
         body = self._collection_body(await json_object(request))
         response = await self.client.request("POST", "/admin/collections.json", json_body=body)
-        doc = await self._collection(created_id(response), href)
-        return hal_response(doc, status=201, headers={"Location": doc.href("self") or ""})
+        new_id = created_id(response)
+        return await created(
+            self._collection(new_id, href), new_id, href(f"/collections/{seg(new_id)}")
+        )
 
     async def update_collection(self, request: web.Request) -> web.Response:
         """``PUT collections/{id}``: 200 and the updated collection."""
@@ -233,14 +248,14 @@ class Resources:
 
     def _vocabulary(self, name: str, entries: Any, href: Href) -> hal.Resource:
         resource = hal.Resource({"name": name, "entries": entries})
-        resource.link("self", href(VOCABULARY.replace("{name}", seg(name))))
+        resource.link("self", href(hal.expand(VOCABULARY, name=name)))
         resource.link("avalon:vocabularies", href("/vocabulary"))
         return resource
 
     async def list_vocabularies(self, request: web.Request) -> web.Response:
         """``GET vocabulary``: every vocabulary, linked and embedded by name."""
         href = self.adapter.hrefs(request)
-        data = _object(await self.client.request("GET", "/vocabulary.json"))
+        data = (await self.client.request("GET", "/vocabulary.json")).json_object()
         doc = hal.Resource({"count": len(data)})
         doc.link("self", href("/vocabulary"))
         doc.link("up", href(""))

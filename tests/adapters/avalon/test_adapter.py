@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
+from adapters.avalon import mapping
 from adapters.avalon.simulator import DEFAULT_ADMIN_KEY, DEFAULT_USER_KEY, AvalonSimulator
 from gateway import hal
 from tests.conftest import ConfigFactory, GatewayFactory
@@ -112,6 +113,11 @@ async def test_include_structure_is_passed_on(nav: Navigator) -> None:
         backend, "avalon:media-object", id=ids[0], include_structure="true"
     )
     assert plain["id"] == with_structure["id"] == ids[0]
+    plain_files = plain["_embedded"]["avalon:master-file"]
+    structured_files = with_structure["_embedded"]["avalon:master-file"]
+    assert plain_files
+    assert all(f["structure"] is None for f in plain_files)
+    assert all(f["structure"] for f in structured_files)
 
 
 async def test_create_update_delete_round_trip(nav: Navigator) -> None:
@@ -402,12 +408,21 @@ async def test_registry_lists_avalon_services(nav: Navigator) -> None:
 async def test_every_avalon_relation_is_documented(nav: Navigator) -> None:
     backend = await nav.backend()
     media_object = await _first_media_object(nav)
-    rels = set(backend["_links"]) | set(media_object["_links"])
+    collection = await nav.follow(media_object, "avalon:collection")
+    _, created = await nav.request(
+        "POST",
+        nav.href(media_object, "avalon:supplemental-files"),
+        json={"label": "Notes to come"},
+    )
+    rels = set(backend["_links"]) | set(media_object["_links"]) | set(collection["_links"])
     rels |= set(media_object["_embedded"]["avalon:master-file"][0]["_links"])
-    for rel in sorted(r for r in rels if r.startswith("avalon:")):
-        page = await nav.session.get(
-            hal.expand(backend["_links"]["curies"][-1]["href"].replace("{rel}", rel.split(":")[1]))
-        )
+    rels |= set(created["_links"]) | set(media_object["_embedded"])
+    rels |= {"avalon:supplemental-file"}  # the embedding rel of supplemental-file lists
+    avalon = sorted(r for r in rels if r.startswith("avalon:"))
+    assert {"avalon:items", "avalon:content", "avalon:supplemental-file"} <= set(avalon)
+    curie = next(c for c in backend["_links"]["curies"] if c["name"] == "avalon")
+    for rel in avalon:
+        page = await nav.session.get(hal.expand(curie["href"], rel=rel.split(":")[1]))
         assert page.status == 200, rel
 
 
@@ -418,6 +433,9 @@ async def test_the_upstream_host_never_shows(nav: Navigator, simulator: AvalonSi
     backend = await nav.backend()
     await nav.request("GET", nav.href(backend, "avalon:media-object", id="missing"))
     await nav.request("POST", nav.href(backend, "avalon:media-objects"), json={"fields": {}})
+    await nav.follow(backend, "avalon:media-objects", per_page=50)
+    # Every host that appears in the upstream's data, the repository's included.
+    hosts = {simulator.url.removeprefix("http://"), "127.0.0.1:8984", "fedora4"}
     for text in nav.seen:
         # Stream URLs lead to the media server, which the simulator also plays.
         without_streams = text
@@ -426,7 +444,8 @@ async def test_the_upstream_host_never_shows(nav: Navigator, simulator: AvalonSi
                 cut = without_streams.index(marker)
                 start = without_streams.rfind('"', 0, cut)
                 without_streams = without_streams[:start] + without_streams[cut + len(marker) :]
-        assert simulator.url not in without_streams
+        for host in hosts:
+            assert host not in without_streams, host
 
 
 async def test_uploads_over_the_limit_are_413_and_leave_nothing(
@@ -479,3 +498,141 @@ async def test_a_deleted_object_is_404_while_avalon_says_410(
         assert problem["errors"] == [f"{media_object['id']} has been deleted"]
     finally:
         await slow_purge.close()
+
+
+async def test_a_new_media_object_shows_no_repository_url(nav: Navigator) -> None:
+    backend = await nav.backend()
+    collections = await nav.follow(backend, "avalon:collections")
+    collection_id = collections["_embedded"]["avalon:collection"][0]["id"]
+    response, created = await nav.request(
+        "POST",
+        nav.href(backend, "avalon:media-objects"),
+        json={"collection_id": collection_id, "fields": {"title": "New", "date_issued": "2020"}},
+    )
+    assert response.status == 201, created
+    # Avalon lists the object's repository URL (an internal host) here: it is dropped.
+    assert created["fields"]["record_identifier"] == []
+
+
+def test_record_identifiers_keep_everything_but_urls() -> None:
+    data = {
+        "id": "x1",
+        "fields": {
+            "title": "T",
+            "record_identifier": ["local-42", "http://fedora.internal:8984/rest/x1", "oclc:7"],
+        },
+    }
+    doc = mapping.media_object(data, lambda path: "http://gw" + path).to_dict()
+    assert doc["fields"]["record_identifier"] == ["local-42", "oclc:7"]
+    assert doc["fields"]["title"] == "T"
+
+
+async def test_a_master_file_of_another_media_object_is_404(nav: Navigator) -> None:
+    backend = await nav.backend()
+    page = await nav.follow(backend, "avalon:media-objects", per_page=50)
+    owners = [
+        i for i in page["_embedded"]["avalon:media-object"] if "avalon:master-file" in i["_links"]
+    ]
+    first, other = owners[0], next(o for o in owners if o["id"] != owners[0]["id"])
+    master_file = first["_embedded"]["avalon:master-file"][0]
+    files = hal.expand(nav.href(master_file, "avalon:supplemental-files"))
+    foreign = files.replace(f"/media-objects/{first['id']}/", f"/media-objects/{other['id']}/")
+    assert foreign != files
+    await nav.get(files)
+    problem = await nav.problem("GET", foreign, 404)
+    assert master_file["id"] in problem["detail"]
+    problem = await nav.problem("POST", foreign, 404, json={"label": "Misplaced"})
+    assert (await nav.get(files)).get("_embedded", {}).get("avalon:supplemental-file") in (None, [])
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        pytest.param("multipart/form-data", id="no-boundary"),
+        pytest.param("multipart/form-data; boundary=", id="empty-boundary"),
+        pytest.param("multipart/form-data; boundary=" + "b" * 71, id="too-long"),
+    ],
+)
+async def test_multipart_without_a_usable_boundary_is_400_before_upstream(
+    nav: Navigator, content_type: str
+) -> None:
+    media_object = await _first_media_object(nav)
+    files = nav.href(media_object, "avalon:supplemental-files")
+    problem = await nav.problem(
+        "POST", files, 400, data=b"--x\r\n\r\nbytes", headers={"Content-Type": content_type}
+    )
+    assert "boundary" in problem["detail"]
+    assert "upstream_status" not in problem
+    assert not (await nav.get(files)).get("_embedded", {}).get("avalon:supplemental-file")
+
+
+async def test_a_multipart_body_that_does_not_parse_is_an_upstream_400(nav: Navigator) -> None:
+    media_object = await _first_media_object(nav)
+    files = nav.href(media_object, "avalon:supplemental-files")
+    problem = await nav.problem(
+        "POST",
+        files,
+        400,
+        data=b"no parts here at all",
+        headers={"Content-Type": "multipart/form-data; boundary=abc"},
+    )
+    assert problem["upstream_status"] == 400
+
+
+async def test_a_bib_import_fails_as_400_with_avalons_messages(nav: Navigator) -> None:
+    backend = await nav.backend()
+    collections = await nav.follow(backend, "avalon:collections")
+    collection_id = collections["_embedded"]["avalon:collection"][0]["id"]
+    problem = await nav.problem(
+        "POST",
+        nav.href(backend, "avalon:media-objects"),
+        400,
+        json={
+            "collection_id": collection_id,
+            "import_bib_record": True,
+            "fields": {"title": "From the catalog", "date_issued": "2020", "bibliographic_id": "1"},
+        },
+    )
+    assert problem["upstream_status"] == 422
+    assert problem["errors"][0] == "Bib import failed"
+
+
+@pytest.mark.parametrize(
+    ("faults", "status"),
+    [
+        pytest.param({"fail_status": 503}, 503, id="upstream-503"),
+        pytest.param({"fail_status": 500}, 500, id="upstream-500"),
+        pytest.param({"drop_connections": True}, 503, id="connection-dropped"),
+        pytest.param({"latency_s": 1.0}, 408, id="too-slow"),
+    ],
+)
+async def test_a_broken_avalon_is_a_problem_without_its_address(
+    gateway: GatewayFactory, make_config: ConfigFactory, faults: dict[str, Any], status: int
+) -> None:
+    broken = AvalonSimulator(**faults)
+    await broken.start()
+    try:
+        config = make_config(
+            backends={
+                "archive": {
+                    "kind": "avalon",
+                    "url": broken.url,
+                    "api_key": DEFAULT_ADMIN_KEY,
+                    "timeout_s": 0.2,
+                    "retries": 0,
+                }
+            }
+        )
+        nav = Navigator(await gateway(config, wait_probed=False), "archive")
+        backend = await nav.backend()
+        for method, kwargs in (("GET", {}), ("POST", {"json": {"fields": {"title": "T"}}})):
+            response, problem = await nav.request(
+                method, nav.href(backend, "avalon:media-objects"), **kwargs
+            )
+            assert response.status == status
+            assert response.content_type == PROBLEM
+            assert problem["backend"] == "archive"
+            assert problem["transient"] is (status == 408)
+        assert not nav.leaks(broken.url)
+    finally:
+        await broken.close()
