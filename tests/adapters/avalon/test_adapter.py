@@ -636,3 +636,32 @@ async def test_a_broken_avalon_is_a_problem_without_its_address(
         assert not nav.leaks(broken.url)
     finally:
         await broken.close()
+
+
+async def test_collection_items_page_through(nav: Navigator) -> None:
+    backend = await nav.backend()
+    collections = await nav.follow(backend, "avalon:collections")
+    biggest = max(
+        collections["_embedded"]["avalon:collection"], key=lambda c: c["object_count"]["total"]
+    )
+    first = await nav.follow(biggest, "avalon:items", per_page=2)
+    items = await nav.pages(first, "avalon:media-object")
+    ids = [item["id"] for item in items]
+    assert len(ids) == len(set(ids)) == biggest["object_count"]["total"] > 2
+    assert first["page"]["totalPages"] == -(-len(ids) // 2)
+
+
+async def test_supplemental_files_page_through(nav: Navigator) -> None:
+    media_object = await _first_media_object(nav)
+    files_href = nav.href(media_object, "avalon:supplemental-files")
+    created = []
+    for n in range(3):
+        response, doc = await nav.request(
+            "POST", files_href, json={"label": f"Note {n}", "type": "transcript"}
+        )
+        assert response.status == 201
+        created.append(doc["id"])
+    first = await nav.get(nav.href(media_object, "avalon:supplemental-files", per_page=2))
+    assert first["page"] == {"size": 2, "totalElements": 3, "totalPages": 2, "number": 1}
+    listed = await nav.pages(first, "avalon:supplemental-file")
+    assert [f["id"] for f in listed] == created
