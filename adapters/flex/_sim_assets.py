@@ -138,13 +138,12 @@ async def update(call: Call) -> web.StreamResponse:
     sim = state(call)
     asset = find(call)
     body = await call.object_body()
-    for key in EDITABLE:
-        if key not in body:
-            continue
-        value = body[key]
+    # Everything is checked before anything changes: a 400 leaves the asset as it was.
+    changes: Json = {key: body[key] for key in EDITABLE if key in body}
+    for key, value in changes.items():
         if not isinstance(value, str) or (key == "name" and not value.strip()):
             raise FlexError(400, f"Invalid value for {key}: a non-empty string expected")
-        asset[key] = value
+    asset.update(changes)
     sim.touch(asset)
     sim.record_event("Asset Updated", call.user, "assets", asset)
     return json_response(asset_json(call, asset))

@@ -93,15 +93,16 @@ async def update(call: Call) -> web.StreamResponse:
     sim = state(call)
     record = _collection(call)
     body = await call.object_body()
-    for key in ("name", "displayName", "description"):
-        if key in body:
-            if not isinstance(body[key], str) or (key == "name" and not body[key].strip()):
-                raise FlexError(400, f"Invalid value for {key}")
-            record[key] = body[key]
+    # Everything is checked before anything changes: a 400 leaves the collection as it was.
+    changes: Json = {k: body[k] for k in ("name", "displayName", "description") if k in body}
+    for key, value in changes.items():
+        if not isinstance(value, str) or (key == "name" and not value.strip()):
+            raise FlexError(400, f"Invalid value for {key}")
     if "fql" in body:
         if record["fql"] is None:
             raise FlexError(400, "A static collection cannot become dynamic")
-        record["fql"] = _query(sim, body["fql"]) or record["fql"]
+        changes["fql"] = _query(sim, body["fql"]) or record["fql"]
+    record.update(changes)
     sim.touch(record)
     return json_response(render(call, "collections", record))
 

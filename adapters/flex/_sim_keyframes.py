@@ -123,12 +123,13 @@ async def update_keyframe(call: Call) -> web.StreamResponse:
     """``PUT /assets/{id}/keyframes/{keyframe_id}``: name, frame or timecode."""
     record = _keyframe(call)
     body = await call.object_body()
+    # Everything is checked before anything changes: a 400 leaves the keyframe as it was.
     frame = _frame_of(body)
+    if "name" in body and (not isinstance(body["name"], str) or not body["name"].strip()):
+        raise FlexError(400, "name must be a non-empty string")
     if frame is not None:
         record["frame"] = frame
     if "name" in body:
-        if not isinstance(body["name"], str) or not body["name"].strip():
-            raise FlexError(400, "name must be a non-empty string")
         record["name"] = body["name"]
     state(call).touch(record)
     return json_response(keyframe_json(call, record))

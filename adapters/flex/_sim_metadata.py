@@ -6,9 +6,11 @@ href}, "instance": ...}``. The instance is the XML metadata document as JSON:
 its text, and any other node an object of ``"@attribute"`` values, child nodes by
 element name (a list when the name repeats) and ``"#text"`` for text beside them.
 
-``PUT`` takes that XML document (``application/xml`` or ``text/xml``), as the reference
-says, or, as some clients send, JSON: ``{"instance": ...}`` or the instance itself. XML
-is parsed with defusedxml: documents with a DTD (and so entity declarations or
+Elements become JSON with the same function the adapter uses
+(:func:`adapters.flex.metadata.node`), so both ends read a document alike. ``PUT``
+takes that XML document (``application/xml`` or ``text/xml``), as the reference says,
+or, as some clients send, JSON: ``{"instance": ...}`` or the instance itself. XML is
+parsed with defusedxml: documents with a DTD (and so entity declarations or
 external entities) are refused with 400.
 """
 
@@ -23,28 +25,7 @@ from defusedxml import ElementTree as SafeTree
 
 from adapters.flex._sim_http import Call, FlexError, Json, json_response
 from adapters.flex._sim_state import ref, state
-
-XML_TYPES = ("application/xml", "text/xml")
-
-
-def node(element: Element) -> Any:
-    """One element as JSON, following the convention of this module's docstring."""
-    children = list(element)
-    if not children and not element.attrib:
-        return element.text or ""
-    out: Json = {f"@{name}": value for name, value in element.attrib.items()}
-    text = (element.text or "").strip()
-    if text:
-        out["#text"] = text
-    for child in children:
-        value = node(child)
-        if child.tag not in out:
-            out[child.tag] = value
-        elif isinstance(out[child.tag], list):
-            out[child.tag].append(value)
-        else:
-            out[child.tag] = [out[child.tag], value]
-    return out
+from adapters.flex.metadata import XML_TYPES, node
 
 
 def parse_xml(body: bytes) -> Json:

@@ -58,11 +58,20 @@ def parse_day(raw: str, name: str) -> datetime:
         ) from None
 
 
+@dataclass
+class SimCounters:
+    """What the simulator has seen, for whoever drives it to check."""
+
+    refusals: int = 0
+    """Requests answered 401 because their credentials were missing or wrong."""
+
+
 @dataclass(frozen=True)
 class SimConfig:
-    """Per-instance settings: the accepted users and their passwords."""
+    """Per-instance settings: the accepted users and their passwords; and its counters."""
 
     users: dict[str, str]
+    counters: SimCounters = field(default_factory=SimCounters)
 
 
 @dataclass

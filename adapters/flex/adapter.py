@@ -21,15 +21,19 @@ fields become gateway links and matrix parameters never reach clients
 (:mod:`adapters.flex.mapping`); metadata is JSON with the XML document as ``alternate``,
 and client XML is parsed with defusedxml before anything is sent
 (:mod:`adapters.flex.metadata`); an action refused for the object's state is a 409
-(:mod:`adapters.flex.assets`).
+(:mod:`adapters.flex.assets`). A 401 from Flex means the configured user was refused:
+503 ``upstream-login-failed``, never a 401 that would log the client out of the
+gateway. Flex's error messages reach clients without upstream paths or matrix
+parameters.
 """
 
 from __future__ import annotations
 
-import base64
+import re
 from collections.abc import Sequence
 from typing import ClassVar, Final
 
+import aiohttp
 from aiohttp import web
 
 from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
@@ -45,7 +49,7 @@ from gateway import hal
 from gateway.config import BackendConfig
 from gateway.routing import JSON_TYPES
 from gateway.schema import Field
-from gateway.upstream import StaticHeaders, UpstreamAuth
+from gateway.upstream import StaticHeaders, UpstreamAuth, UpstreamFault, default_error_reader
 
 _ROOT_LISTS: Final = (
     ("flex:accounts", "/accounts", "Accounts"),
@@ -54,6 +58,15 @@ _ROOT_LISTS: Final = (
     ("flex:event-handlers", "/event-handlers", "Event handlers"),
     ("flex:groups", "/groups", "User groups"),
 )
+_UPSTREAM_PATH: Final = re.compile(
+    r"(?:[A-Za-z][A-Za-z0-9+.\-]*://[^\s/]+/api|(?<![\w.:/])/api)(?![\w.\-])[^\s'\"]*"
+)
+"""A Flex API URL or path in a message: the upstream's layout, none of a client's business."""
+_MATRIX: Final = re.compile(r";[A-Za-z][\w\-]*=[^;/\s'\"]*")
+
+
+def _clean(message: str) -> str:
+    return _MATRIX.sub("", _UPSTREAM_PATH.sub("this address", message))
 
 
 class FlexAdapter(Adapter):
@@ -70,10 +83,16 @@ class FlexAdapter(Adapter):
 
     @classmethod
     def upstream_auth(cls, backend: BackendConfig) -> UpstreamAuth:
-        """HTTP Basic with the configured user."""
+        """HTTP Basic with the configured user; a 401 means that user was refused."""
         user, password = backend.options["username"], backend.options["password"].reveal()
-        token = base64.b64encode(f"{user}:{password}".encode()).decode()
-        return StaticHeaders({"Authorization": f"Basic {token}"})
+        return StaticHeaders(
+            {"Authorization": aiohttp.encode_basic_auth(user, password)}, refusals=(401,)
+        )
+
+    def read_upstream_error(self, status: int, content_type: str, body: bytes) -> UpstreamFault:
+        """Flex's messages, without the upstream paths and matrix parameters they may name."""
+        fault = default_error_reader(status, content_type, body)
+        return UpstreamFault([_clean(m) for m in fault.messages], fault.code)
 
     @classmethod
     def create_simulator(cls, backend: BackendConfig) -> FlexSimulator:

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Final
 from aiohttp import web
 
 from adapters.flex import listing, metadata
-from adapters.flex.calls import Json, json_object, object_of, send
+from adapters.flex.calls import Json, created, json_object, send
 from adapters.flex.listing import Source, filter_value
 from adapters.flex.mapping import Rewriter, number, seg
-from adapters.flex.relations import ASSETS, PAGED
+from adapters.flex.relations import ASSETS, KEYFRAME_IMAGE, PAGED
 from gateway import hal
 from gateway.bodies import read_json
 from gateway.errors import BadRequest, Conflict, UpstreamUnavailable
@@ -44,9 +44,8 @@ def asset(rw: Rewriter, data: Json) -> hal.Resource:
     resource.link("flex:metadata", href(base + "/metadata"))
     paged("flex:annotations", "/annotations")
     paged("flex:keyframes", "/keyframes")
-    resource.link(
-        "flex:keyframe-image", href(base + "/keyframes/{keyframe_id}/image"), templated=True
-    )
+    image = KEYFRAME_IMAGE.replace("{id}", seg(data.get("id", "")))
+    resource.link("flex:keyframe-image", href(image), templated=True)
     resource.link("flex:actions", href(base + "/actions"))
     if data.get("isGroup"):
         paged("flex:members", "/members")
@@ -85,7 +84,7 @@ class Assets:
 
     async def _asset(self, rw: Rewriter, asset_id: str) -> hal.Resource:
         response = await self.client.request("GET", f"/api/assets/{asset_id}")
-        return asset(rw, object_of(response))
+        return asset(rw, response.json_object())
 
     async def list_assets(self, request: web.Request) -> web.Response:
         """``GET assets``: one page, items embedded as ``flex:asset``."""
@@ -109,8 +108,7 @@ class Assets:
         """``POST assets``: a placeholder asset; 201 with ``Location``."""
         rw = self.adapter.rewriter(request)
         response = await send(self.client, "POST", "/api/assets", await json_object(request))
-        doc = asset(rw, object_of(response))
-        return hal_response(doc, status=201, headers={"Location": doc.href("self") or ""})
+        return created(asset(rw, response.json_object()))
 
     async def show(self, request: web.Request) -> web.Response:
         """``GET assets/{id}``."""
@@ -123,7 +121,7 @@ class Assets:
         asset_id = number(request.match_info["id"], "asset")
         body = await json_object(request)
         response = await send(self.client, "PUT", f"/api/assets/{asset_id}", body)
-        return hal_response(asset(rw, object_of(response)))
+        return hal_response(asset(rw, response.json_object()))
 
     # -- metadata ----------------------------------------------------------------------
 
@@ -139,7 +137,7 @@ class Assets:
         return doc
 
     async def _upstream_metadata(self, asset_id: str) -> Json:
-        return object_of(await self.client.request("GET", f"/api/assets/{asset_id}/metadata"))
+        return (await self.client.request("GET", f"/api/assets/{asset_id}/metadata")).json_object()
 
     async def show_metadata(self, request: web.Request) -> web.Response:
         """``GET assets/{id}/metadata``: the instance as JSON, the XML as ``alternate``."""
@@ -192,7 +190,7 @@ class Assets:
 
     async def _available(self, asset_id: str) -> list[str]:
         response = await self.client.request("GET", f"/api/assets/{asset_id}/actions")
-        items = object_of(response).get("actions")
+        items = response.json_object().get("actions")
         names = [i.get("name") for i in items or [] if isinstance(i, dict)]
         return [n for n in names if isinstance(n, str)]
 
@@ -233,4 +231,4 @@ class Assets:
             )
         if response.status == 204 or not response.body:
             return web.Response(status=204)
-        return hal_response(asset(rw, object_of(response)))
+        return hal_response(asset(rw, response.json_object()))

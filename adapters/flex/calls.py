@@ -1,4 +1,4 @@
-"""Talking JSON with Flex: bodies in Flex's media type, answers checked for their shape."""
+"""Talking JSON with Flex: bodies in Flex's media type, request bodies checked, 201s."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from gateway import hal
 from gateway.bodies import read_json
-from gateway.errors import BadRequest, UpstreamUnavailable
+from gateway.errors import BadRequest
+from gateway.routing import hal_response
 from gateway.upstream import UpstreamClient, UpstreamResponse
 
 MEDIA_TYPE: Final = "application/vnd.nativ.mio.v1+json"
@@ -30,15 +32,10 @@ async def send(
     )
 
 
-def object_of(response: UpstreamResponse) -> Json:
-    """The answer's JSON object; any other answer is the upstream's fault (503)."""
-    data = response.json()
-    if not isinstance(data, dict):
-        raise UpstreamUnavailable(
-            f"backend {response.backend} answered with an unexpected document",
-            backend=response.backend,
-        )
-    return data
+def created(doc: hal.Resource) -> web.Response:
+    """201 with the new resource, and ``Location`` when it has a ``self`` link to give."""
+    where = doc.href("self")
+    return hal_response(doc, status=201, headers={"Location": where} if where else None)
 
 
 async def json_object(request: web.Request) -> Json:

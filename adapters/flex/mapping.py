@@ -5,9 +5,12 @@ such as ``objectType``, ``account``, ``parent``) is an absolute URL of the Flex 
 possibly with matrix parameters. :func:`gateway_path` turns the path of such a URL
 into the gateway path serving the same thing, without matrix parameters; an ``href``
 with no gateway counterpart (users' workspaces, metadata definitions, ...) is dropped,
-and any other string value that starts with the upstream's base URL is rewritten or
-dropped the same way. The object's own ``href`` becomes its ``self`` link; its
-``objectType`` and ``account`` are linked as ``flex:object-type`` and ``flex:account``.
+and any other string value that is an upstream URL is rewritten or dropped the same
+way (dropped from lists too, never left as ``null``). Upstream URLs inside longer text
+are rewritten in place, or replaced by ``[link removed]``. Fields that name where
+Flex stores files (``fileInformation.currentLocation``: storage paths and hosts) are
+left out. The object's own ``href`` becomes its ``self`` link; its ``objectType`` and
+``account`` are linked as ``flex:object-type`` and ``flex:account``.
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ _PATHS: Final = tuple(
     )
 )
 REFERENCE_RELS: Final = {"objectType": "flex:object-type", "account": "flex:account"}
+STORAGE_FIELDS: Final = frozenset({"currentLocation", "storageLocation", "storagePath"})
+"""Where Flex keeps a file: the storage layout, none of a client's business."""
+REMOVED: Final = "[link removed]"
 
 
 def seg(value: object) -> str:
@@ -91,6 +97,9 @@ class Rewriter:
     def __init__(self, href: Href, upstream_base: str) -> None:
         self.href = href
         self.upstream_base = upstream_base
+        # An upstream URL runs to the next space or quote, trailing punctuation excluded.
+        url = re.escape(upstream_base) + r"""[^\s"'<>]*?(?=[.,:!?)]*(?:[\s"'<>]|$))"""
+        self._inline = re.compile(url) if upstream_base else None
 
     def url(self, value: str) -> str | None:
         """The gateway URL for an upstream URL; None when the gateway has none."""
@@ -102,6 +111,8 @@ class Rewriter:
         if isinstance(value, Mapping):
             out: Json = {}
             for key, item in value.items():
+                if key in STORAGE_FIELDS:
+                    continue
                 if key == "href" and isinstance(item, str):
                     rewritten = self.url(item)
                 else:
@@ -110,9 +121,13 @@ class Rewriter:
                     out[key] = rewritten
             return out
         if isinstance(value, list):
-            return [self.value(item) for item in value]
-        if isinstance(value, str) and self.upstream_base and value.startswith(self.upstream_base):
-            return self.url(value)
+            kept = [(item, self.value(item)) for item in value]
+            return [new for old, new in kept if new is not None or old is None]
+        if isinstance(value, str) and self._inline is not None:
+            found = self._inline.fullmatch(value)
+            if found is not None:
+                return self.url(value)
+            return self._inline.sub(lambda m: self.url(m.group(0)) or REMOVED, value)
         return value
 
     def resource(self, data: Mapping[str, Any], self_path: str | None = None) -> hal.Resource:

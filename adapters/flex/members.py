@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Final
 
 from aiohttp import web
 
-from adapters.flex.calls import Json, integer, json_object, object_of, send
+from adapters.flex.calls import Json, created, integer, json_object, send
 from adapters.flex.mapping import Rewriter, number
-from adapters.flex.parts import created, sub_list
+from adapters.flex.parts import sub_list
 from gateway import hal
 from gateway.routing import hal_response
 
@@ -82,12 +82,12 @@ class Memberships:
         path = f"/api/assets/{asset_id}/{UPSTREAM_VIEWS[self.view]}"
         response = await send(self.client, "POST", path, upstream)
         rw = self.adapter.rewriter(request)
-        return created(self._to_hal(rw, object_of(response), asset_id))
+        return created(self._to_hal(rw, response.json_object(), asset_id))
 
     async def show(self, request: web.Request) -> web.Response:
         """``GET .../{membership_id}``."""
         asset_id, path = self._path(request)
-        data = object_of(await self.client.request("GET", path))
+        data = (await self.client.request("GET", path)).json_object()
         return hal_response(self._to_hal(self.adapter.rewriter(request), data, asset_id))
 
     async def move(self, request: web.Request) -> web.Response:
@@ -96,7 +96,7 @@ class Memberships:
         index = integer(await json_object(request), "index")
         response = await send(self.client, "PUT", path, {"index": index})
         rw = self.adapter.rewriter(request)
-        return hal_response(self._to_hal(rw, object_of(response), asset_id))
+        return hal_response(self._to_hal(rw, response.json_object(), asset_id))
 
     async def delete(self, request: web.Request) -> web.Response:
         """``DELETE .../{membership_id}``: the asset leaves the group; 204."""

@@ -12,6 +12,11 @@ element names is not kept), and for instances whose values are strings.
 Documents from clients are parsed with defusedxml and nothing else: a document type
 declaration (which is where entity expansion, "billion laughs", and external entities
 live) is refused with 400, as are entity and external references without one.
+
+What the instance cannot carry is refused with 400 before anything is sent, since Flex
+would store it and every later read of ``metadata.xml`` would fail: namespaced
+elements or attributes, names outside ``[A-Za-z_][A-Za-z0-9_.-]*``, and mixed content
+(text after a child element, which the instance has no place for).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ def parse(body: bytes) -> Element:
     if not body.strip():
         raise MalformedBody("the request body is empty; an XML metadata document is expected")
     try:
-        return cast(
+        root = cast(
             Element,
             SafeTree.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True),
         )
@@ -52,6 +57,28 @@ def parse(body: bytes) -> Element:
         raise BadRequest("XML external references are refused") from None
     except ElementTree.ParseError as exc:
         raise MalformedBody(f"the request body is not well-formed XML: {exc}") from None
+    _check(root)
+    return root
+
+
+def _check(element: Element, where: str = "") -> None:
+    """400 for what the JSON instance cannot hold (see the module's docstring)."""
+    here = f"{where}/{element.tag}"
+    if element.tag.startswith("{") or any(name.startswith("{") for name in element.attrib):
+        raise BadRequest(
+            f"{here}: XML namespaces are not supported in metadata documents; "
+            "send the elements without a namespace"
+        )
+    for name in (element.tag, *element.attrib):
+        if _NAME.fullmatch(name) is None:
+            raise BadRequest(f"{here}: {name!r} is not a supported element or attribute name")
+    for child in element:
+        if (child.tail or "").strip():
+            raise BadRequest(
+                f"{here}: mixed content (text after the child element {child.tag}) is not "
+                "supported in metadata documents"
+            )
+        _check(child, here)
 
 
 def serialize(root: Element) -> bytes:
@@ -59,7 +86,8 @@ def serialize(root: Element) -> bytes:
     return cast(bytes, ElementTree.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
-def _node(element: Element) -> Any:
+def node(element: Element) -> Any:
+    """One element as its JSON node, following the convention of the module's docstring."""
     children = list(element)
     if not children and not element.attrib:
         return element.text or ""
@@ -68,7 +96,7 @@ def _node(element: Element) -> Any:
     if text:
         out["#text"] = text
     for child in children:
-        value = _node(child)
+        value = node(child)
         current = out.get(child.tag)
         if child.tag not in out:
             out[child.tag] = value
@@ -81,7 +109,7 @@ def _node(element: Element) -> Any:
 
 def to_json(root: Element) -> dict[str, Any]:
     """A parsed document as its JSON instance."""
-    return {root.tag: _node(root)}
+    return {root.tag: node(root)}
 
 
 def _name(name: Any, where: str) -> str:

@@ -1,5 +1,9 @@
 """What hangs off a Flex asset: annotations, keyframes (and their images), child file
 assets, comments and history; and the helpers the asset sub-resources share.
+
+Flex has no GET for one annotation: the gateway looks for it through the asset's list,
+at most ``SEARCH_LIMIT`` annotations deep. An annotation beyond that cannot be told
+apart from a missing one, so that answers 503 saying so rather than a false 404.
 """
 
 from __future__ import annotations
@@ -11,21 +15,23 @@ from aiohttp import web
 
 from adapters.flex import listing
 from adapters.flex.assets import asset
-from adapters.flex.calls import Json, json_object, object_of, send
+from adapters.flex.calls import Json, created, json_object, send
 from adapters.flex.listing import Source
 from adapters.flex.mapping import Rewriter, number
 from adapters.flex.relations import PAGED
 from gateway import hal
 from gateway.bodies import read_json
-from gateway.errors import NotFound
+from gateway.errors import NotFound, UpstreamUnavailable
 from gateway.params import page_params
+from gateway.relay import NO_COMPRESSION, relay
 from gateway.routing import hal_response
 
 if TYPE_CHECKING:
     from adapters.flex.adapter import FlexAdapter
 
-PASSED_ON: Final = ("Content-Type", "Content-Length", "ETag", "Last-Modified")
 _SEARCH_PAGES: Final = 20
+SEARCH_LIMIT: Final = _SEARCH_PAGES * listing.UPSTREAM_LIMIT
+"""How many of an asset's annotations are looked through for one by id."""
 
 
 def event(rw: Rewriter, data: Json) -> hal.Resource:
@@ -90,18 +96,17 @@ class Parts:
         asset_id = number(request.match_info["id"], "asset")
         body: Any = await read_json(request)
         path = f"/api/assets/{asset_id}/annotations"
-        answer = (await send(self.client, "POST", path, body)).json()
-        if isinstance(answer, list):
-            doc = hal.Resource({"count": len(answer)})
-            doc.link("self", rw.href(f"/assets/{asset_id}/annotations"))
-            doc.embed(
-                "flex:annotation",
-                [self._annotation(rw, a, asset_id) for a in answer if isinstance(a, dict)],
-            )
-            return hal_response(doc, status=201)
-        if not isinstance(answer, dict):
-            answer = {}
-        return created(self._annotation(rw, answer, asset_id))
+        response = await send(self.client, "POST", path, body)
+        if not isinstance(body, list):
+            return created(self._annotation(rw, response.json_object(), asset_id))
+        answer = response.json_list()
+        doc = hal.Resource({"count": len(answer)})
+        doc.link("self", rw.href(f"/assets/{asset_id}/annotations"))
+        doc.embed(
+            "flex:annotation",
+            [self._annotation(rw, a, asset_id) for a in answer if isinstance(a, dict)],
+        )
+        return hal_response(doc, status=201)
 
     async def show_annotation(self, request: web.Request) -> web.Response:
         """``GET assets/{id}/annotations/{annotation_id}``, found in Flex's list."""
@@ -110,14 +115,19 @@ class Parts:
         wanted = number(request.match_info["annotation_id"], "annotation")
         source = Source(f"/api/assets/{asset_id}/annotations", "annotations")
         # Flex has no GET for one annotation: look through the list, a bounded way.
-        for offset in range(0, _SEARCH_PAGES * listing.UPSTREAM_LIMIT, listing.UPSTREAM_LIMIT):
+        for offset in range(0, SEARCH_LIMIT, listing.UPSTREAM_LIMIT):
             window = await listing.fetch(self.client, source, offset, listing.UPSTREAM_LIMIT)
             for item in window.items:
                 if str(item.get("id")) == wanted:
                     return hal_response(self._annotation(rw, item, asset_id))
             if offset + len(window.items) >= window.total or not window.items:
-                break
-        raise NotFound(f"asset {asset_id} has no annotation {wanted}")
+                raise NotFound(f"asset {asset_id} has no annotation {wanted}")
+        raise UpstreamUnavailable(
+            f"asset {asset_id} has more than {SEARCH_LIMIT} annotations and backend "
+            f"{self.adapter.name} cannot fetch one by id: annotation {wanted} was not among "
+            f"the first {SEARCH_LIMIT}; find it in the annotations list instead",
+            backend=self.adapter.name,
+        )
 
     async def update_annotation(self, request: web.Request) -> web.Response:
         """``PUT assets/{id}/annotations/{annotation_id}``."""
@@ -126,7 +136,7 @@ class Parts:
         annotation_id = number(request.match_info["annotation_id"], "annotation")
         path = f"/api/assets/{asset_id}/annotations/{annotation_id}"
         response = await send(self.client, "PUT", path, await json_object(request))
-        return hal_response(self._annotation(rw, object_of(response), asset_id))
+        return hal_response(self._annotation(rw, response.json_object(), asset_id))
 
     async def delete_annotation(self, request: web.Request) -> web.Response:
         """``DELETE assets/{id}/annotations/{annotation_id}``: 204."""
@@ -152,19 +162,21 @@ class Parts:
         asset_id = number(request.match_info["id"], "asset")
         path = f"/api/assets/{asset_id}/keyframes"
         response = await send(self.client, "POST", path, await json_object(request))
-        return created(keyframe(rw, object_of(response), asset_id))
+        return created(keyframe(rw, response.json_object(), asset_id))
 
     async def show_keyframe(self, request: web.Request) -> web.Response:
         """``GET assets/{id}/keyframes/{keyframe_id}``."""
         asset_id, path = self._keyframe_path(request)
-        data = object_of(await self.client.request("GET", path))
+        data = (await self.client.request("GET", path)).json_object()
         return hal_response(keyframe(self.adapter.rewriter(request), data, asset_id))
 
     async def update_keyframe(self, request: web.Request) -> web.Response:
         """``PUT assets/{id}/keyframes/{keyframe_id}``."""
         asset_id, path = self._keyframe_path(request)
         response = await send(self.client, "PUT", path, await json_object(request))
-        return hal_response(keyframe(self.adapter.rewriter(request), object_of(response), asset_id))
+        return hal_response(
+            keyframe(self.adapter.rewriter(request), response.json_object(), asset_id)
+        )
 
     async def delete_keyframe(self, request: web.Request) -> web.Response:
         """``DELETE assets/{id}/keyframes/{keyframe_id}``: 204."""
@@ -198,7 +210,7 @@ class Parts:
         asset_id = number(request.match_info["id"], "asset")
         path = f"/api/assets/{asset_id}/comments"
         response = await send(self.client, "POST", path, await json_object(request))
-        return created(self._comment(rw, object_of(response), asset_id))
+        return created(self._comment(rw, response.json_object(), asset_id))
 
     async def show_comment(self, request: web.Request) -> web.Response:
         """``GET assets/{id}/comments/{comment_id}``."""
@@ -206,7 +218,7 @@ class Parts:
         comment_id = number(request.match_info["comment_id"], "comment")
         response = await self.client.request("GET", f"/api/assets/{asset_id}/comments/{comment_id}")
         rw = self.adapter.rewriter(request)
-        return hal_response(self._comment(rw, object_of(response), asset_id))
+        return hal_response(self._comment(rw, response.json_object(), asset_id))
 
     async def history(self, request: web.Request) -> web.Response:
         """``GET assets/{id}/history``: events, oldest first, as ``flex:event``."""
@@ -216,18 +228,11 @@ class Parts:
 
 
 async def stream(adapter: FlexAdapter, request: web.Request, path: str) -> web.StreamResponse:
-    """The upstream's bytes at ``path``, streamed through with their content type."""
+    """The upstream's bytes at ``path``, relayed as they arrive with their content headers."""
     client = adapter.client
-    async with client.stream("GET", path) as response:
+    async with client.stream("GET", path, headers=NO_COMPRESSION, transfer=True) as response:
         await client.check(response)
-        out = web.StreamResponse(
-            headers={k: response.headers[k] for k in PASSED_ON if k in response.headers}
-        )
-        await out.prepare(request)
-        async for chunk in response.content.iter_chunked(256 * 1024):
-            await out.write(chunk)
-        await out.write_eof()
-        return out
+        return await relay(request, response)
 
 
 async def sub_list(
@@ -254,8 +259,3 @@ async def sub_list(
         lambda item: to_hal(rw, item, asset_id),
     )
     return hal_response(doc.link("flex:asset", rw.href(f"/assets/{asset_id}")))
-
-
-def created(doc: hal.Resource) -> web.Response:
-    """201 with ``Location`` and the new resource."""
-    return hal_response(doc, status=201, headers={"Location": doc.href("self") or ""})

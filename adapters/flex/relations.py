@@ -81,7 +81,10 @@ RELATIONS: Final = (
     _doc(
         "annotation",
         "One annotation",
-        "A timeline annotation. PUT changes its fields; DELETE removes it (204).",
+        "A timeline annotation. PUT changes its fields; DELETE removes it (204). Flex cannot "
+        "fetch one annotation by id, so the gateway looks for it among the asset's first "
+        "2000 annotations; one further down answers 503 saying so (list the annotations "
+        "instead), never a 404.",
         ("GET", "PUT", "DELETE"),
         "/assets/{id}/annotations/{annotation_id}",
     ),
@@ -127,6 +130,7 @@ RELATIONS: Final = (
     _doc(
         "members",
         "Members of an asset group",
+        "Only group assets (isGroup) link this relation. "
         "The memberships of an asset group in order, each embedded as flex:member with its "
         "1-based index and the member asset. POST {asset, index?} adds an asset at index (at "
         "the end without one), moving the members from there down." + _PAGING,

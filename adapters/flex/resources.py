@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Final
 from aiohttp import web
 
 from adapters.flex import listing
-from adapters.flex.calls import Json, json_object, object_of, send
+from adapters.flex.calls import Json, created, json_object, send
 from adapters.flex.listing import Source, filter_value
 from adapters.flex.mapping import Rewriter, file_name, number, seg, uuid_id
-from adapters.flex.parts import created, event, stream
+from adapters.flex.parts import event, stream
 from adapters.flex.relations import COLLECTIONS, PAGED
 from gateway import hal
 from gateway.errors import BadRequest
@@ -111,7 +111,9 @@ class Resources:
         async def handler(request: web.Request) -> web.Response:
             item_id = number(request.match_info["id"], family.path.rstrip("s"))
             response = await self.client.request("GET", f"/api/{family.upstream}/{item_id}")
-            return hal_response(family.to_hal(self.adapter.rewriter(request), object_of(response)))
+            return hal_response(
+                family.to_hal(self.adapter.rewriter(request), response.json_object())
+            )
 
         return handler
 
@@ -138,7 +140,7 @@ class Resources:
     async def create_collection(self, request: web.Request) -> web.Response:
         """``POST collections``: 201 with ``Location``."""
         response = await send(self.client, "POST", "/api/collections", await json_object(request))
-        return created(collection(self.adapter.rewriter(request), object_of(response)))
+        return created(collection(self.adapter.rewriter(request), response.json_object()))
 
     def _collection_path(self, request: web.Request) -> str:
         return f"/api/collections/{uuid_id(request.match_info['id'])}"
@@ -146,13 +148,13 @@ class Resources:
     async def show_collection(self, request: web.Request) -> web.Response:
         """``GET collections/{id}``."""
         response = await self.client.request("GET", self._collection_path(request))
-        return hal_response(collection(self.adapter.rewriter(request), object_of(response)))
+        return hal_response(collection(self.adapter.rewriter(request), response.json_object()))
 
     async def update_collection(self, request: web.Request) -> web.Response:
         """``PUT collections/{id}``: 200 with the collection."""
         path = self._collection_path(request)
         response = await send(self.client, "PUT", path, await json_object(request))
-        return hal_response(collection(self.adapter.rewriter(request), object_of(response)))
+        return hal_response(collection(self.adapter.rewriter(request), response.json_object()))
 
     async def delete_collection(self, request: web.Request) -> web.Response:
         """``DELETE collections/{id}``: 204."""

@@ -75,7 +75,8 @@ class FlexSimulator(Simulator):
 
     ``users`` maps each accepted user name to its password (default: the demonstration
     user ``flexadmin``); ``extra_assets`` adds that many video clips to the seed for
-    long lists. Fault options (``latency_s``, ``fail_status``, ``drop_connections``) go to
+    long lists. :attr:`refusals` counts requests refused for their credentials. Fault
+    options (``latency_s``, ``fail_status``, ``drop_connections``) go to
     :class:`~adapters.simulator.Simulator`.
     """
 
@@ -92,6 +93,11 @@ class FlexSimulator(Simulator):
         accepted = dict(users) if users is not None else {DEFAULT_USER: DEFAULT_PASSWORD}
         self.config = SimConfig(users=accepted)
         self.extra_assets = extra_assets
+
+    @property
+    def refusals(self) -> int:
+        """Requests answered 401 for missing or wrong credentials."""
+        return self.config.counters.refusals
 
     def failure_response(self, status: int) -> web.StreamResponse:
         """Simulated failures in Flex's error shape."""
@@ -147,7 +153,11 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         if parsed is None:
             raise FlexError(404, f"No resource found at {request.path}")
         segments, matrix = parsed
-        user = authenticate(request, request.app[CONFIG].users)
+        try:
+            user = authenticate(request, request.app[CONFIG].users)
+        except FlexError:
+            request.app[CONFIG].counters.refusals += 1
+            raise
         handler, params = request.app[ROUTER].resolve(request.method, segments)
         call = Call(request, str(request.url.origin()), user, params, matrix)
         return await handler(call)

@@ -15,8 +15,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 from yarl import URL
 
-from adapters.flex.simulator import FlexSimulator
+from adapters.flex.mapping import Rewriter
+from adapters.flex.simulator import MEDIA_TYPE, FlexSimulator
 from gateway import hal
+from gateway.backends import BACKENDS
 from tests.conftest import ConfigFactory, GatewayFactory
 from tests.navigator import HAL, PROBLEM, Doc
 from tests.navigator import Navigator as BaseNavigator
@@ -238,12 +240,42 @@ async def test_unknown_assets_are_404(nav: Navigator, asset_id: str, upstream: i
     assert problem.get("upstream_status") == upstream
 
 
-async def test_wrong_upstream_credentials_are_401_without_the_password(nav: Navigator) -> None:
+async def test_wrong_upstream_credentials_are_503_login_failed_without_the_password(
+    nav: Navigator, simulator: FlexSimulator
+) -> None:
     backend = await nav.backend("misconfigured")
-    response, problem = await nav.request("GET", nav.href(backend, "flex:assets"))
-    assert response.status == 401
+    refused = simulator.refusals
+    problem = await nav.problem("GET", nav.href(backend, "flex:assets"), 503)
+    assert problem["code"] == "upstream-login-failed"
+    assert problem["backend"] == "misconfigured"
     assert problem["errors"] == ["Invalid username or password"]
     assert "not-the-password" not in json.dumps(problem)
+    assert simulator.refusals == refused + 1  # fixed credentials: no second try
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        pytest.param(
+            "No resource found at /api/assets;offset=0;limit=5/x",
+            "No resource found at this address",
+            id="path-with-matrix",
+        ),
+        pytest.param(
+            "See http://flex.internal:8080/api/assets/1;a=b now", "See this address now", id="url"
+        ),
+        pytest.param("Invalid value x for limit;limit=3", "Invalid value x for limit", id="matrix"),
+        pytest.param("Asset with id 5 not found", "Asset with id 5 not found", id="plain"),
+    ],
+)
+def test_flex_messages_lose_upstream_paths_and_matrix_parameters(
+    client: TestClient[Any, Any], message: str, expected: str
+) -> None:
+    backend = client.app[BACKENDS].get("mam")
+    assert backend is not None
+    body = json.dumps({"errors": {"error": message}}).encode()
+    fault = backend.adapter.read_upstream_error(404, MEDIA_TYPE, body)
+    assert fault.messages == [expected]
 
 
 # --- metadata ----------------------------------------------------------------------------
@@ -340,6 +372,22 @@ EXTERNAL_DTD = b"""<?xml version="1.0"?>
         pytest.param(b"<metadata><title>x</metadata>", "not well-formed", id="broken"),
         pytest.param(b"<metadata>&undefined;</metadata>", "not well-formed", id="undefined-entity"),
         pytest.param(b"", "empty", id="empty"),
+        pytest.param(
+            b'<metadata xmlns="urn:x"><title>x</title></metadata>', "namespaces", id="namespace"
+        ),
+        pytest.param(
+            b'<m:metadata xmlns:m="urn:x"><m:title>x</m:title></m:metadata>',
+            "namespaces",
+            id="prefixed",
+        ),
+        pytest.param(
+            b'<metadata xmlns:x="urn:x"><title x:lang="en">x</title></metadata>',
+            "namespaces",
+            id="namespaced-attribute",
+        ),
+        pytest.param(
+            b"<metadata><title>x</title>kept nowhere</metadata>", "mixed content", id="mixed"
+        ),
     ],
 )
 async def test_refused_xml_is_400_and_the_upstream_stays_unchanged(
@@ -694,8 +742,8 @@ async def test_every_flex_relation_is_documented(nav: Navigator) -> None:
     backend = await nav.backend()
     curie = next(c for c in backend["_links"]["curies"] if c["name"] == "flex")
     for rel in sorted(found):
-        page = await nav.session.get(curie["href"].replace("{rel}", rel.split(":", 1)[1]))
-        assert page.status == 200, rel
+        async with nav.session.get(curie["href"].replace("{rel}", rel.split(":", 1)[1])) as page:
+            assert page.status == 200, rel
 
 
 async def test_the_upstream_never_shows(nav: Navigator, simulator: FlexSimulator) -> None:
@@ -707,3 +755,51 @@ async def test_the_upstream_never_shows(nav: Navigator, simulator: FlexSimulator
         assert f":{port}/" not in text
         for matrix in (";offset=", ";limit=", ";name=", ";fql=", "/api/"):
             assert matrix not in text
+        assert "/storage/" not in text  # where Flex keeps its files
+
+
+def test_upstream_urls_are_rewritten_inside_text_and_dropped_from_lists() -> None:
+    rw = Rewriter(lambda path: "https://gw.example/backends/mam" + path, "http://flex.internal")
+    data = {
+        "note": "see http://flex.internal/api/assets/5;x=1 and http://flex.internal/api/x/9.",
+        "links": ["http://flex.internal/api/assets/3", "http://flex.internal/api/x/1", None],
+        "fileInformation": {"originalFileName": "a.mxf", "currentLocation": "/storage/a.mxf"},
+    }
+    assert rw.value(data) == {
+        "note": "see https://gw.example/backends/mam/assets/5 and [link removed].",
+        "links": ["https://gw.example/backends/mam/assets/3", None],
+        "fileInformation": {"originalFileName": "a.mxf"},
+    }
+
+
+# --- a broken upstream -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("faults", "status", "code"),
+    [
+        pytest.param({"fail_status": 503}, 503, "upstream-status", id="failing"),
+        pytest.param({"drop_connections": True}, 503, "upstream-unavailable", id="dropping"),
+        pytest.param({"latency_s": 0.5}, 408, "upstream-timeout", id="too-slow"),
+    ],
+)
+async def test_a_broken_flex_answers_a_problem_without_its_host(
+    gateway: GatewayFactory,
+    make_config: ConfigFactory,
+    faults: dict[str, Any],
+    status: int,
+    code: str,
+) -> None:
+    sim = FlexSimulator(users={USER: PASSWORD}, **faults)
+    await sim.start()
+    try:
+        table = {"kind": "flex", "url": sim.url, "username": USER, "password": PASSWORD}
+        config = make_config(backends={"mam": {**table, "timeout_s": 0.05, "retries": 0}})
+        nav = Navigator(await gateway(config))
+        backend = await nav.backend()
+        problem = await nav.problem("GET", nav.href(backend, "flex:assets"), status)
+        assert problem["code"] == code
+        assert problem["backend"] == "mam"
+        assert nav.leaks(sim.url) == []
+    finally:
+        await sim.close()

@@ -748,3 +748,36 @@ def test_hal_gateway_simulate_flex_serves_on_an_ephemeral_port() -> None:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+async def _first_keyframe(api: Api) -> str:
+    news = await asset_named(api, "Evening News 2024-01-29")
+    listed = await ok(api, "GET", f"/api/assets/{news['id']}/keyframes")
+    return str(URL(listed["keyframes"][0]["href"]).path)
+
+
+async def _first_collection(api: Api) -> str:
+    listing = await ok(api, "GET", "/api/collections;type=static")
+    return str(URL(listing["collections"][0]["href"]).path)
+
+
+async def _news(api: Api) -> str:
+    return str(URL((await asset_named(api, "Evening News 2024-01-29"))["href"]).path)
+
+
+@pytest.mark.parametrize(
+    ("find", "body"),
+    [
+        pytest.param(_news, {"name": "Renamed", "displayName": 5}, id="asset"),
+        pytest.param(_first_keyframe, {"frame": 26, "name": ""}, id="keyframe"),
+        pytest.param(_first_collection, {"name": "Renamed", "description": 5}, id="collection"),
+    ],
+)
+async def test_a_refused_update_changes_nothing(
+    api: Api, find: Callable[[Api], Awaitable[str]], body: Doc
+) -> None:
+    path = await find(api)
+    before = await ok(api, "GET", path)
+    reply = await api("PUT", path, json=body)
+    assert reply.status == 400
+    assert await ok(api, "GET", path) == before
