@@ -6,7 +6,8 @@
   ``auth:identity-provider``, one of ``kind`` ``mcux`` (link ``auth-mcux:login``) and
   one of ``kind`` ``oauth`` (link ``auth:ropc-default``).
 - The mcux login takes JSON ``{"username", "password"}`` and answers with the
-  ``avidAccessToken`` session cookie.
+  ``avidAccessToken`` session cookie (200, or ``303 See Other`` to ``/auth`` when the
+  platform is set to redirect after login).
 - The OAuth2 token endpoint takes the password and client-credentials grants, form
   encoded, with HTTP Basic client authentication (401 ``invalid_client`` without it).
 - ``/auth/tokens/current``: GET describes the session, ``POST .../extension`` renews
@@ -84,6 +85,7 @@ async def identity_providers(request: web.Request) -> web.Response:
 
 async def _admit(platform: Platform) -> None:
     platform.counters.login_attempts += 1
+    platform.check_watchers()  # a login that is held has arrived all the same
     if platform.hold_logins is not None:
         # Lets a caller observe what arrives while a login is still under way.
         await platform.hold_logins.wait()
@@ -116,6 +118,9 @@ async def mcux_login(request: web.Request) -> web.Response:
         platform.counters.login_failures += 1
         raise Problem(401, "avid.auth/LOGIN_FAILED", "Invalid user name or password")
     session = platform.open_session("mcux", body["username"])
+    if platform.mcux_redirect:
+        see_other = web.Response(status=303, headers={"Location": origin(request) + AUTH_ROOT})
+        return _with_cookie(see_other, session)
     return _with_cookie(web.json_response({"username": session.principal}), session)
 
 

@@ -136,6 +136,15 @@ def session_middleware(public_paths: Iterable[str]) -> Middleware:
 
 
 @web.middleware
+async def watch(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    """After each answer, tell whoever waits for the counters to reach some state."""
+    try:
+        return await handler(request)
+    finally:
+        platform_of(request).check_watchers()
+
+
+@web.middleware
 async def problems(request: web.Request, handler: _Handler) -> web.StreamResponse:
     """Turn :class:`Problem` into its answer."""
     try:

@@ -4,7 +4,9 @@
   ``registry:serviceroots`` link leads to the service roots (older platforms; left out
   when the simulator plays a newer platform).
 - ``GET .../serviceroots`` (also ``/apis/avid.ctms.registry;version=0/serviceroots``):
-  ``resources`` keyed by link relation, each an array of ``{href, templated, systems}``.
+  ``resources`` keyed by link relation, each an array of ``{href, templated, systems}``;
+  relations the simulator is told to leave out are missing. A simulator told to refuse
+registry reads answers them 401 ``avid.upstream/UNAUTHENTICATED``.
 - ``GET /ctms-registry/v1`` and ``/ctms-registry/v1/serviceroots``: the same, as
   newer platforms serve it.
 
@@ -19,7 +21,7 @@ from typing import Final
 from aiohttp import web
 
 from adapters.mediacentral._sim_assets import SEARCH_TEMPLATE
-from adapters.mediacentral._sim_http import curies, hal, origin, platform_of
+from adapters.mediacentral._sim_http import curies, hal, origin, platform_of, unauthenticated
 from adapters.mediacentral._sim_locations import ITEM_TEMPLATE, ROOT_ITEM_TEMPLATE
 from adapters.mediacentral._sim_render import pam_base, search_base
 from adapters.mediacentral._sim_state import SYSTEM_ID, SYSTEM_TYPE, Json
@@ -33,6 +35,8 @@ _Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 def _root(serviceroots: str) -> _Handler:
     async def handler(request: web.Request) -> web.Response:
+        if platform_of(request).refuse_registry:
+            return unauthenticated(platform_of(request), "Access token expired or invalid")
         base = origin(request)
         return hal(
             {
@@ -60,8 +64,18 @@ def _entry(href: str, templated: bool) -> list[Json]:
 async def serviceroots(request: web.Request) -> web.Response:
     """The service roots of every service of the platform."""
     platform = platform_of(request)
+    if platform.refuse_registry:
+        return unauthenticated(platform, "Access token expired or invalid")
     platform.counters.registry_reads += 1
     pam, search = pam_base(request), search_base(request)
+    resources = {
+        "loc:locations": _entry(pam + "/locations", False),
+        "loc:root-item": _entry(pam + ROOT_ITEM_TEMPLATE, True),
+        "loc:item-by-id": _entry(pam + ITEM_TEMPLATE, True),
+        "aa:asset-by-id": _entry(pam + "/assets/{id}", True),
+        "aa:update-asset-by-id": _entry(pam + "/assets/{id}", True),
+        "search:simple-search": _entry(search + SEARCH_TEMPLATE, True),
+    }
     return hal(
         {
             "systems": [
@@ -72,12 +86,7 @@ async def serviceroots(request: web.Request) -> web.Response:
                 }
             ],
             "resources": {
-                "loc:locations": _entry(pam + "/locations", False),
-                "loc:root-item": _entry(pam + ROOT_ITEM_TEMPLATE, True),
-                "loc:item-by-id": _entry(pam + ITEM_TEMPLATE, True),
-                "aa:asset-by-id": _entry(pam + "/assets/{id}", True),
-                "aa:update-asset-by-id": _entry(pam + "/assets/{id}", True),
-                "search:simple-search": _entry(search + SEARCH_TEMPLATE, True),
+                rel: entry for rel, entry in resources.items() if rel not in platform.unadvertised
             },
             "_links": {
                 "self": {"href": origin(request) + request.path},

@@ -90,6 +90,9 @@ class Platform:
     clock: Callable[[], float]
     legacy_registry: bool
     hold_logins: asyncio.Event | None
+    unadvertised: frozenset[str]
+    mcux_redirect: bool
+    refuse_registry: bool
     counters: Counters
     folders: dict[str, Folder]
     assets: dict[str, Asset]
@@ -98,6 +101,14 @@ class Platform:
     """Sessions by access token and by id token (both are accepted as bearer tokens)."""
     service_version: int = 1
     offset_s: float = 0.0
+    watchers: list[tuple[Callable[[Counters], bool], asyncio.Event]] = field(default_factory=list)
+    """Conditions on the counters, each with the event to set once it holds."""
+
+    def check_watchers(self) -> None:
+        """Set the event of every condition that now holds."""
+        for condition, event in self.watchers:
+            if condition(self.counters):
+                event.set()
 
     def now(self) -> float:
         """The platform's time in seconds."""

@@ -26,7 +26,7 @@ from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
 from adapters.mediacentral import relations
 from adapters.mediacentral.discovery import Discovery
 from adapters.mediacentral.faults import read_fault
-from adapters.mediacentral.logins import login_for, missing_options
+from adapters.mediacentral.logins import login_for, missing_options, plain
 from adapters.mediacentral.resources import Resources
 from adapters.mediacentral.rewrite import PROXY
 from adapters.mediacentral.simulator import MediaCentralSimulator
@@ -34,17 +34,11 @@ from gateway import hal
 from gateway.config import BackendConfig
 from gateway.relations import curie_template
 from gateway.routing import JSON_TYPES
-from gateway.schema import Field, Secret
+from gateway.schema import Field
 from gateway.upstream import UpstreamAuth, UpstreamClient, UpstreamFault
 
 CTMS_PREFIXES: Final = ("aa", "loc", "search")
 """CTMS CURIE prefixes the backend root uses; the gateway documents them under /rels."""
-
-
-def _plain(value: object) -> str | None:
-    if isinstance(value, Secret):
-        return value.reveal()
-    return value if isinstance(value, str) and value else None
 
 
 class MediaCentralAdapter(Adapter):
@@ -87,8 +81,8 @@ class MediaCentralAdapter(Adapter):
     def create_simulator(cls, backend: BackendConfig) -> MediaCentralSimulator:
         """A simulator that accepts the configured user and OAuth2 client."""
         options = backend.options
-        user, password = _plain(options.get("username")), _plain(options.get("password"))
-        client_id, secret = _plain(options.get("client_id")), _plain(options.get("client_secret"))
+        user, password = plain(options.get("username")), plain(options.get("password"))
+        client_id, secret = plain(options.get("client_id")), plain(options.get("client_secret"))
         return MediaCentralSimulator(
             users={user: password} if user and password else None,
             clients={client_id: secret} if client_id and secret else None,

@@ -5,12 +5,15 @@ backend. It finds the login endpoint as the platform documents it (``GET /auth``
 ``auth:identity-providers`` → the provider of the wanted ``kind``), and:
 
 - logs in once for all concurrent requests: one lock, and callers that queued behind
-  a login use its result instead of logging in again;
+  a login use its result instead of logging in again, its failure included: a refused
+  login is remembered for ``FAILURE_HOLD_S`` seconds, so a wrong password costs one
+  attempt however many requests arrive (platforms lock accounts after a few);
 - renews the session before it expires (when a fifth of its life, at most a minute,
   is left): ``auth:token-extension`` of the current token, else a fresh login;
 - logs in again when a request answered 401, unless another request already did
   (only the session that was refused is dropped);
-- ends the session upstream on close (``DELETE`` of the current token).
+- ends the session upstream on close (``DELETE`` of the current token); a caller that
+  was waiting for the lock meanwhile does not log in again afterwards.
 
 The flows themselves live in :mod:`adapters.mediacentral.logins`.
 """
@@ -23,24 +26,33 @@ import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final
 
 from adapters.mediacentral.discovery import HAL_ACCEPT, link_href
-from gateway.errors import UpstreamError, UpstreamLoginFailed, UpstreamStatusError
+from adapters.mediacentral.remembered import Remembered
+from gateway.errors import (
+    UpstreamError,
+    UpstreamLoginFailed,
+    UpstreamStatusError,
+    UpstreamUnavailable,
+)
 from gateway.upstream import UpstreamAuth, UpstreamClient
 
 AUTH_ENTRY: Final = "/auth"
 RENEW_SHARE: Final = 0.2
 RENEW_MAX_S: Final = 60.0
 _REFUSED: Final = frozenset({400, 401, 403})
+FAILURE_HOLD_S: Final = 5.0
+"""How long a failed login answers for itself before the next caller may try again."""
 
 
 @dataclass(frozen=True, slots=True)
 class UpstreamSession:
     """A live login: the headers that carry it and when it must be renewed."""
 
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] = field(repr=False)
+    """The cookie or bearer token: the session itself, never shown."""
     expires_at: float | None
     renew_at: float | None
     token_href: str | None
@@ -55,11 +67,8 @@ class UpstreamSession:
         return self.renew_at is not None and now >= self.renew_at
 
 
-_USED: ContextVar[UpstreamSession | None] = ContextVar("mediacentral_session_used", default=None)
-"""The session the current task's last request went out with: a 401 drops only that one."""
-
-
-def _lifetime(doc: Any, fallback: float | None) -> float | None:
+def lifetime(doc: Any, fallback: float | None = None) -> float | None:
+    """A session's life in seconds from ``expiresIn`` or ``expires_in``, if it is usable."""
     value = doc.get("expiresIn", doc.get("expires_in")) if isinstance(doc, dict) else None
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
         return float(value)
@@ -82,6 +91,13 @@ class PlatformLogin(UpstreamAuth, abc.ABC):
         """The clock renewals are planned by (seconds, monotonic)."""
         self._session: UpstreamSession | None = None
         self._lock = asyncio.Lock()
+        self._failure = Remembered[UpstreamLoginFailed](FAILURE_HOLD_S)
+        self._closed = False
+        # Per instance: two backends in one task must not drop each other's sessions.
+        self._used: ContextVar[UpstreamSession | None] = ContextVar(
+            f"mediacentral_session_used_{id(self)}", default=None
+        )
+        """The session the current task's last request went out with: a 401 drops only it."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.backend!r})"  # never the credentials
@@ -97,12 +113,12 @@ class PlatformLogin(UpstreamAuth, abc.ABC):
         session = self._session
         if session is None or session.due(self.clock()):
             session = await self._renew(client, session)
-        _USED.set(session)
+        self._used.set(session)
         return session.headers
 
     async def invalidate(self) -> None:
         """Drop the session the refused request used, unless it was already replaced."""
-        used, current = _USED.get(), self._session
+        used, current = self._used.get(), self._session
         # An extended session keeps its credentials: refused once, refused for good.
         if used is None or current is None or used.headers == current.headers:
             self._session = None
@@ -111,6 +127,7 @@ class PlatformLogin(UpstreamAuth, abc.ABC):
         """End the session upstream (``DELETE`` of the current token)."""
         async with self._lock:
             session, self._session = self._session, None
+            self._closed = True
         if session is None or session.token_href is None:
             return
         await client.request(
@@ -122,7 +139,15 @@ class PlatformLogin(UpstreamAuth, abc.ABC):
         )
 
     async def _renew(self, client: UpstreamClient, seen: UpstreamSession | None) -> UpstreamSession:
+        generation = self._failure.generation
         async with self._lock:
+            if self._closed:
+                raise UpstreamUnavailable(
+                    f"backend {self.backend} is shutting down", backend=self.backend
+                )
+            failed = self._failure.get(self.clock(), since=generation)
+            if failed is not None:
+                raise failed  # refused a moment ago, or while this caller waited
             current = self._session
             if current is not None and current is not seen and not current.due(self.clock()):
                 return current  # renewed by another caller while this one waited
@@ -132,7 +157,12 @@ class PlatformLogin(UpstreamAuth, abc.ABC):
                     self._session = extended
                     return extended
             self._session = None
-            self._session = await self._login(client)
+            try:
+                self._session = await self._login(client)
+            except UpstreamLoginFailed as exc:
+                self._failure.remember(exc, self.clock())
+                raise
+            self._failure.forget()
             return self._session
 
     def _timed(
@@ -158,7 +188,7 @@ class PlatformLogin(UpstreamAuth, abc.ABC):
                 headers={**session.headers, "Accept": HAL_ACCEPT},
                 authenticate=False,
             )
-            life = _lifetime(response.json(), None)
+            life = lifetime(response.json())
         except UpstreamError:
             return None  # a fresh login will do
         return self._timed(session, started, life) if life is not None else None
@@ -182,7 +212,7 @@ class PlatformLogin(UpstreamAuth, abc.ABC):
                 )
                 if response.status < 300:
                     doc = response.json()
-                    life = _lifetime(doc, life)
+                    life = lifetime(doc, life)
                     extension_href = link_href(doc, "auth:token-extension") if doc else None
         except UpstreamStatusError as exc:
             raise self._refused(exc) from exc

@@ -6,19 +6,28 @@ The registry is the one upstream path the adapter knows: the older entry point
 The service-roots document keys its ``resources`` by link relation; each is an array
 of ``{href, templated, systems}`` entries and the first entry of a relation is the one
 used. :class:`Discovery` reads the registry once, on first use, for all concurrent
-callers, and again when a caller reports that a discovered href stopped working.
+callers, and again when a caller reports that a discovered href stopped working. A
+failed read answers for itself for ``FAILURE_HOLD_S`` seconds (and to every caller that
+was waiting for it), so a broken registry is not read once per waiting request.
+
+A relation the registry does not advertise is a service the platform lacks: 503,
+since the gateway's own routes need it and the client can do nothing about it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Final
 from urllib.parse import urljoin
 
-from gateway.errors import NotOffered, UpstreamUnavailable
+from adapters.mediacentral.remembered import Remembered
+from adapters.mediacentral.templates import TemplateMatcher
+from gateway.errors import UpstreamError, UpstreamUnavailable
 from gateway.upstream import UpstreamClient
 
 REGISTRY_ENTRY_POINTS: Final = (
@@ -28,6 +37,8 @@ REGISTRY_ENTRY_POINTS: Final = (
 HAL_ACCEPT: Final = "application/hal+json, application/json;q=0.9"
 _ORIGIN: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://[^/?#{}]*)(.*)$", re.DOTALL)
 _DEFAULT_PORTS: Final = {"http": ":80", "https": ":443"}
+FAILURE_HOLD_S: Final = 5.0
+"""How long a failed registry read answers for itself before the next caller reads again."""
 
 
 def split_origin(href: str) -> tuple[str | None, str]:
@@ -60,7 +71,7 @@ def link_href(doc: Mapping[str, Any], rel: str, name: str | None = None) -> str 
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Service:
     """One discovered service: a relation and its (absolute) href."""
 
@@ -69,9 +80,19 @@ class Service:
     templated: bool
 
     @property
+    def origin(self) -> str | None:
+        """The origin the service lives on."""
+        return split_origin(self.href)[0]
+
+    @property
     def path_template(self) -> str:
         """The href without its origin: path and query template."""
         return split_origin(self.href)[1] or "/"
+
+    @cached_property
+    def matcher(self) -> TemplateMatcher:
+        """The parsed path template, parsed once per discovered service."""
+        return TemplateMatcher.parse(self.path_template)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,25 +102,36 @@ class Services:
     by_rel: Mapping[str, Service]
     origins: frozenset[str]
     """Every origin the platform answered from or linked to: all of them are upstream."""
-    directories: tuple[str, ...] = field(default=())
-    """Path prefixes under which the services live; only those are passed through."""
+    directories: tuple[tuple[str, str], ...] = field(default=())
+    """(path prefix, origin) under which the services live; only those are passed through."""
 
     def get(self, rel: str) -> Service | None:
         """The service of ``rel``, if offered."""
         return self.by_rel.get(rel)
 
-    def require(self, rel: str, backend: str) -> Service:
-        """The service of ``rel``; 501 when the platform does not offer it."""
-        service = self.by_rel.get(rel)
-        if service is None:
-            raise NotOffered(f"backend {backend} does not offer {rel}")
-        return service
+    def require(self, rels: str | tuple[str, ...], backend: str) -> Service:
+        """The service of the first of ``rels`` offered; 503 when the platform has none."""
+        wanted = (rels,) if isinstance(rels, str) else rels
+        for rel in wanted:
+            service = self.by_rel.get(rel)
+            if service is not None:
+                return service
+        raise UpstreamUnavailable(
+            f"backend {backend} cannot serve this: its platform's registry advertises no "
+            f"{' or '.join(wanted)} service",
+            backend=backend,
+        )
 
-    def serves(self, path: str) -> bool:
-        """True when ``path`` lies inside one of the services (and not in ``/auth``)."""
+    def origin_of(self, path: str) -> str | None:
+        """The origin of the service ``path`` lies inside (never ``/auth``), if any.
+
+        Services may live on other hosts than the registry's; the longest matching
+        prefix decides, so a path is fetched from the host that serves it.
+        """
         if path == "/auth" or path.startswith("/auth/"):
-            return False
-        return any(path.startswith(prefix) for prefix in self.directories)
+            return None
+        found = [(len(p), o) for p, o in self.directories if path.startswith(p)]
+        return max(found)[1] if found else None
 
 
 def _directory(path_template: str) -> str:
@@ -120,7 +152,9 @@ def parse_serviceroots(doc: Mapping[str, Any], url: str, base_url: str) -> Servi
                     by_rel[str(rel)] = Service(str(rel), href, entry.get("templated") is True)
                     break
     origins = {split_origin(u)[0] for u in (base_url, url, *(s.href for s in by_rel.values()))}
-    directories = sorted({_directory(s.path_template) for s in by_rel.values()})
+    directories = sorted(
+        {(_directory(s.path_template), s.origin) for s in by_rel.values() if s.origin}
+    )
     return Services(by_rel, frozenset(o for o in origins if o), tuple(directories))
 
 
@@ -129,26 +163,39 @@ class Discovery:
 
     def __init__(self, client: UpstreamClient) -> None:
         self.client = client
+        self.clock: Callable[[], float] = time.monotonic
+        """The clock a failed read is remembered by (seconds, monotonic)."""
         self._services: Services | None = None
         self._lock = asyncio.Lock()
+        self._failure = Remembered[UpstreamError](FAILURE_HOLD_S)
 
     async def services(self) -> Services:
         """The discovered services; the first call reads the registry."""
         if self._services is not None:
             return self._services
-        async with self._lock:
-            if self._services is None:
-                self._services = await self._read()
-            return self._services
+        return await self._reread(None)
 
     async def refresh(self, stale: Services) -> Services:
         """Read the registry again because ``stale`` led somewhere that is gone.
 
         Callers that report the same stale services together cause one read.
         """
+        return await self._reread(stale)
+
+    async def _reread(self, stale: Services | None) -> Services:
+        generation = self._failure.generation
         async with self._lock:
-            if self._services is stale or self._services is None:
+            if self._services is not None and self._services is not stale:
+                return self._services  # read by another caller while this one waited
+            failed = self._failure.get(self.clock(), since=generation)
+            if failed is not None:
+                raise failed
+            try:
                 self._services = await self._read()
+            except UpstreamError as exc:
+                self._failure.remember(exc, self.clock())
+                raise
+            self._failure.forget()
             return self._services
 
     async def _get(self, path_or_url: str) -> tuple[Any, str, int]:

@@ -10,26 +10,35 @@
 
 Which keys a flow needs depends on other keys, which a single field's check cannot
 see: :func:`missing_options` reports missing ones to the config check, with their keys.
+
+Passwords and client secrets stay :class:`~gateway.schema.Secret` in the flows and
+are revealed only while a login request is built.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
-from adapters.mediacentral.auth import PlatformLogin
+import aiohttp
+
+from adapters.mediacentral.auth import PlatformLogin, lifetime
 from gateway.config import BackendConfig
 from gateway.errors import ConfigError, UpstreamLoginFailed
 from gateway.schema import Secret
 from gateway.upstream import UpstreamClient
 
 
-def _reveal(value: Any) -> str:
+def plain(value: Any) -> str:
+    """A config value as text, a secret revealed; empty when unset."""
     if isinstance(value, Secret):
         return value.reveal()
     return value if isinstance(value, str) else ""
+
+
+def _secret(value: Any) -> Secret:
+    return value if isinstance(value, Secret) else Secret(plain(value))
 
 
 class McuxLogin(PlatformLogin):
@@ -39,9 +48,10 @@ class McuxLogin(PlatformLogin):
     login_rels = ("auth-mcux:login",)
     flow = "mcux"
 
-    def __init__(self, backend: str, username: str, password: str) -> None:
+    def __init__(self, backend: str, username: str, password: Secret) -> None:
         super().__init__(backend)
-        self._credentials = {"username": username, "password": password}
+        self._username = username
+        self._password = password
 
     async def authenticate(
         self, client: UpstreamClient, login_href: str
@@ -50,7 +60,7 @@ class McuxLogin(PlatformLogin):
         response = await client.request(
             "POST",
             login_href,
-            json_body=self._credentials,
+            json_body={"username": self._username, "password": self._password.reveal()},
             headers={"Accept": "application/json"},
             authenticate=False,
         )
@@ -82,19 +92,26 @@ class OAuth2Login(PlatformLogin):
         self,
         backend: str,
         client_id: str,
-        client_secret: str,
+        client_secret: Secret,
         grant: str,
         username: str = "",
-        password: str = "",
+        password: Secret | None = None,
     ) -> None:
         super().__init__(backend)
-        basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
-        self._client_auth = f"Basic {basic}"
-        self._form = (
-            {"grant_type": "password", "username": username, "password": password}
-            if grant == "password"
-            else {"grant_type": "client_credentials", "scope": "openid"}
-        )
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._grant = grant
+        self._username = username
+        self._password = password or Secret("")
+
+    def _form(self) -> dict[str, str]:
+        if self._grant == "password":
+            return {
+                "grant_type": "password",
+                "username": self._username,
+                "password": self._password.reveal(),
+            }
+        return {"grant_type": "client_credentials", "scope": "openid"}
 
     async def authenticate(
         self, client: UpstreamClient, login_href: str
@@ -103,8 +120,13 @@ class OAuth2Login(PlatformLogin):
         response = await client.request(
             "POST",
             login_href,
-            data=self._form,
-            headers={"Authorization": self._client_auth, "Accept": "application/json"},
+            data=self._form(),
+            headers={
+                "Authorization": aiohttp.encode_basic_auth(
+                    self._client_id, self._client_secret.reveal()
+                ),
+                "Accept": "application/json",
+            },
             authenticate=False,
         )
         doc = response.json()
@@ -114,9 +136,7 @@ class OAuth2Login(PlatformLogin):
                 f"backend {self.backend} answered the oauth2 login without an access token",
                 backend=self.backend,
             )
-        life = doc.get("expires_in")
-        usable = isinstance(life, int | float) and not isinstance(life, bool) and life > 0
-        return {"Authorization": f"Bearer {token}"}, float(life) if usable else None
+        return {"Authorization": f"Bearer {token}"}, lifetime(doc)
 
 
 def _needed(options: Mapping[str, Any]) -> list[str]:
@@ -132,7 +152,7 @@ def missing_options(options: Mapping[str, Any]) -> list[tuple[str, str]]:
     flow, grant = options.get("auth", "mcux"), options.get("grant", "password")
     when = f'auth = "{flow}"' + (f' and grant = "{grant}"' if flow == "oauth2" else "")
     return [
-        (key, f"required when {when}") for key in _needed(options) if not _reveal(options.get(key))
+        (key, f"required when {when}") for key in _needed(options) if not plain(options.get(key))
     ]
 
 
@@ -143,15 +163,13 @@ def login_for(backend: BackendConfig) -> PlatformLogin:
     missing = missing_options(options)
     if missing:
         raise ConfigError([f"backends.{backend.name}.{key}: {msg}" for key, msg in missing])
-    needed = _needed(options)
-    value = {key: _reveal(options.get(key)) for key in needed}
     if flow == "mcux":
-        return McuxLogin(backend.name, value["username"], value["password"])
+        return McuxLogin(backend.name, plain(options["username"]), _secret(options["password"]))
     return OAuth2Login(
         backend.name,
-        value["client_id"],
-        value["client_secret"],
+        plain(options["client_id"]),
+        _secret(options["client_secret"]),
         grant,
-        value.get("username", ""),
-        value.get("password", ""),
+        plain(options.get("username")),
+        _secret(options.get("password")),
     )

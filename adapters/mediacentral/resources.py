@@ -7,15 +7,22 @@ answers with the platform's HAL document, every href rewritten
 (no problem body: the path itself is gone) sends the adapter back to the registry
 once; if the service moved, the call is repeated at its new place.
 
+A redirect of the platform is not followed (the session's headers must not travel
+to another host): the client gets the same status with the Location rewritten.
+Other platform hrefs (thumbnails, ...) pass through ``/proxy``, their bytes relayed
+as they arrive, never held whole.
+
 Errors: the platform's problems map through the upstream-status table with their
-``code`` as ``upstream_code``. A 401 that survives a fresh login means the platform
-does not take the gateway's session: that is the gateway's failure (503
-``upstream-login-failed``), never a 401 that would make the client log out.
+``code`` as ``upstream_code``. A 401 that survives a fresh login (registry reads
+included) means the platform does not take the gateway's session: that is the
+gateway's failure (503 ``upstream-login-failed``), never a 401 that would make the
+client log out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urljoin
 
@@ -23,31 +30,37 @@ from aiohttp import web
 
 from adapters.mediacentral.discovery import HAL_ACCEPT, Service, Services
 from adapters.mediacentral.rewrite import PROXY, Rewriter
-from adapters.mediacentral.templates import TemplateMatcher
 from gateway import hal
 from gateway.bodies import read_json
 from gateway.errors import (
     BadRequest,
     NotFound,
-    UpstreamError,
     UpstreamLoginFailed,
     UpstreamStatusError,
-    UpstreamUnavailable,
 )
+from gateway.relay import NO_COMPRESSION, relay
 from gateway.routing import hal_response
 from gateway.upstream import UpstreamResponse
-from gateway.urls import public_base
 
 if TYPE_CHECKING:
     from adapters.mediacentral.adapter import MediaCentralAdapter
 
 _JSON_TYPES: Final = ("application/hal+json", "application/json")
 _MOVED: Final = frozenset({404, 410})
+_UPDATE_RELS: Final = ("aa:update-asset-by-id", "aa:asset-by-id")
 
 
 def _moved(exc: UpstreamStatusError) -> bool:
     """A bare 404/410: the path is gone (a missing item answers a problem with a code)."""
     return exc.upstream_status in _MOVED and exc.upstream_code is None
+
+
+def _redirect(response: UpstreamResponse) -> str | None:
+    """The absolute target of an upstream redirect, if the answer is one."""
+    location = response.headers.get("Location")
+    if 300 <= response.status < 400 and location:
+        return urljoin(response.url, location)
+    return None
 
 
 class Resources:
@@ -58,42 +71,53 @@ class Resources:
         self.client = adapter.client
         self.discovery = adapter.discovery
 
-    def _session_refused(self, exc: UpstreamStatusError) -> UpstreamError:
-        if exc.upstream_status != 401:
-            return exc
-        return UpstreamLoginFailed(
-            f"backend {self.adapter.name} does not accept the gateway's upstream session",
-            backend=self.adapter.name,
-            upstream_status=401,
-            errors=exc.errors,
-            upstream_code=exc.upstream_code,
-        )
+    @asynccontextmanager
+    async def _session_refused(self) -> AsyncIterator[None]:
+        """A 401 that outlived a fresh login becomes the gateway's own 503."""
+        try:
+            yield
+        except UpstreamStatusError as exc:
+            if exc.upstream_status != 401:
+                raise
+            raise UpstreamLoginFailed(
+                f"backend {self.adapter.name} does not accept the gateway's upstream session",
+                backend=self.adapter.name,
+                upstream_status=401,
+                errors=exc.errors,
+                upstream_code=exc.upstream_code,
+            ) from exc
+
+    async def services(self) -> Services:
+        """The discovered services; a registry that refuses the session is a 503."""
+        async with self._session_refused():
+            return await self.discovery.services()
 
     async def call(
         self,
-        rel: str,
+        rels: str | tuple[str, ...],
         query: Mapping[str, str],
         item_id: str | None = None,
         *,
         method: str = "GET",
         json_body: Any = None,
     ) -> tuple[UpstreamResponse, Services]:
-        """Call the service of ``rel``; its template takes ``item_id`` and ``query`` values."""
-        services = await self.discovery.services()
-        service = services.require(rel, self.adapter.name)
-        try:
-            return await self._send(service, query, item_id, method, json_body), services
-        except UpstreamStatusError as exc:
-            if not _moved(exc):
-                raise self._session_refused(exc) from exc
-            fresh = await self.discovery.refresh(services)
-            moved_to = fresh.get(rel)
-            if moved_to is None or moved_to.href == service.href:
-                raise
-        try:
+        """Call the service of the first of ``rels`` offered.
+
+        Its template takes ``item_id`` and ``query`` values.
+        """
+        async with self._session_refused():
+            services = await self.discovery.services()
+            service = services.require(rels, self.adapter.name)
+            try:
+                return await self._send(service, query, item_id, method, json_body), services
+            except UpstreamStatusError as exc:
+                if not _moved(exc):
+                    raise
+                fresh = await self.discovery.refresh(services)
+                moved_to = fresh.get(service.rel)
+                if moved_to is None or moved_to.href == service.href:
+                    raise
             return await self._send(moved_to, query, item_id, method, json_body), fresh
-        except UpstreamStatusError as exc:
-            raise self._session_refused(exc) from exc
 
     async def _send(
         self,
@@ -103,7 +127,7 @@ class Resources:
         method: str,
         json_body: Any,
     ) -> UpstreamResponse:
-        matcher = TemplateMatcher.parse(service.path_template)
+        matcher = service.matcher
         values = {k: query[k] for k in hal.variables(service.href) if k in query}
         if item_id is not None and matcher.path_variables:
             values[matcher.path_variables[0]] = item_id
@@ -115,77 +139,81 @@ class Resources:
             headers={"Accept": HAL_ACCEPT},
         )
 
-    def _document(
-        self, request: web.Request, response: UpstreamResponse, services: Services
-    ) -> dict[str, Any]:
-        rewriter = Rewriter(services, public_base(request) + self.adapter.path)
-        location = response.headers.get("Location")
-        if 300 <= response.status < 400 and location:
-            # Redirects are not followed here: the session's headers must not travel to
-            # another host. The client follows the rewritten Location itself.
-            target = urljoin(response.url, location)
-            raise web.HTTPTemporaryRedirect(location=rewriter.href(target))
-        doc = response.json()
-        if not isinstance(doc, dict):
-            raise UpstreamUnavailable(
-                f"backend {self.adapter.name} answered with something other than a document",
-                backend=self.adapter.name,
-            )
-        return rewriter.document(doc)
+    def _rewriter(self, request: web.Request, services: Services, url: str) -> Rewriter:
+        return Rewriter(services, self.adapter.hrefs(request)(""), url)
 
-    async def _answer(
+    def _answer(
+        self, request: web.Request, response: UpstreamResponse, services: Services
+    ) -> web.Response:
+        """The platform's answer for the client: a redirect passed on, or the document."""
+        rewriter = self._rewriter(request, services, response.url)
+        target = _redirect(response)
+        if target is not None:
+            # Not followed here: the client follows the rewritten Location itself, with
+            # the status the platform chose (a 303 stays a 303).
+            return web.Response(status=response.status, headers={"Location": rewriter.href(target)})
+        return hal_response(rewriter.document(response.json_object()))
+
+    async def _serve(
         self, request: web.Request, rel: str, item_id: str | None = None
     ) -> web.Response:
         response, services = await self.call(rel, request.query, item_id)
-        return hal_response(self._document(request, response, services))
+        return self._answer(request, response, services)
 
     async def locations(self, request: web.Request) -> web.Response:
         """``GET /locations``: the root folder."""
-        return await self._answer(request, "loc:root-item")
+        return await self._serve(request, "loc:root-item")
 
     async def item(self, request: web.Request) -> web.Response:
         """``GET /items/{id}``: a folder or item."""
-        return await self._answer(request, "loc:item-by-id", request.match_info["id"])
+        return await self._serve(request, "loc:item-by-id", request.match_info["id"])
 
     async def asset(self, request: web.Request) -> web.Response:
         """``GET /assets/{id}``: an asset."""
-        return await self._answer(request, "aa:asset-by-id", request.match_info["id"])
+        return await self._serve(request, "aa:asset-by-id", request.match_info["id"])
 
     async def search(self, request: web.Request) -> web.Response:
         """``GET /search``: simple search."""
-        return await self._answer(request, "search:simple-search")
+        return await self._serve(request, "search:simple-search")
 
     async def update_asset(self, request: web.Request) -> web.Response:
         """``PATCH /assets/{id}``: change attributes; the answer is the updated asset."""
         body = await read_json(request)
         if not isinstance(body, dict):
             raise BadRequest("the request body must be a JSON object of attribute groups")
-        services = await self.discovery.services()
-        rel = "aa:update-asset-by-id" if services.get("aa:update-asset-by-id") else "aa:asset-by-id"
         response, services = await self.call(
-            rel, {}, request.match_info["id"], method="PATCH", json_body=body
+            _UPDATE_RELS, {}, request.match_info["id"], method="PATCH", json_body=body
         )
-        return hal_response(self._document(request, response, services))
+        return self._answer(request, response, services)
 
-    async def passthrough(self, request: web.Request) -> web.Response:
-        """``GET /proxy/...``: an upstream href no route stands for, inside a service."""
+    async def passthrough(self, request: web.Request) -> web.StreamResponse:
+        """``GET /proxy/...``: an upstream href no route stands for, inside a service.
+
+        HAL documents are rewritten; anything else (images, ...) is relayed as it comes.
+        """
         tail = request.rel_url.raw_path[len(self.adapter.path + PROXY) :]
         if any(part in (".", "..") for part in unquote(tail).split("/")):
             raise NotFound(f"nothing is served at {request.path}")
-        services = await self.discovery.services()
-        if not services.serves(tail):
+        services = await self.services()
+        origin = services.origin_of(tail)
+        if origin is None:
             raise NotFound(f"backend {self.adapter.name} serves nothing at {request.path}")
         query = request.rel_url.raw_query_string
-        try:
-            response = await self.client.request(
-                "GET",
-                self.client.base_url + tail + (f"?{query}" if query else ""),
-                headers={"Accept": request.headers.get("Accept") or "*/*"},
-            )
-        except UpstreamStatusError as exc:
-            raise self._session_refused(exc) from exc
-        if response.content_type in _JSON_TYPES or 300 <= response.status < 400:
-            return hal_response(self._document(request, response, services))
-        return web.Response(
-            body=response.body, content_type=response.content_type or "application/octet-stream"
-        )
+        url = origin + tail + (f"?{query}" if query else "")
+        headers = {"Accept": request.headers.get("Accept") or "*/*", **NO_COMPRESSION}
+        renew = self.client.auth.renewable
+        async with self._session_refused():
+            while True:
+                async with self.client.stream("GET", url, headers=headers, transfer=True) as up:
+                    if up.status == 401 and renew:
+                        renew = False  # expired meanwhile: log in again, once
+                        await self.client.auth.invalidate()
+                        continue
+                    await self.client.check(up)
+                    if up.content_type not in _JSON_TYPES and not 300 <= up.status < 400:
+                        return await relay(request, up)
+                    body = await up.read()
+                    read = UpstreamResponse(
+                        up.status, up.headers, body, str(up.url), self.client.backend
+                    )
+                    return self._answer(request, read, services)

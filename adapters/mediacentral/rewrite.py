@@ -9,8 +9,11 @@ resources, so no upstream host ever reaches a client:
   becomes ``<backend>/items/news?offset=25``. These URLs stay valid when the platform
   moves its services.
 - Any other href on the platform becomes ``<backend>/proxy<upstream path>``, which the
-  gateway passes through while it lies inside a discovered service.
+  gateway passes through while it lies inside a discovered service, fetched from the
+  host that service lives on (services may live on other hosts than the registry).
 - Hrefs elsewhere (the CURIEs' documentation on the developer site) stay as they are.
+- Relative hrefs (``items/x``, ``../x``, ``?offset=25``) are first resolved against the
+  URL of the document they came in, as HTTP says they are.
 
 Strings outside links that carry the platform's address are rewritten the same way.
 """
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import re
 from typing import Any, Final
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urljoin
 
 from adapters.mediacentral.discovery import Services, split_origin
 from adapters.mediacentral.templates import TemplateMatcher
@@ -38,17 +41,21 @@ GATEWAY_ROUTES: Final = {
 
 
 class Rewriter:
-    """Rewrites one document's upstream hrefs for one backend root on the gateway."""
+    """Rewrites one document's upstream hrefs for one backend root on the gateway.
 
-    def __init__(self, services: Services, root: str) -> None:
+    ``url`` is where the document came from: relative hrefs are resolved against it.
+    """
+
+    def __init__(self, services: Services, root: str, url: str | None = None) -> None:
         self.root = root
+        self.url = url
         self.origins = services.origins
         self._routes: list[tuple[TemplateMatcher, str]] = []
         for rel, route in GATEWAY_ROUTES.items():
             service = services.get(rel)
             if service is None:
                 continue
-            matcher = TemplateMatcher.parse(service.path_template)
+            matcher = service.matcher
             if len(matcher.path_variables) == route.count("{id}"):
                 self._routes.append((matcher, route))
         alternatives = "|".join(re.escape(o) for o in sorted(self.origins, key=len, reverse=True))
@@ -60,8 +67,10 @@ class Rewriter:
     def href(self, href: str, templated: bool = False) -> str:
         """The gateway URL (or URI template) for an upstream href."""
         origin, rest = split_origin(href)
+        if origin is None and self.url is not None:
+            origin, rest = split_origin(urljoin(self.url, href))
         if origin is None and not href.startswith("/"):
-            return href  # relative to something unknown, or not a URL at all
+            return href  # relative to something unknown
         if origin is not None and origin not in self.origins:
             return href
         rest = rest or "/"

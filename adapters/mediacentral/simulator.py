@@ -22,13 +22,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Final
 
 from aiohttp import web
 
 from adapters.mediacentral import _sim_assets, _sim_auth, _sim_locations, _sim_registry
-from adapters.mediacentral._sim_http import PROBLEM, problems, session_middleware
+from adapters.mediacentral._sim_http import PROBLEM, problems, session_middleware, watch
 from adapters.mediacentral._sim_seed import seed
 from adapters.mediacentral._sim_state import PLATFORM, Counters, Platform, accounts
 from adapters.simulator import Simulator
@@ -62,7 +62,12 @@ class MediaCentralSimulator(Simulator):
     (``time.monotonic`` unless given); :meth:`advance` moves that clock on. With
     ``legacy_registry=False`` only ``/ctms-registry/v1`` serves the registry, as on
     newer platforms. ``hold_logins`` keeps every login request waiting until the event
-    is set. Fault options (``latency_s``, ``fail_status``, ``drop_connections``) go
+    is set. With ``refuse_registry`` the registry answers 401 to every session, as a
+    platform that does not let the gateway's login read it. ``unadvertised`` relations
+    are left out of the registry, as on a platform without that service. With
+    ``mcux_redirect`` the mcux login answers ``303 See Other`` with its cookie, as some
+    platform versions do. :meth:`when` gives an event for a state of the counters.
+    Fault options (``latency_s``, ``fail_status``, ``drop_connections``) go
     to :class:`~adapters.simulator.Simulator`.
     """
 
@@ -77,6 +82,9 @@ class MediaCentralSimulator(Simulator):
         clock: Callable[[], float] | None = None,
         legacy_registry: bool = True,
         hold_logins: asyncio.Event | None = None,
+        unadvertised: Iterable[str] = (),
+        mcux_redirect: bool = False,
+        refuse_registry: bool = False,
         **faults: Any,
     ) -> None:
         super().__init__(**faults)
@@ -89,6 +97,9 @@ class MediaCentralSimulator(Simulator):
             clock=clock or time.monotonic,
             legacy_registry=legacy_registry,
             hold_logins=hold_logins,
+            unadvertised=frozenset(unadvertised),
+            mcux_redirect=mcux_redirect,
+            refuse_registry=refuse_registry,
             counters=self.counters,
             folders=folders,
             assets=assets,
@@ -98,6 +109,12 @@ class MediaCentralSimulator(Simulator):
     def advance(self, seconds: float) -> None:
         """Move the platform's clock on: tokens age as if ``seconds`` had passed."""
         self.platform.offset_s += seconds
+
+    def when(self, condition: Callable[[Counters], bool]) -> asyncio.Event:
+        """An event set once an answer leaves the counters so that ``condition`` holds."""
+        event = asyncio.Event()
+        self.platform.watchers.append((condition, event))
+        return event
 
     def relocate_services(self) -> None:
         """Serve every service under a new path; hrefs handed out before stop working."""
@@ -116,7 +133,7 @@ class MediaCentralSimulator(Simulator):
     def build_app(self) -> web.Application:
         """The platform's routes over this instance's state."""
         app = web.Application(
-            middlewares=[problems, session_middleware(_sim_auth.PUBLIC_PATHS)],
+            middlewares=[watch, problems, session_middleware(_sim_auth.PUBLIC_PATHS)],
         )
         app[PLATFORM] = self.platform
         _sim_auth.add_routes(app.router)
@@ -127,7 +144,8 @@ class MediaCentralSimulator(Simulator):
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """``--user``, ``--client`` (repeatable), ``--token-life`` and ``--latency``."""
+        """``--user``, ``--client`` (repeatable) and ``--token-life``, beside the common ones."""
+        super().add_arguments(parser)
         parser.add_argument(
             "--user",
             action="append",
@@ -146,9 +164,6 @@ class MediaCentralSimulator(Simulator):
             default=DEFAULT_TOKEN_LIFE_S,
             metavar="SECONDS",
             help="life of a session or token",
-        )
-        parser.add_argument(
-            "--latency", type=float, default=0.0, metavar="SECONDS", help="delay every answer"
         )
 
     @classmethod

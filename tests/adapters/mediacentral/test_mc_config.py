@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from adapters.mediacentral import MediaCentralAdapter
+from adapters.mediacentral.auth import UpstreamSession
 from adapters.mediacentral.logins import McuxLogin, OAuth2Login
 from gateway import config as config_mod
 from gateway.errors import ConfigError
@@ -81,6 +82,21 @@ def test_login_flows_follow_the_config_and_never_show_secrets(make_config: Confi
     assert isinstance(oauth, OAuth2Login)
     assert "pw-1" not in repr(mcux)
     assert "secret-2" not in repr(oauth)
+    # Not even the attributes hold them in plain text: a debugger or a dump shows none.
+    assert "pw-1" not in repr(vars(mcux))
+    assert "secret-2" not in repr(vars(oauth))
+
+
+def test_a_session_does_not_show_its_cookie_or_token() -> None:
+    session = UpstreamSession(
+        {"Authorization": "Bearer tok-123", "Cookie": "avidAccessToken=cookie-456"},
+        expires_at=None,
+        renew_at=None,
+        token_href="http://mc.internal/auth/tokens/current",
+        extension_href=None,
+    )
+    assert "tok-123" not in repr(session)
+    assert "cookie-456" not in repr(session)
 
 
 async def test_the_embedded_default_serves_mediacentral_from_its_simulator(

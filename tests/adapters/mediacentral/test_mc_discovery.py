@@ -203,8 +203,38 @@ def test_template_matcher_reads_values_back(
 
 def test_only_paths_inside_discovered_services_pass_through() -> None:
     found = services()
-    assert found.serves(f"{PAM}/assets/x/thumbnail")
-    assert found.serves(f"{SEARCH}/searches/simple")
-    assert not found.serves("/auth/tokens/current")
-    assert not found.serves("/ctms-registry/v1")
+    assert found.origin_of(f"{PAM}/assets/x/thumbnail") == UP
+    assert found.origin_of(f"{SEARCH}/searches/simple") == UP
+    assert found.origin_of("/auth/tokens/current") is None
+    assert found.origin_of("/ctms-registry/v1") is None
     assert found.origins == {UP}
+
+
+def test_a_service_on_a_second_host_passes_through_from_that_host() -> None:
+    other = "https://search.mc.internal"
+    doc = {
+        "resources": {
+            "aa:asset-by-id": [{"href": f"{UP}{PAM}/assets/{{id}}", "templated": True}],
+            "search:simple-search": [
+                {"href": f"{other}/apis/search/simple{{?search}}", "templated": True}
+            ],
+        }
+    }
+    found = parse_serviceroots(doc, UP + "/ctms-registry/v1/serviceroots", UP)
+    assert found.origin_of("/apis/search/simple/facets") == other
+    assert found.origin_of(f"{PAM}/assets/x/thumbnail") == UP
+    assert found.origins == {UP, other}
+
+
+@pytest.mark.parametrize(
+    ("href", "expected"),
+    [
+        pytest.param("thumbnail", f"{GW}/proxy{PAM}/assets/x/thumbnail", id="sibling"),
+        pytest.param("../y", f"{GW}/assets/y", id="parent"),
+        pytest.param(f"{PAM}/assets/z", f"{GW}/assets/z", id="absolute-path"),
+        pytest.param("?view=full", f"{GW}/proxy{PAM}/assets/x/?view=full", id="query-only"),
+    ],
+)
+def test_relative_hrefs_are_resolved_against_the_document_url(href: str, expected: str) -> None:
+    rewriter = Rewriter(services(), GW, f"{UP}{PAM}/assets/x/")
+    assert rewriter.href(href) == expected

@@ -10,10 +10,13 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from adapters.mediacentral.auth import PlatformLogin
+from adapters.mediacentral.adapter import MediaCentralAdapter
+from adapters.mediacentral.auth import FAILURE_HOLD_S, PlatformLogin
 from adapters.mediacentral.logins import McuxLogin
 from gateway.backends import BACKENDS
+from gateway.errors import UpstreamUnavailable
 from gateway.routing import Handler
+from gateway.schema import Secret
 from gateway.upstream import UpstreamClient
 from tests.adapters.mediacentral.conftest import (
     BACKEND,
@@ -41,25 +44,40 @@ class FakeClock:
         self.now += seconds
 
 
-def login_of(nav: Navigator) -> PlatformLogin:
-    backend = nav.client.app[BACKENDS].get(BACKEND)
-    assert backend is not None
-    assert isinstance(backend.client.auth, PlatformLogin)
-    return backend.client.auth
-
-
 async def locations(nav: Navigator) -> tuple[str, Doc]:
     href = nav.href(await nav.backend(BACKEND), "mc:locations")
     return href, await nav.get(href)
 
 
-async def until(condition: Callable[[], bool], what: str) -> None:
-    """Wait for ``condition``, polling; fail after a bounded number of polls."""
-    for _ in range(2000):
-        if condition():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError(f"never happened: {what}")
+def with_clock(clock: FakeClock) -> Callable[[web.Application], None]:
+    """Sets the backend's renewal clock before the gateway starts, so before any login."""
+
+    def install(app: web.Application) -> None:
+        backend = app[BACKENDS].get(BACKEND)
+        assert backend is not None
+        assert isinstance(backend.client.auth, PlatformLogin)
+        assert isinstance(backend.adapter, MediaCentralAdapter)
+        backend.client.auth.clock = clock
+        backend.adapter.discovery.clock = clock
+
+    return install
+
+
+def counting(path_end: str, expected: int) -> tuple[asyncio.Event, Any]:
+    """A gateway middleware, and the event it sets once ``expected`` requests entered."""
+    arrived = asyncio.Event()
+    entered = 0
+
+    @web.middleware
+    async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
+        nonlocal entered
+        if request.path.endswith(path_end):
+            entered += 1
+            if entered == expected:
+                arrived.set()
+        return await handler(request)
+
+    return arrived, count
 
 
 @pytest.mark.parametrize("flow", ALL_FLOWS)
@@ -68,18 +86,7 @@ async def test_fifty_concurrent_first_requests_cause_one_login(
 ) -> None:
     gate = asyncio.Event()
     sim = await simulators(hold_logins=gate)
-    arrived = asyncio.Event()
-    entered = 0
-
-    @web.middleware
-    async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
-        nonlocal entered
-        if request.path.endswith("/locations"):
-            entered += 1
-            if entered == 50:
-                arrived.set()
-        return await handler(request)
-
+    arrived, count = counting("/locations", 50)
     client = await connect(
         sim, flow, routes=lambda app: app.middlewares.append(count), wait_probed=False
     )
@@ -88,8 +95,7 @@ async def test_fifty_concurrent_first_requests_cause_one_login(
     calls = [asyncio.create_task(nav.request("GET", href)) for _ in range(50)]
     try:
         # Every request is inside the gateway before the (single) login may finish.
-        async with asyncio.timeout(30):
-            await arrived.wait()
+        await arrived.wait()
     finally:
         gate.set()
     answers = await asyncio.gather(*calls)
@@ -123,10 +129,11 @@ async def test_many_calls_on_an_expired_session_log_in_again_once(
     href, before = await locations(nav)
     gate.clear()
     sim.advance(601)
+    refused = sim.when(lambda counters: counters.unauthenticated == 20)
     calls = [asyncio.create_task(nav.get(href)) for _ in range(20)]
     # Every call has been refused with the old session before the new login may finish.
     try:
-        await until(lambda: sim.counters.unauthenticated == 20, "all 20 calls refused")
+        await refused.wait()
     finally:
         gate.set()
     assert await asyncio.gather(*calls) == [before] * 20
@@ -139,8 +146,7 @@ async def test_a_session_is_extended_before_it_expires(
 ) -> None:
     clock = FakeClock()
     sim = await simulators(token_life_s=100, clock=clock)
-    nav = Navigator(await connect(sim, flow))
-    login_of(nav).clock = clock
+    nav = Navigator(await connect(sim, flow, routes=with_clock(clock)))
     href, before = await locations(nav)
     for round_ in (1, 2, 3):
         clock.advance(85)  # 15 s of life left: renewal is due, the session still valid
@@ -241,7 +247,7 @@ async def test_a_late_refusal_of_the_old_session_keeps_the_new_one(
     simulators: SimFactory,
 ) -> None:
     sim = await simulators()
-    login = McuxLogin(BACKEND, USER, PASSWORD)
+    login = McuxLogin(BACKEND, USER, Secret(PASSWORD))
     client = UpstreamClient(BACKEND, timeout_s=10, retries=0, auth=login)
     await client.open(sim.url)
     try:
@@ -266,3 +272,77 @@ async def test_a_late_refusal_of_the_old_session_keeps_the_new_one(
     finally:
         await client.close()
     assert sim.counters.logouts == 1
+
+
+WRONG = [
+    pytest.param("mcux", {"password": "not-the-password"}, id="mcux"),
+    pytest.param("oauth2-client-credentials", {"client_secret": "not-it"}, id="oauth2-client"),
+]
+
+
+@pytest.mark.parametrize(("flow", "keys"), WRONG)
+async def test_fifty_concurrent_requests_with_wrong_credentials_cost_one_login_attempt(
+    simulators: SimFactory, connect: Connect, flow: str, keys: dict[str, str]
+) -> None:
+    gate = asyncio.Event()
+    sim = await simulators(hold_logins=gate)
+    arrived, count = counting("/locations", 50)
+    client = await connect(
+        sim, flow, keys, routes=lambda app: app.middlewares.append(count), wait_probed=False
+    )
+    nav = Navigator(client)
+    href = nav.href(await nav.backend(BACKEND), "mc:locations")
+    calls = [asyncio.create_task(nav.request("GET", href)) for _ in range(50)]
+    try:
+        await arrived.wait()
+    finally:
+        gate.set()
+    answers = await asyncio.gather(*calls)
+    assert [response.status for response, _ in answers] == [503] * 50
+    assert {body["code"] for _, body in answers} == {"upstream-login-failed"}
+    assert sim.counters.login_attempts == 1
+
+
+async def test_a_refused_login_is_tried_again_once_its_hold_is_over(
+    simulators: SimFactory, connect: Connect
+) -> None:
+    clock = FakeClock()
+    sim = await simulators()
+    nav = Navigator(
+        await connect(sim, keys={"password": "not-the-password"}, routes=with_clock(clock))
+    )
+    href = nav.href(await nav.backend(BACKEND), "mc:locations")
+    for _ in range(3):
+        await nav.problem("GET", href, 503)
+    assert sim.counters.login_attempts == 1  # the readiness probe's
+    clock.advance(FAILURE_HOLD_S)
+    problem = await nav.problem("GET", href, 503)
+    assert problem["code"] == "upstream-login-failed"
+    assert sim.counters.login_attempts == 2
+
+
+async def test_a_mcux_login_that_answers_see_other_with_its_cookie_is_taken(
+    simulators: SimFactory, connect: Connect
+) -> None:
+    sim = await simulators(mcux_redirect=True)
+    nav = Navigator(await connect(sim))
+    _, root = await locations(nav)
+    assert root["common"]["name"] == "Newsroom"
+    assert sim.counters.logins == 1
+
+
+async def test_a_request_after_the_logout_does_not_log_in_again(simulators: SimFactory) -> None:
+    sim = await simulators()
+    login = McuxLogin(BACKEND, USER, Secret(PASSWORD))
+    client = UpstreamClient(BACKEND, timeout_s=10, retries=0, auth=login)
+    await client.open(sim.url)
+    try:
+        await login.headers(client)
+        await login.close(client)
+        with pytest.raises(UpstreamUnavailable, match="shutting down"):
+            await login.headers(client)
+    finally:
+        await client.close()
+    assert sim.counters.logins == 1
+    assert sim.counters.logouts == 1
+    assert sim.platform.live_sessions() == []
