@@ -135,6 +135,9 @@ class Adapter:
         """A simulator that accepts ``backend``'s configured credentials."""
         return cls.simulator_class()
 
+    async def close(self) -> None:
+        """Finish the adapter's own background work at shutdown, before its client closes."""
+
     async def probe(self) -> None:
         """Raise a gateway error when the upstream cannot serve; readiness uses it."""
         await self.client.request("GET", "/", ok=range(400, 500))

@@ -121,6 +121,7 @@ class BackendSet:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._probing
             for backend in self:
+                await backend.adapter.close()
                 await backend.client.close()
                 if backend.simulator is not None:
                     await backend.simulator.close()

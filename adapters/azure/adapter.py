@@ -15,21 +15,22 @@ Gateway paths under ``/backends/<name>``::
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from aiohttp import web
 
 from adapters.azure import errors, relations
 from adapters.azure.simulator import AzureSimulator
-from adapters.azure.uploads import MEDIA_TYPES, ConnectorAuth, Uploads
+from adapters.azure.uploads import MEDIA_TYPES, Uploads
 from adapters.azure.videos import Videos
 from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
 from gateway import hal
 from gateway.config import BackendConfig
 from gateway.routing import JSON_TYPES
 from gateway.schema import Field
-from gateway.upstream import UpstreamAuth, UpstreamFault
+from gateway.upstream import StaticHeaders, UpstreamAuth, UpstreamClient, UpstreamFault
 
 
 class AzureAdapter(Adapter):
@@ -43,10 +44,26 @@ class AzureAdapter(Adapter):
     )
     simulator_class = AzureSimulator
 
+    def __init__(self, backend: BackendConfig, client: UpstreamClient) -> None:
+        super().__init__(backend, client)
+        self._pending: set[asyncio.Task[Any]] = set()
+
+    def keep(self, task: asyncio.Task[Any]) -> None:
+        """Hold a background ``task`` (a clean-up deletion) until it is done or shutdown."""
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def close(self) -> None:
+        """Let running clean-up deletions finish; each is bounded by the backend's timeout."""
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+
     @classmethod
     def upstream_auth(cls, backend: BackendConfig) -> UpstreamAuth:
         """The configured bearer token; the connector refusing it is the gateway's fault (503)."""
-        return ConnectorAuth({"Authorization": f"Bearer {backend.options['token'].reveal()}"})
+        return StaticHeaders(
+            {"Authorization": f"Bearer {backend.options['token'].reveal()}"}, refusals=(401,)
+        )
 
     @classmethod
     def create_simulator(cls, backend: BackendConfig) -> AzureSimulator:

@@ -26,8 +26,8 @@ A failed stepwise upload keeps the video, still ``Uploading`` with nothing store
 the PUT to be repeated.
 
 The deletion runs in a task of its own, so it completes even when the request's task is
-cancelled; the connector's credential (:class:`ConnectorAuth`) waits for those tasks
-when the gateway shuts down, before its upstream session closes.
+cancelled; the adapter waits for those tasks when the gateway shuts down, before its
+upstream session closes (:meth:`~adapters.azure.adapter.AzureAdapter.close`).
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ import binascii
 import enum
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Final
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from aiohttp import hdrs, web
@@ -58,7 +58,7 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.routing import JSON_TYPES
-from gateway.upstream import StaticHeaders, UpstreamClient
+from gateway.upstream import UpstreamClient
 
 if TYPE_CHECKING:
     from adapters.azure.adapter import AzureAdapter
@@ -92,29 +92,6 @@ def _media_type(request: web.Request) -> str:
             "send the media as video/* or audio/*"
         )
     return content_type
-
-
-class ConnectorAuth(StaticHeaders):
-    """The connector's bearer token; a refused token is the gateway's fault (503).
-
-    It also holds the deletions of half-made videos still running: the contract's only
-    shutdown hook is the credential's ``close``, called before the upstream session
-    closes, so the deletions finish there while they still can.
-    """
-
-    def __init__(self, headers: Mapping[str, str]) -> None:
-        super().__init__(headers, refusals=(401,))
-        self.pending: set[asyncio.Task[Any]] = set()
-
-    def keep(self, task: asyncio.Task[Any]) -> None:
-        """Hold ``task`` until it is done (and until shutdown at most)."""
-        self.pending.add(task)
-        task.add_done_callback(self.pending.discard)
-
-    async def close(self, client: UpstreamClient) -> None:
-        """Let running deletions finish; each is bounded by the backend's time budget."""
-        if self.pending:
-            await asyncio.gather(*self.pending, return_exceptions=True)
 
 
 def _storage_url(upload_uri: object, backend: str) -> tuple[str, str, list[str]]:
@@ -289,11 +266,9 @@ class Uploads:
 
     async def _discard(self, video_id: str) -> _Deletion:
         # A task of its own, shielded: the deletion completes even when the request's task
-        # is cancelled; the credential holds it until shutdown.
+        # is cancelled; the adapter holds it until shutdown.
         task: asyncio.Task[_Deletion] = asyncio.ensure_future(self._delete(video_id))
-        auth = self.client.auth
-        if isinstance(auth, ConnectorAuth):
-            auth.keep(task)
+        self.adapter.keep(task)
         return await asyncio.shield(task)
 
     async def _delete(self, video_id: str) -> _Deletion:

@@ -13,12 +13,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from adapters.azure import AzureAdapter
 from adapters.azure.simulator import AzureSimulator, StorageFault
-from adapters.azure.uploads import ConnectorAuth
 from gateway.statuses import ERROR_STATUSES
 from gateway.upstream import UpstreamClient
 from tests.adapters.azure.conftest import Connect, SimFactory
 from tests.adapters.azure.navigator import POLLS, PROBLEM, Navigator
+from tests.conftest import ConfigFactory
 
 MEDIA = bytes(range(256)) * 3000
 
@@ -227,8 +228,11 @@ async def test_a_lost_completion_answer_keeps_the_encoding_video_and_names_it(
     assert sim.video_ids() == []
 
 
-async def test_shutdown_lets_a_running_deletion_finish() -> None:
-    auth = ConnectorAuth({"Authorization": "Bearer x"})
+async def test_shutdown_lets_a_running_deletion_finish(make_config: ConfigFactory) -> None:
+    config = make_config(backends={"azure": {"kind": "azure", "url": "simulator", "token": "t"}})
+    adapter = AzureAdapter(
+        config.backends["azure"], UpstreamClient("azure", timeout_s=1, retries=0)
+    )
     release = asyncio.Event()
     finished: list[str] = []
 
@@ -236,9 +240,8 @@ async def test_shutdown_lets_a_running_deletion_finish() -> None:
         await release.wait()
         finished.append("deleted")
 
-    auth.keep(asyncio.ensure_future(deletion()))
+    adapter.keep(asyncio.ensure_future(deletion()))
     release.set()
     # Nothing else yields here: the deletion runs only if closing waits for it.
-    await auth.close(UpstreamClient("azure", timeout_s=1.0, retries=0))
+    await adapter.close()
     assert finished == ["deleted"]
-    assert auth.pending == set()
