@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from adapters.avalon import mapping
@@ -665,3 +666,40 @@ async def test_supplemental_files_page_through(nav: Navigator) -> None:
     assert first["page"] == {"size": 2, "totalElements": 3, "totalPages": 2, "number": 1}
     listed = await nav.pages(first, "avalon:supplemental-file")
     assert [f["id"] for f in listed] == created
+
+
+async def test_a_create_whose_read_back_fails_still_answers_201(
+    gateway: GatewayFactory, make_config: ConfigFactory, upstream: Any
+) -> None:
+    """Avalon created the object; telling the client otherwise would make it create twice."""
+    seen: list[str] = []
+
+    async def avalon(request: web.Request) -> web.Response:
+        seen.append(f"{request.method} {request.path}")
+        if request.method == "POST":
+            return web.json_response({"id": "new1"})
+        return web.json_response({"errors": ["Solr is down"]}, status=503)
+
+    fake = web.Application()
+    fake.router.add_route("*", "/{tail:.*}", avalon)
+    config = make_config(
+        backends={
+            "archive": {
+                "kind": "avalon",
+                "url": await upstream(fake),
+                "api_key": DEFAULT_ADMIN_KEY,
+                "retries": 0,
+            }
+        }
+    )
+    nav = Navigator(await gateway(config, wait_probed=False), "archive")
+    backend = await nav.backend()
+    body = {"collection_id": "c1", "fields": {"title": "T"}}
+    response, created = await nav.request(
+        "POST", nav.href(backend, "avalon:media-objects"), json=body
+    )
+    assert response.status == 201
+    assert created["id"] == "new1"
+    assert response.headers["Location"] == created["_links"]["self"]["href"]
+    assert response.headers["Location"].endswith("/media-objects/new1")
+    assert seen.count("POST /media_objects.json") == 1
