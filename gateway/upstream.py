@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from multidict import CIMultiDictProxy
+from yarl import URL
 
 from gateway.errors import (
     GatewayError,
@@ -294,12 +295,14 @@ class UpstreamClient:
         ok: Sequence[int] = (),
         allow_redirects: bool = False,
         authenticate: bool = True,
+        encoded: bool = False,
     ) -> UpstreamResponse:
         """Send a request and read the whole answer.
 
         An answer of 400 or more raises :class:`UpstreamStatusError` unless its status
         is listed in ``ok``. Idempotent methods are retried on connection failures,
-        timeouts and 502/503/504; POST and PATCH never are.
+        timeouts and 502/503/504; POST and PATCH never are. ``encoded`` sends the path
+        exactly as given (already percent-encoded: an escaped ``;`` stays escaped).
         """
         method = method.upper()
         attempts = 1 + (self.retry.attempts if method in IDEMPOTENT else 0)
@@ -317,6 +320,7 @@ class UpstreamClient:
                     headers,
                     allow_redirects,
                     authenticate,
+                    encoded,
                 )
             except (UpstreamUnavailable, UpstreamTimeout):
                 if attempt >= attempts:
@@ -397,6 +401,7 @@ class UpstreamClient:
         headers: Mapping[str, str] | None,
         allow_redirects: bool,
         authenticate: bool,
+        encoded: bool = False,
     ) -> UpstreamResponse:
         async with self.stream(
             method,
@@ -407,6 +412,7 @@ class UpstreamClient:
             headers=headers,
             allow_redirects=allow_redirects,
             authenticate=authenticate,
+            encoded=encoded,
         ) as response:
             body = await self._read(response)
             links = {str(rel): str(link.get("url", "")) for rel, link in response.links.items()}
@@ -435,6 +441,7 @@ class UpstreamClient:
         allow_redirects: bool = False,
         authenticate: bool = True,
         transfer: bool = False,
+        encoded: bool = False,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         """One attempt, the answer unread: for streaming bodies either way. No retries.
 
@@ -450,7 +457,7 @@ class UpstreamClient:
         try:
             async with self.session.request(
                 method,
-                url,
+                URL(url, encoded=True) if encoded else url,
                 params=params,
                 json=json_body,
                 data=data,

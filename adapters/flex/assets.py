@@ -16,7 +16,7 @@ from aiohttp import web
 
 from adapters.flex import listing, metadata
 from adapters.flex.calls import Json, created, json_object, send
-from adapters.flex.listing import Source, filter_value
+from adapters.flex.listing import Source
 from adapters.flex.mapping import Rewriter, number, seg
 from adapters.flex.relations import ASSETS, KEYFRAME_IMAGE, PAGED
 from gateway import hal
@@ -63,7 +63,7 @@ def _filters(request: web.Request) -> tuple[list[tuple[str, str]], dict[str, str
     for name in ("name", "fql"):
         value = request.query.get(name)
         if value:
-            upstream.append((name, filter_value(name, value)))
+            upstream.append((name, value))
             kept[name] = value
     sort = request.query.get("sort")
     if sort:

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from adapters.flex import listing
 from adapters.flex.calls import Json, created, json_object, send
-from adapters.flex.listing import Source, filter_value
+from adapters.flex.listing import Source
 from adapters.flex.mapping import Rewriter, file_name, number, seg, uuid_id
 from adapters.flex.parts import event, stream
 from adapters.flex.relations import COLLECTIONS, PAGED
@@ -124,7 +124,7 @@ class Resources:
         rw = self.adapter.rewriter(request)
         page, per_page = page_params(request)
         name = request.query.get("name")
-        filters = (("name", filter_value("name", name)),) if name else ()
+        filters = (("name", name),) if name else ()
         doc = await listing.page(
             self.client,
             Source("/api/collections", "collections", filters=filters),
