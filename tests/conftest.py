@@ -8,12 +8,14 @@ simulators or small aiohttp servers started here.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from adapters.simulator import Simulator
 from gateway import config as config_mod
 from gateway.app import create_app
 from gateway.backends import BACKENDS
@@ -21,6 +23,8 @@ from gateway.backends import BACKENDS
 FLEX = {"kind": "flex", "url": "simulator", "username": "u", "password": "p-secret"}
 AZURE = {"kind": "azure", "url": "simulator", "token": "t-secret"}
 
+SimulatorT = TypeVar("SimulatorT", bound=Simulator)
+StartSimulator = Callable[[SimulatorT], Awaitable[SimulatorT]]
 ConfigFactory = Callable[..., config_mod.GatewayConfig]
 GatewayFactory = Callable[..., Awaitable[TestClient[web.Request, web.Application]]]
 
@@ -80,3 +84,26 @@ async def upstream() -> AsyncIterator[Callable[[web.Application], Awaitable[str]
     yield serve
     for server in servers:
         await server.close()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain client session for talking to simulators directly."""
+    # Simulators set cookies for an IP address: accept them, as a browser would not.
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        yield session
+
+
+@pytest.fixture
+async def start_simulator() -> AsyncIterator[Callable[[SimulatorT], Awaitable[SimulatorT]]]:
+    """Start a simulator on a loopback port; every one started is closed afterwards."""
+    started: list[Simulator] = []
+
+    async def start(simulator: SimulatorT) -> SimulatorT:
+        await simulator.start()
+        started.append(simulator)
+        return simulator
+
+    yield start
+    for simulator in started:
+        await simulator.close()

@@ -8,16 +8,16 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 import pytest
 import pytest_asyncio
-from multidict import CIMultiDictProxy
 
 from adapters.avalon.simulator import DEFAULT_ADMIN_KEY, DEFAULT_USER_KEY, AvalonSimulator
+from tests.conftest import StartSimulator
+from tests.replies import Reply, fetch
 
 pytestmark = pytest.mark.asyncio
 
@@ -30,44 +30,20 @@ EDITOR_KEY = "e" * 128  # user editor@example.com, an editor of collection d791s
 SimFactory = Callable[..., Awaitable[AvalonSimulator]]
 
 
-@dataclass
-class Reply:
-    """What a client saw."""
-
-    status: int
-    headers: CIMultiDictProxy[str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@pytest_asyncio.fixture
-async def make_sim() -> AsyncIterator[SimFactory]:
+@pytest.fixture
+def make_sim(start_simulator: StartSimulator[AvalonSimulator]) -> SimFactory:
     """Start simulators with the given options; all are closed afterwards."""
-    started: list[AvalonSimulator] = []
 
     async def make(**options: Any) -> AvalonSimulator:
         options.setdefault("purge_delay_s", 0.05)
-        sim = AvalonSimulator(**options)
-        await sim.start()
-        started.append(sim)
-        return sim
+        return await start_simulator(AvalonSimulator(**options))
 
-    yield make
-    for sim in started:
-        await sim.close()
+    return make
 
 
 @pytest_asyncio.fixture
 async def sim(make_sim: SimFactory) -> AvalonSimulator:
     return await make_sim()
-
-
-@pytest_asyncio.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 @pytest_asyncio.fixture
@@ -86,10 +62,7 @@ async def send(
     headers: dict[str, str],
     **kw: Any,
 ) -> Reply:
-    async with http.request(
-        method, sim.url + path, headers=headers, allow_redirects=False, **kw
-    ) as resp:
-        return Reply(resp.status, resp.headers, await resp.read())
+    return await fetch(http, method, sim.url + path, headers=headers, **kw)
 
 
 Call = Callable[..., Awaitable[Reply]]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
 
 from adapters.azure.simulator import AzureSimulator
 from tests.adapters.azure.navigator import Navigator
-from tests.conftest import ConfigFactory, GatewayFactory
+from tests.conftest import ConfigFactory, GatewayFactory, StartSimulator
 
 TOKEN = "connector-test-token"
 SimFactory = Callable[..., Awaitable[AzureSimulator]]
@@ -17,20 +17,14 @@ Connect = Callable[..., Awaitable[Navigator]]
 
 
 @pytest.fixture
-async def simulators() -> AsyncIterator[SimFactory]:
+def simulators(start_simulator: StartSimulator[AzureSimulator]) -> SimFactory:
     """Start simulators with the given options; encodings last until a test ends them."""
-    started: list[AzureSimulator] = []
 
     async def start(**options: Any) -> AzureSimulator:
         options.setdefault("encoding_duration_s", None)
-        sim = AzureSimulator(token=TOKEN, **options)
-        await sim.start()
-        started.append(sim)
-        return sim
+        return await start_simulator(AzureSimulator(token=TOKEN, **options))
 
-    yield start
-    for sim in started:
-        await sim.close()
+    return start
 
 
 @pytest.fixture

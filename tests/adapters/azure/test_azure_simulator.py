@@ -6,41 +6,21 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import pytest
-from multidict import CIMultiDictProxy
 
 from adapters.azure.simulator import DEFAULT_TOKEN, AzureSimulator
 from tests.adapters.azure.conftest import TOKEN, SimFactory
+from tests.replies import Reply, fetch
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 READER = "read-only-token"
 FILE = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64
 FILE_MD5 = hashlib.md5(FILE, usedforsecurity=False)
 CONTENT_MD5 = base64.b64encode(FILE_MD5.digest()).decode()
-
-
-@dataclass
-class Reply:
-    """What a client saw."""
-
-    status: int
-    headers: CIMultiDictProxy[str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 class Api:
@@ -54,8 +34,7 @@ class Api:
         kwargs.setdefault("headers", AUTH)
         if not url.startswith("http"):
             url = self.sim.url + url
-        async with self.http.request(method, url, allow_redirects=False, **kwargs) as response:
-            return Reply(response.status, response.headers, await response.read())
+        return await fetch(self.http, method, url, **kwargs)
 
     async def create(self, name: str = "clip.mp4", **fields: str) -> dict[str, Any]:
         reply = await self.call("POST", "/api/Videos", json={"OriginalFileName": name, **fields})

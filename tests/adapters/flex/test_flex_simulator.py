@@ -9,59 +9,41 @@ import sys
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 import pytest
-from multidict import CIMultiDictProxy
 from yarl import URL
 
 from adapters.flex.simulator import DEFAULT_PASSWORD, DEFAULT_USER, MEDIA_TYPE, FlexSimulator
+from tests.conftest import StartSimulator
+from tests.replies import Reply, fetch
 
 AUTH = {"Authorization": aiohttp.encode_basic_auth(DEFAULT_USER, DEFAULT_PASSWORD)}
 Doc = dict[str, Any]
-
-
-@dataclass
-class Reply:
-    """What a client saw."""
-
-    status: int
-    headers: CIMultiDictProxy[str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 Api = Callable[..., Awaitable[Reply]]
 
 
 @pytest.fixture
-async def sim() -> AsyncIterator[FlexSimulator]:
-    simulator = FlexSimulator(extra_assets=250)
-    await simulator.start()
-    yield simulator
-    await simulator.close()
+async def sim(start_simulator: StartSimulator[FlexSimulator]) -> FlexSimulator:
+    return await start_simulator(FlexSimulator(extra_assets=250))
 
 
 @pytest.fixture
-async def api(sim: FlexSimulator) -> AsyncIterator[Api]:
+def api(sim: FlexSimulator, http: aiohttp.ClientSession) -> Api:
     """``await api(method, path, headers=AUTH, **options)`` against the simulator."""
-    async with aiohttp.ClientSession() as session:
 
-        async def call(
-            method: str, path: str | URL, headers: dict[str, str] | None = None, **kw: Any
-        ) -> Reply:
-            url = path if isinstance(path, URL) else sim.url + path
-            async with session.request(
-                method, url, headers=AUTH if headers is None else headers, **kw
-            ) as resp:
-                return Reply(resp.status, resp.headers, await resp.read())
+    async def call(
+        method: str, path: str | URL, headers: dict[str, str] | None = None, **kw: Any
+    ) -> Reply:
+        url = path if isinstance(path, URL) else sim.url + path
+        kw.setdefault("allow_redirects", True)
+        return await fetch(http, method, url, headers=AUTH if headers is None else headers, **kw)
 
-        yield call
+    return call
 
 
 async def ok(api: Api, method: str, path: str | URL, status: int = 200, **kw: Any) -> Any:

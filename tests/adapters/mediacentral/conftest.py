@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from adapters.mediacentral.simulator import (
     DEFAULT_USERS,
     MediaCentralSimulator,
 )
-from tests.conftest import ConfigFactory, GatewayFactory
+from tests.conftest import ConfigFactory, GatewayFactory, StartSimulator
 
 BACKEND = "newsroom"
 [(USER, PASSWORD)] = DEFAULT_USERS.items()
@@ -43,19 +43,13 @@ Connect = Callable[..., Awaitable[TestClient[Any, Any]]]
 
 
 @pytest.fixture
-async def simulators() -> AsyncIterator[SimFactory]:
+def simulators(start_simulator: StartSimulator[MediaCentralSimulator]) -> SimFactory:
     """Start simulators with the given options; they stop after the gateways in front."""
-    started: list[MediaCentralSimulator] = []
 
     async def start(**options: Any) -> MediaCentralSimulator:
-        sim = MediaCentralSimulator(**options)
-        await sim.start()
-        started.append(sim)
-        return sim
+        return await start_simulator(MediaCentralSimulator(**options))
 
-    yield start
-    for sim in started:
-        await sim.close()
+    return start
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import sys
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
@@ -32,13 +32,6 @@ AVID_PROBLEM = "application/vnd.avid.problem+json"
 
 def basic(client_id: str = CLIENT_ID, secret: str = CLIENT_SECRET) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    # The platform's cookies are set for an IP address: accept them as a browser would not.
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
-        yield session
 
 
 async def get(http: aiohttp.ClientSession, url: str, **kwargs: Any) -> Doc:
