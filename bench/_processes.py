@@ -7,8 +7,10 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -67,3 +69,31 @@ async def payload(size: int, digest: Any) -> AsyncIterator[bytes]:
         digest.update(piece)
         sent += len(piece)
         yield piece
+
+
+@contextmanager
+def gateway_on_simulator(
+    kind: str,
+    simulator_args: Sequence[str] = (),
+    backend: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """A ``kind`` simulator and a gateway in front of it, as processes; both stop after.
+
+    ``backend`` holds the backend's own keys (string values, ``${VAR}`` references
+    resolved from ``env``). Yields the gateway process and its URL.
+    """
+    simulator, sim_url = start("simulate", kind, "--port", "0", *simulator_args)
+    gateway = None
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            keys = "".join(f'{key} = "{value}"\n' for key, value in (backend or {}).items())
+            config = Path(folder) / "gateway.toml"
+            config.write_text(
+                f'[server]\nport = 0\n[backends.{kind}]\nkind = "{kind}"\nurl = "{sim_url}"\n'
+                + keys
+            )
+            gateway, url = start("serve", "--config", str(config), env=dict(env or {}))
+            yield gateway, url
+    finally:
+        stop(gateway, simulator)

@@ -10,60 +10,49 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 import time
-from pathlib import Path
 
 import aiohttp
 
 from adapters.avalon.simulator import DEFAULT_ADMIN_KEY
-from bench._processes import CHUNK, memory_kib, payload, start, stop
+from bench._processes import CHUNK, gateway_on_simulator, memory_kib, payload
 
 
 async def main(size_mib: int = 200) -> None:
     """Upload ``size_mib`` MiB, download it back, print time and gateway memory."""
     size = size_mib * CHUNK
-    simulator, sim_url = start("simulate", "avalon", "--port", "0")
-    gateway = None
-    # Whatever fails from here on, the simulator (and the gateway, once started) stop.
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            config = Path(folder) / "gateway.toml"
-            config.write_text(
-                "[server]\nport = 0\n"
-                f'[backends.avalon]\nkind = "avalon"\nurl = "{sim_url}"\napi_key = "${{KEY}}"\n'
+    with gateway_on_simulator(
+        "avalon", (), {"api_key": "${KEY}"}, env={"KEY": DEFAULT_ADMIN_KEY}
+    ) as (gateway, url):
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as s:
+            files = f"{url}/backends/avalon/media-objects/1g05fb83r/supplemental-files"
+            async with s.get(files) as response:
+                assert response.status == 200, response.status
+            baseline = memory_kib(gateway.pid, "VmRSS")
+            sent = hashlib.sha256()
+            form = aiohttp.FormData()
+            form.add_field(
+                "file",
+                payload(size, sent),
+                filename="big.bin",
+                content_type="application/octet-stream",
             )
-            gateway, url = start("serve", "--config", str(config), env={"KEY": DEFAULT_ADMIN_KEY})
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as s:
-                files = f"{url}/backends/avalon/media-objects/1g05fb83r/supplemental-files"
-                async with s.get(files) as response:
-                    assert response.status == 200, response.status
-                baseline = memory_kib(gateway.pid, "VmRSS")
-                sent = hashlib.sha256()
-                form = aiohttp.FormData()
-                form.add_field(
-                    "file",
-                    payload(size, sent),
-                    filename="big.bin",
-                    content_type="application/octet-stream",
-                )
-                form.add_field("metadata", json.dumps({"label": "Large file"}))
-                started = time.perf_counter()
-                async with s.post(files, data=form) as response:
-                    body = await response.json()
-                    assert response.status == 201, body
-                upload_s = time.perf_counter() - started
-                upload_peak = memory_kib(gateway.pid, "VmHWM")
-                received = hashlib.sha256()
-                started = time.perf_counter()
-                async with s.get(body["_links"]["avalon:content"]["href"]) as response:
-                    assert response.status == 200, response.status
-                    async for chunk in response.content.iter_chunked(CHUNK):
-                        received.update(chunk)
-                download_s = time.perf_counter() - started
-                peak = memory_kib(gateway.pid, "VmHWM")
-    finally:
-        stop(gateway, simulator)
+            form.add_field("metadata", json.dumps({"label": "Large file"}))
+            started = time.perf_counter()
+            async with s.post(files, data=form) as response:
+                body = await response.json()
+                assert response.status == 201, body
+            upload_s = time.perf_counter() - started
+            upload_peak = memory_kib(gateway.pid, "VmHWM")
+            received = hashlib.sha256()
+            started = time.perf_counter()
+            async with s.get(body["_links"]["avalon:content"]["href"]) as response:
+                assert response.status == 200, response.status
+                async for chunk in response.content.iter_chunked(CHUNK):
+                    received.update(chunk)
+            download_s = time.perf_counter() - started
+            peak = memory_kib(gateway.pid, "VmHWM")
+
     assert sent.hexdigest() == received.hexdigest(), "the downloaded bytes differ"
     print(f"avalon supplemental file of {size_mib} MiB through the gateway (byte-identical)")
     print(f"  upload   {upload_s:6.2f} s  {size_mib / upload_s:7.1f} MiB/s")

@@ -13,15 +13,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import signal
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from bench._processes import CHUNK, memory_kib, payload, start, stop
+from bench._processes import CHUNK, gateway_on_simulator, memory_kib, payload
 
 TOKEN = "bench-connector-token"
 POLLS = 600
@@ -40,56 +37,46 @@ async def _until_ready(session: aiohttp.ClientSession, href: str) -> dict[str, A
 async def main(size_mib: int = 500) -> None:
     """Upload ``size_mib`` MiB in one step, check it arrived intact, print time and memory."""
     size = size_mib * CHUNK
-    simulator, sim_url = start(
-        "simulate", "azure", "--port", "0", "--token", TOKEN, "--encoding-seconds", "0.2"
-    )
-    gateway = None
-    # Whatever fails from here on, the simulator (and the gateway, once started) stop.
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            config = Path(folder) / "gateway.toml"
-            config.write_text(
-                "[server]\nport = 0\n"
-                f'[backends.azure]\nkind = "azure"\nurl = "{sim_url}"\ntoken = "${{TOKEN}}"\n'
+    with gateway_on_simulator(
+        "azure",
+        ("--token", TOKEN, "--encoding-seconds", "0.2"),
+        {"token": "${TOKEN}"},
+        env={"TOKEN": TOKEN},
+    ) as (gateway, url):
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=900)) as s:
+            async with s.get(f"{url}/backends/azure") as response:
+                root = await response.json()
+            videos = root["_links"]["azure:videos"]["href"].split("{", 1)[0]
+            baseline = memory_kib(gateway.pid, "VmRSS")
+            sent = hashlib.md5(usedforsecurity=False)
+            started = time.perf_counter()
+            async with s.post(
+                videos,
+                params={"filename": "bench.mp4"},
+                data=payload(size, sent),
+                headers={"Content-Type": "video/mp4", "Content-Length": str(size)},
+            ) as response:
+                body = await response.json()
+                assert response.status == 202, body
+                location = response.headers["Location"]
+            upload_s = time.perf_counter() - started
+            peak = memory_kib(gateway.pid, "VmHWM")
+            video = await _until_ready(s, location)
+            assert video["status"] == "Ready", video
+            progressive = next(
+                link["href"]
+                for link in video["_links"]["azure:playback"]
+                if link["name"] == "Progressive"
             )
-            gateway, url = start("serve", "--config", str(config), env={"TOKEN": TOKEN})
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=900)) as s:
-                async with s.get(f"{url}/backends/azure") as response:
-                    root = await response.json()
-                videos = root["_links"]["azure:videos"]["href"].split("{", 1)[0]
-                baseline = memory_kib(gateway.pid, "VmRSS")
-                sent = hashlib.md5(usedforsecurity=False)
-                started = time.perf_counter()
-                async with s.post(
-                    videos,
-                    params={"filename": "bench.mp4"},
-                    data=payload(size, sent),
-                    headers={"Content-Type": "video/mp4", "Content-Length": str(size)},
-                ) as response:
-                    body = await response.json()
-                    assert response.status == 202, body
-                    location = response.headers["Location"]
-                upload_s = time.perf_counter() - started
-                peak = memory_kib(gateway.pid, "VmHWM")
-                video = await _until_ready(s, location)
-                assert video["status"] == "Ready", video
-                progressive = next(
-                    link["href"]
-                    for link in video["_links"]["azure:playback"]
-                    if link["name"] == "Progressive"
-                )
-                received = hashlib.md5(usedforsecurity=False)
-                started = time.perf_counter()
-                async with s.get(progressive) as response:
-                    assert response.status == 200, response.status
-                    recorded = base64.b64decode(response.headers["Content-MD5"]).hex()
-                    async for chunk in response.content.iter_chunked(CHUNK):
-                        received.update(chunk)
-                download_s = time.perf_counter() - started
-    finally:
-        stop(gateway)
-        # The standalone simulator stops cleanly (removing its stored files) on SIGINT.
-        stop(simulator, sig=signal.SIGINT)
+            received = hashlib.md5(usedforsecurity=False)
+            started = time.perf_counter()
+            async with s.get(progressive) as response:
+                assert response.status == 200, response.status
+                recorded = base64.b64decode(response.headers["Content-MD5"]).hex()
+                async for chunk in response.content.iter_chunked(CHUNK):
+                    received.update(chunk)
+            download_s = time.perf_counter() - started
+
     assert sent.hexdigest() == recorded, "the simulator recorded other bytes than were sent"
     assert sent.hexdigest() == received.hexdigest(), "the stored file differs from the upload"
     print(f"azure one-step upload of {size_mib} MiB through the gateway (MD5 {recorded})")
