@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench check-config clean
+.PHONY: run test lint format bench check-config clean redis-server
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -20,10 +20,21 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.run
 
 run: $(VENV)/.run
+	@echo "Demo logins of the embedded config, for local use only (never deploy them):"
+	@echo "  user   demo        / demo-password        (admin; POST /auth/login or the password grant)"
+	@echo "  client demo-client / demo-client-secret   (editor; client_credentials grant)"
 	$(BIN)/hal-gateway serve
 
+# The suite starts its own redis-server (on a Unix socket); install it where missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+redis-server:
+	@command -v redis-server >/dev/null || { \
+		echo "installing redis-server (Debian package)"; \
+		$(SUDO) apt-get install -y -q redis-server >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q redis-server >/dev/null; }; }
+
 # Lint first, so the suite's summary is the last thing printed.
-test: lint
+test: lint redis-server
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev

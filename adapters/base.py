@@ -81,6 +81,9 @@ class Adapter:
     description: ClassVar[str] = ""
     config_fields: ClassVar[tuple[Field, ...]] = ()
     """The kind's own keys in ``[backends.<name>]`` (credentials and options)."""
+    user_fields: ClassVar[tuple[Field, ...]] = ()
+    """The credential keys a ``[backends.<name>.users.<user>]`` table may set (none: the
+    kind takes no per-user credentials). They override the service's keys of that name."""
     simulator_class: ClassVar[type[Simulator]]
 
     def __init__(self, backend: BackendConfig, client: UpstreamClient) -> None:
@@ -117,14 +120,36 @@ class Adapter:
         return []
 
     @classmethod
+    def check_user_options(
+        cls, own: Mapping[str, Any], merged: Mapping[str, Any]
+    ) -> list[tuple[str, str]]:
+        """Problems of one ``users.<user>`` table, as (key, message).
+
+        ``own`` holds the user's keys, ``merged`` the backend's with the user's in place.
+        The default checks ``merged`` like the service's keys; kinds whose login may take
+        some keys from the service say here which keys must be the user's own.
+        """
+        return cls.check_options(merged)
+
+    @classmethod
     def upstream_auth(cls, backend: BackendConfig) -> UpstreamAuth:
         """How this backend logs in upstream; the default sends no credentials."""
         return NoAuth()
 
     @classmethod
+    def user_auth(cls, backend: BackendConfig, user: str) -> UpstreamAuth:
+        """How ``user`` logs in upstream with their own credentials (``backend.users[user]``).
+
+        The default is the service login built from the user's keys in place of the
+        service's.
+        """
+        return cls.upstream_auth(backend.credentials_of(user))
+
+    @classmethod
     def secrets(cls, backend: BackendConfig) -> list[str]:
         """Secret config values, masked wherever upstream text reaches a client."""
-        return [v.reveal() for v in backend.options.values() if isinstance(v, Secret)]
+        tables = [backend.options, *backend.users.values()]
+        return [v.reveal() for t in tables for v in t.values() if isinstance(v, Secret)]
 
     def read_upstream_error(self, status: int, content_type: str, body: bytes) -> UpstreamFault:
         """The upstream's own error messages (and code) from an error answer."""
@@ -139,8 +164,16 @@ class Adapter:
         """Finish the adapter's own background work at shutdown, before its client closes."""
 
     async def probe(self) -> None:
-        """Raise a gateway error when the upstream cannot serve; readiness uses it."""
-        await self.client.request("GET", "/", ok=range(400, 500))
+        """Raise a gateway error when the upstream cannot serve; readiness uses it.
+
+        Runs with the service credential; a backend with per-user credentials only is
+        probed with :meth:`reachable` instead.
+        """
+        await self.reachable()
+
+    async def reachable(self) -> None:
+        """Raise a gateway error when the upstream does not answer at all."""
+        await self.client.request("GET", "/", ok=range(400, 500), authenticate=False)
 
     # -- the gateway side ---------------------------------------------------------
 

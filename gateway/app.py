@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from typing import Final
+
+import aiohttp_session
+import redis.asyncio as aioredis
 from aiohttp import web
 
-from gateway import health, problem, registry, relations
+from gateway import authroutes, health, problem, registry, relations, sessions
+from gateway.access import access
+from gateway.auth import AUTH, Authenticator
 from gateway.backends import BACKENDS, BackendSet
 from gateway.config import CONFIG, GatewayConfig
-from gateway.middlewares import STACK, add_request_id_header
+from gateway.middlewares import add_request_id_header, limits, negotiation, problems, request_ids
+from gateway.state import MemoryStore, RedisStore, StateStore
+
+STORE: Final = web.AppKey("state_store", StateStore)
+"""Upstream logins, revocations and failed-login windows (memory or Redis)."""
 
 
 def handler_args(config: GatewayConfig) -> dict[str, int]:
@@ -21,14 +32,33 @@ def handler_args(config: GatewayConfig) -> dict[str, int]:
 
 
 def create_app(config: GatewayConfig) -> web.Application:
-    """The gateway for ``config``: routes, middlewares, backends and their lifecycle."""
+    """The gateway for ``config``: routes, middlewares, backends and their lifecycle.
+
+    Middlewares, outermost first: request id, problems, session, access, limits,
+    negotiation (see :mod:`gateway.middlewares` and :mod:`gateway.access`).
+    """
+    redis = None
+    store: StateStore = MemoryStore()
+    if config.session.store == "redis":
+        # One connection pool for the sessions and the state store; it connects on first use.
+        redis = aioredis.from_url(config.session.redis_url.reveal())
+        store = RedisStore(redis, config.session.key_prefix)
     app = web.Application(
-        middlewares=STACK,
+        middlewares=(
+            request_ids,
+            problems,
+            aiohttp_session.session_middleware(sessions.storage(config, redis)),
+            access,
+            limits,
+            negotiation,
+        ),
         client_max_size=config.server.max_body_bytes,
         handler_args=handler_args(config),
     )
     app[CONFIG] = config
-    backends = BackendSet.build(config)
+    app[STORE] = store
+    app[AUTH] = Authenticator(config.auth, store)
+    backends = BackendSet.build(config, store)
     app[BACKENDS] = backends
     extra: dict[str, list[relations.RelationDoc]] = {}
     for backend in backends:
@@ -36,9 +66,19 @@ def create_app(config: GatewayConfig) -> web.Application:
     app[relations.RELATIONS] = relations.catalogue(extra)
 
     registry.setup(app)
+    authroutes.setup(app)
     health.setup(app)
     relations.setup(app)
     problem.setup(app)
+    app.cleanup_ctx.append(_state_lifecycle)
     app.cleanup_ctx.append(backends.lifecycle)
     app.on_response_prepare.append(add_request_id_header)
+    app.on_response_prepare.append(sessions.mark_secure)
     return app
+
+
+async def _state_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    """Close the token service's JWKS client and the state store on exit."""
+    yield
+    await app[AUTH].tokens.close()
+    await app[STORE].close()

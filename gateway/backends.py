@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -20,7 +21,9 @@ from aiohttp import web
 
 from gateway import plugins
 from gateway.config import GatewayConfig
+from gateway.credentials import IdentityAuth
 from gateway.errors import GatewayError
+from gateway.state import StateStore
 from gateway.upstream import UpstreamClient
 
 if TYPE_CHECKING:
@@ -66,17 +69,29 @@ class BackendSet:
     _probing: asyncio.Task[None] | None = None
 
     @classmethod
-    def build(cls, config: GatewayConfig) -> BackendSet:
-        """Adapters and (unopened) clients for every configured backend."""
+    def build(cls, config: GatewayConfig, store: StateStore) -> BackendSet:
+        """Adapters and (unopened) clients for every configured backend.
+
+        Upstream logins are kept in ``store``, per identity and backend.
+        """
         out = cls(config)
         for name, backend_config in config.backends.items():
             adapter_cls = plugins.adapter_class(backend_config.kind)
+            service = (
+                adapter_cls.upstream_auth(backend_config)
+                if backend_config.service_credentials
+                else None
+            )
+            users = {
+                user: functools.partial(adapter_cls.user_auth, backend_config, user)
+                for user in backend_config.users
+            }
             client = UpstreamClient(
                 name,
                 timeout_s=backend_config.timeout_s,
                 retries=backend_config.retries,
                 transfer_timeout_s=backend_config.transfer_timeout_s,
-                auth=adapter_cls.upstream_auth(backend_config),
+                auth=IdentityAuth(name, store, service, users),
                 secrets=adapter_cls.secrets(backend_config),
             )
             adapter = adapter_cls(backend_config, client)
@@ -93,6 +108,12 @@ class BackendSet:
     def get(self, name: str) -> Backend | None:
         """The backend called ``name``, if configured."""
         return self.backends.get(name)
+
+    def auth(self, backend: Backend) -> IdentityAuth:
+        """The backend's per-identity upstream credentials."""
+        auth = backend.client.auth
+        assert isinstance(auth, IdentityAuth)
+        return auth
 
     def kinds(self) -> Mapping[str, type[Adapter]]:
         """CURIE prefix → adapter class, for the kinds in use."""
@@ -132,7 +153,10 @@ class BackendSet:
 
     async def _probe(self, backend: Backend) -> None:
         try:
-            await backend.adapter.probe()
+            if backend.adapter.backend.service_credentials:
+                await backend.adapter.probe()
+            else:  # nobody's credentials to probe with: is it there at all?
+                await backend.adapter.reachable()
         except GatewayError as exc:
             backend.probe = ProbeResult(False, time.time(), exc.http_status, exc.detail)
         except Exception:  # a probe bug must not stop the loop

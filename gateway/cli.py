@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import getpass
 import logging
 import signal
 import sys
@@ -15,8 +16,8 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
+from gateway import authconfig, passwords, plugins
 from gateway import config as config_mod
-from gateway import plugins
 from gateway.errors import ConfigError
 
 log = logging.getLogger("gateway")
@@ -39,6 +40,21 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check-config", help="validate a config file")
     check.add_argument("path", nargs="?", help="config file (default as for serve)")
 
+    hasher = commands.add_parser(
+        "hash-password",
+        help="print a hash for [[auth.users]] password_hash or [[auth.clients]] secret_hash",
+        description="Reads the password from the terminal (asked twice) or from stdin "
+        "(first line) and prints its salted scrypt hash.",
+    )
+    hasher.add_argument(
+        "--cost",
+        type=int,
+        default=passwords.DEFAULT_COST.ln,
+        choices=range(14, 21),
+        metavar="LOG2_N",
+        help=f"scrypt cost as log2 of N, 14-20 (default {passwords.DEFAULT_COST.ln})",
+    )
+
     simulate = commands.add_parser("simulate", help="run one upstream simulator standalone")
     # Only the chosen kind is imported: its options are parsed in a second step.
     simulate.add_argument("kind", choices=plugins.available_kinds())
@@ -58,13 +74,16 @@ def _simulator_parser(kind: str) -> argparse.ArgumentParser:
 
 def _load(path: str | None) -> config_mod.GatewayConfig | None:
     try:
-        return config_mod.load(path)
+        config = config_mod.load(path)
     except ConfigError as exc:
         source = config_mod.resolve_path(path)
         print(f"{source}: invalid configuration:", file=sys.stderr)
         for line in exc.problems:
             print(f"  {line}", file=sys.stderr)
         return None
+    for line in authconfig.warnings(config.auth):
+        print(f"{config.source}: warning: {line}", file=sys.stderr)
+    return config
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -140,6 +159,21 @@ def _simulate(kind: str, argv: Sequence[str]) -> int:
     return 0
 
 
+def _hash_password(args: argparse.Namespace) -> int:
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("the two passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        print("an empty password is not allowed", file=sys.stderr)
+        return 2
+    print(passwords.hash_password(password, passwords.Cost(ln=args.cost)))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``hal-gateway`` and ``python -m gateway``."""
     args = _parser().parse_args(argv)
@@ -147,4 +181,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(args)
     if args.command == "check-config":
         return _check(args)
+    if args.command == "hash-password":
+        return _hash_password(args)
     return _simulate(args.kind, args.options)

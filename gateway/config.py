@@ -5,7 +5,11 @@ Shape (every key documented in the README)::
     [server]            host, port, public_url, trust_forwarded, max_body_bytes,
                         max_upload_bytes, max_uri_bytes,
                         upstream_timeout_s, upstream_retries, probe_interval_s, log_level
-    [backends.<name>]   kind, title, url, timeout_s, retries, plus the kind's own keys
+    [auth], [session]   who may log in and where sessions live (gateway.authconfig)
+    [backends.<name>]   kind, title, url, timeout_s, retries, transfer_timeout_s, roles,
+                        plus the kind's own keys
+    [backends.<name>.users.<user>]   the user's own upstream credentials (the kind's
+                        ``user_fields``)
 
 Loading checks everything and raises :class:`~gateway.errors.ConfigError` with one
 ``<key path>: <message>`` line per problem.
@@ -17,7 +21,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
@@ -25,7 +29,15 @@ from typing import Any, Final
 from aiohttp import web
 
 from gateway import plugins
+from gateway.authconfig import (
+    AuthConfig,
+    SessionConfig,
+    parse_auth,
+    parse_session,
+    shared_keys_problems,
+)
 from gateway.errors import ConfigError
+from gateway.identity import ROLES
 from gateway.schema import Field, http_url, read_table
 
 ENV_VAR: Final = "HALGW_CONFIG"
@@ -40,6 +52,11 @@ def _url_or_simulator(value: Any) -> str | None:
     if value == SIMULATOR:
         return None
     return None if http_url(value) is None else 'must be an http(s) URL or "simulator"'
+
+
+def _roles(value: Any) -> str | None:
+    unknown = [r for r in value if r not in ROLES]
+    return f"unknown roles {unknown}; roles are {', '.join(ROLES)}" if unknown else None
 
 
 def _public_url(value: Any) -> str | None:
@@ -151,6 +168,13 @@ BACKEND_FIELDS: Final = (
         minimum=0,
         maximum=10,
     ),
+    Field(
+        "roles",
+        list,
+        "Only callers holding one of these roles may use the backend (admins always may).",
+        default=(),
+        check=_roles,
+    ),
 )
 
 
@@ -183,11 +207,21 @@ class BackendConfig:
     retries: int
     options: Mapping[str, Any] = field(default_factory=dict)
     transfer_timeout_s: float = 3600.0
+    roles: tuple[str, ...] = ()
+    """Roles that may use the backend; empty: every role."""
+    users: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per-user upstream credentials: gateway identity name → the kind's credential keys."""
+    service_credentials: bool = True
+    """Whether ``options`` holds a credential for everybody (else only per-user ones)."""
 
     @property
     def simulated(self) -> bool:
         """True when the upstream is this kind's simulator started in-process."""
         return self.url == SIMULATOR
+
+    def credentials_of(self, user: str) -> BackendConfig:
+        """This backend as ``user``'s own credentials configure it."""
+        return replace(self, options=MappingProxyType({**self.options, **self.users[user]}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +231,8 @@ class GatewayConfig:
     server: ServerConfig = field(default_factory=ServerConfig)
     backends: Mapping[str, BackendConfig] = field(default_factory=dict)
     source: str = "<defaults>"
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    session: SessionConfig = field(default_factory=SessionConfig)
 
 
 def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -234,10 +270,13 @@ def parse(
     """Check a decoded TOML document; raise ``ConfigError`` listing every problem."""
     problems: list[str] = []
     for key in data:
-        if key not in ("server", "backends"):
+        if key not in ("server", "auth", "session", "backends"):
             problems.append(f"{key}: unknown key")
     server_table = _table(data, "server", "server", problems)
     server = ServerConfig(**read_table(server_table, SERVER_FIELDS, "server", problems, env=env))
+    auth = parse_auth(_table(data, "auth", "auth", problems), problems, env)
+    session = parse_session(_table(data, "session", "session", problems), problems, env)
+    problems += shared_keys_problems(auth, session)
     backends: dict[str, BackendConfig] = {}
     for name, table in _table(data, "backends", "backends", problems).items():
         backend = _backend(name, table, server, problems, env)
@@ -245,7 +284,13 @@ def parse(
             backends[name] = backend
     if problems:
         raise ConfigError(problems)
-    return GatewayConfig(server=server, backends=MappingProxyType(backends), source=source)
+    return GatewayConfig(
+        server=server,
+        backends=MappingProxyType(backends),
+        source=source,
+        auth=auth,
+        session=session,
+    )
 
 
 def _table(data: Mapping[str, Any], key: str, path: str, problems: list[str]) -> Mapping[str, Any]:
@@ -279,8 +324,18 @@ def _backend(
         Field("kind", str, "Adapter kind.", required=True, choices=kinds),
         *BACKEND_FIELDS[1:],
     )
+    users_table = table.get("users", {})
+    table = {k: v for k, v in table.items() if k != "users"}
+    service = True
     if isinstance(kind, str) and kind in kinds:
-        fields += plugins.adapter_class(kind).config_fields
+        adapter = plugins.adapter_class(kind)
+        own = adapter.config_fields
+        credential_keys = {f.name for f in adapter.user_fields}
+        if users_table and not credential_keys & set(table):
+            # Per-user credentials only: the service credential keys become optional.
+            service = False
+            own = tuple(replace(f, required=False) for f in own)
+        fields += own
     else:
         # Without a valid kind its own keys cannot be checked: report only the common ones.
         table = {k: v for k, v in table.items() if k in {f.name for f in fields}}
@@ -288,7 +343,9 @@ def _backend(
     values = read_table(table, fields, path, problems, env=env)
     if len(problems) == before:
         adapter = plugins.adapter_class(values["kind"])
-        problems += [f"{path}.{key}: {message}" for key, message in adapter.check_options(values)]
+        if service:
+            problems += [f"{path}.{k}: {message}" for k, message in adapter.check_options(values)]
+    users = _backend_users(path, users_table, values, problems, env)
     if len(problems) != before:
         return None
     common = {f.name for f in BACKEND_FIELDS}
@@ -301,7 +358,48 @@ def _backend(
         retries=server.upstream_retries if values["retries"] is None else values["retries"],
         transfer_timeout_s=values["transfer_timeout_s"],
         options=MappingProxyType({k: v for k, v in values.items() if k not in common}),
+        roles=values["roles"],
+        users=MappingProxyType(users),
+        service_credentials=service,
     )
+
+
+def _backend_users(
+    path: str,
+    table: Any,
+    values: Mapping[str, Any],
+    problems: list[str],
+    env: Mapping[str, str] | None,
+) -> dict[str, Mapping[str, Any]]:
+    """``[backends.<name>.users.<user>]``: each user's credentials, checked like the service's."""
+    if not table:
+        return {}
+    if not isinstance(table, Mapping):
+        problems.append(f"{path}.users: must be a table of users")
+        return {}
+    kind = values.get("kind")
+    if not isinstance(kind, str) or kind not in plugins.available_kinds():
+        return {}
+    adapter = plugins.adapter_class(kind)
+    if not adapter.user_fields:
+        problems.append(f"{path}.users: backends of kind {kind} take no per-user credentials")
+        return {}
+    users: dict[str, Mapping[str, Any]] = {}
+    for user, credentials in table.items():
+        user_path = f"{path}.users.{user}"
+        if not isinstance(credentials, Mapping):
+            problems.append(f"{user_path}: must be a table")
+            continue
+        before = len(problems)
+        own = read_table(credentials, adapter.user_fields, user_path, problems, env=env)
+        own = {k: v for k, v in own.items() if v is not None}
+        if not own and len(problems) == before:
+            problems.append(f"{user_path}: names no credentials")
+        if len(problems) == before:
+            found = adapter.check_user_options(own, {**values, **own})
+            problems += [f"{user_path}.{k}: {message}" for k, message in found]
+        users[user] = MappingProxyType(own)
+    return users
 
 
 CONFIG: Final = web.AppKey("config", GatewayConfig)

@@ -6,6 +6,7 @@ Hierarchy::
     ├── BadRequest                  400 the request is malformed or invalid
     │   └── MalformedBody           400 the body does not parse as its Content-Type says
     ├── Unauthorized                401 no or bad credentials
+    ├── OAuthError                  400/401 a token endpoint error in RFC 6749 terms
     ├── Forbidden                   403 credentials fine, permission missing
     ├── NotFound                    404 no such route or resource
     ├── MethodNotAllowed            405 the route exists, the method does not
@@ -15,8 +16,10 @@ Hierarchy::
     ├── PayloadTooLarge             413 body over server.max_body_bytes
     ├── UriTooLong                  414 URI over server.max_uri_bytes
     ├── UnsupportedMediaType        415 request Content-Type not accepted
+    ├── TooManyRequests             429 failed logins over the limit (Retry-After)
     ├── InternalError               500 a bug; logged with the incident id
     ├── NotOffered                  501 the backend's kind does not offer the operation
+    ├── ServiceUnavailable          503 a store the gateway itself needs is unreachable
     └── UpstreamError               an upstream answered badly or not at all
         ├── UpstreamStatusError     the upstream answered with an error status
         ├── UpstreamUnavailable     503 connection refused, reset, DNS or TLS failure
@@ -84,6 +87,31 @@ class Unauthorized(GatewayError):
 
     status = 401
     code = "unauthorized"
+
+
+class OAuthError(GatewayError):
+    """400 or 401: the token request failed; ``error`` is the RFC 6749 error code."""
+
+    status = 400
+    code = "oauth-error"
+
+    def __init__(
+        self,
+        error: str,
+        detail: str,
+        *,
+        status: int = 400,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail, headers=headers)
+        self._status = status
+        # RFC 6749 section 5.2 members beside the problem's own: OAuth clients read these.
+        self.extra.update(error=error, error_description=detail)
+
+    @property
+    def http_status(self) -> int:
+        """400, or 401 for ``invalid_client``."""
+        return self._status
 
 
 class Forbidden(GatewayError):
@@ -156,6 +184,17 @@ class UnsupportedMediaType(GatewayError):
     code = "unsupported-media-type"
 
 
+class TooManyRequests(GatewayError):
+    """429: too many failed logins; ``Retry-After`` says when to try again."""
+
+    status = 429
+    code = "too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after_s)})
+        self.extra["retry_after_s"] = retry_after_s
+
+
 class InternalError(GatewayError):
     """500: an unexpected failure inside the gateway."""
 
@@ -168,6 +207,13 @@ class NotOffered(GatewayError):
 
     status = 501
     code = "not-offered"
+
+
+class ServiceUnavailable(GatewayError):
+    """503: the gateway's own session store cannot be reached."""
+
+    status = 503
+    code = "service-unavailable"
 
 
 class UpstreamError(GatewayError):

@@ -66,5 +66,5 @@ async def readyz(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     """Add the health routes."""
-    add_route(app, Route("GET", "/healthz", healthz))
-    add_route(app, Route("GET", "/readyz", readyz))
+    add_route(app, Route("GET", "/healthz", healthz, access="public"))
+    add_route(app, Route("GET", "/readyz", readyz, access="public"))

@@ -1,4 +1,6 @@
-"""The middleware stack, outermost first: request id, problem errors, limits, negotiation.
+"""The gateway's own middlewares: request id, problem errors, limits, negotiation.
+
+The app stacks them with the session and access middlewares (:func:`gateway.app.create_app`).
 
 - ``request_ids`` takes a well-formed incoming ``X-Request-Id`` or makes one; the
   response carries it (``X-Request-Id``) and every problem body names it ``incident``.
@@ -151,6 +153,3 @@ async def negotiation(request: web.Request, handler: Handler) -> web.StreamRespo
             f"the Accept header admits none of them"
         )
     return await handler(request)
-
-
-STACK: Final = (request_ids, problems, limits, negotiation)

@@ -102,4 +102,7 @@ async def problem_page(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     """Add the problem type documentation route."""
-    add_route(app, Route("GET", TYPE_PATH + "{code}", problem_page, produces=("text/html",)))
+    add_route(
+        app,
+        Route("GET", TYPE_PATH + "{code}", problem_page, produces=("text/html",), access="public"),
+    )

@@ -15,7 +15,9 @@ from typing import Any, Final
 from aiohttp import web
 
 from gateway import hal, relations
+from gateway.access import caller, visible
 from gateway.backends import BACKENDS, Backend
+from gateway.identity import ADMIN
 from gateway.routing import Route, add_route, hal_response
 from gateway.urls import public_base
 
@@ -79,12 +81,28 @@ async def root(request: web.Request) -> web.Response:
     )
     doc.link("self", base + "/")
     _curies(doc, request, base)
+    doc.link("gw:login", base + "/auth/login", title="Log in (session cookie)")
+    doc.link("gw:token", base + "/auth/token", title="OAuth2 token endpoint")
+    who = caller(request)
+    if who is None:
+        # Anonymous callers see how to log in; what lies behind depends on who they are.
+        return hal_response(doc)
+    doc.link("gw:me", base + "/auth/me", title=f"Logged in as {who.name}")
+    doc.link("gw:logout", base + "/auth/logout", title="Log out")
+    if ADMIN in who.roles:
+        doc.link("gw:admin", base + "/admin", title="Gateway administration")
     doc.link("registry:serviceroots", base + "/serviceroots", title="Service roots")
     doc.link("gw:backends", base + "/backends", title="Backends")
     doc.links_array("gw:backend")
-    for backend in request.app[BACKENDS]:
+    for backend in _visible(request):
         _backend_link(doc, backend, base)
     return hal_response(doc)
+
+
+def _visible(request: web.Request) -> list[Backend]:
+    """The backends the caller may use, in config order."""
+    who = caller(request)
+    return [b for b in request.app[BACKENDS] if visible(request, who, b)]
 
 
 def _systems(backend: Backend) -> dict[str, str]:
@@ -94,7 +112,7 @@ def _systems(backend: Backend) -> dict[str, str]:
 async def serviceroots(request: web.Request) -> web.Response:
     """``GET /serviceroots``: the CTMS service-roots registry."""
     base = public_base(request)
-    backends = request.app[BACKENDS]
+    backends = _visible(request)
     resources: dict[str, list[dict[str, Any]]] = {}
 
     def add(rel: str, href: str, templated: bool, backend: Backend) -> None:
@@ -147,13 +165,14 @@ def _backend_summary(backend: Backend, base: str) -> hal.Resource:
 async def backend_list(request: web.Request) -> web.Response:
     """``GET /backends``: every configured backend, embedded."""
     base = public_base(request)
-    doc = hal.Resource({"count": len(request.app[BACKENDS])})
+    backends = _visible(request)
+    doc = hal.Resource({"count": len(backends)})
     doc.link("self", base + "/backends")
     _curies(doc, request, base)
     doc.links_array("gw:backend")
-    for backend in request.app[BACKENDS]:
+    for backend in backends:
         _backend_link(doc, backend, base)
-    doc.embed("gw:backend", [_backend_summary(b, base) for b in request.app[BACKENDS]])
+    doc.embed("gw:backend", [_backend_summary(b, base) for b in backends])
     return hal_response(doc)
 
 
@@ -164,12 +183,12 @@ def _backend_root(backend: Backend) -> Route:
         _curies(doc, request, base)
         return hal_response(doc)
 
-    return Route("GET", backend.adapter.path, handler)
+    return Route("GET", backend.adapter.path, handler, backend=backend.name)
 
 
 def setup(app: web.Application) -> None:
     """Add the root, registry and backend routes."""
-    add_route(app, Route("GET", "/", root))
+    add_route(app, Route("GET", "/", root, access="public"))
     add_route(app, Route("GET", CTMS_ROOT, ctms_root))
     for path in SERVICEROOTS_PATHS:
         add_route(app, Route("GET", path, serviceroots))
@@ -179,5 +198,7 @@ def setup(app: web.Application) -> None:
         for route in backend.adapter.routes():
             add_route(
                 app,
-                dataclasses.replace(route, path=backend.adapter.path + route.path),
+                dataclasses.replace(
+                    route, path=backend.adapter.path + route.path, backend=backend.name
+                ),
             )

@@ -53,6 +53,62 @@ GATEWAY_RELATIONS: Final = (
         template="/backends/{name}",
         example='{"_links": {"self": {"href": "/backends/avalon"}}, "kind": "avalon"}',
     ),
+    RelationDoc(
+        "login",
+        "Log in with a session cookie",
+        "POST a JSON object or a form with username and password. The answer (200) describes "
+        "you like gw:me, holds csrf_token and sets the session cookie. Unsafe requests "
+        "authenticated by the cookie must send csrf_token in the X-CSRF-Token header. A wrong "
+        "user name or password is 401; too many failures are 429 with Retry-After.",
+        methods=("POST",),
+        template="/auth/login",
+        example='{"username": "demo", "password": "..."}',
+    ),
+    RelationDoc(
+        "token",
+        "OAuth2 token endpoint",
+        "RFC 6749: POST a form with grant_type=password (username, password) or "
+        "grant_type=client_credentials (client authenticated with HTTP Basic or client_id and "
+        "client_secret), optionally scope (some of your roles). Answers {access_token, "
+        "token_type: Bearer, expires_in, scope}; send the token as Authorization: Bearer. "
+        "Errors are problem documents that also carry RFC 6749's error member.",
+        methods=("POST",),
+        template="/auth/token",
+        example='{"access_token": "eyJ...", "token_type": "Bearer", "expires_in": 3600, '
+        '"scope": "editor"}',
+    ),
+    RelationDoc(
+        "me",
+        "Who you are",
+        "Your name, kind (user, client, oidc), roles and when your session or token ends; for "
+        "a session, its csrf_token; per backend whether you may use it, which methods, and "
+        "whether an upstream login of yours is live (live, none, not-needed).",
+        template="/auth/me",
+        example='{"name": "demo", "roles": ["admin"], "backends": [{"name": "avalon", '
+        '"allowed": true, "upstream_login": "not-needed"}]}',
+    ),
+    RelationDoc(
+        "logout",
+        "Log out",
+        "POST (with X-CSRF-Token when you use the session cookie) to end your session, or to "
+        "revoke the bearer token you send, and your own upstream sessions. Answers 204.",
+        methods=("POST",),
+        template="/auth/logout",
+    ),
+    RelationDoc(
+        "root",
+        "The gateway root",
+        "The HAL root of the gateway: what you may use, from one URL.",
+        template="/",
+    ),
+    RelationDoc(
+        "admin",
+        "Gateway administration (admins only)",
+        "Who may log in (names and roles, never hashes), the session store, and how each "
+        "backend is reached: its role restriction and whether it uses one service credential "
+        "or per-user credentials.",
+        template="/admin",
+    ),
 )
 
 REGISTRY_RELATIONS: Final = (
@@ -187,5 +243,10 @@ async def relation_page(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     """Add the relation documentation routes."""
-    add_route(app, Route("GET", "/rels/{rel}", relation_page, produces=HTML_OR_JSON))
-    add_route(app, Route("GET", "/rels/{prefix}/{rel}", relation_page, produces=HTML_OR_JSON))
+    add_route(
+        app, Route("GET", "/rels/{rel}", relation_page, produces=HTML_OR_JSON, access="public")
+    )
+    add_route(
+        app,
+        Route("GET", "/rels/{prefix}/{rel}", relation_page, produces=HTML_OR_JSON, access="public"),
+    )

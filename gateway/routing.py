@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractRoute
@@ -19,6 +19,7 @@ from aiohttp.web_urldispatcher import AbstractRoute
 from gateway import hal
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Access = Literal["public", "user", "admin"]
 
 JSON_TYPES: Final = ("application/json", "application/hal+json")
 HAL_OUT: Final = (hal.MEDIA_TYPE, "application/json")
@@ -35,6 +36,9 @@ class Route:
     ``stream`` marks handlers that stream the body through instead of reading it:
     their limit is ``server.max_upload_bytes``, enforced while streaming (see
     :func:`gateway.bodies.stream_body`).
+    ``access`` says who may call it: ``"public"`` anybody, ``"user"`` (the default)
+    any logged-in identity, ``"admin"`` admins only; ``backend`` names the backend a
+    route belongs to, whose role and credential rules then apply too.
     """
 
     method: str
@@ -43,6 +47,8 @@ class Route:
     produces: tuple[str, ...] = HAL_OUT
     consumes: tuple[str, ...] | None = JSON_TYPES
     stream: bool = False
+    access: Access = "user"
+    backend: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,8 @@ class RouteMeta:
     produces: tuple[str, ...]
     consumes: tuple[str, ...] | None
     stream: bool = False
+    access: Access = "user"
+    backend: str | None = None
 
 
 ROUTE_META: Final = web.AppKey("route_meta", dict[AbstractRoute, RouteMeta])
@@ -64,7 +72,9 @@ def add_route(app: web.Application, route: Route) -> None:
     else:
         added = app.router.add_route(route.method, route.path, route.handler)
     meta = app.setdefault(ROUTE_META, {})
-    meta[added] = RouteMeta(route.produces, route.consumes, route.stream)
+    meta[added] = RouteMeta(
+        route.produces, route.consumes, route.stream, route.access, route.backend
+    )
     if route.method == "GET":
         # aiohttp adds HEAD beside GET; it answers the same way.
         for other in added.resource or ():

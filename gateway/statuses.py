@@ -1,7 +1,8 @@
 """The documented status-code table and the upstream-status mapping, as data.
 
-``STATUS_TABLE`` is the table of the Azure Media Services Connector API reference
-(status, condition, methods, transient). Every response the gateway sends uses a
+``DOCUMENTED`` is the table of the Azure Media Services Connector API reference
+(status, condition, methods, transient); ``STATUS_TABLE`` is it plus ``ADDED_ROWS``, the
+one row the gateway adds (429 for throttled logins). Every response the gateway sends uses a
 status from it. ``UPSTREAM_STATUS_MAP`` says which of those statuses a client sees
 when an upstream answers with an error status; statuses missing from both fall to
 the nearest row (see :func:`map_upstream_status`).
@@ -28,7 +29,7 @@ def _rows(*rows: tuple[int, str, str, bool | None]) -> MappingProxyType[int, Sta
     return MappingProxyType({r[0]: StatusRow(*r) for r in rows})
 
 
-STATUS_TABLE: Final = _rows(
+DOCUMENTED: Final = _rows(
     (200, "OK", "GET", None),
     (201, "Created", "POST", None),
     (202, "Accepted", "POST", None),
@@ -61,6 +62,19 @@ STATUS_TABLE: Final = _rows(
     (501, "Not implemented", "All", True),
     (503, "Service Unavailable", "All", False),
 )
+"""Status → row of the documented table."""
+
+ADDED_ROWS: Final = _rows(
+    (
+        429,
+        "Too many requests -- failed logins over the limit; retry after Retry-After seconds",
+        "POST",
+        True,
+    ),
+)
+"""The gateway's one addition to the documented table: login throttling."""
+
+STATUS_TABLE: Final = MappingProxyType({**DOCUMENTED, **ADDED_ROWS})
 """Status → row. The only statuses the gateway answers with."""
 
 ERROR_STATUSES: Final = frozenset(s for s in STATUS_TABLE if s >= 400)
@@ -69,7 +83,9 @@ UPSTREAM_STATUS_MAP: Final = MappingProxyType(
     {
         # Client errors the gateway passes on as they are.
         400: 400,
-        401: 401,  # the gateway's own upstream login failed after one renewal
+        # Still 401 after logging in again: the upstream will not let this identity do it.
+        # The gateway's own 401 means "log in to the gateway", which would not help.
+        401: 403,
         403: 403,
         404: 404,
         405: 405,

@@ -33,6 +33,7 @@ from gateway.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from gateway.state import LoginSlot
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,23 @@ class UpstreamAuth(abc.ABC):
 
     async def close(self, client: UpstreamClient) -> None:  # noqa: B027
         """End the upstream session on shutdown."""
+
+    def attach(self, slot: LoginSlot) -> None:  # noqa: B027 - fixed credentials keep nothing
+        """Keep the upstream session in ``slot`` (memory or Redis, per identity and backend).
+
+        Called once, before the first request, by the core.
+        """
+
+    async def logout(self, client: UpstreamClient) -> None:  # noqa: B027
+        """End the upstream session now (gateway logout); the next request logs in again."""
+
+    async def live(self) -> bool | None:
+        """Whether an upstream session is live; None when no login is needed at all."""
+        return None
+
+    def active(self) -> UpstreamAuth:
+        """The strategy that serves the current request (itself, but for per-identity ones)."""
+        return self
 
 
 class NoAuth(UpstreamAuth):
@@ -254,7 +272,10 @@ class UpstreamClient:
         self._session = aiohttp.ClientSession(
             timeout=self.timeout,
             connector=aiohttp.TCPConnector(limit=100, limit_per_host=50),
-            cookie_jar=aiohttp.CookieJar(unsafe=True),
+            # No jar: one pool serves every identity, and a cookie kept from one user's
+            # answer would go out with the next user's request. Login strategies that
+            # need cookies carry them as headers, per identity.
+            cookie_jar=aiohttp.DummyCookieJar(),
             raise_for_status=False,
             auto_decompress=True,
         )
@@ -306,6 +327,7 @@ class UpstreamClient:
         """
         method = method.upper()
         attempts = 1 + (self.retry.attempts if method in IDEMPOTENT else 0)
+        auth = self.auth.active()
         relogged = False
         attempt = 0
         while True:
@@ -327,13 +349,13 @@ class UpstreamClient:
                     raise
                 await asyncio.sleep(self.retry.delay(attempt))
                 continue
-            if response.status == 401 and authenticate and self.auth.renewable and not relogged:
+            if response.status == 401 and authenticate and auth.renewable and not relogged:
                 # Credentials expired upstream: log in again, once.
                 relogged = True
                 attempt -= 1
-                await self.auth.invalidate()
+                await auth.invalidate()
                 continue
-            if authenticate and response.status in self.auth.refusals:
+            if authenticate and response.status in auth.refusals:
                 raise self.login_failed(response)
             if response.status in RETRY_STATUSES and attempt < attempts:
                 await asyncio.sleep(self.retry.delay(attempt))
@@ -348,7 +370,7 @@ class UpstreamClient:
             return
         body = await self._read(response)
         read = UpstreamResponse(response.status, response.headers, body, "", self.backend)
-        if response.status in self.auth.refusals:
+        if response.status in self.auth.active().refusals:
             raise self.login_failed(read)
         raise self.status_error(read)
 
@@ -453,7 +475,7 @@ class UpstreamClient:
         url = self.url(path_or_url)
         send_headers = dict(headers or {})
         if authenticate and _origin(url) == _origin(self.base_url):
-            send_headers.update(await self.auth.headers(self))
+            send_headers.update(await self.auth.active().headers(self))
         try:
             async with self.session.request(
                 method,

@@ -57,3 +57,12 @@ def public_base(request: web.Request) -> str:
 def path_segment(value: object) -> str:
     """``value`` as one escaped path segment (``/`` and ``;`` included)."""
     return quote(str(value), safe="")
+
+
+def client_address(request: web.Request) -> str:
+    """The caller's address: the first ``X-Forwarded-For`` hop behind a trusted proxy."""
+    if request.app[CONFIG].server.trust_forwarded:
+        forwarded = _first(request.headers.get("X-Forwarded-For"))
+        if forwarded and len(forwarded) <= 64:
+            return forwarded
+    return request.remote or "unknown"

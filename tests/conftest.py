@@ -7,7 +7,11 @@ simulators or small aiohttp servers started here.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+import logging
+import shutil
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import aiohttp
@@ -19,6 +23,11 @@ from adapters.simulator import Simulator
 from gateway import config as config_mod
 from gateway.app import create_app
 from gateway.backends import BACKENDS
+from tests import leaks
+from tests.identities import auth_table, bearer
+from tests.processes import process
+
+__all__ = ["process"]  # fixtures defined elsewhere, offered to the whole suite
 
 FLEX = {"kind": "flex", "url": "simulator", "username": "u", "password": "p-secret"}
 AZURE = {"kind": "azure", "url": "simulator", "token": "t-secret"}
@@ -37,9 +46,14 @@ def make_config() -> ConfigFactory:
         server: Mapping[str, Any] | None = None,
         backends: Mapping[str, Mapping[str, Any]] | None = None,
         env: Mapping[str, str] | None = None,
+        auth: Mapping[str, Any] | None = None,
+        session: Mapping[str, Any] | None = None,
     ) -> config_mod.GatewayConfig:
         data: dict[str, Any] = {"server": dict(server or {})}
         data["backends"] = {"flex": FLEX, "azure": AZURE} if backends is None else backends
+        data["auth"] = auth_table() if auth is None else dict(auth)
+        if session is not None:
+            data["session"] = dict(session)
         return config_mod.parse(data, env=env or {})
 
     return make
@@ -49,25 +63,43 @@ def make_config() -> ConfigFactory:
 def gateway(
     aiohttp_client: Callable[..., Awaitable[TestClient[web.Request, web.Application]]],
     make_config: ConfigFactory,
-) -> GatewayFactory:
-    """Start a gateway on a loopback port; ``routes`` adds extra routes for a test."""
+    caplog: pytest.LogCaptureFixture,
+) -> Iterator[GatewayFactory]:
+    """Start a gateway on a loopback port; ``routes`` adds extra routes for a test.
+
+    The client sends a bearer token of the configured user ``user`` (the suite's
+    admin unless told otherwise) with every request; ``user=None`` sends none.
+    Whatever the gateway answers or logs is checked for its configured secrets when
+    the test ends (:mod:`tests.leaks`).
+    """
+    caplog.set_level(logging.INFO)
+    recorder = leaks.Recorder()
+    secrets: set[str] = set()
 
     async def start(
         config: config_mod.GatewayConfig | None = None,
         *,
         routes: Callable[[web.Application], None] | None = None,
         wait_probed: bool = True,
+        user: str | None = "admin",
         **kwargs: Any,
     ) -> TestClient[web.Request, web.Application]:
-        app = create_app(config or make_config())
+        config = config or make_config()
+        secrets.update(leaks.configured_secrets(config))
+        app = create_app(config)
+        app.middlewares.insert(0, recorder.middleware)
         if routes is not None:
             routes(app)
+        if user is not None:
+            kwargs["headers"] = {**bearer(app, user), **kwargs.get("headers", {})}
         client = await aiohttp_client(app, **kwargs)
         if wait_probed:
             await app[BACKENDS].probed.wait()
         return client
 
-    return start
+    yield start
+    found = leaks.leaks(secrets, recorder.answers + leaks.log_lines(caplog.records))
+    assert not found, "secrets left the gateway: " + "; ".join(found)
 
 
 @pytest.fixture
@@ -92,6 +124,51 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
     # Simulators set cookies for an IP address: accept them, as a browser would not.
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server for the whole suite, on a Unix socket; its ``unix://`` URL.
+
+    Tests keep apart by a key prefix of their own (``key_prefix``).
+
+    ``make test`` installs redis-server. The socket keeps it off every TCP port, and
+    nothing is saved to disk.
+    """
+    executable = shutil.which("redis-server")
+    if executable is None:
+        pytest.fail("redis-server is not installed; `make test` installs it")
+    folder = tmp_path_factory.mktemp("redis")
+    socket = folder / "redis.sock"
+    proc = subprocess.Popen(
+        [
+            executable,
+            "--port", "0",
+            "--unixsocket", str(socket),
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", str(folder),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:  # the server says when it takes connections
+        if "ready to accept connections" in line.lower():
+            break
+    else:
+        pytest.fail("redis-server stopped before it was ready")
+    yield f"unix://{socket}"
+    proc.terminate()
+    proc.wait(timeout=10)
+    proc.stdout.close()
+
+
+@pytest.fixture
+def key_prefix() -> str:
+    """A Redis key prefix no other test uses."""
+    return f"test:{uuid.uuid4().hex[:12]}:"
 
 
 @pytest.fixture

@@ -8,25 +8,35 @@ Gateway paths under ``/backends/<name>``::
     /collections, /collections/{id}, .../items      GET, POST / GET, PUT / GET
     /vocabulary, /vocabulary/{name}                 GET / GET, PUT, POST
     <owner>/supplemental-files[/{file_id}[/content]]   on media objects and master files
+
+Credentials: one service token (``api_key``) for everybody, or each gateway user's own
+token (``[backends.<name>.users.<user>] api_key``), or both. Every Avalon token belongs
+to one Avalon user, whose rights the request then has; Avalon takes no other word of
+who acts, so a user's own token is what makes their changes theirs upstream. Avalon
+refuses an unknown token with 403 before anything else: that is the gateway's (or the
+user's) configured token being wrong, answered as 503 ``upstream-login-failed``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from aiohttp import web
 
 from adapters.avalon import relations
 from adapters.avalon.files import MULTIPART, SupplementalFiles
 from adapters.avalon.resources import Resources
-from adapters.avalon.simulator import AvalonSimulator
+from adapters.avalon.simulator import DEFAULT_ADMIN, AvalonSimulator
 from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
 from gateway import hal
 from gateway.config import BackendConfig
 from gateway.routing import JSON_TYPES
-from gateway.schema import Field
+from gateway.schema import Field, Secret
 from gateway.upstream import StaticHeaders, UpstreamAuth
+
+UNKNOWN_TOKEN: Final = 403
+"""Avalon's answer to a token it does not know, on every endpoint, before any other check."""
 
 _OWNERS = ("/media-objects/{id}", "/media-objects/{id}/master-files/{master_file_id}")
 
@@ -46,17 +56,35 @@ class AvalonAdapter(Adapter):
             secret=True,
         ),
     )
+    user_fields: ClassVar[tuple[Field, ...]] = (
+        Field("api_key", str, "The user's own Avalon API token.", required=True, secret=True),
+    )
     simulator_class = AvalonSimulator
 
     @classmethod
     def upstream_auth(cls, backend: BackendConfig) -> UpstreamAuth:
-        """The configured API token on every request."""
-        return StaticHeaders({"Avalon-Api-Key": backend.options["api_key"].reveal()})
+        """The configured API token on every request; Avalon refusing it is a 503."""
+        return StaticHeaders(
+            {"Avalon-Api-Key": backend.options["api_key"].reveal()}, refusals=(UNKNOWN_TOKEN,)
+        )
 
     @classmethod
     def create_simulator(cls, backend: BackendConfig) -> AvalonSimulator:
-        """A simulator whose administrator has the configured token."""
-        return AvalonSimulator(api_keys={backend.options["api_key"].reveal(): "archivist"})
+        """A simulator that knows every configured token, each as an administrator.
+
+        The service token belongs to the Avalon user ``archivist`` (the API document's
+        example); each gateway user's own token to the Avalon user of the same name as
+        the gateway user, so what they change upstream shows under their own name (a
+        collection they create has them as its manager). A token configured twice
+        belongs to the first user named.
+        """
+        keys: dict[str, str] = {}
+        service = backend.options.get("api_key")
+        if isinstance(service, Secret):
+            keys[service.reveal()] = DEFAULT_ADMIN
+        for user, credentials in backend.users.items():
+            keys.setdefault(credentials["api_key"].reveal(), user)
+        return AvalonSimulator(api_keys=keys, admins=set(keys.values()))
 
     async def probe(self) -> None:
         """One media object page answers for the configured token."""

@@ -25,7 +25,7 @@ from adapters.avalon._sim_seed import seed_state
 from adapters.avalon._sim_state import CONFIG, PURGE_TASKS, STATE, SimConfig
 from adapters.simulator import Simulator
 
-__all__ = ["DEFAULT_ADMIN_KEY", "DEFAULT_USER_KEY", "AvalonSimulator"]
+__all__ = ["DEFAULT_ADMIN", "DEFAULT_ADMIN_KEY", "DEFAULT_USER_KEY", "AvalonSimulator"]
 
 # The token of user "archivist" in the API document's rake examples.
 DEFAULT_ADMIN_KEY = (

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from adapters.azure._sim_http import json_body, matches, origin
+from adapters.azure._sim_http import client_of, json_body, matches, origin
 from adapters.azure._sim_state import (
     ENCODING,
     ENDPOINT_TYPES,
@@ -127,7 +127,9 @@ async def create_video(request: web.Request) -> web.StreamResponse:
     encryption = body.get("InputStorageEncryptionMode") or ""
     if encryption not in STORAGE_ENCRYPTION_MODES:
         raise ApiError(400, "InputStorageEncryptionMode must be '' or 'AES256'.")
-    video = request.app[STATE].create(filename.strip(), protection, encryption)
+    video = request.app[STATE].create(
+        filename.strip(), protection, encryption, client=client_of(request)
+    )
     data = video_json(request, video)
     if encryption == "AES256":
         data["InputStorageEncryptionKey"] = base64.b64encode(secrets.token_bytes(32)).decode()

@@ -1,20 +1,22 @@
 """Request plumbing of the Azure connector simulator: bearer tokens, error bodies, Accept.
 
-Under ``/api`` every request needs ``Authorization: Bearer <token>`` (401 otherwise; a
-read-only token may only GET: 403), an ``Accept`` that admits JSON (406), a URI of at most
-:data:`MAX_URI_BYTES` (414), and JSON request bodies (415). Errors carry the service's
-``{"Message": "..."}`` body, aiohttp's own (unknown route, wrong method) included.
+Under ``/api`` every request needs ``Authorization: Bearer <token>``: the fixed token, a
+read-only one (which may only GET: 403 otherwise), or an unexpired access token of the
+token endpoint (:mod:`adapters.azure._sim_oauth`); 401 otherwise. It also needs an
+``Accept`` that admits JSON (406), a URI of at most :data:`MAX_URI_BYTES` (414), and
+JSON request bodies (415). Errors carry the service's ``{"Message": "..."}`` body,
+aiohttp's own (unknown route, wrong method) included.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from aiohttp import web
 
+from adapters.azure._sim_oauth import ISSUER
 from adapters.azure._sim_state import STATE, ApiError, Json
 from gateway.negotiation import choose
 
@@ -22,6 +24,8 @@ _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 MAX_URI_BYTES: Final = 2048
 _READ_METHODS: Final = frozenset({"GET", "HEAD"})
+_REALM: Final = 'Bearer realm="Azure Media Services Connector"'
+CLIENT: Final = web.RequestKey("azure_client", str)
 
 
 def _token(request: web.Request) -> str | None:
@@ -32,17 +36,28 @@ def _token(request: web.Request) -> str | None:
 def _authorize(request: web.Request) -> None:
     config = request.app[STATE].config
     token = _token(request)
-    if token is not None and hmac.compare_digest(token, config.token):
+    if token is not None and config.full_rights(token):
         return
     if token is not None and token in config.read_only_tokens:
         if request.method in _READ_METHODS:
             return
         raise ApiError(403, "This token may read videos but not change them.")
+    issuer = request.app[ISSUER]
+    grant = issuer.lookup(token) if token is not None else None
+    if grant is not None and not issuer.expired(grant):
+        request[CLIENT] = grant.client_id
+        return
+    challenge = _REALM
+    if grant is not None:  # RFC 6750 3.1: say why, so the client knows to get a new one
+        challenge += ', error="invalid_token", error_description="The access token expired"'
     raise ApiError(
-        401,
-        "Authorization has been denied for this request.",
-        {"WWW-Authenticate": 'Bearer realm="Azure Media Services Connector"'},
+        401, "Authorization has been denied for this request.", {"WWW-Authenticate": challenge}
     )
+
+
+def client_of(request: web.Request) -> str | None:
+    """The client id whose access token the request came with; None for the fixed tokens."""
+    return request.get(CLIENT)
 
 
 @web.middleware

@@ -81,7 +81,8 @@ class StorageFault:
 class SimConfig:
     """Per-instance settings of one simulator."""
 
-    token: str = field(repr=False)
+    token: str | None = field(repr=False)
+    """The fixed bearer token with full rights; None: access tokens only."""
     read_only_tokens: frozenset[str] = field(repr=False)
     encoding_duration_s: float | None
     upload_token_ttl_s: float
@@ -90,6 +91,14 @@ class SimConfig:
     max_blob_bytes: int
     lose_completion_answers: bool = False
     """``MarkComplete`` starts encoding, then drops the connection instead of answering."""
+    full_tokens: frozenset[str] = field(default=frozenset(), repr=False)
+    """More fixed bearer tokens with full rights (gateway users' own, say)."""
+
+    def full_rights(self, token: str) -> bool:
+        """Whether ``token`` is one of the fixed tokens with full rights."""
+        fixed = [self.token, *self.full_tokens]
+        # Compare with every one, in constant time each: no early answer to time.
+        return any([hmac.compare_digest(token, t) for t in fixed if t is not None])
 
 
 @dataclass(slots=True)
@@ -110,6 +119,8 @@ class Video:
     encoding_started: float | None = None
     progress: int = 0
     message: str | None = None
+    client: str | None = None
+    """The client whose access token created the video; None for the fixed token."""
 
     @property
     def duration_s(self) -> float | None:
@@ -199,14 +210,17 @@ class AzureState:
     """Set when the simulator closes; stalled answers end then."""
     videos: dict[str, Video] = field(default_factory=dict)
 
-    def create(self, filename: str, protection: str, storage_encryption: str) -> Video:
-        """A new video, waiting for its upload."""
+    def create(
+        self, filename: str, protection: str, storage_encryption: str, client: str | None = None
+    ) -> Video:
+        """A new video, waiting for its upload; ``client`` is who asked for it."""
         video = Video(
             id=str(uuid.uuid4()),
             filename=filename,
             protection=protection,
             storage_encryption=storage_encryption,
             upload_expires=now() + timedelta(seconds=self.config.upload_token_ttl_s),
+            client=client,
         )
         if protection == "AES128":
             video.key_id = f"nb:kid:UUID:{uuid.uuid4()}"

@@ -11,17 +11,24 @@ Gateway paths under ``/backends/<name>``::
     /videos/{id}/thumbnails               GET
     /videos/{id}/authorization-token      GET (AES128 videos)
     /formats                              GET the input formats
+
+Credentials (:mod:`adapters.azure.login`): a fixed bearer ``token``, or ``client_id`` and
+``client_secret`` of a client-credentials login (they take precedence when both are
+set), for everybody; and each gateway user's own, either way, in
+``[backends.<name>.users.<user>]``. The connector's reference documents no way to say
+who acts beyond the credentials themselves, so a user's own credentials are what
+makes their calls theirs upstream.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from aiohttp import web
 
-from adapters.azure import errors, relations
+from adapters.azure import errors, login, relations
 from adapters.azure.simulator import AzureSimulator
 from adapters.azure.uploads import MEDIA_TYPES, Uploads
 from adapters.azure.videos import Videos
@@ -29,8 +36,14 @@ from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
 from gateway import hal
 from gateway.config import BackendConfig
 from gateway.routing import JSON_TYPES
-from gateway.schema import Field
-from gateway.upstream import StaticHeaders, UpstreamAuth, UpstreamClient, UpstreamFault
+from gateway.schema import Field, Secret, http_url
+from gateway.upstream import UpstreamAuth, UpstreamClient, UpstreamFault
+
+
+def _token_url(value: Any) -> str | None:
+    if isinstance(value, str) and value.startswith("/"):
+        return None
+    return http_url(value)
 
 
 class AzureAdapter(Adapter):
@@ -39,8 +52,26 @@ class AzureAdapter(Adapter):
     kind = "azure"
     curie = "azure"
     description = "Azure Media Services Connector: upload, encode, play back"
+    user_fields: ClassVar[tuple[Field, ...]] = (
+        Field(
+            "token",
+            str,
+            "Fixed bearer token of the connector API (or client_id and client_secret).",
+            secret=True,
+        ),
+        Field("client_id", str, "Client id of the client-credentials login."),
+        Field("client_secret", str, "Client secret of the client-credentials login.", secret=True),
+    )
     config_fields: ClassVar[tuple[Field, ...]] = (
-        Field("token", str, "Bearer token of the connector API.", required=True, secret=True),
+        *user_fields,
+        Field(
+            "token_url",
+            str,
+            "Token endpoint of the client-credentials login: a path on the connector, "
+            "or an absolute URL.",
+            default=login.ENDPOINT,
+            check=_token_url,
+        ),
     )
     simulator_class = AzureSimulator
 
@@ -59,16 +90,49 @@ class AzureAdapter(Adapter):
             await asyncio.gather(*self._pending, return_exceptions=True)
 
     @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """A token, or both halves of the client credentials."""
+        return login.problems(options)
+
+    @classmethod
     def upstream_auth(cls, backend: BackendConfig) -> UpstreamAuth:
-        """The configured bearer token; the connector refusing it is the gateway's fault (503)."""
-        return StaticHeaders(
-            {"Authorization": f"Bearer {backend.options['token'].reveal()}"}, refusals=(401,)
-        )
+        """The client-credentials login when configured, else the fixed token."""
+        return login.strategy(backend.name, backend.options, prefer_token=False)
+
+    @classmethod
+    def user_auth(cls, backend: BackendConfig, user: str) -> UpstreamAuth:
+        """The way of logging in that the user's own keys name: a client, else a token.
+
+        The user's keys override the service's of the same name only, so a user with a
+        token of their own on a backend whose service logs in as a client (or the other
+        way round) sees both ways in the merged keys: their own decides.
+        """
+        own = backend.users[user]
+        as_client = any(login.given(own.get(k)) for k in ("client_id", "client_secret"))
+        options = backend.credentials_of(user).options
+        return login.strategy(backend.name, options, prefer_token=not as_client)
 
     @classmethod
     def create_simulator(cls, backend: BackendConfig) -> AzureSimulator:
-        """A simulator that accepts the configured token."""
-        return AzureSimulator(token=backend.options["token"].reveal())
+        """A simulator that takes every configured token and client.
+
+        The service's fixed token, if any, is the simulator's; every client (the
+        service's and the users', each with the first secret configured for it) may log
+        in at its token endpoint; the users' own fixed tokens are taken too.
+        """
+        tables = [backend.options, *(backend.credentials_of(u).options for u in backend.users)]
+        tokens = [t["token"].reveal() for t in tables if login.given(t.get("token"))]
+        clients: dict[str, str] = {}
+        for t in tables:
+            if login.given(t.get("client_id")) and login.given(t.get("client_secret")):
+                # One secret per client, as at a real token endpoint: the first named.
+                clients.setdefault(t["client_id"], t["client_secret"].reveal())
+        service = backend.options.get("token")
+        return AzureSimulator(
+            token=service.reveal() if isinstance(service, Secret) and service.reveal() else None,
+            full_tokens=tokens,
+            clients=clients,
+        )
 
     def read_upstream_error(self, status: int, content_type: str, body: bytes) -> UpstreamFault:
         """The connector's ``{"Message": ...}`` and its storage's XML errors."""

@@ -3,8 +3,9 @@
 The connector answers errors as ASP.NET Web API does, ``{"Message": "...",
 "ExceptionMessage": "...", "ModelState": {...}}``, of which ``Message`` and the
 ``ModelState`` messages are passed on; its blob storage as Azure Storage does,
-``<Error><Code>...</Code><Message>...</Message></Error>``. Anything else falls back to the
-gateway's reader of common JSON shapes.
+``<Error><Code>...</Code><Message>...</Message></Error>``; its token endpoint as RFC 6749
+section 5.2 says, ``{"error": "<code>", "error_description": "..."}``. Anything else falls
+back to the gateway's reader of common JSON shapes.
 """
 
 from __future__ import annotations
@@ -50,4 +51,8 @@ def read_error(status: int, content_type: str, body: bytes) -> UpstreamFault:
         messages = [data["Message"], *_model_state(data.get("ModelState"))]
         code = data.get("Code")
         return UpstreamFault(messages, code if isinstance(code, str) else None)
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        description = data.get("error_description")
+        message = description if isinstance(description, str) and description else data["error"]
+        return UpstreamFault([message], data["error"])
     return default_error_reader(status, content_type, body)

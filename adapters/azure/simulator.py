@@ -2,9 +2,11 @@
 
 The connector's authentication scheme is not documented publicly; the simulator accepts
 one configured bearer token (``Authorization: Bearer <token>``) with full rights, plus
-optional read-only tokens. The shapes the reference leaves open (status values, the
-Status, PlaybackEndpoint, AuthorizationToken and Formats bodies, error bodies) are decided
-in :mod:`adapters.azure._sim_api`.
+optional read-only tokens, plus access tokens of its OAuth 2.0 client-credentials
+endpoint ``POST /oauth2/token`` for registered clients (:mod:`adapters.azure._sim_oauth`);
+those expire after ``token_ttl_s`` by the simulator's ``clock``. The shapes the
+reference leaves open (status values, the Status, PlaybackEndpoint, AuthorizationToken
+and Formats bodies, error bodies) are decided in :mod:`adapters.azure._sim_api`.
 
 One server plays three hosts: the API under ``/api``, the storage that a video's
 ``UploadUri`` points at under ``/storage`` (a signed, expiring upload token in the query,
@@ -23,7 +25,7 @@ Playback URLs answer 409 until the video is ready; thumbnails appear once it is.
 
 Statuses, as the reference's table has them: 200, 201 (created), 202 (MarkComplete),
 204 (deleted), 304 (``If-None-Match`` names the video's ``ETag``), 400 (invalid body,
-query or endpoint type; an authorization token for a clear video), 401 (no or wrong
+query or endpoint type; an authorization token for a clear video), 401 (no, wrong or expired
 token), 403 (a read-only token that writes; storage: an expired or altered upload token),
 404, 405, 406 (an ``Accept`` without JSON), 409 (the state forbids it: playback before
 ready, MarkComplete twice, deleting while encoding), 412 (``If-Match`` fails on DELETE or
@@ -36,13 +38,14 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
 from aiohttp import web
 
-from adapters.azure import _sim_api, _sim_media, _sim_storage
+from adapters.azure import _sim_api, _sim_media, _sim_oauth, _sim_storage
 from adapters.azure._sim_http import api_middleware
 from adapters.azure._sim_state import (
     ENCODING,
@@ -54,9 +57,18 @@ from adapters.azure._sim_state import (
 )
 from adapters.simulator import Simulator
 
-__all__ = ["DEFAULT_TOKEN", "AzureSimulator", "StorageFault", "StoredFile"]
+__all__ = [
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
+    "DEFAULT_TOKEN",
+    "AzureSimulator",
+    "StorageFault",
+    "StoredFile",
+]
 
 DEFAULT_TOKEN = "azure-demo-token"
+DEFAULT_CLIENT_ID = "azure-demo-client"
+DEFAULT_CLIENT_SECRET = "azure-demo-client-secret"
 # Azure Blob storage takes up to 5000 MiB in one Put Blob.
 MAX_BLOB_BYTES = 5000 * 1024 * 1024
 _JSON_BODY_LIMIT = 1024 * 1024
@@ -65,7 +77,11 @@ _JSON_BODY_LIMIT = 1024 * 1024
 class AzureSimulator(Simulator):
     """The connector API, its upload storage and its streaming endpoint.
 
-    ``token`` is the bearer token with full rights, ``read_only_tokens`` may only read.
+    ``token`` is the bearer token with full rights (None: there is none), ``full_tokens``
+    are more of them, ``read_only_tokens`` may only read. ``clients`` maps the client ids
+    of the token endpoint to their secrets (default: :data:`DEFAULT_CLIENT_ID`); the
+    access tokens it issues have full rights for ``token_ttl_s`` seconds by ``clock``
+    (epoch seconds).
     ``encoding_duration_s`` is how long encoding takes (``None``: until a test ends it);
     ``upload_token_ttl_s`` and ``authorization_token_ttl_s`` how long upload URLs and
     playback tokens stay valid; ``storage_fault`` makes the storage fail uploads;
@@ -82,8 +98,12 @@ class AzureSimulator(Simulator):
     def __init__(
         self,
         *,
-        token: str = DEFAULT_TOKEN,
+        token: str | None = DEFAULT_TOKEN,
+        full_tokens: Iterable[str] = (),
         read_only_tokens: Iterable[str] = (),
+        clients: Mapping[str, str] | None = None,
+        token_ttl_s: int = 3600,
+        clock: Callable[[], float] = time.time,
         encoding_duration_s: float | None = 2.0,
         upload_token_ttl_s: float = 3600.0,
         authorization_token_ttl_s: float = 3600.0,
@@ -95,6 +115,7 @@ class AzureSimulator(Simulator):
         super().__init__(**faults)
         self.config = SimConfig(
             token=token,
+            full_tokens=frozenset(full_tokens),
             read_only_tokens=frozenset(read_only_tokens),
             encoding_duration_s=encoding_duration_s,
             upload_token_ttl_s=upload_token_ttl_s,
@@ -103,12 +124,19 @@ class AzureSimulator(Simulator):
             max_blob_bytes=max_blob_bytes,
             lose_completion_answers=lose_completion_answers,
         )
+        self.issuer = _sim_oauth.TokenIssuer(
+            clients=dict(clients)
+            if clients is not None
+            else {DEFAULT_CLIENT_ID: DEFAULT_CLIENT_SECRET},
+            ttl_s=token_ttl_s,
+            clock=clock,
+        )
         self._folder: Path | None = None
         self._state: AzureState | None = None
 
     @property
-    def token(self) -> str:
-        """The bearer token with full rights."""
+    def token(self) -> str | None:
+        """The fixed bearer token with full rights, if there is one."""
         return self.config.token
 
     @property
@@ -136,6 +164,8 @@ class AzureSimulator(Simulator):
         self._state = AzureState(self.config, self._folder)
         app = web.Application(middlewares=[api_middleware], client_max_size=_JSON_BODY_LIMIT)
         app[STATE] = self._state
+        app[_sim_oauth.ISSUER] = self.issuer
+        _sim_oauth.add_routes(app.router)
         _sim_api.add_routes(app.router)
         _sim_storage.add_routes(app.router)
         _sim_media.add_routes(app.router)
@@ -175,6 +205,14 @@ class AzureSimulator(Simulator):
         """The ids of every video the service holds, oldest first."""
         return list(self.state.videos)
 
+    def created_by(self, video_id: str) -> str | None:
+        """The client whose access token created ``video_id``; None for the fixed token."""
+        return self.state.videos[video_id].client
+
+    def token_requests(self, client_id: str) -> int:
+        """How many access tokens the token endpoint issued to ``client_id``."""
+        return self.issuer.requests[client_id]
+
     def finish_encoding(
         self, video_id: str, *, failed: bool = False, message: str | None = None
     ) -> None:
@@ -195,9 +233,23 @@ class AzureSimulator(Simulator):
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """Token, read-only tokens, encoding time, upload-token life, latency."""
+        """Token, clients, read-only tokens, encoding time, token lives, latency."""
         super().add_arguments(parser)
         parser.add_argument("--token", default=DEFAULT_TOKEN, help="bearer token to accept")
+        parser.add_argument(
+            "--client",
+            action="append",
+            default=[],
+            metavar="ID=SECRET",
+            help="a client of the token endpoint (repeatable); replaces the demonstration one",
+        )
+        parser.add_argument(
+            "--access-token-ttl",
+            type=int,
+            default=3600,
+            metavar="SECONDS",
+            help="how long an access token of the token endpoint stays valid",
+        )
         parser.add_argument(
             "--read-only-token",
             action="append",
@@ -223,10 +275,20 @@ class AzureSimulator(Simulator):
     @classmethod
     def from_arguments(cls, args: argparse.Namespace) -> AzureSimulator:
         """A simulator configured from :meth:`add_arguments`' options."""
+        clients = dict(_client(raw) for raw in args.client) or None
         return cls(
             token=args.token,
             read_only_tokens=args.read_only_token,
+            clients=clients,
+            token_ttl_s=args.access_token_ttl,
             encoding_duration_s=args.encoding_seconds,
             upload_token_ttl_s=args.upload_token_ttl,
             latency_s=args.latency,
         )
+
+
+def _client(raw: str) -> tuple[str, str]:
+    client_id, sep, secret = raw.partition("=")
+    if not sep or not client_id:
+        raise SystemExit(f"--client takes ID=SECRET, got {raw!r}")
+    return client_id, secret

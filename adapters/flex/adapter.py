@@ -25,6 +25,11 @@ and client XML is parsed with defusedxml before anything is sent
 503 ``upstream-login-failed``, never a 401 that would log the client out of the
 gateway. Flex's error messages reach clients without upstream paths or matrix
 parameters.
+
+Credentials: one service login (``username``, ``password``) for everybody, or each
+gateway user's own Flex login (``[backends.<name>.users.<user>]``), or both. Flex takes
+no other word of who acts: a user's own login is what makes their changes theirs
+upstream (Flex records it as ``owner`` and ``createdBy``).
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ from adapters.flex.simulator import FlexSimulator
 from gateway import hal
 from gateway.config import BackendConfig
 from gateway.routing import JSON_TYPES
-from gateway.schema import Field
+from gateway.schema import Field, Secret
 from gateway.upstream import StaticHeaders, UpstreamAuth, UpstreamFault, default_error_reader
 
 _ROOT_LISTS: Final = (
@@ -79,6 +84,7 @@ class FlexAdapter(Adapter):
         Field("username", str, "Flex user name (HTTP Basic).", required=True),
         Field("password", str, "Flex password (HTTP Basic).", required=True, secret=True),
     )
+    user_fields: ClassVar[tuple[Field, ...]] = config_fields
     simulator_class = FlexSimulator
 
     @classmethod
@@ -96,10 +102,18 @@ class FlexAdapter(Adapter):
 
     @classmethod
     def create_simulator(cls, backend: BackendConfig) -> FlexSimulator:
-        """A simulator that accepts the configured user."""
-        return FlexSimulator(
-            users={backend.options["username"]: backend.options["password"].reveal()}
-        )
+        """A simulator that accepts the service's user and every gateway user's own.
+
+        Each login is a Flex user of its configured name, so what a gateway user creates
+        shows that name as its ``owner`` and ``createdBy``. The first login named (the
+        service's, when there is one) owns the seeded objects.
+        """
+        logins: dict[str, str] = {}
+        for table in (backend.options, *backend.users.values()):
+            name, password = table.get("username"), table.get("password")
+            if isinstance(name, str) and isinstance(password, Secret):
+                logins.setdefault(name, password.reveal())
+        return FlexSimulator(users=logins)
 
     async def probe(self) -> None:
         """The API root answers for the configured user."""

@@ -223,8 +223,10 @@ async def extend_token(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     """``DELETE /auth/tokens/current`` (and ``POST /auth/logout``): end the session."""
     platform = platform_of(request)
-    platform.end_session(request[SESSION])
+    session = request[SESSION]
+    platform.end_session(session)
     platform.counters.logouts += 1
+    platform.counters.logouts_by[session.principal] += 1
     response = web.Response(status=204)
     response.del_cookie(ACCESS_COOKIE, path="/")
     return response

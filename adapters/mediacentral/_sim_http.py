@@ -130,6 +130,7 @@ def session_middleware(public_paths: Iterable[str]) -> Middleware:
             message = "Access token expired or invalid" if has_credentials else None
             return unauthenticated(platform_of(request), message or "No access token provided")
         request[SESSION] = session
+        platform_of(request).counters.calls_by[session.principal] += 1
         return await handler(request)
 
     return require_session

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -41,6 +42,12 @@ class Counters:
     """Calls answered 401 ``avid.upstream/UNAUTHENTICATED``."""
     registry_reads: int = 0
     """Service-roots documents served."""
+    logins_by: Counter[str] = field(default_factory=Counter)
+    """Logins that opened a session, by principal (user name, or client id)."""
+    logouts_by: Counter[str] = field(default_factory=Counter)
+    """Sessions ended, by principal."""
+    calls_by: Counter[str] = field(default_factory=Counter)
+    """Calls made with a live session (logins aside), by the session's principal."""
 
 
 @dataclass(slots=True)
@@ -126,6 +133,7 @@ class Platform:
         self.sessions[session.access_token] = session
         self.sessions[session.id_token] = session
         self.counters.logins += 1
+        self.counters.logins_by[principal] += 1
         return session
 
     def session(self, token: str) -> Session | None:

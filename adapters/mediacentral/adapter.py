@@ -9,9 +9,10 @@ Gateway paths under ``/backends/<name>``::
     /search{?search,offset,limit}  GET    simple search              (search:simple-search)
     /proxy/<upstream path>         GET    any other platform href inside a discovered service
 
-The adapter logs in as configured (:mod:`adapters.mediacentral.logins`), reads the
-registry on first use (:mod:`adapters.mediacentral.discovery`; the readiness probe is
-that first use at start-up) and rewrites every href of the platform's documents
+The adapter logs in as configured, with the service's credentials or each gateway
+user's own (:mod:`adapters.mediacentral.logins`), reads the registry on first use
+(:mod:`adapters.mediacentral.discovery`; the readiness probe is that first use at
+start-up) and rewrites every href of the platform's documents
 (:mod:`adapters.mediacentral.rewrite`).
 """
 
@@ -26,7 +27,12 @@ from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
 from adapters.mediacentral import relations
 from adapters.mediacentral.discovery import Discovery
 from adapters.mediacentral.faults import read_fault
-from adapters.mediacentral.logins import login_for, missing_options, plain
+from adapters.mediacentral.logins import (
+    login_for,
+    missing_options,
+    personal_problems,
+    plain,
+)
 from adapters.mediacentral.resources import Resources
 from adapters.mediacentral.rewrite import PROXY
 from adapters.mediacentral.simulator import MediaCentralSimulator
@@ -61,6 +67,9 @@ class MediaCentralAdapter(Adapter):
             choices=("password", "client_credentials"),
         ),
     )
+    user_fields: ClassVar[tuple[Field, ...]] = tuple(
+        f for f in config_fields if f.name in ("username", "password", "client_id", "client_secret")
+    )
     simulator_class = MediaCentralSimulator
 
     def __init__(self, backend: BackendConfig, client: UpstreamClient) -> None:
@@ -78,15 +87,26 @@ class MediaCentralAdapter(Adapter):
         return login_for(backend)
 
     @classmethod
+    def check_user_options(
+        cls, own: Mapping[str, Any], merged: Mapping[str, Any]
+    ) -> list[tuple[str, str]]:
+        """The flow's keys, and those that say who logs in from the user's own table."""
+        return missing_options(merged) + personal_problems(own, merged)
+
+    @classmethod
     def create_simulator(cls, backend: BackendConfig) -> MediaCentralSimulator:
-        """A simulator that accepts the configured user and OAuth2 client."""
-        options = backend.options
-        user, password = plain(options.get("username")), plain(options.get("password"))
-        client_id, secret = plain(options.get("client_id")), plain(options.get("client_secret"))
-        return MediaCentralSimulator(
-            users={user: password} if user and password else None,
-            clients={client_id: secret} if client_id and secret else None,
-        )
+        """A simulator that accepts the service's user and client, and every mapped user's."""
+        users: dict[str, str] = {}
+        clients: dict[str, str] = {}
+        # Each table's own keys: a user's table that lacks a password has no login here.
+        for options in (backend.options, *backend.users.values()):
+            user, password = plain(options.get("username")), plain(options.get("password"))
+            client_id, secret = plain(options.get("client_id")), plain(options.get("client_secret"))
+            if user and password:
+                users[user] = password
+            if client_id and secret:
+                clients[client_id] = secret
+        return MediaCentralSimulator(users=users or None, clients=clients or None)
 
     def read_upstream_error(self, status: int, content_type: str, body: bytes) -> UpstreamFault:
         """The platform's problem bodies, 401 bodies and OAuth2 errors."""

@@ -8,7 +8,9 @@ of ``{href, templated, systems}`` entries and the first entry of a relation is t
 used. :class:`Discovery` reads the registry once, on first use, for all concurrent
 callers, and again when a caller reports that a discovered href stopped working. A
 failed read answers for itself for ``FAILURE_HOLD_S`` seconds (and to every caller that
-was waiting for it), so a broken registry is not read once per waiting request.
+was waiting for it), so a broken registry is not read once per waiting request; but
+not a failure that belongs to the identity whose session read it (a refused login, a
+401 or 403): the next caller may be somebody else.
 
 A relation the registry does not advertise is a service the platform lacks: 503,
 since the gateway's own routes need it and the client can do nothing about it.
@@ -25,9 +27,14 @@ from functools import cached_property
 from typing import Any, Final
 from urllib.parse import urljoin
 
-from adapters.mediacentral.remembered import Remembered
 from adapters.mediacentral.templates import TemplateMatcher
-from gateway.errors import UpstreamError, UpstreamUnavailable
+from gateway.errors import (
+    UpstreamError,
+    UpstreamLoginFailed,
+    UpstreamStatusError,
+    UpstreamUnavailable,
+)
+from gateway.logins import Remembered
 from gateway.upstream import UpstreamClient
 
 REGISTRY_ENTRY_POINTS: Final = (
@@ -158,6 +165,13 @@ def parse_serviceroots(doc: Mapping[str, Any], url: str, base_url: str) -> Servi
     return Services(by_rel, frozenset(o for o in origins if o), tuple(directories))
 
 
+def _personal(exc: UpstreamError) -> bool:
+    # The login holds its own refusals, per identity.
+    return isinstance(exc, UpstreamLoginFailed) or (
+        isinstance(exc, UpstreamStatusError) and exc.upstream_status in (401, 403)
+    )
+
+
 class Discovery:
     """The registry of one backend, read once and shared."""
 
@@ -193,7 +207,8 @@ class Discovery:
             try:
                 self._services = await self._read()
             except UpstreamError as exc:
-                self._failure.remember(exc, self.clock())
+                if not _personal(exc):
+                    self._failure.remember(exc, self.clock())
                 raise
             self._failure.forget()
             return self._services

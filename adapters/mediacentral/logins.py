@@ -2,11 +2,19 @@
 
 - ``auth = "mcux"``: :class:`McuxLogin` posts JSON ``{"username", "password"}`` to the
   ``auth-mcux:login`` link of the ``mcux`` identity provider and sends the session
-  cookies it gets back (kept per backend: one jar per upstream identity).
+  cookies it gets back.
 - ``auth = "oauth2"``: :class:`OAuth2Login` posts the ``password`` or
   ``client_credentials`` grant, form encoded, to the ``auth:ropc-default`` link of the
   ``oauth`` provider with HTTP Basic client authentication, and sends the access
   token as a bearer token.
+
+The service's keys configure the backend's own login; a gateway user's keys
+(``[backends.<name>.users.<user>]``) replace them for that user's login
+(the config check asks :func:`personal_problems`). The keys that say who logs in
+(:func:`personal_keys`) must be the user's own: the flow's other keys (the OAuth2
+client of the password grant) may stay the service's, but a user's name with the
+service's password, or the service's OAuth2 client for the client-credentials grant,
+would log a user in as somebody else.
 
 Which keys a flow needs depends on other keys, which a single field's check cannot
 see: :func:`missing_options` reports missing ones to the config check, with their keys.
@@ -173,3 +181,20 @@ def login_for(backend: BackendConfig) -> PlatformLogin:
         plain(options.get("username")),
         _secret(options.get("password")),
     )
+
+
+def personal_keys(options: Mapping[str, Any]) -> tuple[str, ...]:
+    """The keys that say who logs in with the configured flow."""
+    if options.get("auth", "mcux") == "oauth2" and options.get("grant") == "client_credentials":
+        return ("client_id", "client_secret")
+    return ("username", "password")
+
+
+def personal_problems(own: Mapping[str, Any], merged: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(key, message) for each key saying who logs in that a user's table takes from the
+    service: the user would log in as somebody else."""
+    return [
+        (key, "must be the user's own: with the service's, the user would log in as another")
+        for key in personal_keys(merged)
+        if plain(merged.get(key)) and not plain(own.get(key))
+    ]

@@ -201,13 +201,14 @@ class Resources:
         query = request.rel_url.raw_query_string
         url = origin + tail + (f"?{query}" if query else "")
         headers = {"Accept": request.headers.get("Accept") or "*/*", **NO_COMPRESSION}
-        renew = self.client.auth.renewable
+        auth = self.client.auth.active()
+        renew = auth.renewable
         async with self._session_refused():
             while True:
                 async with self.client.stream("GET", url, headers=headers, transfer=True) as up:
                     if up.status == 401 and renew:
                         renew = False  # expired meanwhile: log in again, once
-                        await self.client.auth.invalidate()
+                        await auth.invalidate()
                         continue
                     await self.client.check(up)
                     if up.content_type not in _JSON_TYPES and not 300 <= up.status < 400:

@@ -14,7 +14,8 @@ It implements what the gateway relies on, as the vendor documents it:
   ``application/vnd.avid.problem+json`` problems for bad parameters.
 
 Each instance seeds its own newsroom tree (:mod:`adapters.mediacentral._sim_seed`) and
-counts logins, logouts and rejected calls in :attr:`MediaCentralSimulator.counters`.
+counts logins, logouts and rejected calls in :attr:`MediaCentralSimulator.counters`,
+logins, logouts and calls also by the user (or client) whose session they came with.
 """
 
 from __future__ import annotations

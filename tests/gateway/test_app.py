@@ -46,8 +46,9 @@ async def test_root_links_every_backend_and_the_registry(gateway: GatewayFactory
     curies = {c["name"]: c for c in links["curies"]}
     assert curies["gw"] == {"name": "gw", "href": base + "/rels/{rel}", "templated": True}
     assert {"gw", "registry", "flex", "azure"} == set(curies)
-    for absent in ("gw:login", "gw:assets", "gw:me"):  # routes later issues add
-        assert absent not in links
+    assert links["gw:me"]["href"] == base + "/auth/me"
+    assert links["gw:admin"]["href"] == base + "/admin"
+    assert "gw:assets" not in links
 
 
 async def test_backend_roots_answer_from_the_adapter_contract(gateway: GatewayFactory) -> None:

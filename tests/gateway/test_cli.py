@@ -3,58 +3,54 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
+import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-CONFIG = """
+from gateway.passwords import hash_password
+from tests import processes
+from tests.identities import CHEAP
+from tests.processes import Started
+
+PASSWORD = "operator-password"
+CONFIG = f"""
 [server]
 port = 0
+[[auth.users]]
+name = "operator"
+password_hash = "{hash_password(PASSWORD, CHEAP)}"
+roles = ["reader"]
 [backends.mam]
 kind = "flex"
 url = "simulator"
 username = "demo"
-password = "${FLEX_PW}"
+password = "${{FLEX_PW}}"
 """
 
 
-@pytest.fixture
-def process() -> Iterator[list[subprocess.Popen[str]]]:
-    started: list[subprocess.Popen[str]] = []
-    yield started
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+def start(started: Started, *args: str) -> tuple[subprocess.Popen[str], str]:
+    return processes.start(started, *args, env={"FLEX_PW": "pw-from-env"})
 
 
-def start(started: list[subprocess.Popen[str]], *args: str) -> tuple[subprocess.Popen[str], str]:
-    env = {**os.environ, "FLEX_PW": "pw-from-env"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    started.append(proc)
-    assert proc.stdout is not None
-    first = proc.stdout.readline()  # blocks until the server says where it listens
-    assert "serving on http://" in first, proc.stderr.read() if proc.stderr else first
-    return proc, first.rsplit(" ", 1)[1].strip()
+def login(url: str) -> str:
+    """An access token of the operator, from the token endpoint (password grant)."""
+    form = urllib.parse.urlencode(
+        {"grant_type": "password", "username": "operator", "password": PASSWORD}
+    ).encode()
+    with urllib.request.urlopen(url + "auth/token", data=form, timeout=10) as response:
+        token: str = json.load(response)["access_token"]
+        return token
 
 
-def get_json(url: str) -> dict[str, object]:
-    request = urllib.request.Request(url, headers={"Accept": "application/hal+json"})
+def get_json(url: str, token: str | None = None) -> dict[str, object]:
+    headers = {"Accept": "application/hal+json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.headers["Content-Type"].startswith("application/hal+json")
         data: dict[str, object] = json.load(response)
@@ -62,12 +58,15 @@ def get_json(url: str) -> dict[str, object]:
 
 
 def test_serve_answers_the_root_and_stops_cleanly_on_sigterm(
-    tmp_path: Path, process: list[subprocess.Popen[str]]
+    tmp_path: Path, process: Started
 ) -> None:
     path = tmp_path / "gw.toml"
     path.write_text(CONFIG)
     proc, url = start(process, "serve", "--config", str(path))
-    root = get_json(url)
+    anonymous = get_json(url)["_links"]
+    assert isinstance(anonymous, dict)
+    assert "gw:backend" not in anonymous
+    root = get_json(url, login(url))
     links = root["_links"]
     assert isinstance(links, dict)
     assert links["self"] == {"href": url}
@@ -79,17 +78,17 @@ def test_serve_answers_the_root_and_stops_cleanly_on_sigterm(
 
 
 def test_config_is_found_through_the_environment_variable(
-    tmp_path: Path, process: list[subprocess.Popen[str]], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, process: Started, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "gw.toml"
     path.write_text(CONFIG)
     monkeypatch.setenv("HALGW_CONFIG", str(path))
     _, url = start(process, "serve", "--host", "127.0.0.1")
-    assert get_json(url + "backends")["count"] == 1
+    assert get_json(url + "backends", login(url))["count"] == 1
 
 
 def test_simulate_runs_a_simulator_standalone_until_sigterm(
-    process: list[subprocess.Popen[str]],
+    process: Started,
 ) -> None:
     proc, url = start(process, "simulate", "azure", "--port", "0", "--token", "tok")
     request = urllib.request.Request(url + "/api/Formats", headers={"Authorization": "Bearer tok"})
@@ -99,7 +98,7 @@ def test_simulate_runs_a_simulator_standalone_until_sigterm(
     assert proc.wait(timeout=10) == 0
 
 
-def test_simulate_avalon_takes_its_api_keys(process: list[subprocess.Popen[str]]) -> None:
+def test_simulate_avalon_takes_its_api_keys(process: Started) -> None:
     key = "ab" * 64
     _, url = start(process, "simulate", "avalon", "--port", "0", "--api-key", f"{key}=archivist")
     request = urllib.request.Request(url + "/media_objects.json", headers={"Avalon-Api-Key": key})

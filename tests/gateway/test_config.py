@@ -10,7 +10,9 @@ import pytest
 from gateway import config as config_mod
 from gateway.cli import main
 from gateway.errors import ConfigError
+from gateway.passwords import hash_password
 from gateway.schema import Secret
+from tests.identities import CHEAP
 
 ROOT = Path(__file__).resolve().parents[2]
 FLEX = {"kind": "flex", "url": "simulator", "username": "u", "password": "p"}
@@ -241,14 +243,29 @@ def test_production_example_needs_its_secrets_from_the_environment() -> None:
             "AVALON_API_KEY",
             "MEDIACENTRAL_CLIENT_ID",
             "MEDIACENTRAL_CLIENT_SECRET",
-            "FLEX_USERNAME",
-            "FLEX_PASSWORD",
+            "FLEX_OPS_USERNAME",
+            "FLEX_OPS_PASSWORD",
+            "FLEX_INGEST_USERNAME",
+            "FLEX_INGEST_PASSWORD",
             "AZURE_CONNECTOR_TOKEN",
         )
     }
     env["HALGW_PUBLIC_URL"] = "https://media.example.org/gateway"
+    env["HALGW_SIGNING_KEY"] = "k" * 32
+    env["HALGW_REDIS_URL"] = "redis://redis.internal:6379/0"
+    env["HALGW_OPS_PASSWORD_HASH"] = hash_password("ops", CHEAP)
+    env["HALGW_INGEST_SECRET_HASH"] = hash_password("ingest", CHEAP)
     config = config_mod.load(path, env=env)
     assert not any(b.simulated for b in config.backends.values())
+    assert config.session.store == "redis"
+    assert config.auth.oidc is not None
+    mam = config.backends["mam"]
+    assert (mam.service_credentials, sorted(mam.users), mam.roles) == (
+        False,
+        ["ingest", "ops"],
+        ("editor", "admin"),
+    )
+    assert "k" * 32 not in repr(config)
 
 
 def problems_of_file(path: Path, env: dict[str, str]) -> list[str]:

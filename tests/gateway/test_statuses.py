@@ -27,11 +27,16 @@ def test_table_matches_the_reference_document() -> None:
         if match:
             status, condition, methods, transient = match.groups()
             rows[int(status)] = (condition, methods, {"Yes": True, "No": False}.get(transient))
-    assert set(rows) == set(statuses.STATUS_TABLE)
+    assert set(rows) == set(statuses.DOCUMENTED)
     for status, (condition, methods, transient) in rows.items():
         row = statuses.row(status)
         assert condition.startswith(row.condition)
         assert (row.methods, row.transient) == (methods, transient)
+
+
+def test_the_one_added_row_is_login_throttling() -> None:
+    assert list(statuses.ADDED_ROWS) == [429]
+    assert statuses.row(429).transient is True
 
 
 @pytest.mark.parametrize("upstream_status", range(400, 600))

@@ -134,7 +134,8 @@ async def test_a_second_401_is_passed_on(upstream: Serve) -> None:
     client = await open_client(await upstream(fake.app()), auth=Relogin())
     with pytest.raises(UpstreamStatusError) as caught:
         await client.request("GET", "/x")
-    assert caught.value.http_status == 401
+    assert caught.value.http_status == 403  # the client's gateway login is not the problem
+    assert caught.value.upstream_status == 401
     assert len(fake.calls) == 2
     await client.close()
 
@@ -185,3 +186,29 @@ async def test_credentials_go_only_to_the_backends_own_origin(upstream: Serve) -
 def test_secrets_are_masked_in_upstream_messages(secret: str, text: str, expected: str) -> None:
     client = UpstreamClient("up", timeout_s=1, retries=0, secrets=[secret])
     assert client.scrub(text) == expected
+
+
+async def test_a_cookie_one_answer_sets_never_goes_out_with_a_later_request(
+    upstream: Serve,
+) -> None:
+    """One pool serves every identity: no jar may carry one user's cookie to another's call."""
+    seen: list[str] = []
+
+    async def set_cookie(request: web.Request) -> web.Response:
+        response = web.Response(text="hi")
+        response.set_cookie("avidAccessToken", "alices-token")
+        return response
+
+    async def echo(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Cookie", ""))
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_get("/login", set_cookie)
+    app.router.add_get("/work", echo)
+    client = await open_client(await upstream(app))
+    await client.request("GET", "/login")
+    await client.request("GET", "/work")
+    await client.request("GET", "/work", headers={"Cookie": "avidAccessToken=bobs-token"})
+    assert seen == ["", "avidAccessToken=bobs-token"]
+    await client.close()

@@ -22,7 +22,8 @@ def simulators(start_simulator: StartSimulator[AzureSimulator]) -> SimFactory:
 
     async def start(**options: Any) -> AzureSimulator:
         options.setdefault("encoding_duration_s", None)
-        return await start_simulator(AzureSimulator(token=TOKEN, **options))
+        options.setdefault("token", TOKEN)
+        return await start_simulator(AzureSimulator(**options))
 
     return start
 
@@ -50,3 +51,19 @@ async def simulator(simulators: SimFactory) -> AzureSimulator:
 async def nav(simulator: AzureSimulator, connect: Connect) -> Navigator:
     """A navigator on a gateway in front of :func:`simulator`."""
     return await connect(simulator)
+
+
+class Clock:
+    """Epoch seconds that move only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A clock for token lives: tests move it instead of waiting."""
+    return Clock()

@@ -119,6 +119,7 @@ async def _hang_up_half_way(nav: Navigator, method: str, href: str) -> None:
     target = url.path + (f"?{url.query}" if url.query else "")
     head = (
         f"{method} {target} HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: video/mp4\r\n"
+        f"Authorization: {nav.client.session.headers['Authorization']}\r\n"
         f"Content-Length: {len(MEDIA)}\r\n\r\n"
     )
     _, writer = await asyncio.open_connection(url.hostname, url.port)

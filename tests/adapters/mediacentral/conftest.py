@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from adapters.mediacentral.simulator import (
@@ -13,6 +15,7 @@ from adapters.mediacentral.simulator import (
     DEFAULT_USERS,
     MediaCentralSimulator,
 )
+from gateway.routing import Handler
 from tests.conftest import ConfigFactory, GatewayFactory, StartSimulator
 
 BACKEND = "newsroom"
@@ -75,3 +78,20 @@ def connect(simulators: SimFactory, gateway: GatewayFactory, make_config: Config
         return await gateway(make_config(backends={BACKEND: table}), **options)
 
     return make
+
+
+def counting(path_end: str, expected: int) -> tuple[asyncio.Event, Any]:
+    """A gateway middleware, and the event it sets once ``expected`` requests entered."""
+    arrived = asyncio.Event()
+    entered = 0
+
+    @web.middleware
+    async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
+        nonlocal entered
+        if request.path.endswith(path_end):
+            entered += 1
+            if entered == expected:
+                arrived.set()
+        return await handler(request)
+
+    return arrived, count

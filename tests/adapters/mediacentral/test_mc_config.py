@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from adapters.mediacentral import MediaCentralAdapter
-from adapters.mediacentral.auth import UpstreamSession
 from adapters.mediacentral.logins import McuxLogin, OAuth2Login
 from gateway import config as config_mod
 from gateway.errors import ConfigError
+from gateway.logins import UpstreamSession
 from tests.adapters.mediacentral.navigator import Navigator
 from tests.conftest import ConfigFactory, GatewayFactory
 
@@ -62,6 +62,46 @@ def test_missing_login_keys_are_config_problems_with_their_key_paths(
     assert caught.value.problems == problems
 
 
+@pytest.mark.parametrize(
+    ("keys", "alice", "problems"),
+    [
+        pytest.param(
+            {"auth": "mcux"},
+            {"username": "alice.mc"},
+            ['backends.mc.users.alice.password: required when auth = "mcux"'],
+            id="mcux-without-password",
+        ),
+        pytest.param(
+            {"auth": "oauth2", "grant": "client_credentials"},
+            {"client_id": "alice-app"},
+            [
+                "backends.mc.users.alice.client_secret: required when auth = "
+                '"oauth2" and grant = "client_credentials"'
+            ],
+            id="client-without-secret",
+        ),
+        pytest.param(
+            {"auth": "oauth2"},
+            {"username": "alice.mc", "password": "pw"},
+            [
+                "backends.mc.users.alice.client_id: required when auth = "
+                '"oauth2" and grant = "password"',
+                "backends.mc.users.alice.client_secret: required when auth = "
+                '"oauth2" and grant = "password"',
+            ],
+            id="password-grant-without-client",
+        ),
+    ],
+)
+def test_a_users_missing_login_keys_are_config_problems_with_their_key_paths(
+    make_config: ConfigFactory, keys: dict[str, Any], alice: dict[str, str], problems: list[str]
+) -> None:
+    backend = {"kind": "mediacentral", "url": "simulator", **keys, "users": {"alice": alice}}
+    with pytest.raises(ConfigError) as caught:
+        make_config(backends={"mc": backend})
+    assert caught.value.problems == problems
+
+
 def test_login_flows_follow_the_config_and_never_show_secrets(make_config: ConfigFactory) -> None:
     config = make_config(
         backends={
@@ -92,8 +132,7 @@ def test_a_session_does_not_show_its_cookie_or_token() -> None:
         {"Authorization": "Bearer tok-123", "Cookie": "avidAccessToken=cookie-456"},
         expires_at=None,
         renew_at=None,
-        token_href="http://mc.internal/auth/tokens/current",
-        extension_href=None,
+        extras={"token_href": "http://mc.internal/auth/tokens/current"},
     )
     assert "tok-123" not in repr(session)
     assert "cookie-456" not in repr(session)
@@ -105,7 +144,8 @@ async def test_the_embedded_default_serves_mediacentral_from_its_simulator(
     config = config_mod.load(ROOT / "config" / "gateway.toml", env={})
     only = {"mediacentral": config.backends["mediacentral"]}
     assert only["mediacentral"].options["auth"] == "mcux"
-    nav = Navigator(await gateway(dataclasses.replace(config, backends=only)))
+    # The embedded default's own user, not the suite's.
+    nav = Navigator(await gateway(dataclasses.replace(config, backends=only), user="demo"))
     backend = await nav.backend("mediacentral")
     root = await nav.get(nav.href(backend, "mc:locations"))
     assert root["common"]["name"] == "Newsroom"

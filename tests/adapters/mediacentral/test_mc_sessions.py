@@ -11,11 +11,11 @@ import pytest
 from aiohttp import web
 
 from adapters.mediacentral.adapter import MediaCentralAdapter
-from adapters.mediacentral.auth import FAILURE_HOLD_S, PlatformLogin
+from adapters.mediacentral.auth import PlatformLogin
 from adapters.mediacentral.logins import McuxLogin
 from gateway.backends import BACKENDS
 from gateway.errors import UpstreamUnavailable
-from gateway.routing import Handler
+from gateway.logins import FAILURE_HOLD_S
 from gateway.schema import Secret
 from gateway.upstream import UpstreamClient
 from tests.adapters.mediacentral.conftest import (
@@ -25,6 +25,7 @@ from tests.adapters.mediacentral.conftest import (
     USER,
     Connect,
     SimFactory,
+    counting,
 )
 from tests.adapters.mediacentral.navigator import Doc, Navigator
 
@@ -32,10 +33,10 @@ ALL_FLOWS = [pytest.param(flow, id=flow) for flow in FLOWS]
 
 
 class FakeClock:
-    """A monotonic clock that moves only when told; starts at the real one's reading."""
+    """A wall clock that moves only when told; starts at the real one's reading."""
 
     def __init__(self) -> None:
-        self.now = time.monotonic()
+        self.now = time.time()
 
     def __call__(self) -> float:
         return self.now
@@ -55,29 +56,13 @@ def with_clock(clock: FakeClock) -> Callable[[web.Application], None]:
     def install(app: web.Application) -> None:
         backend = app[BACKENDS].get(BACKEND)
         assert backend is not None
-        assert isinstance(backend.client.auth, PlatformLogin)
+        login = app[BACKENDS].auth(backend).strategy(None)
+        assert isinstance(login, PlatformLogin)
         assert isinstance(backend.adapter, MediaCentralAdapter)
-        backend.client.auth.clock = clock
+        login.clock = clock
         backend.adapter.discovery.clock = clock
 
     return install
-
-
-def counting(path_end: str, expected: int) -> tuple[asyncio.Event, Any]:
-    """A gateway middleware, and the event it sets once ``expected`` requests entered."""
-    arrived = asyncio.Event()
-    entered = 0
-
-    @web.middleware
-    async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
-        nonlocal entered
-        if request.path.endswith(path_end):
-            entered += 1
-            if entered == expected:
-                arrived.set()
-        return await handler(request)
-
-    return arrived, count
 
 
 @pytest.mark.parametrize("flow", ALL_FLOWS)

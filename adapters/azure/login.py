@@ -1,0 +1,112 @@
+"""How the gateway logs in to a connector: a fixed bearer token, or a client-credentials login.
+
+The connector's authentication is not documented publicly. Two ways are offered:
+
+- ``token``: a long-lived bearer token sent as it is (:class:`~gateway.upstream.StaticHeaders`);
+- ``client_id`` and ``client_secret``: :class:`ClientCredentialsLogin` posts the OAuth 2.0
+  ``client_credentials`` grant (RFC 6749 section 4.4), form encoded, to ``token_url``
+  and sends the access token it gets as a bearer token. The token is kept in the
+  strategy's login slot, renewed before it expires, fetched once for concurrent
+  requests and dropped at logout (:class:`~gateway.logins.RenewingLogin`).
+
+Either way the connector answering 401 means the configured credentials were refused:
+503 ``upstream-login-failed`` naming the backend, never a 401 that would make a client
+log out of the gateway. The client secret stays a :class:`~gateway.schema.Secret`
+until the token request is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from gateway.errors import UpstreamLoginFailed
+from gateway.logins import LoginResult, RenewingLogin
+from gateway.schema import Secret
+from gateway.upstream import StaticHeaders, UpstreamAuth, UpstreamClient
+
+ENDPOINT: Final = "/oauth2/token"
+"""The token endpoint, relative to the connector's URL, unless the config names another."""
+REFUSED: Final = frozenset({401})
+"""The connector's answer to credentials it does not take."""
+CREDENTIAL_KEYS: Final = ("token", "client_id", "client_secret")
+
+
+def given(value: Any) -> bool:
+    """Whether a config value is set (a secret counts when it is not empty)."""
+    if isinstance(value, Secret):
+        return bool(value.reveal())
+    return isinstance(value, str) and bool(value)
+
+
+def problems(options: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What is missing for either way of logging in, as (key, message)."""
+    has_id, has_secret = given(options.get("client_id")), given(options.get("client_secret"))
+    if has_id and not has_secret:
+        return [("client_secret", "required with client_id")]
+    if has_secret and not has_id:
+        return [("client_id", "required with client_secret")]
+    if not has_id and not given(options.get("token")):
+        return [("token", "required, unless client_id and client_secret are set")]
+    return []
+
+
+def strategy(backend: str, options: Mapping[str, Any], *, prefer_token: bool) -> UpstreamAuth:
+    """The login ``options`` configure; with both ways set, ``prefer_token`` decides."""
+    token = options.get("token")
+    wants_token = given(token) and (prefer_token or not given(options.get("client_id")))
+    if wants_token:
+        assert isinstance(token, Secret)
+        return StaticHeaders({"Authorization": f"Bearer {token.reveal()}"}, refusals=REFUSED)
+    secret = options["client_secret"]
+    assert isinstance(secret, Secret)
+    return ClientCredentialsLogin(
+        backend, options["client_id"], secret, options.get("token_url") or ENDPOINT
+    )
+
+
+class ClientCredentialsLogin(RenewingLogin):
+    """An access token of the OAuth 2.0 client-credentials grant, as a bearer token."""
+
+    flow = "client-credentials"
+    refusals = REFUSED
+
+    def __init__(self, backend: str, client_id: str, client_secret: Secret, token_url: str) -> None:
+        super().__init__(backend)
+        self.client_id = client_id
+        self._secret = client_secret
+        self.token_url = token_url
+
+    def __repr__(self) -> str:
+        return f"ClientCredentialsLogin({self.backend!r}, client_id={self.client_id!r})"
+
+    async def login(self, client: UpstreamClient) -> LoginResult:
+        """Post the grant; the token endpoint refusing it is the configuration's fault."""
+        response = await client.request(
+            "POST",
+            self.token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.client_id,
+                "client_secret": self._secret.reveal(),
+            },
+            headers={"Accept": "application/json"},
+            authenticate=False,
+        )
+        doc = response.json_object()
+        token, kind = doc.get("access_token"), doc.get("token_type")
+        if not isinstance(token, str) or not token or str(kind).lower() != "bearer":
+            raise UpstreamLoginFailed(
+                f"backend {self.backend} answered the {self.flow} login without a bearer token",
+                backend=self.backend,
+            )
+        return LoginResult({"Authorization": f"Bearer {token}"}, _life(doc.get("expires_in")))
+
+
+def _life(value: Any) -> float | None:
+    # RFC 6749 says seconds as a number; some servers send them as a string.
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return None

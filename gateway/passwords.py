@@ -1,0 +1,100 @@
+"""Password and client-secret hashes: salted scrypt with its parameters in the string.
+
+Format (PHC string style)::
+
+    $scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt, base64>$<key, base64>
+
+scrypt is memory-hard and in the standard library. ``hal-gateway hash-password`` makes
+hashes with :data:`DEFAULT_COST`; the parameters travel in the hash, so stronger (or,
+in tests, cheaper) hashes verify without any setting. Verification runs in a worker
+thread: a hash costs tens of milliseconds and must not stall the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any, Final
+
+_FORMAT: Final = re.compile(
+    r"\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]+=*)\$([A-Za-z0-9+/]+=*)"
+)
+KEY_BYTES: Final = 32
+SALT_BYTES: Final = 16
+MAX_MEMORY: Final = 1024**3
+"""scrypt refuses parameters needing more memory than this (1 GiB)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """scrypt parameters: N = 2**ln, block size r, parallelism p."""
+
+    ln: int = 17
+    r: int = 8
+    p: int = 1
+
+
+DEFAULT_COST: Final = Cost()
+"""N = 2**17, r = 8, p = 1: 128 MiB per hash, the OWASP recommendation for scrypt."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _derive(password: str, salt: bytes, cost: Cost) -> bytes:
+    return hashlib.scrypt(
+        password.encode(),
+        salt=salt,
+        n=2**cost.ln,
+        r=cost.r,
+        p=cost.p,
+        maxmem=MAX_MEMORY,
+        dklen=KEY_BYTES,
+    )
+
+
+def hash_password(password: str, cost: Cost = DEFAULT_COST) -> str:
+    """A new salted hash of ``password``."""
+    salt = secrets.token_bytes(SALT_BYTES)
+    key = _derive(password, salt, cost)
+    return f"$scrypt$ln={cost.ln},r={cost.r},p={cost.p}${_b64(salt)}${_b64(key)}"
+
+
+def check_hash(value: Any) -> str | None:
+    """Config check: a well-formed hash with parameters scrypt accepts."""
+    match = _FORMAT.fullmatch(str(value))
+    if match is None:
+        return "must be a hash made by `hal-gateway hash-password` ($scrypt$ln=..,r=..,p=..$..$..)"
+    ln, r, p = (int(g) for g in match.groups()[:3])
+    if not (1 <= ln <= 24 and 1 <= r <= 32 and 1 <= p <= 16) or 128 * r * 2**ln > MAX_MEMORY:
+        return "has scrypt parameters out of range"
+    return None
+
+
+def verify(password: str, stored: str) -> bool:
+    """Whether ``password`` matches ``stored`` (constant-time comparison)."""
+    match = _FORMAT.fullmatch(stored)
+    if match is None:
+        return False
+    ln, r, p = (int(g) for g in match.groups()[:3])
+    salt, key = base64.b64decode(match.group(4)), base64.b64decode(match.group(5))
+    return hmac.compare_digest(_derive(password, salt, Cost(ln, r, p)), key)
+
+
+async def verify_async(password: str, stored: str | None, decoy: str) -> bool:
+    """:func:`verify` in a worker thread; an unknown principal still costs a hash.
+
+    With ``stored`` None (no such user) ``decoy``, another configured hash, is checked
+    and the answer is False: it takes as long as for a real user, so timing does not
+    tell who exists.
+    """
+    if stored is None:
+        await asyncio.to_thread(verify, password, decoy)
+        return False
+    return await asyncio.to_thread(verify, password, stored)

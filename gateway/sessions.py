@@ -1,0 +1,152 @@
+"""Login sessions: an aiohttp-session cookie that names a session, never holds a secret.
+
+With ``[session] store = "cookie"`` the cookie is the session, encrypted (Fernet) with
+``session.secret_key``: who, the kind of identity, the CSRF token, the session id and
+its expiry; a few hundred bytes, never an upstream token. With ``"redis"`` the cookie
+holds only a random key and the session lives in Redis, so every gateway process
+sees it. Either way a login starts a new session (a new id and a new cookie: no
+fixation), and the cookie is HttpOnly, SameSite=Lax, Secure behind an https public URL
+and lives ``auth.session_ttl_s`` seconds.
+
+A cookie session that was logged out is remembered as revoked until it would have
+expired, so a copy of the cookie kept elsewhere is refused too.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import logging
+import secrets
+import time
+import uuid
+import warnings
+from typing import Any, Final
+
+import aiohttp_session
+import redis.asyncio as aioredis
+from aiohttp import web
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+from aiohttp_session.redis_storage import RedisStorage
+from redis.exceptions import RedisError
+
+from gateway.config import CONFIG, GatewayConfig
+from gateway.identity import Identity, IdentityKind
+from gateway.state import StateStore, unreachable
+from gateway.urls import public_base
+
+log = logging.getLogger(__name__)
+
+# aiohttp-session 2.12 keys the request with strings, which aiohttp warns about on every
+# request; the keys are its own and harmless.
+warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="aiohttp_session")
+
+CSRF_HEADER: Final = "X-CSRF-Token"
+
+
+def storage(config: GatewayConfig, redis: aioredis.Redis | None) -> aiohttp_session.AbstractStorage:
+    """The aiohttp-session storage the ``[session]`` table asks for."""
+    session = config.session
+    params: dict[str, Any] = {
+        "cookie_name": session.cookie_name,
+        "max_age": config.auth.session_ttl_s,
+        "httponly": True,
+        "samesite": "Lax",
+        "secure": config.server.public_url.startswith("https://") or None,
+    }
+    if redis is not None:
+        return _RedisSessions(redis, key_factory=lambda: secrets.token_urlsafe(32), **params)
+    key = session.secret_key.reveal()
+    if not key:
+        log.warning(
+            "session.secret_key is empty: sessions are encrypted with a random key and end "
+            "when this process stops"
+        )
+        key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    return EncryptedCookieStorage(key, **params)
+
+
+class _RedisSessions(RedisStorage):
+    """aiohttp-session's Redis storage, its errors translated into a 503 problem."""
+
+    async def load_session(self, request: web.Request) -> aiohttp_session.Session:
+        """Load, or 503 when Redis cannot be reached."""
+        try:
+            return await super().load_session(request)
+        except RedisError as exc:
+            raise unreachable() from exc
+
+    async def save_session(
+        self, request: web.Request, response: web.StreamResponse, session: aiohttp_session.Session
+    ) -> None:
+        """Save, or 503 when Redis cannot be reached."""
+        try:
+            await super().save_session(request, response, session)
+        except RedisError as exc:
+            raise unreachable() from exc
+
+
+async def mark_secure(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: the session cookie is Secure when clients use https."""
+    if not isinstance(request, web.Request):
+        return
+    name = request.app[CONFIG].session.cookie_name
+    if name in response.cookies and public_base(request).startswith("https://"):
+        response.cookies[name]["secure"] = True
+
+
+async def start(request: web.Request, who: Identity, ttl_s: int) -> dict[str, Any]:
+    """A new session for ``who`` (whatever session came in is replaced)."""
+    old = await aiohttp_session.get_session(request)
+    if not old.new:
+        old.invalidate()  # the Redis record of a planted or earlier session goes
+    session = await aiohttp_session.new_session(request)
+    data = {
+        "sid": uuid.uuid4().hex,
+        "sub": who.name,
+        "kind": who.kind,
+        "csrf": secrets.token_urlsafe(32),
+        "exp": int(time.time()) + ttl_s,
+    }
+    session.update(data)
+    return data
+
+
+async def load(request: web.Request, store: StateStore) -> dict[str, Any] | None:
+    """The live session's data: None without a cookie, expired or revoked."""
+    if request.app[CONFIG].session.cookie_name not in request.cookies:
+        return None
+    session = await aiohttp_session.get_session(request)
+    sid, exp = session.get("sid"), session.get("exp")
+    if not isinstance(sid, str) or not isinstance(exp, int) or exp <= time.time():
+        return None
+    if await store.get(f"revoked:session:{sid}") is not None:
+        return None
+    return dict(session)
+
+
+def identity(data: dict[str, Any], kind: IdentityKind, roles: frozenset[str]) -> Identity:
+    """The identity a session's data names."""
+    return Identity(
+        name=data["sub"],
+        kind=kind,
+        roles=roles,
+        expires_at=float(data["exp"]),
+        via="session",
+        session_id=data["sid"],
+    )
+
+
+def csrf_ok(request: web.Request, data: dict[str, Any]) -> bool:
+    """Whether the request carries the session's CSRF token."""
+    sent = request.headers.get(CSRF_HEADER, "")
+    return bool(sent) and hmac.compare_digest(sent.encode(), str(data.get("csrf", "")).encode())
+
+
+async def end(request: web.Request, store: StateStore, data: dict[str, Any]) -> None:
+    """End the session: drop it (Redis), clear the cookie, refuse copies of it."""
+    session = await aiohttp_session.get_session(request)
+    session.invalidate()
+    ttl = float(data.get("exp", 0)) - time.time()
+    if ttl > 0:
+        await store.put(f"revoked:session:{data['sid']}", {"at": time.time()}, ttl)

@@ -1,0 +1,168 @@
+"""Who may call what: every route of the app, anonymous and per role.
+
+The routes are enumerated from the running app, so a route added later without
+thinking about protection fails here: it is protected by default, and a route that
+is public must be in ``PUBLIC`` below.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from gateway.routing import ROUTE_META
+from tests.conftest import AZURE, FLEX, ConfigFactory, GatewayFactory
+from tests.identities import auth_table, bearer, user_entry
+
+PUBLIC = {
+    ("GET", "/"),
+    ("GET", "/rels/{rel}"),
+    ("GET", "/rels/{prefix}/{rel}"),
+    ("GET", "/problems/{code}"),
+    ("POST", "/auth/login"),
+    ("POST", "/auth/token"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+}
+"""The issue's public routes, plus the problem pages every problem's ``type`` links to."""
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _routes(app: web.Application) -> list[tuple[str, str]]:
+    """(method, path template) of every route, HEAD twins left out."""
+    out = []
+    for route in app.router.routes():
+        if route.method == "HEAD":
+            continue
+        info = route.get_info()
+        path = info.get("path") or info.get("formatter")
+        assert path is not None, info
+        out.append((route.method, path))
+    return sorted(set(out))
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "x", path)
+
+
+async def _all_backends(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> TestClient[Any, Any]:
+    backends = {
+        "avalon": {"kind": "avalon", "url": "simulator", "api_key": "a" * 128},
+        "news": {
+            "kind": "mediacentral",
+            "url": "simulator",
+            "username": "newsroom",
+            "password": "mc-password-1",
+        },
+        "flex": FLEX,
+        "azure": AZURE,
+    }
+    return await gateway(make_config(backends=backends), user=None)
+
+
+async def test_every_route_but_the_public_ones_needs_a_login(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    client = await _all_backends(gateway, make_config)
+    routes = _routes(client.app)
+    assert set(routes) >= PUBLIC
+    meta = client.app[ROUTE_META]
+    for route in client.app.router.routes():
+        assert route in meta, f"{route.method} {route.get_info()} was added without add_route"
+    assert len(routes) > 100  # every backend's routes are in the list
+    for method, path in routes:
+        response = await client.request(method, _concrete(path))
+        if (method, path) in PUBLIC:
+            assert response.status != 401, (method, path)
+            continue
+        assert response.status == 401, (method, path, response.status)
+        assert response.headers["WWW-Authenticate"].startswith("Bearer"), (method, path)
+        assert response.content_type == "application/problem+json"
+    unknown = await client.get("/no/such/route")
+    assert unknown.status == 401  # anonymous callers do not learn which paths exist
+
+
+async def test_readers_may_not_change_anything_nor_see_admin_views(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    client = await _all_backends(gateway, make_config)
+    reader = bearer(client.app, "reader")
+    checked = 0
+    for method, path in _routes(client.app):
+        if (method, path) in PUBLIC or path.startswith("/auth/"):
+            continue
+        response = await client.request(method, _concrete(path), headers=reader)
+        if method in UNSAFE or path == "/admin":
+            assert response.status == 403, (method, path, response.status)
+            checked += 1
+        else:
+            assert response.status not in (401, 403), (method, path, response.status)
+    assert checked > 30
+
+
+async def test_admins_see_the_admin_view_without_secrets(gateway: GatewayFactory) -> None:
+    client = await gateway(user="admin")
+    response = await client.get("/admin")
+    assert response.status == 200
+    body = await response.json()
+    assert {u["name"] for u in body["users"]} == {"admin", "editor", "reader"}
+    assert "password_hash" not in str(body)
+    assert "$scrypt$" not in str(body)
+    assert [b["credentials"] for b in body["backends"]] == ["service", "service"]
+
+
+async def test_a_backend_restricted_to_roles_is_hidden_and_refused_for_others(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    config = make_config(backends={"flex": {**FLEX, "roles": ["editor"]}, "azure": AZURE})
+    client = await gateway(config, user="reader")
+    root = await (await client.get("/")).json()
+    assert [link["name"] for link in root["_links"]["gw:backend"]] == ["azure"]
+    listing = await (await client.get("/backends")).json()
+    assert listing["count"] == 1
+    registry = await (await client.get("/serviceroots")).json()
+    assert [s["systemID"] for s in registry["systems"]] == ["azure"]
+    refused = await client.get("/backends/flex")
+    assert refused.status == 403
+    assert "editor" in (await refused.json())["detail"]
+    me = await (await client.get("/auth/me")).json()
+    assert [(b["name"], b["allowed"]) for b in me["backends"]] == [
+        ("flex", False),
+        ("azure", True),
+    ]
+    for user in ("editor", "admin"):
+        response = await client.get("/backends/flex", headers=bearer(client.app, user))
+        assert response.status == 200, user
+
+
+async def test_a_per_user_backend_refuses_users_without_credentials(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    users = [*auth_table()["users"], user_entry("alice", "alice-password", ["editor"])]
+    flex = {
+        "kind": "flex",
+        "url": "simulator",
+        "users": {"alice": {"username": "alice-flex", "password": "alice-flex-pw"}},
+    }
+    config = make_config(auth=auth_table(users=users), backends={"flex": flex, "azure": AZURE})
+    client = await gateway(config, user="editor")
+    refused = await client.get("/backends/flex")
+    assert refused.status == 403
+    assert "no credentials for backend flex" in (await refused.json())["detail"]
+    root = await (await client.get("/")).json()
+    assert [link["name"] for link in root["_links"]["gw:backend"]] == ["azure"]
+    alice = bearer(client.app, "alice")
+    assert (await client.get("/backends/flex", headers=alice)).status == 200
+
+
+async def test_the_403_for_a_reader_names_the_missing_role(gateway: GatewayFactory) -> None:
+    client = await gateway(user="reader")
+    response = await client.post("/backends/flex/assets", json={"name": "x"})
+    assert response.status == 403
+    assert "editor role" in (await response.json())["detail"]

@@ -1,0 +1,180 @@
+"""Bearer tokens of an external OpenID Connect issuer, checked against its JWKS."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from joserfc import jwt
+from joserfc.jwk import KeySet, RSAKey
+
+from gateway.auth import AUTH
+from gateway.tokens import JWKS_REFETCH_S
+from tests.conftest import ConfigFactory, GatewayFactory
+from tests.identities import auth_table
+
+ISSUER = "https://login.example.org/realms/media"
+AUDIENCE = "hal-gateway"
+Serve = Callable[[web.Application], Awaitable[str]]
+
+
+class Issuer:
+    """A test identity provider: a key set served over HTTP, and tokens signed with it."""
+
+    def __init__(self) -> None:
+        self.keys = [RSAKey.generate_key(2048, parameters={"kid": "k1"}, private=True)]
+        self.fetches = 0
+        self.down = False
+
+    async def jwks(self, request: web.Request) -> web.Response:
+        self.fetches += 1
+        if self.down:
+            return web.Response(status=503)
+        return web.json_response(KeySet(list[Any](self.keys)).as_dict(private=False))
+
+    def rotate(self) -> None:
+        kid = f"k{len(self.keys) + 1}"
+        self.keys = [RSAKey.generate_key(2048, parameters={"kid": kid}, private=True)]
+
+    def token(self, key: RSAKey | None = None, **changes: Any) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": "f3c1-uuid",
+            "preferred_username": "maria",
+            "roles": ["editor", "not-a-gateway-role"],
+            "iat": now,
+            "exp": now + 300,
+        }
+        claims.update(changes)
+        signer = key or self.keys[0]
+        return jwt.encode({"alg": "RS256", "kid": signer.kid}, claims, signer)
+
+
+@pytest.fixture
+async def issuer(upstream: Serve) -> tuple[Issuer, str]:
+    idp = Issuer()
+    app = web.Application()
+    app.router.add_get("/certs", idp.jwks)
+    return idp, await upstream(app) + "/certs"
+
+
+async def _client(
+    gateway: GatewayFactory, make_config: ConfigFactory, jwks_url: str
+) -> TestClient[Any, Any]:
+    oidc = {"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": jwks_url}
+    return await gateway(make_config(auth=auth_table(oidc=oidc)), user=None)
+
+
+def _b64(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_an_issuer_token_names_the_user_and_the_gateway_roles_it_grants(
+    gateway: GatewayFactory, make_config: ConfigFactory, issuer: tuple[Issuer, str]
+) -> None:
+    idp, url = issuer
+    client = await _client(gateway, make_config, url)
+    token = idp.token()
+    for _ in range(3):
+        response = await client.get("/auth/me", headers=_bearer(token))
+        assert response.status == 200
+    me = await response.json()
+    assert (me["name"], me["kind"], me["roles"], me["via"]) == (
+        "maria",
+        "oidc",
+        ["editor"],
+        "bearer",
+    )
+    assert idp.fetches == 1  # the keys are cached
+    assert (
+        await client.post("/backends/flex/assets", json={}, headers=_bearer(token))
+    ).status != 403
+
+
+async def test_a_rotated_key_is_fetched_once_on_an_unknown_kid(
+    gateway: GatewayFactory, make_config: ConfigFactory, issuer: tuple[Issuer, str]
+) -> None:
+    idp, url = issuer
+    client = await _client(gateway, make_config, url)
+    assert (await client.get("/auth/me", headers=_bearer(idp.token()))).status == 200
+    idp.rotate()
+    jwks = client.app[AUTH].tokens.oidc
+    assert jwks is not None
+    started = time.monotonic()
+    jwks.clock = lambda: started + JWKS_REFETCH_S + 1
+    for _ in range(2):
+        assert (await client.get("/auth/me", headers=_bearer(idp.token()))).status == 200
+    assert idp.fetches == 2
+    # Another unknown key right after: no second fetch (no storm), the token is refused.
+    stranger = RSAKey.generate_key(2048, parameters={"kid": "k9"}, private=True)
+    response = await client.get("/auth/me", headers=_bearer(idp.token(key=stranger)))
+    assert response.status == 401
+    assert "unknown key" in (await response.json())["detail"]
+    assert idp.fetches == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        pytest.param({"exp": int(time.time()) - 120}, "expired", id="expired"),
+        pytest.param({"nbf": int(time.time()) + 600}, "refused", id="not-yet-valid"),
+        pytest.param({"aud": "another-app"}, "refused", id="audience"),
+        pytest.param({"iss": "https://evil.example.org"}, "does not trust", id="issuer"),
+    ],
+)
+async def test_issuer_tokens_that_do_not_hold_are_401(
+    gateway: GatewayFactory,
+    make_config: ConfigFactory,
+    issuer: tuple[Issuer, str],
+    changes: dict[str, Any],
+    reason: str,
+) -> None:
+    idp, url = issuer
+    client = await _client(gateway, make_config, url)
+    response = await client.get("/auth/me", headers=_bearer(idp.token(**changes)))
+    assert response.status == 401
+    assert reason in (await response.json())["detail"]
+
+
+async def test_a_token_signed_by_a_stranger_or_with_a_symmetric_trick_is_401(
+    gateway: GatewayFactory, make_config: ConfigFactory, issuer: tuple[Issuer, str]
+) -> None:
+    idp, url = issuer
+    client = await _client(gateway, make_config, url)
+    stranger = RSAKey.generate_key(2048, parameters={"kid": "k1"}, private=True)
+    response = await client.get("/auth/me", headers=_bearer(idp.token(key=stranger)))
+    assert response.status == 401
+    # HS256 keyed with the issuer's public key: the algorithm is not one the issuer may use.
+    public = idp.keys[0].as_pem(private=False)
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": now + 60}
+    signed = f"{_b64({'alg': 'HS256', 'kid': 'k1'})}.{_b64(claims)}"
+    mac = hmac.new(public, signed.encode(), hashlib.sha256).digest()
+    forged = signed + "." + base64.urlsafe_b64encode(mac).decode().rstrip("=")
+    assert (await client.get("/auth/me", headers=_bearer(forged))).status == 401
+
+
+async def test_an_unreachable_issuer_is_503_until_its_keys_are_known(
+    gateway: GatewayFactory, make_config: ConfigFactory, issuer: tuple[Issuer, str]
+) -> None:
+    idp, url = issuer
+    idp.down = True
+    client = await _client(gateway, make_config, url)
+    response = await client.get("/auth/me", headers=_bearer(idp.token()))
+    assert response.status == 503
+    assert (await response.json())["transient"] is False
+    idp.down = False

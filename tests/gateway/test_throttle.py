@@ -1,0 +1,78 @@
+"""Failed logins are throttled per user name and per address, in a sliding window."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.authconfig import AuthConfig
+from gateway.errors import TooManyRequests
+from gateway.state import MemoryStore
+from gateway.statuses import STATUS_TABLE
+from gateway.throttle import LoginThrottle
+from tests.conftest import ConfigFactory, GatewayFactory
+from tests.identities import USERS, auth_table
+
+
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_limit_holds_until_the_oldest_failure_leaves_the_window() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(
+        AuthConfig(login_attempts=3, login_window_s=60), MemoryStore(clock), clock
+    )
+    for step in range(3):
+        clock.now += 10 * bool(step)  # failures at 0, 10 and 20 s
+        await throttle.check("editor", "10.0.0.1")
+        await throttle.failed("editor", "10.0.0.1")
+    with pytest.raises(TooManyRequests) as caught:
+        await throttle.check("editor", "10.0.0.2")  # the name is over the limit anywhere
+    assert caught.value.headers["Retry-After"] == "40"  # the first failure leaves at 60 s
+    clock.now += 39
+    with pytest.raises(TooManyRequests):
+        await throttle.check("Editor", "10.0.0.3")  # names count case-insensitively
+    clock.now += 1.5
+    await throttle.check("editor", "10.0.0.2")  # the window slid past the first failure
+
+
+async def test_one_address_trying_many_names_is_throttled_too() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(
+        AuthConfig(login_attempts=2, login_window_s=60), MemoryStore(clock), clock
+    )
+    await throttle.failed("alice", "10.0.0.9")
+    await throttle.failed("bob", "10.0.0.9")
+    with pytest.raises(TooManyRequests):
+        await throttle.check("carol", "10.0.0.9")
+    await throttle.check("carol", "10.0.0.10")
+
+
+async def test_too_many_failed_logins_are_429_with_retry_after_even_with_the_right_password(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    config = make_config(auth=auth_table(login_attempts=3, login_window_s=120))
+    client = await gateway(config, user=None)
+    for _ in range(3):
+        response = await client.post(
+            "/auth/login", json={"username": "editor", "password": "guess-guess"}
+        )
+        assert response.status == 401
+    right = {"username": "editor", "password": USERS["editor"][0]}
+    throttled = await client.post("/auth/login", json=right)
+    assert throttled.status == 429
+    assert 429 in STATUS_TABLE
+    assert 1 <= int(throttled.headers["Retry-After"]) <= 120
+    body = await throttled.json()
+    assert (body["code"], body["transient"]) == ("too-many-requests", True)
+    # The token endpoint counts the same failures, and unknown names answer alike.
+    token = await client.post("/auth/token", data={"grant_type": "password", **right})
+    assert token.status == 429
+    ghost = await client.post("/auth/login", json={"username": "ghost", "password": "x" * 9})
+    assert ghost.status == 429  # the address is over the limit as well
