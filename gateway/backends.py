@@ -13,7 +13,7 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
@@ -114,10 +114,6 @@ class BackendSet:
         auth = backend.client.auth
         assert isinstance(auth, IdentityAuth)
         return auth
-
-    def kinds(self) -> Mapping[str, type[Adapter]]:
-        """CURIE prefix → adapter class, for the kinds in use."""
-        return {type(b.adapter).curie: type(b.adapter) for b in self}
 
     async def lifecycle(self, app: web.Application) -> AsyncIterator[None]:
         """Cleanup context: start simulators, open clients, probe; undo it all on exit."""

@@ -52,7 +52,8 @@ def _version() -> str:
 
 def _curies(resource: hal.Resource, request: web.Request, base: str, *, ctms: bool = False) -> None:
     prefixes = [relations.GW_PREFIX, relations.REGISTRY_PREFIX]
-    prefixes += sorted(request.app[BACKENDS].kinds())
+    # Only the kinds the caller may use: the CURIEs of the others would name them.
+    prefixes += sorted({type(b.adapter).curie for b in _visible(request)})
     if ctms:  # the registry keys its resources by CTMS relations too
         prefixes += sorted(relations.CTMS_RELATIONS)
     for prefix in prefixes:

@@ -166,3 +166,13 @@ async def test_the_403_for_a_reader_names_the_missing_role(gateway: GatewayFacto
     response = await client.post("/backends/flex/assets", json={"name": "x"})
     assert response.status == 403
     assert "editor role" in (await response.json())["detail"]
+
+
+async def test_anonymous_callers_learn_nothing_of_the_backends_from_the_root(
+    gateway: GatewayFactory,
+) -> None:
+    client = await gateway(user=None)
+    root = await (await client.get("/")).json()
+    assert {c["name"] for c in root["_links"]["curies"]} == {"gw", "registry"}
+    assert "flex" not in str(root)
+    assert "azure" not in str(root)
