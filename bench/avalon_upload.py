@@ -15,7 +15,7 @@ import time
 import aiohttp
 
 from adapters.avalon.simulator import DEFAULT_ADMIN_KEY
-from bench._processes import CHUNK, gateway_on_simulator, memory_kib, payload
+from bench._processes import CHUNK, baseline_kib, gateway_on_simulator, memory_kib, payload
 
 
 async def main(size_mib: int = 200) -> None:
@@ -23,12 +23,14 @@ async def main(size_mib: int = 200) -> None:
     size = size_mib * CHUNK
     with gateway_on_simulator(
         "avalon", (), {"api_key": "${KEY}"}, env={"KEY": DEFAULT_ADMIN_KEY}
-    ) as (gateway, url):
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as s:
+    ) as (gateway, url, headers):
+        async with aiohttp.ClientSession(
+            headers=headers, timeout=aiohttp.ClientTimeout(total=600)
+        ) as s:
             files = f"{url}/backends/avalon/media-objects/1g05fb83r/supplemental-files"
             async with s.get(files) as response:
                 assert response.status == 200, response.status
-            baseline = memory_kib(gateway.pid, "VmRSS")
+            baseline = baseline_kib(gateway.pid)
             sent = hashlib.sha256()
             form = aiohttp.FormData()
             form.add_field(

@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from bench._processes import CHUNK, gateway_on_simulator, memory_kib, payload
+from bench._processes import CHUNK, baseline_kib, gateway_on_simulator, memory_kib, payload
 
 TOKEN = "bench-connector-token"
 POLLS = 600
@@ -42,12 +42,14 @@ async def main(size_mib: int = 500) -> None:
         ("--token", TOKEN, "--encoding-seconds", "0.2"),
         {"token": "${TOKEN}"},
         env={"TOKEN": TOKEN},
-    ) as (gateway, url):
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=900)) as s:
+    ) as (gateway, url, headers):
+        async with aiohttp.ClientSession(
+            headers=headers, timeout=aiohttp.ClientTimeout(total=900)
+        ) as s:
             async with s.get(f"{url}/backends/azure") as response:
                 root = await response.json()
             videos = root["_links"]["azure:videos"]["href"].split("{", 1)[0]
-            baseline = memory_kib(gateway.pid, "VmRSS")
+            baseline = baseline_kib(gateway.pid)
             sent = hashlib.md5(usedforsecurity=False)
             started = time.perf_counter()
             async with s.post(

@@ -15,6 +15,8 @@ from aiohttp import web
 
 from gateway import config as config_mod
 from gateway.app import create_app
+from gateway.auth import AUTH
+from gateway.identity import Identity
 
 PATHS = ("/", "/serviceroots", "/backends", "/backends/avalon")
 
@@ -40,14 +42,19 @@ async def _measure(
 
 async def main(config: config_mod.GatewayConfig, requests: int, concurrency: int) -> None:
     """Print p50/p99 latency and requests per second for each document."""
-    runner = web.AppRunner(create_app(config), access_log=None)
+    app = create_app(config)
+    # A logged-in caller, as every real one is: the bearer token is checked per request.
+    name = next(iter(config.auth.users))
+    token, _ = app[AUTH].tokens.issue(Identity(name, "user", config.auth.users[name].roles))
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     base = f"http://127.0.0.1:{runner.addresses[0][1]}"
     print(f"gateway documents: {requests} GETs each, {concurrency} in flight")
     try:
-        async with aiohttp.ClientSession() as session:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with aiohttp.ClientSession(headers=headers) as session:
             for path in PATHS:
                 await _measure(session, base + path, 50, 4)  # warm up
                 latencies, elapsed = await _measure(session, base + path, requests, concurrency)
