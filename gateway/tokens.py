@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import aiohttp
+import cachetools
 from joserfc import jwt
 from joserfc.errors import ExpiredTokenError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet, OctKey
@@ -42,6 +43,8 @@ OWN_ALGORITHMS: Final = ("HS256",)
 OIDC_ALGORITHMS: Final = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
 LEEWAY_S: Final = 30
 """Clock skew tolerated on ``exp`` and ``nbf``."""
+CHECKED_TOKENS: Final = 4096
+CHECKED_TTL_S: Final = 60.0
 JWKS_REFETCH_S: Final = 10.0
 """An unknown ``kid`` fetches the keys again at most this often (no fetch storms)."""
 
@@ -88,6 +91,12 @@ class TokenService:
         self._key = OctKey.import_key(secret)
         self._store = store
         self.oidc = Jwks(auth.oidc) if auth.oidc is not None else None
+        # A client sends the same token with every request: checking its signature and
+        # claims once a minute is enough (expiry is still looked at every time, and
+        # revocation in the store). Only tokens that passed are kept.
+        self._checked: cachetools.TTLCache[str, dict[str, Any]] = cachetools.TTLCache(
+            maxsize=CHECKED_TOKENS, ttl=CHECKED_TTL_S
+        )
 
     def __repr__(self) -> str:
         return f"TokenService(issuer={self._auth.issuer!r})"
@@ -111,7 +120,10 @@ class TokenService:
 
     async def verify(self, token: str) -> dict[str, Any]:
         """The checked claims of a bearer token; 401 for anything wrong with it."""
-        claims = await self._verified(token)
+        claims = self._checked.get(token)
+        if claims is None or claims["exp"] <= time.time():
+            claims = await self._verified(token)
+            self._checked[token] = claims
         if await self._store.get(_revocation_key(token)) is not None:
             raise invalid_token("the bearer token was revoked (logged out)")
         return claims
