@@ -120,6 +120,17 @@ class Adapter:
         return []
 
     @classmethod
+    def personal_keys(cls, options: Mapping[str, Any]) -> tuple[str, ...]:
+        """The credential keys that say who logs in upstream, for a backend's ``options``.
+
+        A backend table that sets none of them (but has ``users``) has no service
+        credential: its users log in as themselves, and keys outside this list (say,
+        the OAuth2 client of a password grant) may stay shared. The default: every
+        ``user_fields`` key.
+        """
+        return tuple(f.name for f in cls.user_fields)
+
+    @classmethod
     def check_user_options(
         cls, own: Mapping[str, Any], merged: Mapping[str, Any]
     ) -> list[tuple[str, str]]:

@@ -38,7 +38,7 @@ from gateway.authconfig import (
 )
 from gateway.errors import ConfigError
 from gateway.identity import ROLES
-from gateway.schema import Field, http_url, read_table
+from gateway.schema import Field, Secret, http_url, plain, read_table
 
 ENV_VAR: Final = "HALGW_CONFIG"
 """Names the config file when ``--config`` is not given."""
@@ -330,8 +330,8 @@ def _backend(
     if isinstance(kind, str) and kind in kinds:
         adapter = plugins.adapter_class(kind)
         own = adapter.config_fields
-        credential_keys = {f.name for f in adapter.user_fields}
-        if users_table and not credential_keys & set(table):
+        personal = set(adapter.personal_keys(table))
+        if users_table and not personal & set(table):
             # Per-user credentials only: the service credential keys become optional.
             service = False
             own = tuple(replace(f, required=False) for f in own)
@@ -392,7 +392,13 @@ def _backend_users(
             continue
         before = len(problems)
         own = read_table(credentials, adapter.user_fields, user_path, problems, env=env)
-        own = {k: v for k, v in own.items() if v is not None}
+        # An empty value (say ``${ALICE_TOKEN:-}`` unset) is no credential: left out, it
+        # cannot let the user fall back on the service's.
+        own = {
+            k: v
+            for k, v in own.items()
+            if v is not None and (plain(v) or not isinstance(v, str | Secret))
+        }
         if not own and len(problems) == before:
             problems.append(f"{user_path}: names no credentials")
         if len(problems) == before:

@@ -39,6 +39,17 @@ class Secret:
         return hash(self._value)
 
 
+def plain(value: Any) -> str:
+    """A config value as text, a secret revealed; empty when unset or not a string.
+
+    For code that builds an upstream login from config values, and for checks of
+    whether a credential is given at all (an empty ``${VAR:-}`` is not).
+    """
+    if isinstance(value, Secret):
+        return value.reveal()
+    return value if isinstance(value, str) else ""
+
+
 Check = Callable[[Any], str | None]
 """A check returns a problem message, or None when the value is fine."""
 
