@@ -13,22 +13,20 @@ seconds by the simulator's clock; after that the API answers 401 with RFC 6750's
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 import secrets
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
-from urllib.parse import unquote_plus
 
 from aiohttp import web
+
+from adapters._sim_oauth import NO_STORE, basic_client, oauth_error
 
 TOKEN_PATH: Final = "/oauth2/token"
 GRANT: Final = "client_credentials"
 _FORM: Final = "application/x-www-form-urlencoded"
-_NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 @dataclass(slots=True)
@@ -78,25 +76,7 @@ class TokenIssuer:
 
 
 def _error(status: int, error: str, description: str) -> web.Response:
-    headers = dict(_NO_STORE)
-    if status == 401:
-        headers["WWW-Authenticate"] = 'Basic realm="Azure Media Services Connector"'
-    return web.json_response(
-        {"error": error, "error_description": description}, status=status, headers=headers
-    )
-
-
-def _basic(header: str) -> tuple[str, str] | None:
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        raw = base64.b64decode(encoded.strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id, sep, secret = raw.partition(":")
-    # RFC 6749 2.3.1: both halves are form-encoded before Basic encoding.
-    return (unquote_plus(client_id), unquote_plus(secret)) if sep else None
+    return oauth_error(status, error, description, realm="Azure Media Services Connector")
 
 
 async def token_endpoint(request: web.Request) -> web.StreamResponse:
@@ -111,7 +91,7 @@ async def token_endpoint(request: web.Request) -> web.StreamResponse:
     header = request.headers.get("Authorization")
     sent_id, sent_secret = form.get("client_id"), form.get("client_secret")
     if header is not None:
-        basic = _basic(header)
+        basic = basic_client(header)
         if basic is None or sent_secret is not None:
             return _error(401, "invalid_client", "Authenticate the client one way only.")
         client_id, secret = basic
@@ -125,7 +105,7 @@ async def token_endpoint(request: web.Request) -> web.StreamResponse:
         return _error(400, "unsupported_grant_type", f"Only {GRANT} is supported.")
     token = issuer.issue(client_id)
     body = {"access_token": token, "token_type": "Bearer", "expires_in": issuer.ttl_s}
-    return web.json_response(body, headers=_NO_STORE)
+    return web.json_response(body, headers=NO_STORE)
 
 
 ISSUER: Final = web.AppKey("azure_token_issuer", TokenIssuer)

@@ -36,7 +36,7 @@ from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
 from gateway import hal
 from gateway.config import BackendConfig
 from gateway.routing import JSON_TYPES
-from gateway.schema import Field, Secret, http_url
+from gateway.schema import Field, http_url, plain
 from gateway.upstream import UpstreamAuth, UpstreamClient, UpstreamFault
 
 
@@ -100,15 +100,27 @@ class AzureAdapter(Adapter):
         return login.strategy(backend.name, backend.options, prefer_token=False)
 
     @classmethod
+    def check_user_options(
+        cls, own: Mapping[str, Any], merged: Mapping[str, Any]
+    ) -> list[tuple[str, str]]:
+        """The user's own table gives a token, or both ``client_id`` and ``client_secret``.
+
+        Never half a client with the service's other half: that login would be the
+        service's (or nobody's), not the user's.
+        """
+        return login.user_problems(own)
+
+    @classmethod
     def user_auth(cls, backend: BackendConfig, user: str) -> UpstreamAuth:
         """The way of logging in that the user's own keys name: a client, else a token.
 
         The user's keys override the service's of the same name only, so a user with a
         token of their own on a backend whose service logs in as a client (or the other
-        way round) sees both ways in the merged keys: their own decides.
+        way round) sees both ways in the merged keys: their own decides. The config
+        check saw to it that the way they name is wholly theirs.
         """
         own = backend.users[user]
-        as_client = any(login.given(own.get(k)) for k in ("client_id", "client_secret"))
+        as_client = bool(plain(own.get("client_id")))
         options = backend.credentials_of(user).options
         return login.strategy(backend.name, options, prefer_token=not as_client)
 
@@ -121,15 +133,15 @@ class AzureAdapter(Adapter):
         in at its token endpoint; the users' own fixed tokens are taken too.
         """
         tables = [backend.options, *(backend.credentials_of(u).options for u in backend.users)]
-        tokens = [t["token"].reveal() for t in tables if login.given(t.get("token"))]
+        tokens = [plain(t.get("token")) for t in tables if plain(t.get("token"))]
         clients: dict[str, str] = {}
         for t in tables:
-            if login.given(t.get("client_id")) and login.given(t.get("client_secret")):
+            client_id, secret = plain(t.get("client_id")), plain(t.get("client_secret"))
+            if client_id and secret:
                 # One secret per client, as at a real token endpoint: the first named.
-                clients.setdefault(t["client_id"], t["client_secret"].reveal())
-        service = backend.options.get("token")
+                clients.setdefault(client_id, secret)
         return AzureSimulator(
-            token=service.reveal() if isinstance(service, Secret) and service.reveal() else None,
+            token=plain(backend.options.get("token")) or None,
             full_tokens=tokens,
             clients=clients,
         )

@@ -9,6 +9,9 @@ The connector's authentication is not documented publicly. Two ways are offered:
   strategy's login slot, renewed before it expires, fetched once for concurrent
   requests and dropped at logout (:class:`~gateway.logins.RenewingLogin`).
 
+A gateway user's own keys (``[backends.<name>.users.<user>]``) name a whole login
+themselves, either way (:func:`user_problems`): the service's keys never complete it.
+
 Either way the connector answering 401 means the configured credentials were refused:
 503 ``upstream-login-failed`` naming the backend, never a 401 that would make a client
 log out of the gateway. The client secret stays a :class:`~gateway.schema.Secret`
@@ -22,7 +25,7 @@ from typing import Any, Final
 
 from gateway.errors import UpstreamLoginFailed
 from gateway.logins import LoginResult, RenewingLogin
-from gateway.schema import Secret
+from gateway.schema import Secret, plain
 from gateway.upstream import StaticHeaders, UpstreamAuth, UpstreamClient
 
 ENDPOINT: Final = "/oauth2/token"
@@ -32,29 +35,32 @@ REFUSED: Final = frozenset({401})
 CREDENTIAL_KEYS: Final = ("token", "client_id", "client_secret")
 
 
-def given(value: Any) -> bool:
-    """Whether a config value is set (a secret counts when it is not empty)."""
-    if isinstance(value, Secret):
-        return bool(value.reveal())
-    return isinstance(value, str) and bool(value)
-
-
 def problems(options: Mapping[str, Any]) -> list[tuple[str, str]]:
     """What is missing for either way of logging in, as (key, message)."""
-    has_id, has_secret = given(options.get("client_id")), given(options.get("client_secret"))
+    has_id = bool(plain(options.get("client_id")))
+    has_secret = bool(plain(options.get("client_secret")))
     if has_id and not has_secret:
         return [("client_secret", "required with client_id")]
     if has_secret and not has_id:
         return [("client_id", "required with client_secret")]
-    if not has_id and not given(options.get("token")):
+    if not has_id and not plain(options.get("token")):
         return [("token", "required, unless client_id and client_secret are set")]
     return []
+
+
+def user_problems(own: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What a user's own keys lack for a whole login, as (key, message).
+
+    A user's half of a client completed with the service's other half would log in as
+    the service, or as nobody: a user's table names a token or a whole client itself.
+    """
+    return [(key, f"{message}, in the user's own table") for key, message in problems(own)]
 
 
 def strategy(backend: str, options: Mapping[str, Any], *, prefer_token: bool) -> UpstreamAuth:
     """The login ``options`` configure; with both ways set, ``prefer_token`` decides."""
     token = options.get("token")
-    wants_token = given(token) and (prefer_token or not given(options.get("client_id")))
+    wants_token = bool(plain(token)) and (prefer_token or not plain(options.get("client_id")))
     if wants_token:
         assert isinstance(token, Secret)
         return StaticHeaders({"Authorization": f"Bearer {token.reveal()}"}, refusals=REFUSED)

@@ -16,13 +16,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 from typing import Final
 
 from aiohttp import web
 
+from adapters._sim_oauth import NO_STORE, basic_client, oauth_error
 from adapters.mediacentral._sim_http import (
     ACCESS_COOKIE,
     Problem,
@@ -125,26 +124,7 @@ async def mcux_login(request: web.Request) -> web.Response:
 
 
 def _oauth_error(status: int, error: str, description: str) -> web.Response:
-    response = web.json_response(
-        {"error": error, "error_description": description},
-        status=status,
-        headers={"Cache-Control": "no-store"},
-    )
-    if error == "invalid_client":
-        response.headers["WWW-Authenticate"] = 'Basic realm="auth"'
-    return response
-
-
-def _client(request: web.Request) -> tuple[str, str] | None:
-    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id, sep, secret = decoded.partition(":")
-    return (client_id, secret) if sep else None
+    return oauth_error(status, error, description, realm="auth")
 
 
 def _token_fields(platform: Platform, session: Session) -> Json:
@@ -162,7 +142,8 @@ async def oauth_token(request: web.Request) -> web.Response:
     """The OAuth2 token endpoint: password and client-credentials grants."""
     platform = platform_of(request)
     await _admit(platform)
-    client = _client(request)
+    # The halves are compared as sent: the gateway's login does not form-encode them.
+    client = basic_client(request.headers.get("Authorization"), form_encoded=False)
     if client is None or not _matches(platform.clients, *client):
         platform.counters.login_failures += 1
         return _oauth_error(401, "invalid_client", "Client authentication failed")
@@ -183,9 +164,7 @@ async def oauth_token(request: web.Request) -> web.Response:
         platform.counters.login_failures += 1
         return _oauth_error(400, "unsupported_grant_type", f"Grant {grant!s:.40} is not supported")
     session = platform.open_session("oauth", principal)
-    answer = web.json_response(
-        _token_fields(platform, session), headers={"Cache-Control": "no-store"}
-    )
+    answer = web.json_response(_token_fields(platform, session), headers=NO_STORE)
     return _with_cookie(answer, session)
 
 

@@ -24,15 +24,9 @@ from typing import Any, ClassVar, Final
 from aiohttp import web
 
 from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
-from adapters.mediacentral import relations
+from adapters.mediacentral import logins, relations
 from adapters.mediacentral.discovery import Discovery
 from adapters.mediacentral.faults import read_fault
-from adapters.mediacentral.logins import (
-    login_for,
-    missing_options,
-    personal_problems,
-    plain,
-)
 from adapters.mediacentral.resources import Resources
 from adapters.mediacentral.rewrite import PROXY
 from adapters.mediacentral.simulator import MediaCentralSimulator
@@ -40,7 +34,7 @@ from gateway import hal
 from gateway.config import BackendConfig
 from gateway.relations import curie_template
 from gateway.routing import JSON_TYPES
-from gateway.schema import Field
+from gateway.schema import Field, plain
 from gateway.upstream import UpstreamAuth, UpstreamClient, UpstreamFault
 
 CTMS_PREFIXES: Final = ("aa", "loc", "search")
@@ -79,19 +73,28 @@ class MediaCentralAdapter(Adapter):
     @classmethod
     def check_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str]]:
         """The keys the chosen login flow needs."""
-        return missing_options(options)
+        return logins.missing_options(options)
+
+    @classmethod
+    def personal_keys(cls, options: Mapping[str, Any]) -> tuple[str, ...]:
+        """The configured flow's keys that say who logs in.
+
+        The OAuth2 client of the password grant is not among them: users with only
+        their own user name and password share the backend's client.
+        """
+        return logins.personal_keys(options)
 
     @classmethod
     def upstream_auth(cls, backend: BackendConfig) -> UpstreamAuth:
         """The configured login flow; a missing key it needs stops the gateway's build."""
-        return login_for(backend)
+        return logins.login_for(backend)
 
     @classmethod
     def check_user_options(
         cls, own: Mapping[str, Any], merged: Mapping[str, Any]
     ) -> list[tuple[str, str]]:
         """The flow's keys, and those that say who logs in from the user's own table."""
-        return missing_options(merged) + personal_problems(own, merged)
+        return logins.missing_options(merged) + logins.personal_problems(own, merged)
 
     @classmethod
     def create_simulator(cls, backend: BackendConfig) -> MediaCentralSimulator:

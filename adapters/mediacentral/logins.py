@@ -14,7 +14,9 @@ The service's keys configure the backend's own login; a gateway user's keys
 (:func:`personal_keys`) must be the user's own: the flow's other keys (the OAuth2
 client of the password grant) may stay the service's, but a user's name with the
 service's password, or the service's OAuth2 client for the client-credentials grant,
-would log a user in as somebody else.
+would log a user in as somebody else. A backend table that names none of those keys
+has no service login: its users log in as themselves, through the backend's OAuth2
+client if the table names one.
 
 Which keys a flow needs depends on other keys, which a single field's check cannot
 see: :func:`missing_options` reports missing ones to the config check, with their keys.
@@ -34,15 +36,8 @@ import aiohttp
 from adapters.mediacentral.auth import PlatformLogin, lifetime
 from gateway.config import BackendConfig
 from gateway.errors import ConfigError, UpstreamLoginFailed
-from gateway.schema import Secret
+from gateway.schema import Secret, plain
 from gateway.upstream import UpstreamClient
-
-
-def plain(value: Any) -> str:
-    """A config value as text, a secret revealed; empty when unset."""
-    if isinstance(value, Secret):
-        return value.reveal()
-    return value if isinstance(value, str) else ""
 
 
 def _secret(value: Any) -> Secret:

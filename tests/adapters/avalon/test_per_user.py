@@ -28,6 +28,7 @@ USERS = [
     user_entry("alice", "alice-password", ["editor"]),
     user_entry("bob", "bob-password", ["editor"]),
     user_entry("carol", "carol-password", ["editor"]),
+    user_entry("admin", "admin-password", ["admin"]),  # sees which backends are ready
 ]
 AsUser = Callable[[str, str], Awaitable[Navigator]]
 
@@ -131,7 +132,7 @@ async def test_user_without_own_token_is_refused_with_a_problem(as_user: AsUser)
 async def test_backend_with_user_tokens_only_is_ready_and_serves_them(
     client: TestClient[Any, Any], as_user: AsUser
 ) -> None:
-    async with client.get("/readyz") as response:
+    async with client.get("/readyz", headers=bearer(client.app, "admin")) as response:
         ready = await response.json()
     assert ready["backends"]["personal"] == "ready", ready
 

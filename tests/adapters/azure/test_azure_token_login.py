@@ -31,6 +31,8 @@ SERVICE = {"client_id": "gateway-service", "client_secret": "service-client-secr
 ALICE = {"client_id": "alice-client", "client_secret": "alice-client-secret"}
 BOB = {"client_id": "bob-client", "client_secret": "bob-client-secret"}
 TTL = 60
+OWN = ", in the user's own table"
+"""How the config check qualifies what a user's table lacks."""
 USERS_OF = ("alice", "bob")
 USERS = [
     user_entry("alice", "alice-password", ["editor"]),
@@ -249,6 +251,40 @@ def test_config_names_the_missing_half(
     with pytest.raises(ConfigError) as raised:
         make_config(backends={"azure": {"kind": "azure", "url": "simulator", **table}})
     assert any(line.startswith(problem) for line in raised.value.problems), raised.value.problems
+
+
+@pytest.mark.parametrize(
+    ("alice", "problems"),
+    [
+        pytest.param(
+            {"client_secret": ALICE["client_secret"]},
+            ["backends.azure.users.alice.client_id: required with client_secret" + OWN],
+            id="secret-only",
+        ),
+        pytest.param(
+            {"client_id": ALICE["client_id"]},
+            ["backends.azure.users.alice.client_secret: required with client_id" + OWN],
+            id="id-only",
+        ),
+        pytest.param(
+            {"token": "alice-own-token", "client_id": ALICE["client_id"]},
+            ["backends.azure.users.alice.client_secret: required with client_id" + OWN],
+            id="token-and-half-a-client",
+        ),
+        pytest.param(
+            {"token": "${ALICE_TOKEN:-}"},
+            ["backends.azure.users.alice: names no credentials"],
+            id="empty-token",
+        ),
+    ],
+)
+def test_a_user_never_logs_in_with_the_services_half_of_a_client(
+    make_config: ConfigFactory, alice: dict[str, str], problems: list[str]
+) -> None:
+    table = {"kind": "azure", "url": "simulator", **SERVICE, "users": {"alice": alice}}
+    with pytest.raises(ConfigError) as raised:
+        make_config(auth=auth_table(users=USERS), backends={"azure": table}, env={})
+    assert raised.value.problems == problems
 
 
 def test_the_login_shows_no_secret() -> None:

@@ -22,6 +22,7 @@ from gateway.errors import ConfigError
 from tests.adapters.mediacentral.conftest import (
     BACKEND,
     CLIENT_ID,
+    CLIENT_SECRET,
     FLOWS,
     PASSWORD,
     USER,
@@ -37,6 +38,7 @@ GATEWAY_USERS = [
     user_entry("alice", "alice-gateway-password", ["editor"]),
     user_entry("bob", "bob-gateway-password", ["editor"]),
     user_entry("carol", "carol-gateway-password", ["editor"]),
+    user_entry("admin", "admin-password", ["admin"]),  # sees which backends are ready
 ]
 PEOPLE = {
     "alice": {"username": "alice.mc", "password": "alice-mc-password"},
@@ -277,6 +279,42 @@ def test_a_user_is_never_logged_in_with_the_services_half_of_a_login(
     for problem in caught.value.problems:
         assert problem.startswith(f"backends.{BACKEND}.users.alice.")
         assert "must be the user's own" in problem
+
+
+async def test_users_with_own_names_share_the_backends_oauth2_client(
+    simulators: SimFactory, gateway: GatewayFactory, make_config: ConfigFactory, as_user: As
+) -> None:
+    # The platform knows the people and one OAuth2 client, the backend's: no service user.
+    sim = await simulators(
+        users={keys["username"]: keys["password"] for keys in PEOPLE.values()},
+        clients={CLIENT_ID: CLIENT_SECRET},
+    )
+    client_keys = {k: v for k, v in FLOWS["oauth2-password"].items() if k.startswith("client_")}
+    table = {
+        "kind": "mediacentral",
+        "url": sim.url,
+        "auth": "oauth2",
+        "grant": "password",
+        **client_keys,
+        "users": PEOPLE,
+    }
+    config = make_config(auth=auth_table(users=GATEWAY_USERS), backends={BACKEND: table})
+    assert config.backends[BACKEND].service_credentials is False
+
+    client = await gateway(config, user=None)
+    async with client.get("/readyz", headers=bearer(client.app, "admin")) as response:
+        ready = await response.json()
+    assert ready["backends"][BACKEND] == "ready", ready
+    assert sim.counters.login_attempts == 0  # reachable is all the probe asks
+
+    alice, bob = as_user(client, "alice"), as_user(client, "bob")
+    assert await calls_as(sim, alice) == {"alice.mc"}
+    assert await calls_as(sim, bob) == {"bob.mc"}
+    assert sim.counters.logins_by == {"alice.mc": 1, "bob.mc": 1}
+    # Token sessions, so the one client the platform knows authenticated both logins.
+    sessions = {(s.principal, s.kind) for s in sim.platform.live_sessions()}
+    assert sessions == {("alice.mc", "oauth"), ("bob.mc", "oauth")}
+    assert sim.counters.login_failures == 0
 
 
 async def test_one_users_refused_login_is_not_the_next_users_answer(
