@@ -23,8 +23,8 @@ from aiohttp import web
 from gateway import sessions
 from gateway.auth import AUTH, login_required
 from gateway.backends import BACKENDS, Backend
-from gateway.errors import Forbidden, Unauthorized
-from gateway.identity import ADMIN, SAFE_METHODS, Identity, acting_as
+from gateway.errors import Forbidden, ServiceUnavailable, Unauthorized
+from gateway.identity import ADMIN, SAFE_METHODS, Identity, acting_as, implied
 from gateway.routing import Handler, route_meta
 
 _IDENTITY: Final = web.RequestKey("identity", Identity)
@@ -51,8 +51,10 @@ def require_caller(request: web.Request) -> Identity:
 
 def backend_refusal(request: web.Request, who: Identity, backend: Backend) -> str | None:
     """Why ``who`` may not use ``backend`` at all, or None when they may."""
+    if not who.may("GET"):
+        return "you hold no role that opens the backends (reader, editor or admin)"
     roles = backend.adapter.backend.roles
-    if roles and ADMIN not in who.roles and not who.roles & set(roles):
+    if roles and ADMIN not in who.roles and not implied(who.roles) & set(roles):
         return f"backend {backend.name} is open to the roles {', '.join(roles)} only"
     if not request.app[BACKENDS].auth(backend).allows(who):
         return f"{who.name} has no credentials for backend {backend.name}"
@@ -86,10 +88,12 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
     policy = meta.access if meta is not None else "user"
     try:
         who, data = await request.app[AUTH].identify(request)
-    except Unauthorized:
+    except (Unauthorized, ServiceUnavailable):
         if policy != "public":
             raise
-        who, data = None, {}  # a stale token on a public page: serve it as to anybody
+        # A stale token, or an issuer whose keys cannot be fetched: a public page is
+        # served as to anybody.
+        who, data = None, {}
     if policy != "public":
         if who is None:
             raise login_required()

@@ -9,7 +9,9 @@ removed user takes effect with the next request, whatever a token says.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any, Final
 
 from aiohttp import web
@@ -17,12 +19,14 @@ from aiohttp import web
 from gateway import passwords, sessions
 from gateway.authconfig import AuthConfig, Principal
 from gateway.errors import Unauthorized
-from gateway.identity import ROLES, Identity, IdentityKind, implied
+from gateway.identity import ROLES, Identity, IdentityKind, within
 from gateway.state import StateStore
 from gateway.throttle import LoginThrottle
 from gateway.tokens import TokenService, invalid_token
 
 CHALLENGE: Final = 'Bearer realm="hal-gateway"'
+HASHING_AT_ONCE: Final = 4
+"""Password hashes checked at the same time (each takes scrypt's memory)."""
 
 
 def login_required(
@@ -40,9 +44,16 @@ class Authenticator:
         self.store = store
         self.tokens = TokenService(auth, store)
         self.throttle = LoginThrottle(auth, store)
-        # Unknown names are checked against a real hash, so they cost as much time.
-        known = [*auth.users.values(), *auth.clients.values()]
-        self._decoy = known[0].secret_hash if known else None
+        # An unknown name is checked against the dearest hash of its kind, so that a
+        # refusal takes no less time than for a known one.
+        self._decoys = {
+            kind: _dearest(self._principals(kind).values())
+            or _dearest([*auth.users.values(), *auth.clients.values()])
+            for kind in ("user", "client")
+        }
+        # Hashes are memory-hard: a flood of logins must not run them all at once.
+        self._hashing = asyncio.Semaphore(HASHING_AT_ONCE)
+        self._attempts = KeyedLocks()
 
     def __repr__(self) -> str:
         return f"Authenticator(users={len(self.config.users)}, clients={len(self.config.clients)})"
@@ -53,15 +64,23 @@ class Authenticator:
     async def check_secret(
         self, kind: IdentityKind, name: str, secret: str, address: str
     ) -> Identity | None:
-        """The identity when ``secret`` is right; failures count towards throttling (429)."""
-        await self.throttle.check(name, address)
-        principal = self._principals(kind).get(name)
-        stored = principal.secret_hash if principal is not None else None
-        if self._decoy is not None and await passwords.verify_async(secret, stored, self._decoy):
-            assert principal is not None
-            return Identity(principal.name, kind, principal.roles)
-        await self.throttle.failed(name, address)
-        return None
+        """The identity when ``secret`` is right; failures count towards throttling (429).
+
+        Attempts on one name, and from one address, take turns: concurrent guesses
+        cannot all pass the limit before the first failure is counted.
+        """
+        async with self._attempts.hold("name:" + name.lower()), self._attempts.hold(address):
+            await self.throttle.check(name, address)
+            principal = self._principals(kind).get(name)
+            stored = principal.secret_hash if principal is not None else None
+            decoy = self._decoys[kind]
+            if decoy is not None:
+                async with self._hashing:
+                    if await passwords.verify_async(secret, stored, decoy):
+                        assert principal is not None
+                        return Identity(principal.name, kind, principal.roles)
+            await self.throttle.failed(name, address)
+            return None
 
     def from_claims(self, claims: Mapping[str, Any]) -> Identity:
         """The identity a checked token names; 401 when it names nobody known any more."""
@@ -76,7 +95,7 @@ class Authenticator:
             return Identity(
                 principal.name,
                 kind,
-                implied(principal.roles) & scope,
+                within(principal.roles, scope),
                 expires_at=float(claims["exp"]),
                 token_id=str(claims.get("jti", "")),
             )
@@ -86,7 +105,7 @@ class Authenticator:
         return Identity(
             str(name),
             "oidc",
-            _roles_claim(claims.get(oidc.roles_claim)),
+            _roles_claim(_claim(claims, oidc.roles_claim)),
             expires_at=float(claims["exp"]),
         )
 
@@ -110,6 +129,33 @@ class Authenticator:
         return sessions.identity(data, "user", principal.roles), data
 
 
+def _dearest(principals: Iterable[Principal]) -> str | None:
+    """The hash of the highest cost among ``principals``, if any."""
+    return max((p.secret_hash for p in principals), key=passwords.cost_of, default=None)
+
+
+class KeyedLocks:
+    """One lock per key, kept only while somebody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        """Hold the lock of ``key`` for the block."""
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
 def bearer_token(request: web.Request) -> str | None:
     """The bearer token of the ``Authorization`` header; 401 for any other scheme."""
     header = request.headers.get("Authorization", "")
@@ -119,6 +165,14 @@ def bearer_token(request: web.Request) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise login_required("only bearer tokens are accepted in Authorization")
     return token.strip()
+
+
+def _claim(claims: Mapping[str, Any], path: str) -> Any:
+    """A claim by name, dots reaching into objects (Keycloak's ``realm_access.roles``)."""
+    value: Any = claims
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
 
 
 def _roles_claim(value: Any) -> frozenset[str]:

@@ -10,28 +10,38 @@ Shape (every key documented in the README)::
     [session]           store ("cookie" | "redis"), secret_key, redis_url, cookie_name, key_prefix
 
 Keys that are empty get a random value per process (``signing_key``, ``secret_key``):
-fine for one process, so the redis store, meant for several, requires both.
+fine for one process. The redis store, meant for several, requires ``signing_key``
+(its sessions live in Redis, so ``secret_key`` is not used).
 """
 
 from __future__ import annotations
 
 import base64
+import ipaddress
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 from gateway.identity import ROLES
 from gateway.passwords import check_hash
 from gateway.schema import Field, Secret, http_url, read_table
 
 MIN_KEY_BYTES: Final = 32
+OIDC_PREFIX: Final = "oidc:"
+"""How ``[backends.<name>.users]`` names a user of the OIDC issuer."""
+_COOKIE_NAME: Final = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+
+
+def known_roles(value: Any) -> str | None:
+    """Config check: every entry is a role."""
+    unknown = [r for r in value if r not in ROLES]
+    return f"unknown roles {unknown}; roles are {', '.join(ROLES)}" if unknown else None
 
 
 def _roles(value: Any) -> str | None:
-    unknown = [r for r in value if r not in ROLES]
-    if unknown:
-        return f"unknown roles {unknown}; roles are {', '.join(ROLES)}"
-    return None if value else "must name at least one role"
+    return known_roles(value) or (None if value else "must name at least one role")
 
 
 def _signing_key(value: Any) -> str | None:
@@ -97,8 +107,35 @@ AUTH_FIELDS: Final = (
         minimum=1,
     ),
 )
+
+
+def _name(value: Any) -> str | None:
+    if not value or value != value.strip() or value.startswith(OIDC_PREFIX):
+        return f"must be a non-empty name without surrounding spaces, not starting {OIDC_PREFIX}"
+    return None
+
+
+def _jwks_url(value: Any) -> str | None:
+    problem = http_url(value)
+    if problem is not None:
+        return problem
+    parts = urlsplit(value)
+    if parts.scheme == "https":
+        return None
+    try:
+        loopback = ipaddress.ip_address(parts.hostname or "").is_loopback
+    except ValueError:
+        loopback = parts.hostname == "localhost"
+    # Over plain http anybody on the way could hand over keys and forge every token.
+    return None if loopback else "must be https (plain http only on loopback)"
+
+
+def _cookie_name(value: Any) -> str | None:
+    return None if _COOKIE_NAME.fullmatch(value) else "must be 1-64 letters, digits, '_' or '-'"
+
+
 USER_FIELDS: Final = (
-    Field("name", str, "User name.", required=True),
+    Field("name", str, "User name.", required=True, check=_name),
     Field(
         "password_hash",
         str,
@@ -109,7 +146,7 @@ USER_FIELDS: Final = (
     Field("roles", list, "reader, editor and/or admin.", required=True, check=_roles),
 )
 CLIENT_FIELDS: Final = (
-    Field("client_id", str, "Client id.", required=True),
+    Field("client_id", str, "Client id.", required=True, check=_name),
     Field(
         "secret_hash",
         str,
@@ -122,9 +159,14 @@ CLIENT_FIELDS: Final = (
 OIDC_FIELDS: Final = (
     Field("issuer", str, "The issuer's iss value.", required=True),
     Field("audience", str, "The aud the tokens must carry.", required=True),
-    Field("jwks_url", str, "Where the issuer publishes its keys.", required=True, check=http_url),
-    Field("roles_claim", str, "Claim holding the gateway roles.", default="roles"),
-    Field("username_claim", str, "Claim naming the user.", default="preferred_username"),
+    Field("jwks_url", str, "Where the issuer publishes its keys.", required=True, check=_jwks_url),
+    Field(
+        "roles_claim",
+        str,
+        "Claim holding the gateway roles; dots reach into objects (realm_access.roles).",
+        default="roles",
+    ),
+    Field("username_claim", str, "Claim naming the user.", default="sub"),
     Field("jwks_ttl_s", int, "How long fetched keys are trusted.", default=3600, minimum=1),
 )
 SESSION_FIELDS: Final = (
@@ -138,7 +180,13 @@ SESSION_FIELDS: Final = (
         check=_fernet_key,
     ),
     Field("redis_url", str, "Redis for sessions and upstream logins.", default="", secret=True),
-    Field("cookie_name", str, "Name of the session cookie.", default="halgw_session"),
+    Field(
+        "cookie_name",
+        str,
+        "Name of the session cookie.",
+        default="halgw_session",
+        check=_cookie_name,
+    ),
     Field("key_prefix", str, "Prefix of the gateway's Redis keys.", default="halgw:"),
 )
 
@@ -160,7 +208,7 @@ class OidcConfig:
     audience: str
     jwks_url: str
     roles_claim: str = "roles"
-    username_claim: str = "preferred_username"
+    username_claim: str = "sub"
     jwks_ttl_s: int = 3600
 
 
@@ -216,6 +264,13 @@ def parse_auth(
             )
         else:
             problems.append("auth.oidc: must be a table")
+    for name in sorted(set(users) & set(clients)):
+        problems.append(
+            f"auth: {name!r} is both a user and a client; per-user credentials could not "
+            "tell them apart"
+        )
+    if oidc is not None and oidc.issuer == values["issuer"]:
+        problems.append("auth.oidc.issuer: must differ from auth.issuer, the gateway's own")
     return AuthConfig(
         users=users,
         clients=clients,

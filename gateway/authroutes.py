@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Mapping
 from typing import Any, Final
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit
 
 from aiohttp import web
 
@@ -31,7 +31,14 @@ from gateway.auth import AUTH, CHALLENGE, bearer_token
 from gateway.backends import BACKENDS
 from gateway.bodies import read_json
 from gateway.config import CONFIG
-from gateway.errors import BadRequest, GatewayError, MalformedBody, OAuthError, Unauthorized
+from gateway.errors import (
+    BadRequest,
+    Forbidden,
+    GatewayError,
+    MalformedBody,
+    OAuthError,
+    Unauthorized,
+)
 from gateway.identity import ROLES, Identity, acting_as, implied
 from gateway.routing import Route, add_route, hal_response
 from gateway.urls import client_address, public_base
@@ -112,8 +119,25 @@ async def _with_backends(request: web.Request, who: Identity, doc: hal.Resource)
     return doc
 
 
+def _same_site(request: web.Request) -> bool:
+    """Whether a browser says the login comes from the gateway's own pages (or no browser).
+
+    A form on another site could otherwise log a visitor in as the other site's user
+    (login CSRF); SameSite does not stop a cookie being set on a cross-site POST.
+    """
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser's cross-origin request
+    base = urlsplit(public_base(request))
+    return origin == f"{base.scheme}://{base.netloc}"
+
+
 async def login(request: web.Request) -> web.Response:
     """``POST /auth/login``: start a session."""
+    if not _same_site(request):
+        raise Forbidden("a login sent from another site's page is refused")
     fields = await _fields(request)
     username, password = fields.get("username", ""), fields.get("password", "")
     if not username or not password:
@@ -124,7 +148,9 @@ async def login(request: web.Request) -> web.Response:
         raise Unauthorized(
             "the user name or the password is wrong", headers={"WWW-Authenticate": CHALLENGE}
         )
-    data = await sessions.start(request, who, authenticator.config.session_ttl_s)
+    data = await sessions.start(
+        request, authenticator.store, who, authenticator.config.session_ttl_s
+    )
     who = sessions.identity(data, "user", who.roles)
     log.info("login: user %s started a session", who.name)
     doc = _me(request, who, data)

@@ -30,14 +30,15 @@ from aiohttp import web
 
 from gateway import plugins
 from gateway.authconfig import (
+    OIDC_PREFIX,
     AuthConfig,
     SessionConfig,
+    known_roles,
     parse_auth,
     parse_session,
     shared_keys_problems,
 )
 from gateway.errors import ConfigError
-from gateway.identity import ROLES
 from gateway.schema import Field, Secret, http_url, plain, read_table
 
 ENV_VAR: Final = "HALGW_CONFIG"
@@ -52,11 +53,6 @@ def _url_or_simulator(value: Any) -> str | None:
     if value == SIMULATOR:
         return None
     return None if http_url(value) is None else 'must be an http(s) URL or "simulator"'
-
-
-def _roles(value: Any) -> str | None:
-    unknown = [r for r in value if r not in ROLES]
-    return f"unknown roles {unknown}; roles are {', '.join(ROLES)}" if unknown else None
 
 
 def _public_url(value: Any) -> str | None:
@@ -173,7 +169,7 @@ BACKEND_FIELDS: Final = (
         list,
         "Only callers holding one of these roles may use the backend (admins always may).",
         default=(),
-        check=_roles,
+        check=known_roles,
     ),
 )
 
@@ -282,6 +278,7 @@ def parse(
         backend = _backend(name, table, server, problems, env)
         if backend is not None:
             backends[name] = backend
+    problems += _unknown_user_problems(auth, backends)
     if problems:
         raise ConfigError(problems)
     return GatewayConfig(
@@ -291,6 +288,23 @@ def parse(
         auth=auth,
         session=session,
     )
+
+
+def _unknown_user_problems(auth: AuthConfig, backends: Mapping[str, BackendConfig]) -> list[str]:
+    """``users.<name>`` tables must name a configured user or client, or ``oidc:<name>``."""
+    problems = []
+    for backend in backends.values():
+        for name in backend.users:
+            path = f"backends.{backend.name}.users.{name}"
+            if name.startswith(OIDC_PREFIX):
+                if auth.oidc is None:
+                    problems.append(f"{path}: names an OIDC user, but there is no [auth.oidc]")
+            elif name not in auth.users and name not in auth.clients:
+                problems.append(
+                    f"{path}: no [[auth.users]] or [[auth.clients]] is called {name!r} "
+                    f'(users of the OIDC issuer go by "{OIDC_PREFIX}<name>")'
+                )
+    return problems
 
 
 def _table(data: Mapping[str, Any], key: str, path: str, problems: list[str]) -> Mapping[str, Any]:

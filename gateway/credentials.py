@@ -15,12 +15,23 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from gateway import identity as identity_mod
+from gateway.authconfig import OIDC_PREFIX
 from gateway.errors import Forbidden
 from gateway.identity import Identity
 from gateway.state import LoginSlot, StateStore
 from gateway.upstream import NoAuth, UpstreamAuth, UpstreamClient
 
 AuthFactory = Callable[[], UpstreamAuth]
+
+
+def mapping_name(who: Identity) -> str:
+    """The ``users.<name>`` key of ``who``'s own credentials.
+
+    Configured users and clients go by their names (the config keeps those apart); an
+    identity of the OIDC issuer by ``oidc:<name>``, so that nobody at the issuer can
+    take a local user's or client's credentials by choosing its name.
+    """
+    return OIDC_PREFIX + who.name if who.kind == "oidc" else who.name
 
 
 class IdentityAuth(UpstreamAuth):
@@ -56,19 +67,20 @@ class IdentityAuth(UpstreamAuth):
 
     def allows(self, who: Identity) -> bool:
         """Whether ``who`` has credentials on this backend."""
-        return not self.per_user or who.name in self._factories
+        return not self.per_user or mapping_name(who) in self._factories
 
     def strategy(self, who: Identity | None) -> UpstreamAuth:
         """The strategy ``who`` uses (the service's outside requests)."""
         if who is None or not self.per_user:
             return self._service
-        found = self._users.get(who.name)
+        name = mapping_name(who)
+        found = self._users.get(name)
         if found is None:
-            factory = self._factories.get(who.name)
+            factory = self._factories.get(name)
             if factory is None:
                 raise Forbidden(f"{who.name} has no credentials for backend {self.backend}")
-            found = self._users[who.name] = factory()
-            found.attach(LoginSlot(self._store, f"upstream:{self.backend}:user:{who.name}"))
+            found = self._users[name] = factory()
+            found.attach(LoginSlot(self._store, f"upstream:{self.backend}:{who.key}"))
         return found
 
     def active(self) -> UpstreamAuth:

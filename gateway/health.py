@@ -1,8 +1,8 @@
 """Liveness and readiness: ``GET /healthz`` and ``GET /readyz``.
 
 ``/healthz`` answers 200 while the process serves requests. ``/readyz`` answers 200
-when every backend passed its last readiness probe, else 503 with one problem per
-backend that did not.
+when every backend passed its last readiness probe, else 503; admins see which
+backends and why, one problem per backend that did not.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from typing import Any
 from aiohttp import web
 
 from gateway import hal, problem
+from gateway.access import caller
 from gateway.backends import BACKENDS, Backend
+from gateway.identity import ADMIN
 from gateway.middlewares import request_id
 from gateway.routing import Route, add_route, hal_response
 from gateway.urls import public_base
@@ -42,25 +44,28 @@ def _backend_problem(backend: Backend, incident: str, base: str) -> dict[str, An
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """``GET /readyz``: 200 when every backend answered its last probe, else 503."""
+    """``GET /readyz``: 200 when every backend answered its last probe, else 503.
+
+    Anybody (an orchestrator's probe) learns how many backends are ready; which ones,
+    and why not, only admins: the names and failures describe the deployment.
+    """
     base = public_base(request)
     backends: list[Backend] = [*request.app[BACKENDS]]
     failing = [b for b in backends if not (b.probe and b.probe.ok)]
+    who = caller(request)
+    detailed = who is not None and ADMIN in who.roles
     if not failing:
-        doc = hal.Resource(
-            {"status": "ready", "backends": {b.name: "ready" for b in backends}}
-        ).link("self", base + "/readyz")
-        return hal_response(doc)
+        facts: dict[str, Any] = {"status": "ready", "ready": len(backends)}
+        if detailed:
+            facts["backends"] = {b.name: "ready" for b in backends}
+        return hal_response(hal.Resource(facts).link("self", base + "/readyz"))
     incident = request_id(request)
-    body = problem.body(
-        503,
-        "not-ready",
-        f"{len(failing)} of {len(backends)} backends are not ready: "
-        + ", ".join(b.name for b in failing),
-        incident,
-        base,
-        {"backends": [_backend_problem(b, incident, base) for b in failing]},
-    )
+    detail = f"{len(failing)} of {len(backends)} backends are not ready"
+    extra: dict[str, Any] = {}
+    if detailed:
+        detail += ": " + ", ".join(b.name for b in failing)
+        extra["backends"] = [_backend_problem(b, incident, base) for b in failing]
+    body = problem.body(503, "not-ready", detail, incident, base, extra)
     return web.json_response(body, status=503, content_type=problem.MEDIA_TYPE)
 
 

@@ -31,6 +31,19 @@ def implied(roles: frozenset[str]) -> frozenset[str]:
     return frozenset(ROLES[: max(ranks) + 1]) if ranks else frozenset()
 
 
+def within(roles: frozenset[str], scope: frozenset[str]) -> frozenset[str]:
+    """The roles of ``roles`` a token of ``scope`` may use.
+
+    The roles held that the scope covers; else the strongest role both allow (an
+    admin's token with scope ``reader`` acts as a reader). Nothing when they share none.
+    """
+    allowed = implied(roles) & implied(scope)
+    kept = roles & allowed
+    if kept or not allowed:
+        return frozenset(kept)
+    return frozenset({max(allowed, key=ROLES.index)})
+
+
 IdentityKind = Literal["user", "client", "oidc"]
 
 

@@ -72,9 +72,18 @@ def check_hash(value: Any) -> str | None:
     if match is None:
         return "must be a hash made by `hal-gateway hash-password` ($scrypt$ln=..,r=..,p=..$..$..)"
     ln, r, p = (int(g) for g in match.groups()[:3])
-    if not (1 <= ln <= 24 and 1 <= r <= 32 and 1 <= p <= 16) or 128 * r * 2**ln > MAX_MEMORY:
+    if not (1 <= ln <= 24 and 1 <= r <= 32 and 1 <= p <= 16) or 128 * r * 2**ln >= MAX_MEMORY:
         return "has scrypt parameters out of range"
     return None
+
+
+def cost_of(stored: str) -> int:
+    """The memory a hash costs to check (128 * r * N bytes); 0 for a malformed one."""
+    match = _FORMAT.fullmatch(stored)
+    if match is None:
+        return 0
+    ln, r, _ = (int(g) for g in match.groups()[:3])
+    return int(128 * r * 2**ln)
 
 
 def verify(password: str, stored: str) -> bool:
@@ -84,7 +93,11 @@ def verify(password: str, stored: str) -> bool:
         return False
     ln, r, p = (int(g) for g in match.groups()[:3])
     salt, key = base64.b64decode(match.group(4)), base64.b64decode(match.group(5))
-    return hmac.compare_digest(_derive(password, salt, Cost(ln, r, p)), key)
+    try:
+        derived = _derive(password, salt, Cost(ln, r, p))
+    except ValueError:  # parameters scrypt refuses (memory): no password matches
+        return False
+    return hmac.compare_digest(derived, key)
 
 
 async def verify_async(password: str, stored: str | None, decoy: str) -> bool:

@@ -182,6 +182,8 @@ def read_table(
             problem = _check_value(field, value)
         if problem is not None:
             problems.append(f"{key_path}: {problem}")
+            # Callers build their tables from the values before the problems are raised.
+            values[field.name] = field.default
             continue
         values[field.name] = Secret(value) if field.secret and value is not None else value
     return values

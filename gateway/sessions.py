@@ -55,7 +55,7 @@ def storage(config: GatewayConfig, redis: aioredis.Redis | None) -> aiohttp_sess
         "secure": config.server.public_url.startswith("https://") or None,
     }
     if redis is not None:
-        return _RedisSessions(redis, key_factory=lambda: secrets.token_urlsafe(32), **params)
+        return _RedisSessions(redis, session.key_prefix, **params)
     key = session.secret_key.reveal()
     if not key:
         log.warning(
@@ -67,21 +67,50 @@ def storage(config: GatewayConfig, redis: aioredis.Redis | None) -> aiohttp_sess
 
 
 class _RedisSessions(RedisStorage):
-    """aiohttp-session's Redis storage, its errors translated into a 503 problem."""
+    """aiohttp-session's Redis storage with the gateway's key prefix and error answers.
+
+    Session records are kept under ``<key_prefix>session:<key>`` (aiohttp-session's own
+    naming ignores the prefix, so two gateways sharing a Redis would share sessions),
+    and an unreachable Redis is a 503 problem.
+    """
+
+    def __init__(self, redis: aioredis.Redis, prefix: str, **params: Any) -> None:
+        super().__init__(redis, key_factory=lambda: secrets.token_urlsafe(32), **params)
+        self._prefix = prefix + "session:"
+        self._client = redis
 
     async def load_session(self, request: web.Request) -> aiohttp_session.Session:
-        """Load, or 503 when Redis cannot be reached."""
+        """The session the cookie names, or a new one."""
+        key = self.load_cookie(request)
+        raw = None
+        if isinstance(key, str) and key:
+            try:
+                raw = await self._client.get(self._prefix + key)
+            except RedisError as exc:
+                raise unreachable() from exc
         try:
-            return await super().load_session(request)
-        except RedisError as exc:
-            raise unreachable() from exc
+            data = self._decoder(raw.decode() if isinstance(raw, bytes) else raw) if raw else None
+        except ValueError:
+            data = None
+        if data is None:
+            return aiohttp_session.Session(None, data=None, new=True, max_age=self.max_age)
+        return aiohttp_session.Session(key, data=data, new=False, max_age=self.max_age)
 
     async def save_session(
         self, request: web.Request, response: web.StreamResponse, session: aiohttp_session.Session
     ) -> None:
-        """Save, or 503 when Redis cannot be reached."""
+        """Store the session for its life; an ended one is deleted, its cookie cleared."""
+        key = session.identity
         try:
-            await super().save_session(request, response, session)
+            if session.empty:
+                self.save_cookie(response, "", max_age=session.max_age)
+                if key is not None:
+                    await self._client.delete(self._prefix + str(key))
+                return
+            key = str(key) if key is not None else self._key_factory()
+            self.save_cookie(response, key, max_age=session.max_age)
+            data = self._encoder(self._get_session_data(session))
+            await self._client.set(self._prefix + key, data, ex=session.max_age)
         except RedisError as exc:
             raise unreachable() from exc
 
@@ -95,11 +124,13 @@ async def mark_secure(request: web.BaseRequest, response: web.StreamResponse) ->
         response.cookies[name]["secure"] = True
 
 
-async def start(request: web.Request, who: Identity, ttl_s: int) -> dict[str, Any]:
-    """A new session for ``who`` (whatever session came in is replaced)."""
-    old = await aiohttp_session.get_session(request)
-    if not old.new:
-        old.invalidate()  # the Redis record of a planted or earlier session goes
+async def start(
+    request: web.Request, store: StateStore, who: Identity, ttl_s: int
+) -> dict[str, Any]:
+    """A new session for ``who``; a live session that came in is ended first."""
+    old = await load(request, store)
+    if old is not None:
+        await _revoke(store, old)  # the earlier cookie (or a copy of it) opens nothing
     session = await aiohttp_session.new_session(request)
     data = {
         "sid": uuid.uuid4().hex,
@@ -147,6 +178,11 @@ async def end(request: web.Request, store: StateStore, data: dict[str, Any]) -> 
     """End the session: drop it (Redis), clear the cookie, refuse copies of it."""
     session = await aiohttp_session.get_session(request)
     session.invalidate()
+    await _revoke(store, data)
+
+
+async def _revoke(store: StateStore, data: dict[str, Any]) -> None:
+    """Refuse the session ``data`` describes until it would have expired anyway."""
     ttl = float(data.get("exp", 0)) - time.time()
     if ttl > 0:
         await store.put(f"revoked:session:{data['sid']}", {"at": time.time()}, ttl)

@@ -15,8 +15,6 @@ have expired.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import hashlib
 import json
 import logging
@@ -28,7 +26,7 @@ from typing import Any, Final
 
 import aiohttp
 import cachetools
-from joserfc import jwt
+from joserfc import jws, jwt
 from joserfc.errors import ExpiredTokenError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet, OctKey
 
@@ -68,9 +66,8 @@ def _revocation_key(token: str) -> str:
 def _unverified_claims(token: str) -> dict[str, Any]:
     """The payload before any check: only to choose which issuer's keys to check with."""
     try:
-        payload = token.split(".")[1]
-        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError, binascii.Error):
+        data = json.loads(jws.extract_compact(token.encode()).payload)
+    except (JoseError, ValueError):
         raise invalid_token("the bearer token is not a JWT") from None
     if not isinstance(data, dict):
         raise invalid_token("the bearer token is not a JWT")

@@ -8,6 +8,7 @@ so links stay right behind a proxy that mounts the gateway under a prefix.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Final
 from urllib.parse import quote
@@ -60,9 +61,15 @@ def path_segment(value: object) -> str:
 
 
 def client_address(request: web.Request) -> str:
-    """The caller's address: the first ``X-Forwarded-For`` hop behind a trusted proxy."""
+    """The caller's address; behind a trusted proxy, the hop that proxy saw.
+
+    That is the last ``X-Forwarded-For`` value (the proxy appends it); values before it
+    are whatever the client wrote. Anything but an IP address is ignored.
+    """
     if request.app[CONFIG].server.trust_forwarded:
-        forwarded = _first(request.headers.get("X-Forwarded-For"))
-        if forwarded and len(forwarded) <= 64:
-            return forwarded
+        values = request.headers.get("X-Forwarded-For", "").split(",")
+        try:
+            return str(ipaddress.ip_address(values[-1].strip()))
+        except ValueError:
+            pass
     return request.remote or "unknown"

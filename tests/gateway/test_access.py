@@ -13,6 +13,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from gateway.auth import AUTH
+from gateway.identity import Identity
 from gateway.routing import ROUTE_META
 from tests.conftest import AZURE, FLEX, ConfigFactory, GatewayFactory
 from tests.identities import auth_table, bearer, user_entry
@@ -176,3 +178,29 @@ async def test_anonymous_callers_learn_nothing_of_the_backends_from_the_root(
     assert {c["name"] for c in root["_links"]["curies"]} == {"gw", "registry"}
     assert "flex" not in str(root)
     assert "azure" not in str(root)
+
+
+async def test_backend_role_limits_let_stronger_roles_pass(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    config = make_config(backends={"flex": {**FLEX, "roles": ["reader"]}, "azure": AZURE})
+    client = await gateway(config, user="editor")
+    assert (await client.get("/backends/flex")).status == 200
+
+
+async def test_an_identity_without_roles_sees_and_opens_no_backend(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    client = await gateway(user=None)
+    # A reader's token narrowed to a role the user does not hold any more.
+    token, _ = client.app[AUTH].tokens.issue(Identity("reader", "user", frozenset({"admin"})))
+    headers = {"Authorization": f"Bearer {token}"}
+    me = await (await client.get("/auth/me", headers=headers)).json()
+    assert me["roles"] == ["reader"]  # the weaker of what the token and the config allow
+    empty, _ = client.app[AUTH].tokens.issue(Identity("reader", "user", frozenset()))
+    headers = {"Authorization": f"Bearer {empty}"}
+    root = await (await client.get("/", headers=headers)).json()
+    assert root["_links"]["gw:backend"] == []
+    refused = await client.get("/backends/flex", headers=headers)
+    assert refused.status == 403
+    assert "no role" in (await refused.json())["detail"]

@@ -15,6 +15,7 @@ from gateway.bodies import read_json
 from gateway.routing import Route, add_route, hal_response
 from gateway.statuses import ERROR_STATUSES
 from tests.conftest import ConfigFactory, GatewayFactory
+from tests.identities import bearer
 
 HAL = "application/hal+json"
 PROBLEM = "application/problem+json"
@@ -459,6 +460,12 @@ async def test_readyz_is_200_when_every_backend_answers(gateway: GatewayFactory)
     response = await client.get("/readyz")
     assert response.status == 200
     assert (await response.json())["backends"] == {"flex": "ready", "azure": "ready"}
+    anonymous = await client.get("/readyz", headers={"Authorization": ""})
+    assert await anonymous.json() == {
+        "status": "ready",
+        "ready": 2,
+        "_links": {"self": {"href": str(client.make_url("/readyz"))}},
+    }
 
 
 async def test_readyz_is_503_listing_the_backends_that_do_not(
@@ -484,6 +491,15 @@ async def test_readyz_is_503_listing_the_backends_that_do_not(
     assert_problem(body, 503, response.headers["X-Request-Id"])
     assert [(p["backend"], p["status"]) for p in body["backends"]] == [("down", 503)]
     assert f"{unused_tcp_port}" not in await response.text()
+    # Anybody else learns how many, not which nor why: those describe the deployment.
+    for user in (None, "editor"):
+        headers = {"Authorization": ""} if user is None else bearer(client.app, user)
+        anonymous = await client.get("/readyz", headers=headers)
+        assert anonymous.status == 503
+        shown = await anonymous.json()
+        assert shown["detail"] == "1 of 2 backends are not ready"
+        assert "backends" not in shown
+        assert "down" not in await anonymous.text()
 
 
 @pytest.mark.parametrize(

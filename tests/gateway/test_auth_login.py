@@ -199,3 +199,44 @@ async def test_a_user_removed_from_the_config_loses_the_session(
     # The same cookie still opens the gateway that knows the user: the key is shared.
     before.session.cookie_jar.update_cookies({COOKIE: cookies[COOKIE].value})
     assert (await before.get("/auth/me")).status == 200
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({"Origin": "https://evil.example"}, id="foreign-origin"),
+        pytest.param({"Origin": "null"}, id="opaque-origin"),
+        pytest.param({"Sec-Fetch-Site": "cross-site"}, id="cross-site-fetch"),
+    ],
+)
+async def test_a_login_from_another_sites_page_is_refused(
+    gateway: GatewayFactory, headers: dict[str, str]
+) -> None:
+    client = await gateway(user=None)
+    response = await client.post(
+        "/auth/login",
+        data={"username": "reader", "password": USERS["reader"][0]},
+        headers=headers,
+    )
+    assert response.status == 403
+    assert "Set-Cookie" not in response.headers
+
+
+async def test_a_login_from_the_gateways_own_origin_is_taken(gateway: GatewayFactory) -> None:
+    client = await gateway(user=None)
+    origin = str(client.make_url("")).rstrip("/")
+    response = await client.post(
+        "/auth/login",
+        json={"username": "reader", "password": USERS["reader"][0]},
+        headers={"Origin": origin, "Sec-Fetch-Site": "same-origin"},
+    )
+    assert response.status == 200
+
+
+async def test_logging_in_again_ends_the_earlier_session(gateway: GatewayFactory) -> None:
+    client = await gateway(user=None)
+    _, _, first = await _login(client, "reader")
+    await _login(client, "editor")
+    client.session.cookie_jar.clear()
+    client.session.cookie_jar.update_cookies({COOKIE: first[COOKIE].value})
+    assert (await client.get("/auth/me")).status == 401

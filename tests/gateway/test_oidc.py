@@ -69,10 +69,14 @@ async def issuer(upstream: Serve) -> tuple[Issuer, str]:
 
 
 async def _client(
-    gateway: GatewayFactory, make_config: ConfigFactory, jwks_url: str
+    gateway: GatewayFactory,
+    make_config: ConfigFactory,
+    jwks_url: str,
+    backends: dict[str, Any] | None = None,
+    **oidc: str,
 ) -> TestClient[Any, Any]:
-    oidc = {"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": jwks_url}
-    return await gateway(make_config(auth=auth_table(oidc=oidc)), user=None)
+    table = {"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": jwks_url, **oidc}
+    return await gateway(make_config(auth=auth_table(oidc=table), backends=backends), user=None)
 
 
 def _b64(data: dict[str, Any]) -> str:
@@ -87,7 +91,7 @@ async def test_an_issuer_token_names_the_user_and_the_gateway_roles_it_grants(
     gateway: GatewayFactory, make_config: ConfigFactory, issuer: tuple[Issuer, str]
 ) -> None:
     idp, url = issuer
-    client = await _client(gateway, make_config, url)
+    client = await _client(gateway, make_config, url, username_claim="preferred_username")
     token = idp.token()
     for _ in range(3):
         response = await client.get("/auth/me", headers=_bearer(token))
@@ -178,3 +182,34 @@ async def test_an_unreachable_issuer_is_503_until_its_keys_are_known(
     assert response.status == 503
     assert (await response.json())["transient"] is False
     idp.down = False
+
+
+async def test_the_user_is_the_subject_unless_told_and_roles_may_sit_deeper(
+    gateway: GatewayFactory, make_config: ConfigFactory, issuer: tuple[Issuer, str]
+) -> None:
+    idp, url = issuer
+    client = await _client(gateway, make_config, url, roles_claim="realm_access.roles")
+    token = idp.token(roles=None, realm_access={"roles": ["reader", "offline_access"]})
+    me = await (await client.get("/auth/me", headers=_bearer(token))).json()
+    assert (me["name"], me["roles"]) == ("f3c1-uuid", ["reader"])
+
+
+async def test_issuer_users_get_their_own_upstream_credentials_by_an_oidc_prefix(
+    gateway: GatewayFactory, make_config: ConfigFactory, issuer: tuple[Issuer, str]
+) -> None:
+    idp, url = issuer
+    flex = {
+        "kind": "flex",
+        "url": "simulator",
+        "users": {
+            "editor": {"username": "editor-flex", "password": "editor-flex-pw"},
+            "oidc:f3c1-uuid": {"username": "maria-flex", "password": "maria-flex-pw"},
+        },
+    }
+    client = await _client(gateway, make_config, url, backends={"flex": flex})
+    maria = _bearer(idp.token())
+    assert (await client.get("/backends/flex", headers=maria)).status == 200
+    # An issuer user called like a local user gets nothing of that user's.
+    editor = _bearer(idp.token(sub="editor"))
+    refused = await client.get("/backends/flex", headers=editor)
+    assert refused.status == 403

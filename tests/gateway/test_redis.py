@@ -196,3 +196,27 @@ async def test_the_redis_store_keeps_values_and_windows_under_its_prefix(
     finally:
         await store.close()
         await other.close()
+
+
+async def test_gateways_with_other_key_prefixes_share_nothing(
+    gateway: GatewayFactory, make_config: ConfigFactory, redis_url: str, key_prefix: str
+) -> None:
+    def config(prefix: str) -> Any:
+        return make_config(session={"store": "redis", "redis_url": redis_url, "key_prefix": prefix})
+
+    first = await gateway(config(key_prefix + "a:"), user=None)
+    second = await gateway(config(key_prefix + "b:"), user=None)
+    login = await first.post(
+        "/auth/login", json={"username": "editor", "password": "editor-password"}
+    )
+    assert login.status == 200
+    cookie = login.cookies["halgw_session"].value
+    second.session.cookie_jar.update_cookies({"halgw_session": cookie})
+    assert (await second.get("/auth/me")).status == 401
+    redis = aioredis.from_url(redis_url)
+    try:
+        keys = [k.decode() async for k in redis.scan_iter(key_prefix + "*")]
+    finally:
+        await redis.aclose()
+    assert f"{key_prefix}a:session:{cookie}" in keys
+    assert all(k.startswith(key_prefix + "a:") for k in keys)

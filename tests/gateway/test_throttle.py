@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from gateway.authconfig import AuthConfig
@@ -76,3 +78,30 @@ async def test_too_many_failed_logins_are_429_with_retry_after_even_with_the_rig
     assert token.status == 429
     ghost = await client.post("/auth/login", json={"username": "ghost", "password": "x" * 9})
     assert ghost.status == 429  # the address is over the limit as well
+
+
+async def test_concurrent_guesses_cannot_outrun_the_limit(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    client = await gateway(make_config(auth=auth_table(login_attempts=3)), user=None)
+    guesses = [{"username": "editor", "password": f"guess-{n:04d}"} for n in range(20)]
+    answers = await asyncio.gather(*(client.post("/auth/login", json=g) for g in guesses))
+    statuses = sorted(a.status for a in answers)
+    assert statuses == [401] * 3 + [429] * 17
+
+
+async def test_behind_a_trusted_proxy_the_address_is_the_hop_it_saw(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    config = make_config(server={"trust_forwarded": True}, auth=auth_table(login_attempts=2))
+    client = await gateway(config, user=None)
+    for n in range(2):
+        # The client writes whatever it likes before the proxy's own entry.
+        headers = {"X-Forwarded-For": f"198.51.100.{n}, 203.0.113.7"}
+        wrong = {"username": f"name-{n}", "password": "wrong-guess"}
+        assert (await client.post("/auth/login", json=wrong, headers=headers)).status == 401
+    again = {"X-Forwarded-For": "192.0.2.99, 203.0.113.7"}
+    third = {"username": "name-3", "password": "wrong-guess"}
+    assert (await client.post("/auth/login", json=third, headers=again)).status == 429
+    elsewhere = {"X-Forwarded-For": "203.0.113.8"}
+    assert (await client.post("/auth/login", json=third, headers=elsewhere)).status == 401
