@@ -22,6 +22,7 @@ import time
 import uuid
 import warnings
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import aiohttp_session
 import redis.asyncio as aioredis
@@ -53,6 +54,8 @@ def storage(config: GatewayConfig, redis: aioredis.Redis | None) -> aiohttp_sess
         "httponly": True,
         "samesite": "Lax",
         "secure": config.server.public_url.startswith("https://") or None,
+        # Mounted under a prefix, the gateway's cookie is for that prefix only.
+        "path": urlsplit(config.server.public_url).path.rstrip("/") or "/",
     }
     if redis is not None:
         return _RedisSessions(redis, session.key_prefix, **params)

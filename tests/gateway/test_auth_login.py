@@ -184,6 +184,7 @@ async def test_the_cookie_is_secure_behind_an_https_public_url(
     )
     _, _, cookies = await _login(client)
     assert cookies[COOKIE]["secure"] is True
+    assert cookies[COOKIE]["path"] == "/gw"
 
 
 async def test_a_user_removed_from_the_config_loses_the_session(
