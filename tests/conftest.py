@@ -25,6 +25,7 @@ from gateway.app import create_app
 from gateway.backends import BACKENDS
 from tests import leaks
 from tests.identities import auth_table, bearer
+from tests.navigator import Navigator
 from tests.processes import process
 
 __all__ = ["process"]  # fixtures defined elsewhere, offered to the whole suite
@@ -100,6 +101,36 @@ def gateway(
     yield start
     found = leaks.leaks(secrets, recorder.answers + leaks.log_lines(caplog.records))
     assert not found, "secrets left the gateway: " + "; ".join(found)
+
+
+NavigatorT = TypeVar("NavigatorT", bound=Navigator)
+SignedIn = Callable[
+    [TestClient[Any, Any], str, Callable[[TestClient[Any, Any]], NavigatorT]], NavigatorT
+]
+
+
+@pytest.fixture
+async def signed_in() -> AsyncIterator[SignedIn[Any]]:
+    """``make(client, user, navigator)``: a navigator of its own that is ``user``.
+
+    ``navigator`` makes the room's navigator for the client; it gets a session of its
+    own sending ``user``'s bearer token. Every such session is closed afterwards.
+    """
+    sessions: list[aiohttp.ClientSession] = []
+
+    def make(
+        client: TestClient[Any, Any],
+        user: str,
+        navigator: Callable[[TestClient[Any, Any]], NavigatorT],
+    ) -> NavigatorT:
+        nav = navigator(client)
+        nav.session = aiohttp.ClientSession(headers=bearer(client.app, user))
+        sessions.append(nav.session)
+        return nav
+
+    yield make
+    for session in sessions:
+        await session.close()
 
 
 @pytest.fixture

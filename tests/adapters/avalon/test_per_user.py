@@ -12,12 +12,11 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
 from adapters.avalon.simulator import DEFAULT_ADMIN, DEFAULT_ADMIN_KEY, AvalonSimulator
-from tests.conftest import ConfigFactory, GatewayFactory
+from tests.conftest import ConfigFactory, GatewayFactory, SignedIn
 from tests.identities import auth_table, bearer, user_entry
 from tests.navigator import PROBLEM, Navigator
 
@@ -75,19 +74,13 @@ async def client(
 
 
 @pytest.fixture
-async def as_user(client: TestClient[Any, Any]) -> AsyncIterator[AsUser]:
+def as_user(client: TestClient[Any, Any], signed_in: SignedIn[Navigator]) -> AsUser:
     """A navigator that sends the bearer token of one gateway user."""
-    sessions: list[aiohttp.ClientSession] = []
 
     async def make(name: str, backend: str) -> Navigator:
-        nav = Navigator(client, backend)
-        nav.session = aiohttp.ClientSession(headers=bearer(client.app, name))
-        sessions.append(nav.session)
-        return nav
+        return signed_in(client, name, lambda c: Navigator(c, backend))
 
-    yield make
-    for session in sessions:
-        await session.close()
+    return make
 
 
 async def _create_collection(nav: Navigator, name: str) -> dict[str, Any]:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -24,8 +23,8 @@ from gateway.identity import Identity
 from gateway.schema import Secret
 from tests.adapters.azure.conftest import TOKEN, Clock, SimFactory
 from tests.adapters.azure.navigator import PROBLEM, Navigator
-from tests.conftest import ConfigFactory, GatewayFactory
-from tests.identities import auth_table, bearer, user_entry
+from tests.conftest import ConfigFactory, GatewayFactory, SignedIn
+from tests.identities import auth_table, user_entry
 
 SERVICE = {"client_id": "gateway-service", "client_secret": "service-client-secret"}
 ALICE = {"client_id": "alice-client", "client_secret": "alice-client-secret"}
@@ -72,19 +71,13 @@ def start(gateway: GatewayFactory, make_config: ConfigFactory, clock: Clock) -> 
 
 
 @pytest.fixture
-async def as_user() -> AsyncIterator[AsUser]:
+def as_user(signed_in: SignedIn[Navigator]) -> AsUser:
     """A navigator that sends the bearer token of one gateway user."""
-    sessions: list[aiohttp.ClientSession] = []
 
     async def make(client: TestClient[Any, Any], name: str) -> Navigator:
-        nav = Navigator(client)
-        nav.session = aiohttp.ClientSession(headers=bearer(client.app, name))
-        sessions.append(nav.session)
-        return nav
+        return signed_in(client, name, Navigator)
 
-    yield make
-    for session in sessions:
-        await session.close()
+    return make
 
 
 async def _videos(nav: Navigator) -> int:

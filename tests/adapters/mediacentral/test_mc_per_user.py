@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -30,7 +29,7 @@ from tests.adapters.mediacentral.conftest import (
     counting,
 )
 from tests.adapters.mediacentral.navigator import Navigator
-from tests.conftest import ConfigFactory, GatewayFactory
+from tests.conftest import ConfigFactory, GatewayFactory, SignedIn
 from tests.identities import auth_table, bearer, user_entry
 
 SHARED = "archive"
@@ -88,19 +87,13 @@ def simulator_of(client: TestClient[Any, Any], name: str) -> MediaCentralSimulat
 
 
 @pytest.fixture
-async def as_user() -> AsyncIterator[As]:
+def as_user(signed_in: SignedIn[Navigator]) -> As:
     """A navigator that sends the bearer token of one gateway user (a fresh one each time)."""
-    sessions: list[aiohttp.ClientSession] = []
 
     def make(client: TestClient[Any, Any], name: str) -> Navigator:
-        nav = Navigator(client, BACKEND)
-        nav.session = aiohttp.ClientSession(headers=bearer(client.app, name))
-        sessions.append(nav.session)
-        return nav
+        return signed_in(client, name, lambda c: Navigator(c, BACKEND))
 
-    yield make
-    for session in sessions:
-        await session.close()
+    return make
 
 
 async def locations(nav: Navigator, backend: str = BACKEND) -> str:
