@@ -9,7 +9,6 @@ and :meth:`TokenService.forget` ends a token as an upstream would when it expire
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -21,22 +20,10 @@ from gateway.logins import FAILURE_HOLD_S, LoginResult, RenewingLogin, UpstreamS
 from gateway.schema import Secret
 from gateway.state import LoginSlot, MemoryStore
 from gateway.upstream import UpstreamClient
+from tests.clocks import FakeClock
 
 PASSWORD = "token-service-password"
 KEY = "upstream:tokens:user:alice"
-
-
-class FakeClock:
-    """A wall clock that moves only when told; starts at the real one's reading."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class SharedMemoryStore(MemoryStore):

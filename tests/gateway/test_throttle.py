@@ -11,22 +11,13 @@ from gateway.errors import TooManyRequests
 from gateway.state import MemoryStore
 from gateway.statuses import STATUS_TABLE
 from gateway.throttle import LoginThrottle
+from tests.clocks import FakeClock
 from tests.conftest import ConfigFactory, GatewayFactory
 from tests.identities import USERS, auth_table
 
 
-class Clock:
-    """A clock the test moves."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def test_the_limit_holds_until_the_oldest_failure_leaves_the_window() -> None:
-    clock = Clock()
+    clock = FakeClock()
     throttle = LoginThrottle(
         AuthConfig(login_attempts=3, login_window_s=60), MemoryStore(clock), clock
     )
@@ -45,7 +36,7 @@ async def test_the_limit_holds_until_the_oldest_failure_leaves_the_window() -> N
 
 
 async def test_one_address_trying_many_names_is_throttled_too() -> None:
-    clock = Clock()
+    clock = FakeClock()
     throttle = LoginThrottle(
         AuthConfig(login_attempts=2, login_window_s=60), MemoryStore(clock), clock
     )

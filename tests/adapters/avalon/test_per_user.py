@@ -9,14 +9,14 @@ came with: Avalon makes the creator of a collection its manager.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
 from adapters.avalon.simulator import DEFAULT_ADMIN, DEFAULT_ADMIN_KEY, AvalonSimulator
-from tests.conftest import ConfigFactory, GatewayFactory, SignedIn
+from tests.conftest import ConfigFactory, GatewayFactory, SignedIn, StartSimulator
 from tests.identities import auth_table, bearer, user_entry
 from tests.navigator import PROBLEM, Navigator
 
@@ -33,12 +33,9 @@ AsUser = Callable[[str, str], Awaitable[Navigator]]
 
 
 @pytest.fixture
-async def stranger() -> AsyncIterator[AvalonSimulator]:
+async def stranger(start_simulator: StartSimulator[AvalonSimulator]) -> AvalonSimulator:
     """An Avalon that knows only the service token."""
-    sim = AvalonSimulator(api_keys={DEFAULT_ADMIN_KEY: DEFAULT_ADMIN})
-    await sim.start()
-    yield sim
-    await sim.close()
+    return await start_simulator(AvalonSimulator(api_keys={DEFAULT_ADMIN_KEY: DEFAULT_ADMIN}))
 
 
 @pytest.fixture

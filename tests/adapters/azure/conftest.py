@@ -9,6 +9,7 @@ import pytest
 
 from adapters.azure.simulator import AzureSimulator
 from tests.adapters.azure.navigator import Navigator
+from tests.clocks import FakeClock
 from tests.conftest import ConfigFactory, GatewayFactory, StartSimulator
 
 TOKEN = "connector-test-token"
@@ -53,17 +54,7 @@ async def nav(simulator: AzureSimulator, connect: Connect) -> Navigator:
     return await connect(simulator)
 
 
-class Clock:
-    """Epoch seconds that move only when a test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
+def clock() -> FakeClock:
     """A clock for token lives: tests move it instead of waiting."""
-    return Clock()
+    return FakeClock()

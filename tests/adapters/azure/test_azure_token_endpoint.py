@@ -8,7 +8,8 @@ import aiohttp
 import pytest
 
 from adapters.azure.simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, AzureSimulator
-from tests.adapters.azure.conftest import Clock, SimFactory
+from tests.adapters.azure.conftest import SimFactory
+from tests.clocks import FakeClock
 from tests.replies import Reply, fetch
 
 CLIENT, SECRET = "ingest-client", "ingest-client-secret"
@@ -16,7 +17,7 @@ GRANT = {"grant_type": "client_credentials", "client_id": CLIENT, "client_secret
 
 
 @pytest.fixture
-async def sim(simulators: SimFactory, clock: Clock) -> AzureSimulator:
+async def sim(simulators: SimFactory, clock: FakeClock) -> AzureSimulator:
     return await simulators(clients={CLIENT: SECRET}, token_ttl_s=60, clock=clock)
 
 
@@ -31,7 +32,7 @@ async def _formats(sim: AzureSimulator, http: aiohttp.ClientSession, token: str)
 
 
 async def test_client_credentials_get_a_bearer_token_that_expires(
-    sim: AzureSimulator, http: aiohttp.ClientSession, clock: Clock
+    sim: AzureSimulator, http: aiohttp.ClientSession, clock: FakeClock
 ) -> None:
     reply = await _token(sim, http)
     assert reply.status == 200

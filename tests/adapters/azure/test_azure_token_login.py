@@ -1,7 +1,7 @@
 """The connector's client-credentials login through the gateway, over real sockets.
 
 The simulator's token endpoint issues access tokens that expire by its clock; the
-gateway plans renewals by its own. Both are :class:`~tests.adapters.azure.conftest.Clock`
+gateway plans renewals by its own. Both are :class:`~tests.adapters.azure.conftest.FakeClock`
 objects a test moves, so nothing waits.
 """
 
@@ -21,8 +21,9 @@ from gateway.backends import BACKENDS
 from gateway.errors import ConfigError
 from gateway.identity import Identity
 from gateway.schema import Secret
-from tests.adapters.azure.conftest import TOKEN, Clock, SimFactory
+from tests.adapters.azure.conftest import TOKEN, SimFactory
 from tests.adapters.azure.navigator import PROBLEM, Navigator
+from tests.clocks import FakeClock
 from tests.conftest import ConfigFactory, GatewayFactory, SignedIn
 from tests.identities import auth_table, user_entry
 
@@ -46,7 +47,7 @@ def _clients(*tables: Mapping[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture
-async def sim(simulators: SimFactory, clock: Clock) -> AzureSimulator:
+async def sim(simulators: SimFactory, clock: FakeClock) -> AzureSimulator:
     """A connector that takes access tokens only: its fixed token is nobody's."""
     return await simulators(
         token=None, clients=_clients(SERVICE, ALICE, BOB), token_ttl_s=TTL, clock=clock
@@ -54,7 +55,7 @@ async def sim(simulators: SimFactory, clock: Clock) -> AzureSimulator:
 
 
 @pytest.fixture
-def start(gateway: GatewayFactory, make_config: ConfigFactory, clock: Clock) -> Start:
+def start(gateway: GatewayFactory, make_config: ConfigFactory, clock: FakeClock) -> Start:
     """A gateway whose backend ``azure`` is ``table``; its logins run by ``clock``."""
 
     async def make(table: Mapping[str, Any], **options: Any) -> TestClient[Any, Any]:
@@ -119,7 +120,7 @@ async def test_concurrent_first_requests_fetch_one_token(
 
 
 async def test_an_expiring_token_is_renewed_before_it_ends(
-    sim: AzureSimulator, start: Start, as_user: AsUser, clock: Clock
+    sim: AzureSimulator, start: Start, as_user: AsUser, clock: FakeClock
 ) -> None:
     client = await start({"kind": "azure", "url": sim.url, **SERVICE, "users": {"alice": ALICE}})
     alice = await as_user(client, "alice")
@@ -136,7 +137,7 @@ async def test_a_token_the_connector_ends_early_is_replaced_once(
 ) -> None:
     # The connector's clock runs ahead of the gateway's: it refuses a token the
     # gateway still thinks good; the gateway logs in again and the request goes through.
-    ahead = Clock()
+    ahead = FakeClock()
     sim = await simulators(token=None, clients=_clients(ALICE), token_ttl_s=TTL, clock=ahead)
     client = await start({"kind": "azure", "url": sim.url, "users": {"alice": ALICE}})
     alice = await as_user(client, "alice")

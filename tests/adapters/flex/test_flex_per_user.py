@@ -8,14 +8,14 @@ an object (``owner``, ``createdBy``), which shows whose login a request came wit
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
 from adapters.flex.simulator import FlexSimulator
-from tests.conftest import ConfigFactory, GatewayFactory, SignedIn
+from tests.conftest import ConfigFactory, GatewayFactory, SignedIn, StartSimulator
 from tests.identities import auth_table, bearer, user_entry
 from tests.navigator import PROBLEM, Navigator
 
@@ -32,14 +32,10 @@ AsUser = Callable[[str, str], Awaitable[Navigator]]
 
 
 @pytest.fixture
-async def stranger() -> AsyncIterator[FlexSimulator]:
+async def stranger(start_simulator: StartSimulator[FlexSimulator]) -> FlexSimulator:
     """A Flex that knows the service's login and an old password of alice's."""
-    sim = FlexSimulator(
-        users={SERVICE["username"]: SERVICE["password"], ALICE["username"]: "alice-old-password"}
-    )
-    await sim.start()
-    yield sim
-    await sim.close()
+    users = {SERVICE["username"]: SERVICE["password"], ALICE["username"]: "alice-old-password"}
+    return await start_simulator(FlexSimulator(users=users))
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -28,21 +27,9 @@ from tests.adapters.mediacentral.conftest import (
     counting,
 )
 from tests.adapters.mediacentral.navigator import Doc, Navigator
+from tests.clocks import FakeClock
 
 ALL_FLOWS = [pytest.param(flow, id=flow) for flow in FLOWS]
-
-
-class FakeClock:
-    """A wall clock that moves only when told; starts at the real one's reading."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 async def locations(nav: Navigator) -> tuple[str, Doc]:
