@@ -12,13 +12,20 @@ asset view (one list across backends) calls the asset methods.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from aiohttp import web
 
 from adapters.simulator import Simulator
 from gateway import hal
+from gateway.assets import (
+    ASSET_TYPES,
+    AssetPage,
+    AssetQuery,
+    CollectionPage,
+    UnifiedAsset,
+    UnifiedCollection,
+)
 from gateway.config import BackendConfig
 from gateway.errors import NotOffered
 from gateway.registry import RegistryEntry
@@ -38,33 +45,19 @@ Href = Callable[[str], str]
 """Makes an absolute gateway URL from a path relative to the backend root."""
 
 __all__ = [
+    "ASSET_TYPES",
     "Adapter",
     "AssetPage",
     "AssetQuery",
+    "CollectionPage",
     "Href",
     "RegistryEntry",
     "RelationDoc",
     "Route",
     "Simulator",
+    "UnifiedAsset",
+    "UnifiedCollection",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class AssetQuery:
-    """A request for unified assets of one backend."""
-
-    text: str | None = None
-    type: str | None = None
-    offset: int = 0
-    limit: int = 25
-
-
-@dataclass(slots=True)
-class AssetPage:
-    """Unified assets of one backend, in the backend's order."""
-
-    items: list[dict[str, Any]] = field(default_factory=list)
-    total: int | None = None
 
 
 class Adapter:
@@ -217,12 +210,29 @@ class Adapter:
         root.link("up", base + "/", title="Gateway root")
         return root
 
-    # -- unified assets -------------------------------------------------------------
+    # -- unified assets and collections -------------------------------------------
 
-    async def list_assets(self, query: AssetQuery, base: str) -> AssetPage:
+    search_method: ClassVar[str] = ""
+    """How ``q`` of the unified list becomes this kind's upstream search (documented)."""
+    offers_collections: ClassVar[bool] = False
+    """Whether the kind has collections in the unified view."""
+
+    async def list_assets(self, query: AssetQuery) -> AssetPage:
         """Unified assets matching ``query``; kinds that cannot list raise 501."""
         raise NotOffered(f"backend {self.name} does not list unified assets")
 
-    async def get_asset(self, native_id: str, base: str) -> dict[str, Any]:
-        """One unified asset by its native id; kinds that cannot raise 501."""
+    async def get_asset(self, native_id: str) -> UnifiedAsset:
+        """One unified asset by its native id; 404 when there is none."""
         raise NotOffered(f"backend {self.name} does not offer unified assets")
+
+    async def list_collections(self, offset: int, limit: int) -> CollectionPage:
+        """Unified collections from ``offset``, in a stable order."""
+        raise NotOffered(f"backend {self.name} has no unified collections")
+
+    async def get_collection(self, native_id: str) -> UnifiedCollection:
+        """One unified collection by its native id; 404 when there is none."""
+        raise NotOffered(f"backend {self.name} has no unified collections")
+
+    async def collection_items(self, native_id: str, offset: int, limit: int) -> AssetPage:
+        """The assets of one collection from ``offset``, in a stable order; 404 if none."""
+        raise NotOffered(f"backend {self.name} has no unified collections")

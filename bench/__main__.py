@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import avalon_upload, azure_upload, root
+from bench import avalon_upload, azure_upload, fanout, root
 from gateway import config as config_mod
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "gateway.toml"
@@ -16,6 +16,11 @@ DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "gateway.toml"
 def _root(args: argparse.Namespace) -> None:
     config = config_mod.load(DEFAULT_CONFIG)
     asyncio.run(root.main(config, args.requests, args.concurrency))
+
+
+def _fanout(args: argparse.Namespace) -> None:
+    config = config_mod.load(DEFAULT_CONFIG)
+    asyncio.run(fanout.main(config))
 
 
 def _avalon_upload(args: argparse.Namespace) -> None:
@@ -28,6 +33,7 @@ def _azure_upload(args: argparse.Namespace) -> None:
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "root": _root,
+    "fanout": _fanout,
     "avalon-upload": _avalon_upload,
     "azure-upload": _azure_upload,
 }

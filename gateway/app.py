@@ -9,7 +9,7 @@ import aiohttp_session
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from gateway import authroutes, health, problem, registry, relations, sessions
+from gateway import authroutes, health, problem, registry, relations, sessions, unified
 from gateway.access import access
 from gateway.auth import AUTH, Authenticator
 from gateway.backends import BACKENDS, BackendSet
@@ -67,6 +67,7 @@ def create_app(config: GatewayConfig) -> web.Application:
 
     registry.setup(app)
     authroutes.setup(app)
+    unified.setup(app)
     health.setup(app)
     relations.setup(app)
     problem.setup(app)

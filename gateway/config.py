@@ -125,6 +125,13 @@ SERVER_FIELDS: Final = (
         maximum=10,
     ),
     Field(
+        "fanout_budget_s",
+        float,
+        "Time each backend has to answer its part of a unified list (/assets, /collections).",
+        default=5.0,
+        minimum=0.001,
+    ),
+    Field(
         "probe_interval_s",
         float,
         "Seconds between readiness probes of the backends.",
@@ -187,6 +194,7 @@ class ServerConfig:
     max_uri_bytes: int = 8192
     upstream_timeout_s: float = 10.0
     upstream_retries: int = 2
+    fanout_budget_s: float = 5.0
     probe_interval_s: float = 15.0
     log_level: str = "info"
 

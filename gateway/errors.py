@@ -20,6 +20,7 @@ Hierarchy::
     ├── InternalError               500 a bug; logged with the incident id
     ├── NotOffered                  501 the backend's kind does not offer the operation
     ├── ServiceUnavailable          503 a store the gateway itself needs is unreachable
+    ├── EveryBackendFailed          the status most backends of a unified list failed with
     └── UpstreamError               an upstream answered badly or not at all
         ├── UpstreamStatusError     the upstream answered with an error status
         ├── UpstreamUnavailable     503 connection refused, reset, DNS or TLS failure
@@ -214,6 +215,22 @@ class ServiceUnavailable(GatewayError):
 
     status = 503
     code = "service-unavailable"
+
+
+class EveryBackendFailed(GatewayError):
+    """Every backend of a unified list failed; the status is the one most of them gave."""
+
+    status = 503
+    code = "every-backend-failed"
+
+    def __init__(self, detail: str, *, status: int, backends: list[dict[str, Any]]) -> None:
+        super().__init__(detail, extra={"backends": backends})
+        self._status = status
+
+    @property
+    def http_status(self) -> int:
+        """The most telling of the backends' statuses (a row of the table)."""
+        return self._status
 
 
 class UpstreamError(GatewayError):

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from gateway import hal, relations
+from gateway import hal, relations, unified
 from gateway.access import caller, visible
 from gateway.backends import BACKENDS, Backend
 from gateway.identity import ADMIN
@@ -94,6 +94,7 @@ async def root(request: web.Request) -> web.Response:
         doc.link("gw:admin", base + "/admin", title="Gateway administration")
     doc.link("registry:serviceroots", base + "/serviceroots", title="Service roots")
     doc.link("gw:backends", base + "/backends", title="Backends")
+    unified.links(doc, base)
     doc.links_array("gw:backend")
     for backend in _visible(request):
         _backend_link(doc, backend, base)
@@ -120,6 +121,17 @@ async def serviceroots(request: web.Request) -> web.Response:
         entries = resources.setdefault(rel, [])
         entries.append({"href": href, "templated": templated, "systems": [_systems(backend)]})
 
+    if backends:
+        # The unified view answers for every backend the caller may use at once.
+        every = [_systems(b) for b in backends]
+        for rel, template in (
+            ("aa:assets", unified.ASSETS),
+            ("search:simple-search", unified.ASSETS),
+            ("aa:asset-by-id", unified.ASSET),
+            ("gw:collections", unified.COLLECTIONS),
+        ):
+            entries = resources.setdefault(rel, [])
+            entries.append({"href": base + template, "templated": True, "systems": every})
     for backend in backends:
         add("gw:backend", base + backend.adapter.path, False, backend)
         for entry in backend.adapter.registry_entries():

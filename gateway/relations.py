@@ -102,6 +102,68 @@ GATEWAY_RELATIONS: Final = (
         template="/",
     ),
     RelationDoc(
+        "assets",
+        "Assets of every backend",
+        "One list of the assets of every backend you may use (or of those named in backend, "
+        "comma-separated), embedded as gw:asset. q filters by text: each backend kind maps it "
+        "to its own search (see the README); type is video, audio, image, group or other. "
+        "Order: title (case-insensitive), then id, merged across backends, each backend's own "
+        "order kept. Follow next (it carries an opaque cursor) for the next page; per_page is "
+        "1-100. When a backend fails or is too slow the list is still 200, with partial: true "
+        "and one problem per failed backend in _embedded gw:problem.",
+        template="/assets{?q,backend,type,cursor,per_page}",
+        example='{"count": 2, "partial": false, "_embedded": {"gw:asset": [{"id": '
+        '"avalon:1g05fb83r", "title": "Interview", "type": "video"}]}}',
+    ),
+    RelationDoc(
+        "asset",
+        "One asset, by unified id",
+        "One asset: id is <backend>:<native id>. Links: profile (its JSON Schema), gw:native "
+        "(the backend's own resource), gw:thumbnail, gw:playback, gw:collection where the "
+        "backend has them.",
+        template="/assets/{id}",
+    ),
+    RelationDoc(
+        "collections",
+        "Collections of every backend",
+        "One list of the collections (or folders) of every backend that has them, embedded "
+        "as gw:collection, ordered and paged like gw:assets.",
+        template="/collections{?backend,cursor,per_page}",
+    ),
+    RelationDoc(
+        "collection",
+        "One collection",
+        "A collection by <backend>:<native id>, its assets embedded as gw:items, paged with "
+        "page and per_page (first, prev, next links). In an asset: a collection holding it.",
+        template="/collections/{id}{?page,per_page}",
+    ),
+    RelationDoc(
+        "items",
+        "Assets of a collection",
+        "The assets of a collection: one page of them, embedded in the collection.",
+    ),
+    RelationDoc(
+        "native",
+        "The backend's own resource",
+        "The same thing as the backend itself shows it, under /backends/<name>.",
+    ),
+    RelationDoc(
+        "thumbnail",
+        "A thumbnail",
+        "An image of the asset: a gateway resource or the media server's URL.",
+    ),
+    RelationDoc(
+        "playback",
+        "Playback",
+        "Where the asset plays: a stream (HLS, say) or the gateway resource that gives one.",
+    ),
+    RelationDoc(
+        "problem",
+        "A backend's problem in a partial list",
+        "A problem document (status, detail, backend) for a backend that failed or did not "
+        "answer in time while the others were listed.",
+    ),
+    RelationDoc(
         "admin",
         "Gateway administration (admins only)",
         "Who may log in (names and roles, never hashes), the session store, and how each "

@@ -4,7 +4,8 @@ Media objects 1g05fb83r, vd66w000m, mk61rh07c and sx61dm430 with their master fi
 derivatives come from the document. The rest fills gaps the examples leave: the
 vd66w000m master file's id (ns064602j, the one the supplemental-file examples use),
 published objects a non-administrator may read (gt54kn04s public, hq37vn59b restricted),
-and enough objects in d791sg31t for its items example to be page 2 at two per page.
+enough objects in d791sg31t for its items example to be page 2 at two per page, and two
+interviews in jh343s44s (kp78gg36x a video, mw22v545r a sound recording) for searches.
 Collections, vocabulary and supplemental files are in :mod:`._sim_seed_catalog`.
 """
 
@@ -310,6 +311,37 @@ def _filler_object(
     return mo, [mf]
 
 
+def _sound_object(
+    mo_id: str, mf_id: str, collection_id: str, title: str
+) -> tuple[MediaObject, list[MasterFile]]:
+    """A sound recording with one audio derivative, shaped like the Luna r642 example."""
+    mo = _media_object(
+        mo_id,
+        collection_id,
+        title,
+        "1958",
+        format=["audio/mpeg"],
+        fields={"avalon_resource_type": ["sound recording"]},
+    )
+    stream = f"{mf_id}-stream/{mo_id}"
+    media = ("1800000", "audio/mp4", "128000.0", "AAC", None, None, None, None)
+    mf = _master_file(
+        mf_id,
+        mo_id,
+        [_derivative("quality-medium", f"{mf_id}-medium", stream, ("track-1", "track-2"), media)],
+        workflow_name="fullaudio",
+        label=f"{title}.mp3",
+        thumbnail_offset=0,
+        poster_offset=0,
+        file_location=f"/srv/avalon/dropbox/{mo_id}.mp3",
+        file_size="28800000",
+        duration="1800000",
+        date_digitized="2021-05-04T11:00:00Z",
+        file_format="Sound",
+    )
+    return mo, [mf]
+
+
 def seed_state() -> AvalonState:
     """A fresh state holding the seed records; nothing is shared between calls."""
     lease, popeye, elec, luna = _document_objects()
@@ -333,6 +365,8 @@ def seed_state() -> AvalonState:
             visibility="restricted",
             **published,
         ),
+        _filler_object("kp78gg36x", "ks65hc20t", "jh343s44s", "Oral history interview, reel 1"),
+        _sound_object("mw22v545r", "mb35t871s", "jh343s44s", "Radio interview 1958"),
     ]
     state = AvalonState(
         vocabulary=vocabulary(),

@@ -15,6 +15,9 @@ to one Avalon user, whose rights the request then has; Avalon takes no other wor
 who acts, so a user's own token is what makes their changes theirs upstream. Avalon
 refuses an unknown token with 403 before anything else: that is the gateway's (or the
 user's) configured token being wrong, answered as 503 ``upstream-login-failed``.
+
+In the unified view (:mod:`adapters.avalon.unified`) media objects are assets and admin
+collections are collections.
 """
 
 from __future__ import annotations
@@ -24,11 +27,21 @@ from typing import ClassVar, Final
 
 from aiohttp import web
 
-from adapters.avalon import relations
+from adapters.avalon import relations, unified
 from adapters.avalon.files import MULTIPART, SupplementalFiles
 from adapters.avalon.resources import Resources
 from adapters.avalon.simulator import DEFAULT_ADMIN, AvalonSimulator
-from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
+from adapters.base import (
+    Adapter,
+    AssetPage,
+    AssetQuery,
+    CollectionPage,
+    RegistryEntry,
+    RelationDoc,
+    Route,
+    UnifiedAsset,
+    UnifiedCollection,
+)
 from gateway import hal
 from gateway.config import BackendConfig
 from gateway.routing import JSON_TYPES
@@ -60,6 +73,8 @@ class AvalonAdapter(Adapter):
         Field("api_key", str, "The user's own Avalon API token.", required=True, secret=True),
     )
     simulator_class = AvalonSimulator
+    search_method = unified.SEARCH_METHOD
+    offers_collections = True
 
     @classmethod
     def upstream_auth(cls, backend: BackendConfig) -> UpstreamAuth:
@@ -171,3 +186,25 @@ class AvalonAdapter(Adapter):
                 Route("PUT", one + "/content", files.replace, consumes=None, stream=True),
             ]
         return routes
+
+    # -- unified assets and collections -------------------------------------------
+
+    async def list_assets(self, query: AssetQuery) -> AssetPage:
+        """Media objects as unified assets; ``q`` and ``type`` filtered in the gateway."""
+        return await unified.list_assets(self.client, query)
+
+    async def get_asset(self, native_id: str) -> UnifiedAsset:
+        """One media object as a unified asset."""
+        return await unified.get_asset(self.client, native_id)
+
+    async def list_collections(self, offset: int, limit: int) -> CollectionPage:
+        """Admin collections, by name as Avalon sorts them."""
+        return await unified.list_collections(self.client, offset, limit)
+
+    async def get_collection(self, native_id: str) -> UnifiedCollection:
+        """One admin collection."""
+        return await unified.get_collection(self.client, native_id)
+
+    async def collection_items(self, native_id: str, offset: int, limit: int) -> AssetPage:
+        """The media objects of one admin collection."""
+        return await unified.collection_items(self.client, native_id, offset, limit)

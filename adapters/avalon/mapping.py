@@ -1,4 +1,4 @@
-"""Avalon JSON → HAL resources, and Avalon's paging headers → HAL paging.
+"""Avalon JSON → HAL resources and unified assets, and Avalon's paging headers → HAL paging.
 
 Upstream file-system paths (``file_location``, ``derivativeFile``) never reach
 clients, nor do the repository URLs Avalon lists among a media object's
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
-from adapters.base import Href
+from adapters.base import Href, UnifiedAsset, UnifiedCollection
 from gateway import hal
 from gateway.errors import UpstreamUnavailable
 from gateway.upstream import UpstreamResponse
@@ -22,6 +22,12 @@ from gateway.urls import path_segment as seg
 HLS: Final = "application/vnd.apple.mpegurl"
 HIDDEN: Final = frozenset({"file_location", "derivativeFile"})
 PAGE_RELS: Final = ("first", "prev", "next", "last")
+RESOURCE_TYPES: Final = (
+    ("moving image", "video"),
+    ("sound recording", "audio"),  # also "sound recording-musical" and "-nonmusical"
+    ("still image", "image"),
+)
+"""Avalon's resource types (MODS ``typeOfResource``) by prefix → unified asset types."""
 
 
 def _visible(data: Mapping[str, Any], *skip: str) -> dict[str, Any]:
@@ -131,6 +137,87 @@ def supplemental_file(data: Mapping[str, Any], parent: str, href: Href) -> hal.R
     resource.link("avalon:content", href(base + "/content"), type=data.get("mime_type") or None)
     resource.link("up", href(parent + "/supplemental-files"))
     return resource
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _first(value: Any) -> Any:
+    return value[0] if isinstance(value, list) and value else value
+
+
+def asset_type(data: Mapping[str, Any]) -> str:
+    """The unified type of a media object: its resource type, else its format's family."""
+    fields = data.get("fields")
+    fields = fields if isinstance(fields, Mapping) else {}
+    resource = str(_first(fields.get("avalon_resource_type")) or "").strip().lower()
+    for prefix, kind in RESOURCE_TYPES:
+        if resource.startswith(prefix):
+            return kind
+    family = str(_first(fields.get("format")) or "").partition("/")[0].lower()
+    return {"video": "video", "audio": "audio", "image": "image"}.get(family, "other")
+
+
+def _duration_ms(data: Mapping[str, Any]) -> int | None:
+    fields = data.get("fields")
+    raw = fields.get("duration") if isinstance(fields, Mapping) else None
+    return int(raw) if isinstance(raw, str | int) and str(raw).isdigit() else None
+
+
+def _playback(data: Mapping[str, Any]) -> str | None:
+    """The first derivative's HLS playlist (only editors see master files)."""
+    for master in data.get("files") or []:
+        for item in (master.get("files") or []) if isinstance(master, Mapping) else []:
+            if isinstance(item, Mapping) and _is_url(item.get("hls_url")):
+                return str(item["hls_url"])
+    return None
+
+
+def unified_asset(data: Mapping[str, Any]) -> UnifiedAsset:
+    """A media object as a unified asset.
+
+    Avalon's JSON carries no creation or change time (``date_issued`` is a publication
+    date such as "2020", not a timestamp), so ``created`` and ``modified`` stay empty.
+    """
+    mo_id = str(data.get("id", ""))
+    fields = data.get("fields")
+    title = data.get("title") or (fields.get("title") if isinstance(fields, Mapping) else None)
+    collection_id = _text(data.get("collection_id"))
+    return UnifiedAsset(
+        native_id=mo_id,
+        title=str(title or mo_id),
+        type=asset_type(data),
+        duration_ms=_duration_ms(data),
+        description=_text(data.get("summary")),
+        native=f"/media-objects/{seg(mo_id)}",
+        playback=_playback(data),
+        collections=(collection_id,) if collection_id else (),
+    )
+
+
+def unified_collection(data: Mapping[str, Any]) -> UnifiedCollection:
+    """An admin collection as a unified collection; its count is ``object_count.total``."""
+    collection_id = str(data.get("id", ""))
+    counts = data.get("object_count")
+    total = counts.get("total") if isinstance(counts, Mapping) else None
+    return UnifiedCollection(
+        native_id=collection_id,
+        title=str(data.get("name") or collection_id),
+        description=_text(data.get("description")),
+        native=f"/collections/{seg(collection_id)}",
+        item_count=total if isinstance(total, int) and not isinstance(total, bool) else None,
+    )
+
+
+def total_count(response: UpstreamResponse, default: int) -> int:
+    """Avalon's ``Total`` header (``default`` when absent); 503 when it is no number."""
+    try:
+        return int(response.headers.get("Total", default))
+    except ValueError as exc:
+        raise UpstreamUnavailable(
+            "the backend answered with malformed paging headers", backend=response.backend
+        ) from exc
 
 
 def upstream_page_number(url: str) -> int | None:

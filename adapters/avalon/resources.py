@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from adapters.avalon.adapter import AvalonAdapter
 
 
-def _list(response: UpstreamResponse) -> list[dict[str, Any]]:
+def upstream_items(response: UpstreamResponse) -> list[dict[str, Any]]:
+    """The items of an Avalon list answer (an array, or collection items keyed by id)."""
     data = response.json()
     if isinstance(data, dict):  # collection items come keyed by id
         data = list(data.values())
@@ -104,7 +105,7 @@ class Resources:
         response = await self.client.request(
             "GET", upstream_path, params={"page": str(page), "per_page": str(per_page)}
         )
-        items = _list(response)
+        items = upstream_items(response)
         doc = hal.Resource()
         doc.embed(rel, [to_hal(item) for item in items])
         return mapping.paging(doc, response, template, page, per_page, len(items))

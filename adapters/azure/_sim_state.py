@@ -121,12 +121,16 @@ class Video:
     message: str | None = None
     client: str | None = None
     """The client whose access token created the video; None for the fixed token."""
+    media_s: float | None = None
+    """Seconds of media of a seeded video, whose stored file is only a stand-in."""
 
     @property
     def duration_s(self) -> float | None:
-        """Seconds of media once encoded (derived from the stored size)."""
+        """Seconds of media once encoded (derived from the stored size unless seeded)."""
         if self.state != READY or self.stored is None:
             return None
+        if self.media_s is not None:
+            return self.media_s
         return round(self.stored.size / _BYTES_PER_SECOND, 3)
 
     def start_encoding(self) -> None:

@@ -18,6 +18,9 @@ set), for everybody; and each gateway user's own, either way, in
 ``[backends.<name>.users.<user>]``. The connector's reference documents no way to say
 who acts beyond the credentials themselves, so a user's own credentials are what
 makes their calls theirs upstream.
+
+In the unified view the videos are assets (:mod:`adapters.azure.unified`); the
+connector has no collections.
 """
 
 from __future__ import annotations
@@ -30,9 +33,18 @@ from aiohttp import web
 
 from adapters.azure import errors, login, relations
 from adapters.azure.simulator import AzureSimulator
+from adapters.azure.unified import SEARCH_METHOD, UnifiedVideos
 from adapters.azure.uploads import MEDIA_TYPES, Uploads
 from adapters.azure.videos import Videos
-from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
+from adapters.base import (
+    Adapter,
+    AssetPage,
+    AssetQuery,
+    RegistryEntry,
+    RelationDoc,
+    Route,
+    UnifiedAsset,
+)
 from gateway import hal
 from gateway.config import BackendConfig
 from gateway.routing import JSON_TYPES
@@ -74,10 +86,13 @@ class AzureAdapter(Adapter):
         ),
     )
     simulator_class = AzureSimulator
+    search_method = SEARCH_METHOD
+    offers_collections = False
 
     def __init__(self, backend: BackendConfig, client: UpstreamClient) -> None:
         super().__init__(backend, client)
         self._pending: set[asyncio.Task[Any]] = set()
+        self.unified = UnifiedVideos(self)
 
     def keep(self, task: asyncio.Task[Any]) -> None:
         """Hold a background ``task`` (a clean-up deletion) until it is done or shutdown."""
@@ -198,3 +213,13 @@ class AzureAdapter(Adapter):
             Route("GET", one + "/authorization-token", videos.authorization_token),
             Route("GET", "/formats", videos.formats),
         )
+
+    # -- unified assets (adapters.azure.unified); the connector has no collections ------
+
+    async def list_assets(self, query: AssetQuery) -> AssetPage:
+        """Videos whose file name holds the words of ``q``, by file name."""
+        return await self.unified.assets(query)
+
+    async def get_asset(self, native_id: str) -> UnifiedAsset:
+        """One video as an asset."""
+        return await self.unified.asset(native_id)

@@ -46,10 +46,14 @@ def _number(value: Any) -> float | int | None:
     return value
 
 
+def is_audio(filename: str) -> bool:
+    """Whether a video's original file name says it holds sound only (``.mp3``, ``.wav``)."""
+    return (mimetypes.guess_type(filename)[0] or "").startswith("audio/")
+
+
 def _playback_type(endpoint: str, filename: str) -> str:
     if endpoint == "Progressive":
-        guessed = mimetypes.guess_type(filename)[0] or ""
-        return "audio/mp4" if guessed.startswith("audio/") else "video/mp4"
+        return "audio/mp4" if is_audio(filename) else "video/mp4"
     return ENDPOINT_TYPES[endpoint]
 
 
@@ -108,11 +112,17 @@ def _image_type(url: str) -> str | None:
     return mimetypes.guess_type(urlsplit(url).path)[0]
 
 
+def ordered_frames(items: Sequence[Any]) -> list[Mapping[str, Any]]:
+    """The entries of a Thumbnails answer that have an image, in ``Index`` order."""
+    found = [i for i in items if isinstance(i, Mapping) and i.get("Url")]
+    found.sort(key=lambda i: _number(i.get("Index")) or 0)
+    return found
+
+
 def thumbnails(items: Sequence[Any], video_id: str, href: Href) -> hal.Resource:
     """A video's thumbnails: linked and embedded as ``azure:thumbnail``, images as ``self``."""
     base = video_path(video_id)
-    frames = [i for i in items if isinstance(i, Mapping) and i.get("Url")]
-    frames.sort(key=lambda i: _number(i.get("Index")) or 0)
+    frames = ordered_frames(items)
     resource = hal.Resource({"count": len(frames)})
     resource.link("self", href(base + "/thumbnails"))
     resource.link("up", href(base), title="Video")

@@ -45,7 +45,7 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
-from adapters.azure import _sim_api, _sim_media, _sim_oauth, _sim_storage
+from adapters.azure import _sim_api, _sim_media, _sim_oauth, _sim_seed, _sim_storage
 from adapters.azure._sim_http import api_middleware
 from adapters.azure._sim_state import (
     ENCODING,
@@ -87,7 +87,8 @@ class AzureSimulator(Simulator):
     playback tokens stay valid; ``storage_fault`` makes the storage fail uploads;
     ``max_blob_bytes`` is the largest file the storage takes; ``lose_completion_answers``
     makes ``MarkComplete`` start encoding and then drop the connection, as an answer lost
-    on the way does. Uploaded files live in a
+    on the way does. With ``seed`` the account starts with a few encoded videos
+    (:mod:`adapters.azure._sim_seed`); without, it starts empty. Uploaded files live in a
     temporary folder made by :meth:`start` and removed by :meth:`close`. Fault options
     (``latency_s``, ``fail_status``, ``drop_connections``) go to
     :class:`~adapters.simulator.Simulator`.
@@ -110,9 +111,11 @@ class AzureSimulator(Simulator):
         storage_fault: StorageFault | None = None,
         max_blob_bytes: int = MAX_BLOB_BYTES,
         lose_completion_answers: bool = False,
+        seed: bool = True,
         **faults: Any,
     ) -> None:
         super().__init__(**faults)
+        self.seed = seed
         self.config = SimConfig(
             token=token,
             full_tokens=frozenset(full_tokens),
@@ -158,10 +161,12 @@ class AzureSimulator(Simulator):
         return web.json_response({"Message": f"Simulated failure {status}."}, status=status)
 
     def build_app(self) -> web.Application:
-        """A fresh application with no videos."""
+        """A fresh application holding the seeded videos, or none without ``seed``."""
         if self._folder is None:
             raise RuntimeError("build_app needs the storage folder that start makes")
         self._state = AzureState(self.config, self._folder)
+        if self.seed:
+            _sim_seed.seed(self._state)
         app = web.Application(middlewares=[api_middleware], client_max_size=_JSON_BODY_LIMIT)
         app[STATE] = self._state
         app[_sim_oauth.ISSUER] = self.issuer
@@ -265,6 +270,9 @@ class AzureSimulator(Simulator):
             help="how long encoding a video takes",
         )
         parser.add_argument(
+            "--empty", action="store_true", help="start with no videos instead of the seed"
+        )
+        parser.add_argument(
             "--upload-token-ttl",
             type=float,
             default=3600.0,
@@ -284,6 +292,7 @@ class AzureSimulator(Simulator):
             encoding_duration_s=args.encoding_seconds,
             upload_token_ttl_s=args.upload_token_ttl,
             latency_s=args.latency,
+            seed=not args.empty,
         )
 
 

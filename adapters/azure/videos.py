@@ -209,7 +209,7 @@ class Videos:
         """``GET videos``: one page, oldest first, each video with its status."""
         href = self.adapter.hrefs(request)
         page, per_page = page_params(request)
-        items, total = await self._page(page, per_page)
+        items, total = await self.read_page(page, per_page)
         records: builtins.list[dict[str, Any]] = [
             v for v in items if isinstance(v, dict) and v.get("ID")
         ]
@@ -231,7 +231,7 @@ class Videos:
         except GatewayError:
             return _Current(record, None, None)
 
-    async def _page(self, page: int, per_page: int) -> tuple[builtins.list[Any], int]:
+    async def read_page(self, page: int, per_page: int) -> tuple[builtins.list[Any], int]:
         """One page of the connector's list, and how many videos there are in all.
 
         The counted OData shape ``{"@odata.count", "value"}`` is one page already. A plain

@@ -1,12 +1,13 @@
 """The Flex simulator's starting state: a small newsroom archive to explore.
 
-Seven assets (a news programme with a proxy child file, an image, a disabled raw
+Eight assets (a news programme with a proxy child file, an image, a disabled raw
 interview, a deleted document, an asset group holding three of them, an approved audio
-reel), their metadata, keyframes, annotations, comments and an external id; a static
-and a dynamic collection; two accounts, users (one per configured login, plus an editor
-and a reviewer), two workflow actions, two event handlers, two user groups, two files
-in the filestore, and the events all that left. ``extra_assets`` adds that many plain
-video clips named ``Clip 0001``, ``Clip 0002``, ... for paging through long lists.
+reel, a studio interview), their metadata, keyframes, annotations, comments and an
+external id; a static and a dynamic collection; two accounts, users (one per configured
+login, plus an editor and a reviewer), two workflow actions, two event handlers, two user
+groups, two files in the filestore, and the events all that left. ``extra_assets`` adds
+that many plain video clips named ``Clip 0001``, ``Clip 0002``, ... for paging through
+long lists.
 """
 
 from __future__ import annotations
@@ -66,11 +67,12 @@ def _assets(sim: FlexState, owner: str) -> list[Json]:
         ("Press release", "DOCUMENT", False),
         ("Morning Show package", "VIDEO", True),
         ("Archive reel 1968", "AUDIO", False),
+        ("Studio interview, election night", "VIDEO", False),
     ]
     assets = [
         new_asset(sim, owner, {"name": n, "fileAssetType": t, "isGroup": g}) for n, t, g in specs
     ]
-    news, proxy, weather, raw, release, package, reel = assets
+    news, proxy, weather, raw, release, package, reel, studio = assets
     for asset, size, file_name in (
         (news, 734003200, "evening-news.mxf"),
         (proxy, 52428800, "evening-news-proxy.mp4"),
@@ -78,6 +80,7 @@ def _assets(sim: FlexState, owner: str) -> list[Json]:
         (raw, 1073741824, "interview.mxf"),
         (release, 40960, "release.pdf"),
         (reel, 31457280, "reel-1968.wav"),
+        (studio, 268435456, "studio-interview.mxf"),
     ):
         asset["size"] = size
         asset["fileInformation"] = {
@@ -85,6 +88,7 @@ def _assets(sim: FlexState, owner: str) -> list[Json]:
             "currentLocation": f"/storage/archive/{file_name}",
         }
     news.update(approved=True, published=True, assetContext={"duration": "00:28:30:00"})
+    studio["assetContext"] = {"duration": "00:07:45:12"}
     proxy["_parent"] = news["id"]
     raw["enabled"] = False
     release["deleted"] = True

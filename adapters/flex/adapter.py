@@ -30,6 +30,9 @@ Credentials: one service login (``username``, ``password``) for everybody, or ea
 gateway user's own Flex login (``[backends.<name>.users.<user>]``), or both. Flex takes
 no other word of who acts: a user's own login is what makes their changes theirs
 upstream (Flex records it as ``owner`` and ``createdBy``).
+
+In the unified view (:mod:`adapters.flex.unified`) Flex assets are assets and Flex
+collections are collections, filtered and sorted by Flex itself.
 """
 
 from __future__ import annotations
@@ -41,8 +44,18 @@ from typing import ClassVar, Final
 import aiohttp
 from aiohttp import web
 
-from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
-from adapters.flex import relations
+from adapters.base import (
+    Adapter,
+    AssetPage,
+    AssetQuery,
+    CollectionPage,
+    RegistryEntry,
+    RelationDoc,
+    Route,
+    UnifiedAsset,
+    UnifiedCollection,
+)
+from adapters.flex import relations, unified
 from adapters.flex.assets import Assets
 from adapters.flex.mapping import Rewriter
 from adapters.flex.members import Memberships
@@ -86,6 +99,8 @@ class FlexAdapter(Adapter):
     )
     user_fields: ClassVar[tuple[Field, ...]] = config_fields
     simulator_class = FlexSimulator
+    search_method = unified.SEARCH_METHOD
+    offers_collections = True
 
     @classmethod
     def upstream_auth(cls, backend: BackendConfig) -> UpstreamAuth:
@@ -213,3 +228,25 @@ class FlexAdapter(Adapter):
                 routes.append(Route("GET", f"/{family.path}", res.listing(family)))
             routes.append(Route("GET", f"/{family.path}/{{id}}", res.one(family)))
         return routes
+
+    # -- unified assets and collections -------------------------------------------
+
+    async def list_assets(self, query: AssetQuery) -> AssetPage:
+        """Flex assets by name; ``q`` and ``type`` filtered by Flex."""
+        return await unified.list_assets(self.client, query)
+
+    async def get_asset(self, native_id: str) -> UnifiedAsset:
+        """One Flex asset as a unified asset."""
+        return await unified.get_asset(self.client, native_id)
+
+    async def list_collections(self, offset: int, limit: int) -> CollectionPage:
+        """Flex collections by name."""
+        return await unified.list_collections(self.client, offset, limit)
+
+    async def get_collection(self, native_id: str) -> UnifiedCollection:
+        """One Flex collection."""
+        return await unified.get_collection(self.client, native_id)
+
+    async def collection_items(self, native_id: str, offset: int, limit: int) -> AssetPage:
+        """The assets of one Flex collection, in its order."""
+        return await unified.collection_items(self.client, native_id, offset, limit)

@@ -5,7 +5,7 @@
     Newsroom
     ├── News
     │   ├── Evening Bulletin     a sequence and the clips cut into it
-    │   └── Morning Show
+    │   └── Morning Show         a multicamera group clip among its clips
     ├── Sports
     └── Archive
 
@@ -55,6 +55,9 @@ _ASSETS: Final = (
     ("sports", "masterclip", "City marathon - start", "00:01:30:00", _CREATED),
     ("archive", "masterclip", "Harbour fire 1998 - archive footage", "00:06:12:00", _CREATED),
     ("archive", "sequence", "Council history package", "00:03:00:00", _CREATED),
+    # Last, so the ids above stay as they were. A group clip (Interplay's multicamera
+    # clip) is an asset that is not plain video.
+    ("morning", "group", "Morning show - studio guest interview", "00:08:15:00", _CREATED),
 )
 
 

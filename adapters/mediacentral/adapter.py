@@ -13,7 +13,9 @@ The adapter logs in as configured, with the service's credentials or each gatewa
 user's own (:mod:`adapters.mediacentral.logins`), reads the registry on first use
 (:mod:`adapters.mediacentral.discovery`; the readiness probe is that first use at
 start-up) and rewrites every href of the platform's documents
-(:mod:`adapters.mediacentral.rewrite`).
+(:mod:`adapters.mediacentral.rewrite`). In the unified view its assets come from the
+simple search or the folder tree, and its folders are the collections
+(:mod:`adapters.mediacentral.unified`).
 """
 
 from __future__ import annotations
@@ -23,13 +25,24 @@ from typing import Any, ClassVar, Final
 
 from aiohttp import web
 
-from adapters.base import Adapter, RegistryEntry, RelationDoc, Route
+from adapters.base import (
+    Adapter,
+    AssetPage,
+    AssetQuery,
+    CollectionPage,
+    RegistryEntry,
+    RelationDoc,
+    Route,
+    UnifiedAsset,
+    UnifiedCollection,
+)
 from adapters.mediacentral import logins, relations
 from adapters.mediacentral.discovery import Discovery
 from adapters.mediacentral.faults import read_fault
 from adapters.mediacentral.resources import Resources
 from adapters.mediacentral.rewrite import PROXY
 from adapters.mediacentral.simulator import MediaCentralSimulator
+from adapters.mediacentral.unified import SEARCH_METHOD, UnifiedView
 from gateway import hal
 from gateway.config import BackendConfig
 from gateway.relations import curie_template
@@ -65,10 +78,13 @@ class MediaCentralAdapter(Adapter):
         f for f in config_fields if f.name in ("username", "password", "client_id", "client_secret")
     )
     simulator_class = MediaCentralSimulator
+    search_method = SEARCH_METHOD
+    offers_collections = True
 
     def __init__(self, backend: BackendConfig, client: UpstreamClient) -> None:
         super().__init__(backend, client)
         self.discovery = Discovery(client)
+        self.unified = UnifiedView(self)
 
     @classmethod
     def check_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -153,3 +169,25 @@ class MediaCentralAdapter(Adapter):
             root.link(f"{self.curie}:{name}", href, templated=templated, title=title)
             root.link(ctms_rel, href, templated=templated, title=title)
         return root
+
+    # -- unified assets and collections (adapters.mediacentral.unified) -------------
+
+    async def list_assets(self, query: AssetQuery) -> AssetPage:
+        """Assets by simple search with ``q``, else from the folder tree; by name."""
+        return await self.unified.assets(query)
+
+    async def get_asset(self, native_id: str) -> UnifiedAsset:
+        """One asset (``aa:asset-by-id``)."""
+        return await self.unified.asset(native_id)
+
+    async def list_collections(self, offset: int, limit: int) -> CollectionPage:
+        """The folders of the tree, by name."""
+        return await self.unified.collections(offset, limit)
+
+    async def get_collection(self, native_id: str) -> UnifiedCollection:
+        """One folder (``loc:item-by-id``)."""
+        return await self.unified.collection(native_id)
+
+    async def collection_items(self, native_id: str, offset: int, limit: int) -> AssetPage:
+        """A folder's assets, in the folder's order."""
+        return await self.unified.collection_items(native_id, offset, limit)

@@ -24,12 +24,14 @@ PUBLIC = {
     ("GET", "/rels/{rel}"),
     ("GET", "/rels/{prefix}/{rel}"),
     ("GET", "/problems/{code}"),
+    ("GET", "/schemas/asset"),
     ("POST", "/auth/login"),
     ("POST", "/auth/token"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
 }
-"""The issue's public routes, plus the problem pages every problem's ``type`` links to."""
+"""The issue's public routes, plus documentation like the relation pages: the problem
+pages every problem's ``type`` links to, and the unified asset's JSON Schema."""
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -49,7 +49,11 @@ async def test_root_links_every_backend_and_the_registry(gateway: GatewayFactory
     assert {"gw", "registry", "flex", "azure"} == set(curies)
     assert links["gw:me"]["href"] == base + "/auth/me"
     assert links["gw:admin"]["href"] == base + "/admin"
-    assert "gw:assets" not in links
+    assert links["gw:assets"] == {
+        "href": base + "/assets{?q,backend,type,cursor,per_page}",
+        "templated": True,
+        "title": "Assets of every backend",
+    }
 
 
 async def test_backend_roots_answer_from_the_adapter_contract(gateway: GatewayFactory) -> None:

@@ -19,10 +19,14 @@ Connect = Callable[..., Awaitable[Navigator]]
 
 @pytest.fixture
 def simulators(start_simulator: StartSimulator[AzureSimulator]) -> SimFactory:
-    """Start simulators with the given options; encodings last until a test ends them."""
+    """Start simulators with the given options; encodings last until a test ends them.
+
+    They start with no videos unless told ``seed=True``: these tests count what they make.
+    """
 
     async def start(**options: Any) -> AzureSimulator:
         options.setdefault("encoding_duration_s", None)
+        options.setdefault("seed", False)
         options.setdefault("token", TOKEN)
         return await start_simulator(AzureSimulator(**options))
 

@@ -353,15 +353,17 @@ async def test_the_file_name_may_come_from_content_disposition(
 async def test_registry_names_this_backend_for_video_assets(nav: Navigator) -> None:
     video = await _uploaded(nav)
     registry = await nav.follow(await nav.root(), "registry:serviceroots")
+    root = nav.href(await nav.backend(), "self")
     rels = ("aa:assets", "aa:asset-by-id", "azure:videos", "azure:video", "azure:formats")
+    found: dict[str, Doc] = {}
     for rel in (*rels, "azure:playback"):
-        entries = registry["resources"][rel]
-        assert [s["systemID"] for e in entries for s in e["systems"]] == ["azure"], rel
-        assert {s["systemType"] for e in entries for s in e["systems"]} == {"azure"}
-    by_id = registry["resources"]["aa:asset-by-id"][0]
+        # The gateway's unified view may offer the same relation, at its own path.
+        [found[rel]] = [e for e in registry["resources"][rel] if e["href"].startswith(root + "/")]
+        assert found[rel]["systems"] == [{"systemType": "azure", "systemID": "azure"}], rel
+    by_id = found["aa:asset-by-id"]
     assert by_id["templated"] is True
     assert (await nav.get(hal.expand(by_id["href"], id=video["id"])))["id"] == video["id"]
-    assets = registry["resources"]["aa:assets"][0]
+    assets = found["aa:assets"]
     listing = await nav.get(hal.expand(assets["href"]))
     assert [v["id"] for v in listing["_embedded"]["azure:video"]] == [video["id"]]
 

@@ -358,7 +358,7 @@ async def test_simulated_failures_keep_the_service_error_shape(
 
 
 async def test_close_removes_the_uploaded_files() -> None:
-    sim = AzureSimulator(token=TOKEN, encoding_duration_s=0.0)
+    sim = AzureSimulator(token=TOKEN, encoding_duration_s=0.0, seed=False)
     await sim.start()
     async with aiohttp.ClientSession() as http:
         api = Api(sim, http)

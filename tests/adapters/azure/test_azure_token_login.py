@@ -217,8 +217,13 @@ async def test_the_embedded_simulator_takes_the_configured_clients_and_tokens(
     )
     async with client.get("/readyz") as response:
         assert response.status == 200, await response.text()
+    backend = client.app[BACKENDS].get("azure")
+    assert backend is not None
+    assert isinstance(backend.simulator, AzureSimulator)
+    seeded = len(backend.simulator.video_ids())
+    assert seeded > 0  # the embedded simulator starts with its seed
     for name in USERS_OF:
-        assert await _videos(await as_user(client, name)) == 0
+        assert await _videos(await as_user(client, name)) == seeded
 
 
 @pytest.mark.parametrize(

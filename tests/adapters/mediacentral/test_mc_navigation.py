@@ -127,10 +127,12 @@ async def test_the_registry_lists_the_backend_services_at_its_gateway_paths(
     root = await nav.get(nav.base + "/")
     registry = await nav.get(nav.href(root, "registry:serviceroots"))
     backend = await nav.backend(BACKEND)
+    ours = [{"systemType": "mediacentral", "systemID": BACKEND}]
     for rel in ("aa:asset-by-id", "loc:root-item", "loc:item-by-id", "search:simple-search"):
-        [entry] = registry["resources"][rel]
-        assert entry["href"] == nav.link(backend, rel)["href"]
-        assert entry["systems"] == [{"systemType": "mediacentral", "systemID": BACKEND}]
+        # The gateway's unified view may offer the same relation, at its own path.
+        href = nav.link(backend, rel)["href"]
+        [entry] = [e for e in registry["resources"][rel] if e["href"] == href]
+        assert entry["systems"] == ours
 
 
 async def test_upstream_curies_keep_their_documentation_on_the_developer_site(

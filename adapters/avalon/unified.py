@@ -1,0 +1,152 @@
+"""An Avalon backend in the unified view: media objects as assets, admin collections as
+collections (their items as the collection's assets).
+
+Avalon's API documents no search: its media-object list takes ``page`` and ``per_page``
+only. Without ``q`` and ``type`` the unified offsets go straight to Avalon's pages, in
+Avalon's own order. With either, the gateway filters itself: it reads the list from the
+start in pages of :data:`CHUNK`, keeps the media objects whose title contains ``q``
+(case-insensitively) and whose mapped type is ``type``, and counts offsets among those.
+It reads at most :data:`SCAN_LIMIT` media objects per call: the filtered sequence is the
+matches among Avalon's first ``SCAN_LIMIT`` objects, the same at every call, so paging
+through it never repeats or skips one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Final, TypeVar
+
+from adapters.avalon import mapping
+from adapters.avalon.resources import upstream_items
+from adapters.base import AssetPage, AssetQuery, CollectionPage, UnifiedAsset, UnifiedCollection
+from gateway.upstream import UpstreamClient
+from gateway.urls import path_segment as seg
+
+CHUNK: Final = 100
+"""Media objects per upstream request while filtering in the gateway."""
+SCAN_LIMIT: Final = 5000
+"""Media objects read at most per call while filtering in the gateway."""
+SEARCH_METHOD: Final = (
+    "Avalon's API has no search, so the gateway matches q against media-object titles "
+    f"itself (case-insensitive substring), over the first {SCAN_LIMIT} media objects in "
+    "Avalon's order."
+)
+
+Json = dict[str, Any]
+T = TypeVar("T")
+
+
+async def _page(
+    client: UpstreamClient, path: str, page: int, per_page: int
+) -> tuple[list[Json], int]:
+    response = await client.request(
+        "GET", path, params={"page": str(page), "per_page": str(per_page)}
+    )
+    items = upstream_items(response)
+    return items, mapping.total_count(response, len(items) + (page - 1) * per_page)
+
+
+async def window(
+    client: UpstreamClient, path: str, offset: int, count: int
+) -> tuple[list[Json], int]:
+    """Up to ``count`` items of an Avalon list from ``offset`` on, and its ``Total``.
+
+    Avalon pages are aligned to ``per_page``: an offset on a page boundary of ``count``
+    takes one request of that size, any other offset pages of :data:`CHUNK`.
+    """
+    count = max(count, 1)  # a request for none still learns the total
+    per_page = count if offset % count == 0 else CHUNK
+    page, skip = divmod(offset, per_page)
+    items: list[Json] = []
+    while True:
+        page += 1
+        got, total = await _page(client, path, page, per_page)
+        items += got[skip:]
+        skip = 0
+        if len(items) >= count or len(got) < per_page or page * per_page >= total:
+            return items[:count], total
+
+
+async def _scan(client: UpstreamClient, path: str) -> AsyncIterator[Json]:
+    """Avalon's list from the start, at most :data:`SCAN_LIMIT` items."""
+    page = read = 0
+    while read < SCAN_LIMIT:
+        page += 1
+        got, total = await _page(client, path, page, CHUNK)
+        for item in got[: SCAN_LIMIT - read]:
+            yield item
+        read += len(got)
+        if len(got) < CHUNK or read >= total:
+            return
+
+
+def _matcher(query: AssetQuery) -> Callable[[UnifiedAsset], bool] | None:
+    """The gateway-side filter of ``query``; None when it has no filter."""
+    text = (query.text or "").strip().casefold()
+    if not text and query.type is None:
+        return None
+    return lambda asset: text in asset.title.casefold() and query.type in (None, asset.type)
+
+
+async def _mapped_page(
+    client: UpstreamClient, path: str, offset: int, limit: int, to: Callable[[Json], T]
+) -> tuple[list[T], bool, int]:
+    offset = max(offset, 0)
+    items, total = await window(client, path, offset, limit)
+    shown = items[: max(limit, 0)]
+    return [to(i) for i in shown], offset + len(shown) < total, total
+
+
+async def list_assets(client: UpstreamClient, query: AssetQuery) -> AssetPage:
+    """Media objects as unified assets, filtered in the gateway when asked to."""
+    path = "/media_objects.json"
+    matches = _matcher(query)
+    if matches is None:
+        items, more, total = await _mapped_page(
+            client, path, query.offset, query.limit, mapping.unified_asset
+        )
+        return AssetPage(items, more=more, total=total)
+    found: list[UnifiedAsset] = []
+    skip, limit = max(query.offset, 0), max(query.limit, 0)
+    matched = 0
+    async for item in _scan(client, path):
+        asset = mapping.unified_asset(item)
+        if not matches(asset):
+            continue
+        matched += 1
+        if matched <= skip:
+            continue
+        if len(found) == limit:  # a match past the page: more follow
+            return AssetPage(found, more=True)
+        found.append(asset)
+    # The scan ran to its end: every match is counted.
+    return AssetPage(found, more=False, total=matched)
+
+
+async def get_asset(client: UpstreamClient, native_id: str) -> UnifiedAsset:
+    """One media object as a unified asset; Avalon's 404 (410 once deleted) maps through."""
+    response = await client.request("GET", f"/media_objects/{seg(native_id)}.json")
+    return mapping.unified_asset(response.json_object())
+
+
+async def list_collections(client: UpstreamClient, offset: int, limit: int) -> CollectionPage:
+    """Admin collections in Avalon's order (by name)."""
+    items, more, total = await _mapped_page(
+        client, "/admin/collections.json", offset, limit, mapping.unified_collection
+    )
+    return CollectionPage(items, more=more, total=total)
+
+
+async def get_collection(client: UpstreamClient, native_id: str) -> UnifiedCollection:
+    """One admin collection; Avalon's 404 maps through."""
+    response = await client.request("GET", f"/admin/collections/{seg(native_id)}.json")
+    return mapping.unified_collection(response.json_object())
+
+
+async def collection_items(
+    client: UpstreamClient, native_id: str, offset: int, limit: int
+) -> AssetPage:
+    """The media objects of one admin collection, in Avalon's order; 404 for none."""
+    path = f"/admin/collections/{seg(native_id)}/items.json"
+    items, more, total = await _mapped_page(client, path, offset, limit, mapping.unified_asset)
+    return AssetPage(items, more=more, total=total)

@@ -1,0 +1,354 @@
+"""MediaCentral assets and folders in the gateway's unified view.
+
+Assets:
+
+- With a text query, the platform's simple search (``search:simple-search``) sorted by
+  name; the type filter, which the search cannot express, is applied to its hits here.
+- Without one, the folder tree: every folder from ``loc:root-item`` down through
+  ``loc:item-by-id``, each folder's asset items once, sorted by name then id. The
+  platform documents no listing of all assets and its simple search needs a term, so
+  the tree is the one complete, stable sequence; walking it costs one call per page of
+  a folder, every time.
+- Either way, the assets of the page asked for are then read one by one
+  (``aa:asset-by-id``, concurrently): hits and folder items carry only some attributes,
+  and a listed asset must be the one :meth:`UnifiedView.asset` answers.
+
+Collections are the folders, sorted by name then id; a folder's items are its asset
+children in the folder's own order. Pages of the platform follow ``_links.next``, as
+the CTMS services page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncGenerator, Callable, Mapping
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urljoin
+
+from adapters.base import AssetPage, AssetQuery, CollectionPage, UnifiedAsset, UnifiedCollection
+from adapters.mediacentral import relations
+from adapters.mediacentral.discovery import HAL_ACCEPT, Services, link_href, split_origin
+from adapters.mediacentral.resources import Resources
+from adapters.mediacentral.rewrite import Rewriter
+from gateway.errors import NotFound, UpstreamStatusError, UpstreamUnavailable
+from gateway.upstream import UpstreamResponse
+from gateway.urls import path_segment
+
+if TYPE_CHECKING:
+    from adapters.mediacentral.adapter import MediaCentralAdapter
+
+Json = dict[str, Any]
+
+SEARCH_METHOD: Final = (
+    "q goes to the platform's simple search (search:simple-search, sorted by name), "
+    "which matches the words of q in the assets' metadata; without q the folder tree is "
+    "walked."
+)
+UPSTREAM_PAGE: Final = 100
+"""The largest page the CTMS services hand out (``limit`` 1 to 100)."""
+FOLDER: Final = "folder"
+TYPES: Final = {
+    "masterclip": "video",
+    "subclip": "video",
+    "sequence": "video",
+    "group": "group",
+}
+"""Interplay asset types (``base.type``) → unified types; any other type is ``other``."""
+FRAMES_PER_SECOND: Final = 25.0
+"""The documents give durations as SMPTE timecodes without their rate: PAL's is assumed."""
+DROP_FRAME_RATE: Final = 30000 / 1001
+_TIMECODE: Final = re.compile(r"(\d+):(\d{2}):(\d{2})([:;.,])(\d{2,3})")
+
+
+def timecode_ms(value: Any) -> int | None:
+    """Milliseconds of an ``HH:MM:SS:FF`` duration; ``;`` marks NTSC drop-frame timecode."""
+    found = _TIMECODE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if found is None:
+        return None
+    hours, minutes, seconds, separator, frames = found.groups()
+    h, m, s, f = int(hours), int(minutes), int(seconds), int(frames)
+    if separator in ";,":
+        # Drop-frame labels skip frames 0 and 1 of each minute but every tenth.
+        total_minutes = 60 * h + m
+        count = (3600 * h + 60 * m + s) * 30 + f - 2 * (total_minutes - total_minutes // 10)
+        return round(count * 1000 / DROP_FRAME_RATE)
+    return round(((3600 * h + 60 * m + s) + f / FRAMES_PER_SECOND) * 1000)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _group(doc: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = doc.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _embedded(doc: Mapping[str, Any], rel: str) -> list[Json]:
+    value = _group(doc, "_embedded").get(rel)
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items if isinstance(item, dict) and _id(item)]
+
+
+def _id(item: Mapping[str, Any]) -> str:
+    value = _group(item, "base").get("id")
+    return str(value) if value not in (None, "") else ""
+
+
+def _name(item: Mapping[str, Any]) -> str:
+    return str(_group(item, "common").get("name") or _id(item))
+
+
+def _is_folder(item: Mapping[str, Any]) -> bool:
+    return str(_group(item, "base").get("type", "")).lower() == FOLDER
+
+
+def unified_type(item: Mapping[str, Any]) -> str:
+    """The unified type of a CTMS item from its ``base.type``."""
+    return TYPES.get(str(_group(item, "base").get("type", "")).lower(), "other")
+
+
+def _order(item: Mapping[str, Any]) -> tuple[str, str]:
+    # The unified merge's order (title without case, then id), as sort=name nearly is.
+    return _name(item).casefold(), _id(item)
+
+
+def _route(template: str, item_id: str) -> str:
+    return template.split("{?", 1)[0].replace("{id}", path_segment(item_id))
+
+
+@dataclass(slots=True)
+class _Folder:
+    """One folder as the walk saw it: its first page and all its children."""
+
+    doc: Json
+    children: list[Json] = field(default_factory=list)
+
+    @property
+    def assets(self) -> list[Json]:
+        return [c for c in self.children if not _is_folder(c)]
+
+    def collection(self) -> UnifiedCollection:
+        common = _group(self.doc, "common")
+        folder_id = _id(self.doc)
+        return UnifiedCollection(
+            native_id=folder_id,
+            title=_name(self.doc),
+            description=_text(common.get("description")),
+            created=_text(common.get("created")),
+            modified=_text(common.get("modified")),
+            native=_route(relations.ITEM, folder_id),
+            item_count=len(self.assets),
+        )
+
+
+def _window(items: list[Json], offset: int, limit: int) -> tuple[list[Json], bool, int]:
+    return items[offset : offset + limit], len(items) > offset + limit, len(items)
+
+
+class UnifiedView:
+    """The unified-view methods of one MediaCentral backend."""
+
+    def __init__(self, adapter: MediaCentralAdapter) -> None:
+        self.adapter = adapter
+        self.client = adapter.client
+        self.resources = Resources(adapter)
+
+    # -- upstream reads -------------------------------------------------------------
+
+    async def _call(
+        self, rel: str, query: Mapping[str, str], item_id: str | None = None
+    ) -> tuple[Json, UpstreamResponse, Services]:
+        """A service's document; the platform's 404 for an id is the gateway's 404."""
+        try:
+            response, services = await self.resources.call(rel, query, item_id)
+        except UpstreamStatusError as exc:
+            if item_id is not None and exc.upstream_status in (404, 410):
+                raise NotFound(f"backend {self.adapter.name} has no item {item_id}") from exc
+            raise
+        return response.json_object(), response, services
+
+    async def _pages(
+        self, rel: str, query: Mapping[str, str], item_id: str | None = None
+    ) -> AsyncGenerator[tuple[Json, UpstreamResponse, Services], None]:
+        """The service's first page, then each page its ``next`` link leads to."""
+        doc, response, services = await self._call(rel, query, item_id)
+        seen = {response.url}
+        while True:
+            yield doc, response, services
+            following = link_href(doc, "next")
+            if following is None:
+                return
+            url = urljoin(response.url, following)
+            if url in seen:
+                return  # a platform that links a page to itself has no more pages
+            if split_origin(url)[0] not in services.origins:
+                # The session's credentials go to the platform's own hosts only.
+                raise UpstreamUnavailable(
+                    f"backend {self.adapter.name} linked a next page outside the platform",
+                    backend=self.adapter.name,
+                )
+            seen.add(url)
+            response = await self.client.request("GET", url, headers={"Accept": HAL_ACCEPT})
+            doc = response.json_object()
+
+    async def _folder(self, folder_id: str | None) -> _Folder:
+        """A folder (the root for None) with every child, page after page."""
+        rel = "loc:root-item" if folder_id is None else "loc:item-by-id"
+        found: _Folder | None = None
+        query = {"offset": "0", "limit": str(UPSTREAM_PAGE)}
+        async with aclosing(self._pages(rel, query, folder_id)) as pages:
+            async for doc, _, _ in pages:
+                if found is None:
+                    found = _Folder(doc)
+                found.children += _embedded(doc, "loc:item")
+        assert found is not None  # _pages yields at least once
+        if folder_id is not None and not _is_folder(found.doc):
+            raise NotFound(f"backend {self.adapter.name} has no folder {folder_id}")
+        return found
+
+    async def _tree(self) -> list[_Folder]:
+        """Every folder, level by level from the root, each once."""
+        root = await self._folder(None)
+        folders, seen = [root], {_id(root.doc)}
+        level = [root]
+        while level:
+            wanted = [
+                _id(c) for f in level for c in f.children if _is_folder(c) and _id(c) not in seen
+            ]
+            wanted = list(dict.fromkeys(wanted))
+            seen.update(wanted)
+            level = list(await asyncio.gather(*(self._folder(w) for w in wanted)))
+            folders += level
+        return folders
+
+    async def _search(
+        self, text: str, kind: str | None, offset: int, limit: int
+    ) -> tuple[list[Json], bool, int | None]:
+        """Hits number ``offset`` to ``offset + limit`` of those of type ``kind`` (None: all).
+
+        Unfiltered, the search starts at ``offset`` and its count is the total; filtered,
+        it is read from the start, and the total is known once it ends.
+        """
+        keep = _of_type(kind)
+        filtered = kind is not None
+        start = 0 if filtered else offset
+        size = UPSTREAM_PAGE if filtered else min(UPSTREAM_PAGE, limit + 1)
+        query = {"search": text, "offset": str(start), "limit": str(size), "sort": "name"}
+        skip = offset if filtered else 0
+        out: list[Json] = []
+        counted: int | None = None
+        matched = 0
+        async with aclosing(self._pages("search:simple-search", query)) as pages:
+            async for doc, _, _ in pages:
+                total = _group(doc, "paging").get("totalElements")
+                if counted is None and not filtered and isinstance(total, int):
+                    counted = total
+                for hit in _embedded(doc, "aa:asset"):
+                    if not keep(hit):
+                        continue
+                    if matched >= skip + limit:
+                        return out, True, counted
+                    if matched >= skip:
+                        out.append(hit)
+                    matched += 1
+        return out, False, (start + matched if counted is None else counted)
+
+    # -- mapping --------------------------------------------------------------------
+
+    def _asset(self, doc: Json, response: UpstreamResponse, services: Services) -> UnifiedAsset:
+        rewriter = Rewriter(services, "", response.url)
+        common = _group(doc, "common")
+        asset_id = _id(doc)
+        thumbnail = link_href(doc, "aa:thumbnail")
+        parent = link_href(doc, "loc:parent")
+        folder = _item_id(services, response.url, parent) if parent else None
+        return UnifiedAsset(
+            native_id=asset_id,
+            title=_name(doc),
+            type=unified_type(doc),
+            duration_ms=timecode_ms(common.get("duration")),
+            created=_text(common.get("created")),
+            modified=_text(common.get("modified")),
+            description=_text(common.get("description")),
+            native=_route(relations.ASSET, asset_id),
+            thumbnail=rewriter.href(thumbnail) if thumbnail else None,
+            collections=(folder,) if folder else (),
+        )
+
+    async def _resolved(self, items: list[Json]) -> list[UnifiedAsset]:
+        """The listed items read as assets, in their order.
+
+        An asset deleted since it was listed is left out: a page a little short is
+        better than an entry that leads nowhere.
+        """
+        read = await asyncio.gather(*(self.asset(_id(i)) for i in items), return_exceptions=True)
+        out: list[UnifiedAsset] = []
+        for outcome in read:
+            if isinstance(outcome, NotFound):
+                continue
+            if isinstance(outcome, BaseException):
+                raise outcome
+            out.append(outcome)
+        return out
+
+    # -- the contract ---------------------------------------------------------------
+
+    async def assets(self, query: AssetQuery) -> AssetPage:
+        """Assets matching ``query``: searched with ``q``, else from the folder tree."""
+        text = (query.text or "").strip()
+        if text:
+            items, more, total = await self._search(text, query.type, query.offset, query.limit)
+        else:
+            keep = _of_type(query.type)
+            found: dict[str, Json] = {}
+            for folder in await self._tree():
+                for item in folder.assets:
+                    found.setdefault(_id(item), item)  # an asset filed twice is listed once
+            matches = sorted((i for i in found.values() if keep(i)), key=_order)
+            items, more, total = _window(matches, query.offset, query.limit)
+        return AssetPage(await self._resolved(items), more=more, total=total)
+
+    async def asset(self, native_id: str) -> UnifiedAsset:
+        """One asset by its id (``aa:asset-by-id``); 404 when the platform has none."""
+        doc, response, services = await self._call("aa:asset-by-id", {}, native_id)
+        if _is_folder(doc) or not _id(doc):
+            raise NotFound(f"backend {self.adapter.name} has no asset {native_id}")
+        return self._asset(doc, response, services)
+
+    async def collections(self, offset: int, limit: int) -> CollectionPage:
+        """Every folder of the tree, by name then id."""
+        folders = sorted(await self._tree(), key=lambda f: _order(f.doc))
+        page = folders[offset : offset + limit]
+        return CollectionPage(
+            [f.collection() for f in page], more=len(folders) > offset + limit, total=len(folders)
+        )
+
+    async def collection(self, native_id: str) -> UnifiedCollection:
+        """One folder by its id; 404 for an asset's id or an unknown one."""
+        return (await self._folder(native_id)).collection()
+
+    async def collection_items(self, native_id: str, offset: int, limit: int) -> AssetPage:
+        """A folder's assets (not its subfolders) in the folder's order."""
+        folder = await self._folder(native_id)
+        items, more, total = _window(folder.assets, offset, limit)
+        return AssetPage(await self._resolved(items), more=more, total=total)
+
+
+def _of_type(kind: str | None) -> Callable[[Json], bool]:
+    """Whether an item is of unified type ``kind`` (None: every item is)."""
+    return lambda item: kind is None or unified_type(item) == kind
+
+
+def _item_id(services: Services, url: str, href: str) -> str | None:
+    """The id a ``loc:item-by-id`` URL was expanded with, if ``href`` is one."""
+    service = services.get("loc:item-by-id")
+    if service is None or not service.matcher.path_variables:
+        return None
+    _, rest = split_origin(urljoin(url, href))
+    path, _, query = rest.split("#", 1)[0].partition("?")
+    values = service.matcher.match(path, query)
+    return values.get(service.matcher.path_variables[0]) if values else None

@@ -1,0 +1,268 @@
+"""The unified view against the four simulators: one list, one search, one id."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from adapters.simulator import Simulator
+from gateway.backends import BACKENDS
+from gateway.hal import expand
+from gateway.statuses import ERROR_STATUSES
+from tests.conftest import ConfigFactory, GatewayFactory
+
+HAL = "application/hal+json"
+Doc = dict[str, Any]
+ALL = ("avalon", "mediacentral", "flex", "azure")
+TERM = "interview"
+
+
+def _backends() -> dict[str, dict[str, Any]]:
+    return {
+        "avalon": {"kind": "avalon", "url": "simulator", "api_key": "a" * 128},
+        "mediacentral": {
+            "kind": "mediacentral",
+            "url": "simulator",
+            "username": "newsroom",
+            "password": "mc-password-1",
+        },
+        "flex": {"kind": "flex", "url": "simulator", "username": "u", "password": "p-secret"},
+        "azure": {"kind": "azure", "url": "simulator", "token": "t-secret"},
+    }
+
+
+@pytest.fixture
+async def client(gateway: GatewayFactory, make_config: ConfigFactory) -> TestClient[Any, Any]:
+    """A gateway in front of one simulator of each kind; the admin's token."""
+    return await gateway(make_config(server={"fanout_budget_s": 1.0}, backends=_backends()))
+
+
+def simulator(client: TestClient[Any, Any], name: str) -> Simulator:
+    backend = client.app[BACKENDS].get(name)
+    assert backend is not None
+    found = backend.simulator
+    assert isinstance(found, Simulator)
+    return found
+
+
+async def _get(client: TestClient[Any, Any], href: str, status: int = 200) -> Doc:
+    url = href if href.startswith("http") else client.make_url(href)
+    response = await client.session.get(url, headers={"Accept": HAL})
+    body: Doc = await response.json()
+    assert response.status == status, body
+    return body
+
+
+async def _assets_href(client: TestClient[Any, Any], **params: str) -> str:
+    root = await _get(client, "/")
+    return expand(root["_links"]["gw:assets"]["href"], **params)
+
+
+def _items(page: Doc, rel: str = "gw:asset") -> list[Doc]:
+    items: list[Doc] = page.get("_embedded", {}).get(rel, [])
+    return items
+
+
+async def _every_page(client: TestClient[Any, Any], href: str) -> list[Doc]:
+    pages = []
+    while True:
+        page = await _get(client, href)
+        pages.append(page)
+        following = page["_links"].get("next")
+        if following is None:
+            return pages
+        assert len(pages) < 100, "the list never ends"
+        href = following["href"]
+
+
+async def test_a_query_matching_every_backend_pages_without_gaps_or_repeats(
+    client: TestClient[Any, Any],
+) -> None:
+    href = await _assets_href(client, q=TERM, per_page="3")
+    pages = await _every_page(client, href)
+    seen = [item["id"] for page in pages for item in _items(page)]
+    assert len(pages) > 2
+    assert len(seen) == len(set(seen)), "an asset came twice"
+    assert {item.split(":", 1)[0] for item in seen} == set(ALL)
+    assert all(not page["partial"] for page in pages)
+    assert all(len(_items(page)) == 3 for page in pages[:-1])
+    # Each backend on its own lists exactly what the merged pages held: no gaps.
+    for name in ALL:
+        alone = await _get(client, await _assets_href(client, q=TERM, backend=name, per_page="100"))
+        assert "next" not in alone["_links"]
+        assert [i["id"] for i in _items(alone)] == [i for i in seen if i.startswith(name + ":")]
+    for item in (i for page in pages for i in _items(page)):
+        assert TERM in item["title"].casefold()
+
+
+async def test_pages_follow_the_documented_order_and_repeat_the_same(
+    client: TestClient[Any, Any],
+) -> None:
+    href = await _assets_href(client, q=TERM, per_page="4")
+    first = await _get(client, href)
+    again = await _get(client, href)
+    assert [i["id"] for i in _items(first)] == [i["id"] for i in _items(again)]
+    second_href = first["_links"]["next"]["href"]
+    second = await _get(client, second_href)
+    assert await _get(client, second_href) == second
+    # The smallest (title, id) of what every backend has next comes first.
+    heads = []
+    for name in ALL:
+        alone = await _get(client, await _assets_href(client, q=TERM, backend=name, per_page="1"))
+        heads.extend(_items(alone))
+    smallest = min(heads, key=lambda i: (i["title"].casefold(), i["id"]))
+    assert _items(first)[0]["id"] == smallest["id"]
+
+
+async def test_the_unified_asset_has_its_fields_links_and_one_id(
+    client: TestClient[Any, Any],
+) -> None:
+    page = await _get(client, await _assets_href(client, q=TERM, per_page="50"))
+    for item in _items(page):
+        backend, _, native = item["id"].partition(":")
+        assert (item["backend"], item["native_id"]) == (backend, native)
+        assert item["type"] in ("video", "audio", "image", "group", "other")
+        links = item["_links"]
+        assert links["profile"]["href"].endswith("/schemas/asset")
+        one = await _get(client, links["self"]["href"])
+        assert {k: v for k, v in one.items() if k != "_links"} == {
+            k: v for k, v in item.items() if k != "_links"
+        }
+        native_doc = await client.session.get(links["gw:native"]["href"])
+        assert native_doc.status == 200, item
+    schema = await client.get("/schemas/asset", headers={"Authorization": ""})
+    assert schema.status == 200
+    assert schema.content_type == "application/schema+json"
+    required = set((await schema.json())["required"])
+    assert all(required <= set(item) for item in _items(page))
+
+
+async def test_backend_and_type_filters(client: TestClient[Any, Any]) -> None:
+    two = await _get(client, await _assets_href(client, backend="avalon,flex", per_page="100"))
+    assert {i["backend"] for i in _items(two)} == {"avalon", "flex"}
+    videos = await _get(client, await _assets_href(client, type="video", per_page="100"))
+    assert _items(videos)
+    assert {i["type"] for i in _items(videos)} == {"video"}
+    everything = await _get(client, await _assets_href(client, per_page="100"))
+    assert {i["type"] for i in _items(everything)} > {"video"}
+    for params, detail in (
+        ({"backend": "nowhere"}, "no backend nowhere"),
+        ({"type": "hologram"}, "type must be one of"),
+        ({"per_page": "0"}, "per_page"),
+    ):
+        problem = await _get(client, await _assets_href(client, **params), 400)
+        assert detail in problem["detail"]
+
+
+async def test_a_changed_or_borrowed_cursor_is_a_400(client: TestClient[Any, Any]) -> None:
+    page = await _get(client, await _assets_href(client, q=TERM, per_page="2"))
+    following = page["_links"]["next"]["href"]
+    cursor = following.split("cursor=", 1)[1].split("&", 1)[0]
+    forged = ("A" if cursor[0] != "A" else "B") + cursor[1:]
+    for href in (
+        following.replace(cursor, forged),
+        await _assets_href(client, q="other", per_page="2", cursor=cursor),
+        await _assets_href(client, q=TERM, per_page="3", cursor=cursor),
+        await _assets_href(client, q=TERM, per_page="2", cursor="not-a-cursor"),
+    ):
+        problem = await _get(client, href, 400)
+        assert "cursor" in problem["detail"]
+
+
+async def test_a_slow_backend_leaves_a_partial_list_within_the_budget(
+    client: TestClient[Any, Any],
+) -> None:
+    simulator(client, "flex").latency_s = 5.0
+    started = time.monotonic()
+    page = await _get(client, await _assets_href(client, q=TERM, per_page="50"))
+    elapsed = time.monotonic() - started
+    assert elapsed < 5.0  # the list did not wait for the slow backend
+    assert page["partial"] is True
+    assert "flex" not in {i["backend"] for i in _items(page)}
+    assert {i["backend"] for i in _items(page)} == {"avalon", "mediacentral", "azure"}
+    [problem] = _items(page, "gw:problem")
+    assert (problem["backend"], problem["status"], problem["transient"]) == ("flex", 408, True)
+    assert "budget of 1 s" in problem["detail"]
+
+
+async def test_a_broken_backend_leaves_a_partial_list_that_asks_it_again_later(
+    client: TestClient[Any, Any],
+) -> None:
+    simulator(client, "avalon").fail_status = 500
+    page = await _get(client, await _assets_href(client, q=TERM, per_page="2"))
+    [problem] = _items(page, "gw:problem")
+    assert problem["backend"] == "avalon"
+    assert problem["status"] in ERROR_STATUSES
+    simulator(client, "avalon").fail_status = None
+    rest = await _every_page(client, page["_links"]["next"]["href"])
+    later = {i["backend"] for p in rest for i in _items(p)}
+    assert "avalon" in later  # asked again from where it stood
+
+
+async def test_when_every_backend_fails_the_list_fails_with_the_most_telling_status(
+    client: TestClient[Any, Any],
+) -> None:
+    for name in ALL:
+        simulator(client, name).fail_status = 503
+    problem = await _get(client, await _assets_href(client, q=TERM), 503)
+    assert problem["code"] == "every-backend-failed"
+    assert sorted(b["backend"] for b in problem["backends"]) == sorted(ALL)
+
+
+async def test_assets_by_id_say_what_is_wrong(
+    client: TestClient[Any, Any], gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    for uid, status in (
+        ("nowhere:1", 404),
+        ("flex", 404),
+        ("flex:no-such-asset-99999", 404),
+    ):
+        problem = await _get(client, "/assets/" + uid, status)
+        assert problem["status"] == status
+    restricted = make_config(
+        backends={**_backends(), "flex": {**_backends()["flex"], "roles": ["admin"]}}
+    )
+    reader = await gateway(restricted, user="reader")
+    page = await _get(reader, "/assets?per_page=100")
+    assert "flex" not in {i["backend"] for i in _items(page)}
+    assert (await reader.get("/assets/flex:1")).status == 403
+
+
+async def test_collections_list_and_page_their_items(client: TestClient[Any, Any]) -> None:
+    root = await _get(client, "/")
+    listing = await _get(client, expand(root["_links"]["gw:collections"]["href"], per_page="100"))
+    collections = _items(listing, "gw:collection")
+    assert {c["backend"] for c in collections} >= {"avalon", "flex", "mediacentral"}
+    assert "azure" not in {c["backend"] for c in collections}  # the connector has none
+    assert listing["partial"] is False
+    for collection in collections:
+        one = await _get(client, collection["_links"]["self"]["href"] + "?per_page=1")
+        assert one["id"] == collection["id"]
+        seen = [i["id"] for i in _items(one, "gw:items")]
+        href = one["_links"].get("next", {}).get("href")
+        while href is not None:
+            more = await _get(client, href)
+            seen.extend(i["id"] for i in _items(more, "gw:items"))
+            href = more["_links"].get("next", {}).get("href")
+        assert len(seen) == len(set(seen))
+        assert all(i.startswith(collection["backend"] + ":") for i in seen)
+
+
+async def test_the_registry_offers_the_unified_view_for_every_backend(
+    client: TestClient[Any, Any],
+) -> None:
+    registry = await _get(client, "/serviceroots")
+    for rel in ("aa:assets", "search:simple-search"):
+        unified = [e for e in registry["resources"][rel] if "/backends/" not in e["href"]]
+        [entry] = unified
+        assert entry["templated"] is True
+        assert sorted(s["systemID"] for s in entry["systems"]) == sorted(ALL)
+
+
+async def test_lists_need_a_login(client: TestClient[Any, Any]) -> None:
+    for href in ("/assets", "/collections", "/assets/flex:1"):
+        response = await client.get(href, headers={"Authorization": ""})
+        assert response.status == 401
