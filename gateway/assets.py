@@ -88,3 +88,21 @@ class CollectionPage:
     items: list[UnifiedCollection] = field(default_factory=list)
     more: bool = False
     total: int | None = None
+
+
+def sort_key(title: str, native_id: str) -> tuple[str, str]:
+    """The order of the unified lists within one backend: title (any case), then id.
+
+    Adapters that sort in the gateway sort by this; the core merges backends by it.
+    """
+    return (title.casefold(), native_id)
+
+
+def matches(text: str, title: str) -> bool:
+    """Whether ``title`` holds every word of ``text``, in any case.
+
+    For kinds whose upstream has no search, so that ``q`` means the same everywhere the
+    gateway matches it itself.
+    """
+    folded = title.casefold()
+    return all(word in folded for word in text.casefold().split())

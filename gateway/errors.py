@@ -301,7 +301,10 @@ def for_status(status: int) -> type[GatewayError]:
         while stack:
             cls = stack.pop()
             stack.extend(cls.__subclasses__())
-            if not issubclass(cls, UpstreamError) and cls.__mro__[1] is not BadRequest:
+            # Classes whose status is set per instance take other arguments: not these.
+            per_instance = "http_status" in vars(cls)
+            generic = not issubclass(cls, UpstreamError) and cls.__mro__[1] is not BadRequest
+            if generic and not per_instance:
                 _BY_STATUS.setdefault(cls.status, cls)
         _BY_STATUS[500] = InternalError
     found = _BY_STATUS.get(status)

@@ -53,12 +53,16 @@ def merge(
     sequences: Mapping[str, Sequence[ItemT]],
     key: Callable[[str, ItemT], Hashable],
     limit: int,
+    more: Mapping[str, bool] | None = None,
 ) -> tuple[list[tuple[str, ItemT]], dict[str, int]]:
     """Up to ``limit`` items, smallest ``key`` first, each sequence's order kept.
 
-    Returns the items with the name of the sequence each came from, and how many were
-    taken from each sequence.
+    ``sequences`` are the next items of each source; ``more`` says which have further
+    items beyond them. Once such a source's items are used up the merge stops: its
+    unseen next item might come before anything else. Returns the items with the name
+    of the source each came from, and how many were taken from each.
     """
+    following = more or {}
     heap = [(key(name, items[0]), name, 0) for name, items in sequences.items() if items]
     heapq.heapify(heap)
     taken: dict[str, int] = dict.fromkeys(sequences, 0)
@@ -70,17 +74,27 @@ def merge(
         taken[name] = index + 1
         if index + 1 < len(items):
             heapq.heappush(heap, (key(name, items[index + 1]), name, index + 1))
+        elif following.get(name):
+            break
     return out, taken
 
 
 def telling_error(errors: Sequence[GatewayError], what: str) -> GatewayError:
-    """The error of a list whose every backend failed: the status most of them share.
+    """The error of a list whose every backend failed.
 
-    Ties go to the higher status (a 503 says more about the gateway's state than a 400).
+    When they all failed alike, their status. Otherwise the status most of them share
+    among those that say the backends could not answer (timeouts and 5xx, ties to the
+    higher), else 503: a mix of, say, 404 and 403 is no answer about the list itself.
     The backends' own problems travel along in ``backends``.
     """
     counts = Counter(e.http_status for e in errors)
-    status = max(counts, key=lambda s: (counts[s], s))
+    unavailable = {s: n for s, n in counts.items() if s == 408 or s >= 500}
+    if len(counts) == 1:
+        status = next(iter(counts))
+    elif unavailable:
+        status = max(unavailable, key=lambda s: (unavailable[s], s))
+    else:
+        status = 503
     return EveryBackendFailed(
         f"every backend failed to list {what}: " + "; ".join(sorted({e.detail for e in errors})),
         status=status,

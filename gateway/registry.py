@@ -121,17 +121,17 @@ async def serviceroots(request: web.Request) -> web.Response:
         entries = resources.setdefault(rel, [])
         entries.append({"href": href, "templated": templated, "systems": [_systems(backend)]})
 
-    if backends:
-        # The unified view answers for every backend the caller may use at once.
-        every = [_systems(b) for b in backends]
-        for rel, template in (
-            ("aa:assets", unified.ASSETS),
-            ("search:simple-search", unified.ASSETS),
-            ("aa:asset-by-id", unified.ASSET),
-            ("gw:collections", unified.COLLECTIONS),
-        ):
+    # The unified view answers for every backend the caller may use at once.
+    collecting = [b for b in backends if type(b.adapter).offers_collections]
+    for rel, template, covered in (
+        ("aa:assets", unified.ASSETS, backends),
+        ("search:simple-search", unified.ASSETS, backends),
+        ("gw:collections", unified.COLLECTIONS, collecting),
+    ):
+        if covered:
             entries = resources.setdefault(rel, [])
-            entries.append({"href": base + template, "templated": True, "systems": every})
+            systems = [_systems(b) for b in covered]
+            entries.append({"href": base + template, "templated": True, "systems": systems})
     for backend in backends:
         add("gw:backend", base + backend.adapter.path, False, backend)
         for entry in backend.adapter.registry_entries():

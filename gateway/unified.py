@@ -23,13 +23,16 @@ asked again from where it stood on the next page.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Final
+from typing import Any, Final, Protocol, TypeVar
 
 from aiohttp import web
 
 from gateway import hal, problem
-from gateway.access import check_backend, require_caller, visible
+from gateway.access import require_caller, visible
 from gateway.assets import (
     ASSET_TYPES,
     AssetPage,
@@ -37,11 +40,12 @@ from gateway.assets import (
     CollectionPage,
     UnifiedAsset,
     UnifiedCollection,
+    sort_key,
 )
 from gateway.backends import BACKENDS, Backend
 from gateway.config import CONFIG
 from gateway.cursor import CursorCodec, fingerprint
-from gateway.errors import BadRequest, GatewayError, NotFound, NotOffered
+from gateway.errors import BadRequest, GatewayError, InternalError, NotFound, NotOffered
 from gateway.fanout import fan_out, merge, telling_error
 from gateway.middlewares import request_id
 from gateway.params import int_param
@@ -57,8 +61,10 @@ DEFAULT_PER_PAGE: Final = 25
 MAX_PER_PAGE: Final = 100
 CURSORS: Final = web.AppKey("cursors", CursorCodec)
 
-Page = Any  # AssetPage or CollectionPage: items, more, total
-Item = Any  # UnifiedAsset or UnifiedCollection
+CURSOR_TTL_S: Final = 3600
+"""How long a cursor may be followed: a list is read now, not next week."""
+
+log = logging.getLogger(__name__)
 
 
 # -- documents ----------------------------------------------------------------------
@@ -161,15 +167,47 @@ def _usable(request: web.Request, *, collections: bool) -> list[Backend]:
 def _positions(
     request: web.Request, query: str, backends: Sequence[Backend]
 ) -> dict[str, int | None]:
-    """Where each backend stands: from the cursor, else at the start."""
+    """Where each backend stands (None: done): from the cursor, else at the start.
+
+    The cursor holds the positions in the order of ``backends``, never their names.
+    """
     cursor = request.query.get("cursor")
     if not cursor:
         return {b.name: 0 for b in backends}
     data = request.app[CURSORS].decode(cursor, query)
-    stands = data.get("at")
-    if not isinstance(stands, dict) or set(stands) != {b.name for b in backends}:
+    stands, expires = data.get("at"), data.get("exp")
+    if not isinstance(expires, int) or expires < time.time():
+        raise BadRequest("the cursor has expired; start again from the first page")
+    if not isinstance(stands, list) or len(stands) != len(backends):
         raise BadRequest("the cursor does not fit this list; start again from the first page")
-    return {name: at if isinstance(at, int) and at >= 0 else None for name, at in stands.items()}
+    return {
+        b.name: at if isinstance(at, int) and at >= 0 else None
+        for b, at in zip(backends, stands, strict=True)
+    }
+
+
+class _Listed(Protocol):
+    """What the merge needs of a listed item."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def native_id(self) -> str: ...
+
+
+ItemT = TypeVar("ItemT", bound=_Listed)
+ItemT_co = TypeVar("ItemT_co", bound=_Listed, covariant=True)
+
+
+class _Page(Protocol[ItemT_co]):
+    """What the merge needs of a backend's page."""
+
+    @property
+    def items(self) -> Sequence[ItemT_co]: ...
+
+    @property
+    def more(self) -> bool: ...
 
 
 async def _merged_list(
@@ -178,40 +216,54 @@ async def _merged_list(
     what: str,
     backends: Sequence[Backend],
     query: dict[str, Any],
-    fetch: Callable[[Backend, int, int], Awaitable[Page]],
+    fetch: Callable[[Backend, int, int], Awaitable[_Page[ItemT]]],
     template: str,
     rel: str,
-    make_doc: Callable[[str, Backend, Item], hal.Resource],
+    make_doc: Callable[[str, Backend, ItemT], hal.Resource],
 ) -> web.Response:
+    """One page of a list merged from ``backends``: fan out, merge, the next cursor.
+
+    ``query`` holds the list's own parameters (kept on its links and in the cursor's
+    fingerprint, with the caller: a cursor serves one caller and one query).
+    """
     base = public_base(request)
     per_page = int_param(request, "per_page", DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE)
-    fp = fingerprint(per_page=per_page, backends=[b.name for b in backends], **query)
+    who = require_caller(request)
+    fp = fingerprint(who=who.key, backends=[b.name for b in backends], **query)
     positions = _positions(request, fp, backends)
+    first_page = all(at == 0 for at in positions.values())
     active = [b for b in backends if positions[b.name] is not None]
 
-    async def call(backend: Backend) -> Page:
+    async def call(backend: Backend) -> _Page[ItemT]:
         at = positions[backend.name]
         assert at is not None
         return await fetch(backend, at, per_page)
 
     results = await fan_out(active, call, request.app[CONFIG].server.fanout_budget_s)
-    pages: dict[str, Page] = {}
+    pages: dict[str, _Page[ItemT]] = {}
     failed: dict[str, GatewayError] = {}
     for backend, result in zip(active, results, strict=True):
         if isinstance(result, NotOffered):
             positions[backend.name] = None  # the kind has none: nothing to list, no failure
         elif isinstance(result, GatewayError):
             failed[backend.name] = result
+        elif result.more and not result.items:
+            # Asked again, it would answer the same: the list would never end.
+            log.error("backend %s listed no %s but said more follow", backend.name, what)
+            failed[backend.name] = InternalError(
+                f"backend {backend.name} listed no {what} but said more follow"
+            )
         else:
             pages[backend.name] = result
-    if failed and not pages:
+    if failed and not pages and first_page:
         raise telling_error(list(failed.values()), what)
 
     by_name = {b.name: b for b in backends}
     merged, taken = merge(
         {name: page.items for name, page in pages.items()},
-        lambda name, item: (item.title.casefold(), f"{name}:{item.native_id}"),
+        lambda name, item: (*sort_key(item.title, item.native_id), name),
         per_page,
+        more={name: page.more for name, page in pages.items()},
     )
     for name, page in pages.items():
         at = positions[name]
@@ -225,7 +277,13 @@ async def _merged_list(
     doc.link("self", hal.expand(template, per_page=per_page, cursor=here, **fixed))
     doc.link("first", hal.expand(template, per_page=per_page, **fixed))
     if any(at is not None for at in positions.values()):
-        cursor = request.app[CURSORS].encode({"q": fp, "at": positions})
+        cursor = request.app[CURSORS].encode(
+            {
+                "q": fp,
+                "at": [positions[b.name] for b in backends],
+                "exp": int(time.time()) + CURSOR_TTL_S,
+            }
+        )
         doc.link("next", hal.expand(template, per_page=per_page, cursor=cursor, **fixed))
     doc.embed(rel, [make_doc(base, by_name[name], item) for name, item in merged])
     if failed:
@@ -305,13 +363,19 @@ async def list_collections(request: web.Request) -> web.Response:
 # -- one asset, one collection -------------------------------------------------------
 
 
-def _owner(request: web.Request, uid: str) -> tuple[Backend, str]:
-    """The backend and native id of ``<backend>:<native id>``; 404, or 403 if not allowed."""
+def _owner(request: web.Request, uid: str, *, collection: bool = False) -> tuple[Backend, str]:
+    """The backend and native id of ``<backend>:<native id>``.
+
+    404 for a backend the caller may not use, as for one that does not exist: the
+    lists do not show it either.
+    """
     name, sep, native = uid.partition(":")
     backend = request.app[BACKENDS].get(name) if sep and native else None
-    if backend is None:
-        raise NotFound(f"no asset or collection {uid!r}: ids are <backend>:<native id>")
-    check_backend(request, require_caller(request), name)
+    what = "collection" if collection else "asset"
+    if backend is None or not visible(request, require_caller(request), backend):
+        raise NotFound(f"no {what} {uid!r}: ids are <backend>:<native id>")
+    if collection and not type(backend.adapter).offers_collections:
+        raise NotFound(f"no collection {uid!r}: backend {name} has no collections")
     return backend, native
 
 
@@ -325,12 +389,14 @@ async def get_asset(request: web.Request) -> web.Response:
 async def get_collection(request: web.Request) -> web.Response:
     """``GET /collections/{id}``: one collection, a page of its assets embedded."""
     uid = request.match_info["id"]
-    backend, native = _owner(request, uid)
+    backend, native = _owner(request, uid, collection=True)
     page = int_param(request, "page", 1, minimum=1)
     per_page = int_param(request, "per_page", DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE)
     base = public_base(request)
-    collection = await backend.adapter.get_collection(native)
-    items = await backend.adapter.collection_items(native, (page - 1) * per_page, per_page)
+    collection, items = await asyncio.gather(
+        backend.adapter.get_collection(native),
+        backend.adapter.collection_items(native, (page - 1) * per_page, per_page),
+    )
     doc = collection_doc(base, backend, collection)
 
     def at(number: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from typing import Any
 
@@ -13,6 +14,7 @@ from gateway.backends import BACKENDS
 from gateway.hal import expand
 from gateway.statuses import ERROR_STATUSES
 from tests.conftest import ConfigFactory, GatewayFactory
+from tests.identities import bearer
 
 HAL = "application/hal+json"
 Doc = dict[str, Any]
@@ -165,11 +167,22 @@ async def test_a_changed_or_borrowed_cursor_is_a_400(client: TestClient[Any, Any
     for href in (
         following.replace(cursor, forged),
         await _assets_href(client, q="other", per_page="2", cursor=cursor),
-        await _assets_href(client, q=TERM, per_page="3", cursor=cursor),
         await _assets_href(client, q=TERM, per_page="2", cursor="not-a-cursor"),
     ):
         problem = await _get(client, href, 400)
         assert "cursor" in problem["detail"]
+    # Another caller cannot follow it, and it names no backend.
+    other = await client.session.get(following, headers=bearer(client.app, "editor"))
+    assert other.status == 400
+    assert not any(name in _decoded(cursor) for name in ALL)
+    # The page size may change on the way: positions do not depend on it.
+    resized = await _get(client, await _assets_href(client, q=TERM, per_page="3", cursor=cursor))
+    assert resized["count"] == 3
+
+
+def _decoded(cursor: str) -> str:
+    payload = cursor.split(".")[0]
+    return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
 
 
 async def test_a_slow_backend_leaves_a_partial_list_within_the_budget(
@@ -228,7 +241,10 @@ async def test_assets_by_id_say_what_is_wrong(
     reader = await gateway(restricted, user="reader")
     page = await _get(reader, "/assets?per_page=100")
     assert "flex" not in {i["backend"] for i in _items(page)}
-    assert (await reader.get("/assets/flex:1")).status == 403
+    # A backend the caller may not use is not there for them, as in the lists.
+    assert (await reader.get("/assets/flex:1")).status == 404
+    assert (await reader.get("/assets/nowhere:1")).status == 404
+    assert (await client.get("/collections/azure:any")).status == 404  # it has none
 
 
 async def test_collections_list_and_page_their_items(client: TestClient[Any, Any]) -> None:
@@ -266,3 +282,19 @@ async def test_lists_need_a_login(client: TestClient[Any, Any]) -> None:
     for href in ("/assets", "/collections", "/assets/flex:1"):
         response = await client.get(href, headers={"Authorization": ""})
         assert response.status == 401
+
+
+async def test_a_later_page_whose_backends_all_fail_is_partial_not_an_error(
+    client: TestClient[Any, Any],
+) -> None:
+    first = await _get(client, await _assets_href(client, q=TERM, per_page="2"))
+    for name in ALL:
+        simulator(client, name).fail_status = 503
+    later = await _get(client, first["_links"]["next"]["href"])
+    assert (later["partial"], later["count"]) == (True, 0)
+    assert _items(later, "gw:problem")
+    for name in ALL:
+        simulator(client, name).fail_status = None
+    # The same cursor goes on once the backends are back: nothing was lost.
+    again = await _get(client, later["_links"]["next"]["href"])
+    assert again["count"] == 2
