@@ -206,9 +206,6 @@ class Adapter:
                 "description": self.description,
             }
         )
-        if self.search_method:
-            # How /assets?q= searches this backend, for clients that wonder why it matched.
-            root.properties["unified_search"] = self.search_method
         root.link("self", base + self.path, title=self.backend.title)
         root.link("up", base + "/", title="Gateway root")
         return root

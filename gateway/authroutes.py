@@ -292,6 +292,7 @@ async def admin(request: web.Request) -> web.Response:
                     "credentials": "per-user" if backends.auth(b).per_user else "service",
                     "users": sorted(b.adapter.backend.users),
                     "ready": bool(b.probe and b.probe.ok),
+                    "unified_search": type(b.adapter).search_method or None,
                 }
                 for b in backends
             ],

@@ -119,6 +119,8 @@ async def test_admins_see_the_admin_view_without_secrets(gateway: GatewayFactory
     assert "password_hash" not in str(body)
     assert "$scrypt$" not in str(body)
     assert [b["credentials"] for b in body["backends"]] == ["service", "service"]
+    # How /assets?q= searches each backend, for operators wondering why something matched.
+    assert all(b["unified_search"] for b in body["backends"])
 
 
 async def test_a_backend_restricted_to_roles_is_hidden_and_refused_for_others(
