@@ -9,7 +9,9 @@ server, not to the Avalon API.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from math import isfinite
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
@@ -28,6 +30,7 @@ RESOURCE_TYPES: Final = (
     ("still image", "image"),
 )
 """Avalon's resource types (MODS ``typeOfResource``) by prefix → unified asset types."""
+_MILLISECONDS: Final = re.compile(r"\d+(?:\.\d*)?")
 
 
 def _visible(data: Mapping[str, Any], *skip: str) -> dict[str, Any]:
@@ -140,6 +143,7 @@ def supplemental_file(data: Mapping[str, Any], parent: str, href: Href) -> hal.R
 
 
 def _text(value: Any) -> str | None:
+    """``value`` as text; None for no value or an empty one."""
     return str(value) if value not in (None, "") else None
 
 
@@ -159,10 +163,21 @@ def asset_type(data: Mapping[str, Any]) -> str:
     return {"video": "video", "audio": "audio", "image": "image"}.get(family, "other")
 
 
-def _duration_ms(data: Mapping[str, Any]) -> int | None:
+def duration_ms(data: Mapping[str, Any]) -> int | None:
+    """A media object's ``fields.duration``: milliseconds, as text ("6315" or "6315.0").
+
+    Avalon sums its master files' durations, which are milliseconds; some installations
+    write them with a decimal part, which counts too. Anything else is no duration.
+    """
     fields = data.get("fields")
     raw = fields.get("duration") if isinstance(fields, Mapping) else None
-    return int(raw) if isinstance(raw, str | int) and str(raw).isdigit() else None
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float):
+        return round(raw) if isfinite(raw) and raw >= 0 else None
+    if isinstance(raw, str) and _MILLISECONDS.fullmatch(raw.strip()):
+        return round(float(raw))
+    return None
 
 
 def _playback(data: Mapping[str, Any]) -> str | None:
@@ -188,7 +203,7 @@ def unified_asset(data: Mapping[str, Any]) -> UnifiedAsset:
         native_id=mo_id,
         title=str(title or mo_id),
         type=asset_type(data),
-        duration_ms=_duration_ms(data),
+        duration_ms=duration_ms(data),
         description=_text(data.get("summary")),
         native=f"/media-objects/{seg(mo_id)}",
         playback=_playback(data),

@@ -1,35 +1,37 @@
 """An Avalon backend in the unified view: media objects as assets, admin collections as
 collections (their items as the collection's assets).
 
-Avalon's API documents no search: its media-object list takes ``page`` and ``per_page``
-only. Without ``q`` and ``type`` the unified offsets go straight to Avalon's pages, in
-Avalon's own order. With either, the gateway filters itself: it reads the list from the
-start in pages of :data:`CHUNK`, keeps the media objects whose title contains ``q``
-(case-insensitively) and whose mapped type is ``type``, and counts offsets among those.
-It reads at most :data:`SCAN_LIMIT` media objects per call: the filtered sequence is the
-matches among Avalon's first ``SCAN_LIMIT`` objects, the same at every call, so paging
-through it never repeats or skips one.
+Avalon's API documents no search and no sort: its media-object list takes ``page`` and
+``per_page`` only, in Avalon's own (creation) order. The unified merge needs every
+backend in title order (:func:`gateway.assets.sort_key`), so the gateway reads the list
+from the start in pages of :data:`CHUNK`, keeps the media objects whose title holds
+every word of ``q`` (:func:`gateway.assets.matches`) and whose mapped type is ``type``,
+sorts them by title then id, and counts offsets in that sequence. It reads at most
+:data:`SCAN_LIMIT` media objects per call, with or without a filter: the sequence is
+made of Avalon's first ``SCAN_LIMIT`` objects, the same at every call, so paging
+through it never repeats or skips one (objects past the limit are not listed).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
 from adapters.avalon import mapping
 from adapters.avalon.resources import upstream_items
 from adapters.base import AssetPage, AssetQuery, CollectionPage, UnifiedAsset, UnifiedCollection
+from gateway.assets import matches, sort_key
 from gateway.upstream import UpstreamClient
 from gateway.urls import path_segment as seg
 
 CHUNK: Final = 100
-"""Media objects per upstream request while filtering in the gateway."""
+"""Media objects per upstream request while scanning the list."""
 SCAN_LIMIT: Final = 5000
-"""Media objects read at most per call while filtering in the gateway."""
+"""Media objects read at most per call."""
 SEARCH_METHOD: Final = (
     "Avalon's API has no search, so the gateway matches q against media-object titles "
-    f"itself (case-insensitive substring), over the first {SCAN_LIMIT} media objects in "
-    "Avalon's order."
+    f"itself (every word of q, in any case), over the first {SCAN_LIMIT} media objects "
+    "in Avalon's order, listed by title."
 )
 
 Json = dict[str, Any]
@@ -39,6 +41,7 @@ T = TypeVar("T")
 async def _page(
     client: UpstreamClient, path: str, page: int, per_page: int
 ) -> tuple[list[Json], int]:
+    """One page of an Avalon list, and the list's ``Total``."""
     response = await client.request(
         "GET", path, params={"page": str(page), "per_page": str(per_page)}
     )
@@ -67,30 +70,33 @@ async def window(
             return items[:count], total
 
 
-async def _scan(client: UpstreamClient, path: str) -> AsyncIterator[Json]:
-    """Avalon's list from the start, at most :data:`SCAN_LIMIT` items."""
+async def _scan(client: UpstreamClient, path: str) -> list[UnifiedAsset]:
+    """Avalon's list from the start, at most :data:`SCAN_LIMIT` items, each once.
+
+    An object created while the pages are read shifts the later pages by one, so an
+    object may come twice: the first one counts.
+    """
+    found: dict[str, UnifiedAsset] = {}
     page = read = 0
     while read < SCAN_LIMIT:
         page += 1
         got, total = await _page(client, path, page, CHUNK)
         for item in got[: SCAN_LIMIT - read]:
-            yield item
+            asset = mapping.unified_asset(item)
+            found.setdefault(asset.native_id, asset)
         read += len(got)
         if len(got) < CHUNK or read >= total:
-            return
-
-
-def _matcher(query: AssetQuery) -> Callable[[UnifiedAsset], bool] | None:
-    """The gateway-side filter of ``query``; None when it has no filter."""
-    text = (query.text or "").strip().casefold()
-    if not text and query.type is None:
-        return None
-    return lambda asset: text in asset.title.casefold() and query.type in (None, asset.type)
+            break
+    return list(found.values())
 
 
 async def _mapped_page(
     client: UpstreamClient, path: str, offset: int, limit: int, to: Callable[[Json], T]
 ) -> tuple[list[T], bool, int]:
+    """Items ``offset`` to ``offset + limit`` of an Avalon list, in Avalon's order, mapped.
+
+    Returns them with whether more follow and the list's ``Total``.
+    """
     offset = max(offset, 0)
     items, total = await window(client, path, offset, limit)
     shown = items[: max(limit, 0)]
@@ -98,29 +104,20 @@ async def _mapped_page(
 
 
 async def list_assets(client: UpstreamClient, query: AssetQuery) -> AssetPage:
-    """Media objects as unified assets, filtered in the gateway when asked to."""
-    path = "/media_objects.json"
-    matches = _matcher(query)
-    if matches is None:
-        items, more, total = await _mapped_page(
-            client, path, query.offset, query.limit, mapping.unified_asset
-        )
-        return AssetPage(items, more=more, total=total)
-    found: list[UnifiedAsset] = []
-    skip, limit = max(query.offset, 0), max(query.limit, 0)
-    matched = 0
-    async for item in _scan(client, path):
-        asset = mapping.unified_asset(item)
-        if not matches(asset):
-            continue
-        matched += 1
-        if matched <= skip:
-            continue
-        if len(found) == limit:  # a match past the page: more follow
-            return AssetPage(found, more=True)
-        found.append(asset)
-    # The scan ran to its end: every match is counted.
-    return AssetPage(found, more=False, total=matched)
+    """Media objects as unified assets by title, filtered in the gateway when asked to."""
+    text = query.text or ""
+    found = sorted(
+        (
+            asset
+            for asset in await _scan(client, "/media_objects.json")
+            if matches(text, asset.title) and query.type in (None, asset.type)
+        ),
+        key=lambda asset: sort_key(asset.title, asset.native_id),
+    )
+    offset, limit = max(query.offset, 0), max(query.limit, 0)
+    return AssetPage(
+        found[offset : offset + limit], more=len(found) > offset + limit, total=len(found)
+    )
 
 
 async def get_asset(client: UpstreamClient, native_id: str) -> UnifiedAsset:

@@ -177,11 +177,16 @@ async def mark_complete(request: web.Request) -> web.StreamResponse:
 
 async def video_status(request: web.Request) -> web.StreamResponse:
     """``GET .../Status``: the state, the encoding percentage, and why it failed."""
+    state = request.app[STATE]
     video = _find(request)
-    return web.json_response(
+    answer = web.json_response(
         {"State": video.state, "Progress": video.progress, "Message": video.message},
         headers={"ETag": video.etag()},
     )
+    if video.id in state.vanishing:
+        state.vanishing.discard(video.id)
+        state.remove(video)
+    return answer
 
 
 async def authorization_token(request: web.Request) -> web.StreamResponse:

@@ -213,6 +213,8 @@ class AzureState:
     closing: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when the simulator closes; stalled answers end then."""
     videos: dict[str, Video] = field(default_factory=dict)
+    vanishing: set[str] = field(default_factory=set)
+    """Videos deleted right after their next Status answer, as by a client in between."""
 
     def create(
         self, filename: str, protection: str, storage_encryption: str, client: str | None = None

@@ -227,6 +227,13 @@ class AzureSimulator(Simulator):
             raise RuntimeError(f"video {video_id} is {video.state}, not encoding")
         video.finish(failed=failed, message=message)
 
+    def delete_after_status(self, video_id: str) -> None:
+        """Delete the video right after its next Status answer, as another client might
+        between a reader's calls: its record then answers 404."""
+        if video_id not in self.state.videos:
+            raise KeyError(video_id)
+        self.state.vanishing.add(video_id)
+
     def set_encoding_progress(self, video_id: str, percent: int) -> None:
         """Move an encoding (of a simulator without a duration) to ``percent``."""
         video = self.state.videos[video_id]

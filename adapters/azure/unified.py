@@ -1,16 +1,21 @@
 """Azure connector videos in the gateway's unified view.
 
 Every video is an asset: of type ``video``, or ``audio`` when its original file name
-says it holds sound only. The connector has no search and no collections: the whole
-video list is read (page by page) at every call, filtered by ``OriginalFileName`` here,
-and sorted by it then by ``ID``, so every call lists the same sequence.
+says it holds sound only; its title is its ``OriginalFileName``. The connector has no
+search and no collections: the whole video list is read (page by page) at every call,
+filtered here (every word of ``q`` in the title, in any case:
+:func:`gateway.assets.matches`), and sorted by title then ``ID``
+(:func:`gateway.assets.sort_key`), so every call lists the same sequence.
 
 The assets of the page asked for are then read as a single video is
 (:meth:`Videos.current`: its status, and its record again once finished), plus, for a
 ready video, its Thumbnails resource, whose first frame is the asset's thumbnail: one
-call more per ready video, for an image a client shows as it is. Playback is the
-gateway's HLS playback route, the format most players take. ``created`` and
-``modified`` stay empty: the connector documents no such fields.
+call more per ready video, for an image a client shows as it is. A video whose reads
+fail (deleted since the list was read, or a status the connector cannot give) is still
+listed, from its list record, without playback or thumbnail: offsets count the list,
+and a page short of one would make the next page repeat one. Playback is the gateway's
+HLS playback route, the format most players take. ``created`` and ``modified`` stay
+empty: the connector documents no such fields.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from adapters.azure import mapping
 from adapters.azure.mapping import video_path
 from adapters.azure.videos import Videos, api_path
 from adapters.base import AssetPage, AssetQuery, UnifiedAsset
+from gateway.assets import matches, sort_key
 from gateway.errors import GatewayError, NotFound, UpstreamStatusError
 
 if TYPE_CHECKING:
@@ -29,7 +35,7 @@ if TYPE_CHECKING:
 
 SEARCH_METHOD: Final = (
     "The connector has no search: the gateway reads its whole video list and keeps the "
-    "videos whose OriginalFileName holds every word of q, in any case."
+    "videos whose OriginalFileName holds every word of q, in any case, listed by it."
 )
 UPSTREAM_PAGE: Final = 100
 """Videos asked for per call while the whole list is read."""
@@ -37,12 +43,13 @@ PLAYBACK: Final = "HLS"
 
 
 def _filename(record: dict[str, Any]) -> str:
+    """The video's ``OriginalFileName``; empty when it has none."""
     return str(record.get("OriginalFileName") or "")
 
 
-def _order(record: dict[str, Any]) -> tuple[str, str]:
-    # The unified merge's order: title without case, then id.
-    return _filename(record).casefold(), str(record["ID"])
+def _title(record: dict[str, Any]) -> str:
+    """The asset's title: the file name, else the video's ``ID``."""
+    return _filename(record) or str(record.get("ID", ""))
 
 
 def unified_type(record: dict[str, Any]) -> str:
@@ -50,13 +57,13 @@ def unified_type(record: dict[str, Any]) -> str:
     return "audio" if mapping.is_audio(_filename(record)) else "video"
 
 
-def matches(record: dict[str, Any], words: list[str], kind: str | None) -> bool:
-    """Whether ``OriginalFileName`` holds every (lower case) word and the type is ``kind``."""
-    name = _filename(record).lower()
-    return all(w in name for w in words) and kind in (None, unified_type(record))
+def _kept(record: dict[str, Any], text: str, kind: str | None) -> bool:
+    """Whether the title holds every word of ``text`` (any case) and the type is ``kind``."""
+    return matches(text, _title(record)) and kind in (None, unified_type(record))
 
 
 def _duration_ms(value: Any) -> int | None:
+    """The connector's ``Duration`` (seconds) in milliseconds; None for no usable number."""
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         return None
     return round(value * 1000)
@@ -104,22 +111,25 @@ class UnifiedVideos:
         thumbnail = await self._thumbnail(video_id) if ready else None
         return self._mapped(now.record, ready, thumbnail)
 
-    async def _listed(self, record: dict[str, Any]) -> UnifiedAsset | None:
-        """A listed video as an asset; None when it was deleted since it was listed."""
+    async def _listed(self, record: dict[str, Any]) -> UnifiedAsset:
+        """A listed video as an asset; from its list record alone when it cannot be read.
+
+        A 404 (deleted since the list was read) is no exception: the video was listed, so
+        it counts. As in the connector's own list, one unreadable state costs its links
+        only.
+        """
         try:
             return await self._asset(str(record["ID"]), record)
-        except NotFound:
-            return None
         except GatewayError:
-            # As in the connector's own list: one unreadable state costs its links only.
             return self._mapped(record, False, None)
 
     def _mapped(self, record: dict[str, Any], ready: bool, thumbnail: str | None) -> UnifiedAsset:
+        """A video record as an asset; playback only for a ``ready`` video."""
         video_id = str(record.get("ID", ""))
         base = video_path(video_id)
         return UnifiedAsset(
             native_id=video_id,
-            title=_filename(record) or video_id,
+            title=_title(record),
             type=unified_type(record),
             duration_ms=_duration_ms(record.get("Duration")),
             native=base,
@@ -129,16 +139,17 @@ class UnifiedVideos:
 
     async def assets(self, query: AssetQuery) -> AssetPage:
         """Videos whose file name holds the words of ``q``, by file name then id."""
-        words = (query.text or "").lower().split()
         if query.type not in (None, "video", "audio"):
             return AssetPage([], more=False, total=0)  # no such videos: no call needed
+        text = query.text or ""
         found = sorted(
-            (r for r in await self._records() if matches(r, words, query.type)), key=_order
+            (r for r in await self._records() if _kept(r, text, query.type)),
+            key=lambda r: sort_key(_title(r), str(r["ID"])),
         )
-        page = found[query.offset : query.offset + query.limit]
-        read = await asyncio.gather(*(self._listed(r) for r in page))
-        items = [asset for asset in read if asset is not None]
-        return AssetPage(items, more=len(found) > query.offset + query.limit, total=len(found))
+        offset, limit = max(query.offset, 0), max(query.limit, 0)
+        page = found[offset : offset + limit]
+        items = list(await asyncio.gather(*(self._listed(r) for r in page)))
+        return AssetPage(items, more=len(found) > offset + limit, total=len(found))
 
     async def asset(self, native_id: str) -> UnifiedAsset:
         """One video by its ``ID``; 404 when the connector has none."""

@@ -3,8 +3,16 @@
 Both filters go to Flex: ``q`` as the documented ``;name=`` matrix filter (part of the
 asset's name, case-insensitive), ``type`` as an ``;fql=`` clause on ``fileAssetType``
 and ``isGroup`` (:data:`TYPE_QUERIES`), so offsets and ``totalCount`` are Flex's own.
-Lists are sorted by name (``;sortBy=name;sort=asc``), the order the unified merge uses;
-a title is the asset's ``name``, the field the filter and the sort read.
+A title is the asset's ``name``, the field the filter and the sort read.
+
+Lists are sorted by name (``;sortBy=name;sort=asc``), the order the unified merge uses
+(:func:`gateway.assets.sort_key`: title in any case, then id) but for one thing: Flex
+sorts by one key, so items of one title come in Flex's order, not by id as text ("10"
+before "9"). :func:`_titled_window` puts each such run in ``sort_key`` order: it reads
+one item more on each side of the page, and more while a run at the page's edge goes
+on, so that every run on the page is whole. A run longer than :data:`RUN_LIMIT` keeps
+Flex's order (the same at every call, so paging stays exact). Titles that Flex's sort
+does not put side by side (should it not ignore case) are not moved.
 
 A collection's items are references (``{itemKey, id, type, name}``); their assets come
 in one ``/api/assets;id=..;id=..`` request per page, in the items' order. An item whose
@@ -21,11 +29,10 @@ from typing import Any, Final
 from adapters.base import AssetPage, AssetQuery, CollectionPage, UnifiedAsset, UnifiedCollection
 from adapters.flex import listing
 from adapters.flex.listing import UPSTREAM_LIMIT, Source, matrix
-from adapters.flex.mapping import number, seg, uuid_id
+from adapters.flex.mapping import Json, number, seg, uuid_id
+from gateway.assets import sort_key
 from gateway.errors import BadRequest
 from gateway.upstream import UpstreamClient
-
-Json = dict[str, Any]
 
 SEARCH_METHOD: Final = (
     "Flex's own name filter (;name=, a case-insensitive match on part of the asset name); "
@@ -44,11 +51,19 @@ TYPE_QUERIES: Final = {
 }
 """FQL picking each unified type, exactly the assets :func:`asset_type` maps to it."""
 BY_NAME: Final = (("sortBy", "name"), ("sort", "asc"))
+RUN_LIMIT: Final = 500
+"""Most items of one title put in ``sort_key`` order; a longer run keeps Flex's order."""
 _TIMECODE: Final = re.compile(r"(\d+):([0-5]\d):([0-5]\d)(?:[:;.,](\d+))?")
 
 
 def _text(value: Any) -> str | None:
+    """``value`` as text; None for no value or an empty one."""
     return str(value) if value not in (None, "") else None
+
+
+def _title(data: Mapping[str, Any]) -> str:
+    """The unified title of a Flex asset or collection: its name, else its display name."""
+    return str(data.get("name") or data.get("displayName") or data.get("id", ""))
 
 
 def iso_time(value: Any) -> str | None:
@@ -62,10 +77,12 @@ def iso_time(value: Any) -> str | None:
 
 
 def duration_ms(context: Any) -> int | None:
-    """``assetContext.duration`` (a timecode ``HH:MM:SS:FF``) in milliseconds.
+    """``assetContext.duration`` (a timecode ``HH:MM:SS:FF``) in milliseconds, to the second.
 
-    Frames are left out: the frame rate is not part of the timecode, so the duration is
-    counted to the second.
+    The frames are left out: Flex gives no frame rate with the duration (unlike
+    MediaCentral, whose documents assume 25 fps, nothing says which rate a Flex
+    timecode counts in), and a guessed rate would be wrong by up to a second as often
+    as it is right. Whole seconds are never wrong by more than one frame's worth.
     """
     raw = context.get("duration") if isinstance(context, Mapping) else None
     match = _TIMECODE.fullmatch(raw.strip()) if isinstance(raw, str) else None
@@ -87,7 +104,7 @@ def unified_asset(data: Mapping[str, Any]) -> UnifiedAsset:
     asset_id = str(data.get("id", ""))
     return UnifiedAsset(
         native_id=asset_id,
-        title=str(data.get("name") or data.get("displayName") or asset_id),
+        title=_title(data),
         type=asset_type(data),
         duration_ms=duration_ms(data.get("assetContext")),
         created=iso_time(data.get("created")),
@@ -102,7 +119,7 @@ def unified_collection(data: Mapping[str, Any]) -> UnifiedCollection:
     collection_id = str(data.get("id", ""))
     return UnifiedCollection(
         native_id=collection_id,
-        title=str(data.get("name") or data.get("displayName") or collection_id),
+        title=_title(data),
         description=_text(data.get("description")),
         created=iso_time(data.get("created")),
         modified=iso_time(data.get("lastModified")),
@@ -111,6 +128,10 @@ def unified_collection(data: Mapping[str, Any]) -> UnifiedCollection:
 
 
 def _filters(query: AssetQuery) -> tuple[tuple[str, str], ...]:
+    """The matrix parameters of ``query``: ``;name=``, ``;fql=`` for the type, the sort.
+
+    400 for a type the unified view does not know.
+    """
     filters: list[tuple[str, str]] = []
     text = (query.text or "").strip()
     if text:
@@ -126,7 +147,7 @@ def _filters(query: AssetQuery) -> tuple[tuple[str, str], ...]:
 async def _window(
     client: UpstreamClient, source: Source, offset: int, limit: int
 ) -> tuple[list[Json], bool, int]:
-    """Items from ``offset``, whether more follow, and Flex's count of them all."""
+    """Items from ``offset`` in Flex's order, whether more follow, and Flex's count."""
     offset, limit = max(offset, 0), max(limit, 0)
     # A request for none still learns the total.
     window = await listing.fetch(client, source, offset, max(limit, 1))
@@ -134,10 +155,84 @@ async def _window(
     return items, offset + len(items) < window.total, window.total
 
 
+def _run_key(data: Mapping[str, Any]) -> str:
+    """What makes items one run: the same title in any case, as ``sort_key`` compares."""
+    return sort_key(_title(data), "")[0]
+
+
+def _run_at(items: list[Json], index: int) -> tuple[int, int]:
+    """The run around ``items[index]``: the span of its neighbours of the same title."""
+    key = _run_key(items[index])
+    start, end = index, index + 1
+    while start > 0 and _run_key(items[start - 1]) == key:
+        start -= 1
+    while end < len(items) and _run_key(items[end]) == key:
+        end += 1
+    return start, end
+
+
+def _runs_sorted(items: list[Json], whole_start: bool, whole_end: bool) -> list[Json]:
+    """``items`` with each run of one title in ``sort_key`` order, where it may be.
+
+    Only runs known to be whole are sorted, and only up to :data:`RUN_LIMIT` items: the
+    first run is whole if ``whole_start`` (the list begins there), the last one if
+    ``whole_end``. Sorting inside a run keeps every run in its place.
+    """
+    out: list[Json] = []
+    start = 0
+    while start < len(items):
+        _, end = _run_at(items, start)
+        run = items[start:end]
+        whole = (start > 0 or whole_start) and (end < len(items) or whole_end)
+        if whole and len(run) <= RUN_LIMIT:
+            run.sort(key=lambda data: sort_key(_title(data), str(data.get("id", ""))))
+        out += run
+        start = end
+    return out
+
+
+async def _titled_window(
+    client: UpstreamClient, source: Source, offset: int, limit: int
+) -> tuple[list[Json], bool, int]:
+    """Items from ``offset`` of a list Flex sorts by name, runs of one title by id as text.
+
+    Offsets count in that sequence: Flex's, each run of one title sorted in its place,
+    so a page holds what Flex's page at the same offset holds but for the order inside
+    the runs at its edges. Returns the items, whether more follow, and Flex's count.
+    """
+    offset, limit = max(offset, 0), max(limit, 0)
+    first = max(offset - 1, 0)
+    # One item more on each side tells whether the runs at the page's edges go on.
+    window = await listing.fetch(client, source, first, offset - first + max(limit, 1) + 1)
+    items, total = window.items, window.total
+    end = min(offset + limit, first + len(items))  # the page: Flex's [offset, end)
+    if end <= offset:
+        return [], offset < total, total
+    while first > 0:  # back while the run at the page's start may begin earlier
+        run_start, run_end = _run_at(items, offset - first)
+        if run_start > 0 or run_end - run_start > RUN_LIMIT:
+            break
+        back = max(first - UPSTREAM_LIMIT, 0)
+        earlier = (await listing.fetch(client, source, back, first - back)).items
+        if len(earlier) != first - back:
+            break  # the list changed meanwhile: its positions are no longer known
+        items, first = earlier + items, back
+    while first + len(items) < total:  # on while the run at the page's end may go on
+        run_start, run_end = _run_at(items, end - 1 - first)
+        if run_end < len(items) or run_end - run_start > RUN_LIMIT:
+            break
+        more = await listing.fetch(client, source, first + len(items), UPSTREAM_LIMIT)
+        if not more.items:
+            break
+        items += more.items
+    ordered = _runs_sorted(items, whole_start=first == 0, whole_end=first + len(items) >= total)
+    return ordered[offset - first : end - first], end < total, total
+
+
 async def list_assets(client: UpstreamClient, query: AssetQuery) -> AssetPage:
-    """Flex assets by name, filtered by Flex itself."""
+    """Flex assets by title, filtered by Flex itself."""
     source = Source("/api/assets", "assets", filters=_filters(query))
-    items, more, total = await _window(client, source, query.offset, query.limit)
+    items, more, total = await _titled_window(client, source, query.offset, query.limit)
     return AssetPage([unified_asset(i) for i in items], more=more, total=total)
 
 
@@ -148,9 +243,9 @@ async def get_asset(client: UpstreamClient, native_id: str) -> UnifiedAsset:
 
 
 async def list_collections(client: UpstreamClient, offset: int, limit: int) -> CollectionPage:
-    """Flex collections by name."""
+    """Flex collections by title."""
     source = Source("/api/collections", "collections", filters=BY_NAME)
-    items, more, total = await _window(client, source, offset, limit)
+    items, more, total = await _titled_window(client, source, offset, limit)
     return CollectionPage([unified_collection(i) for i in items], more=more, total=total)
 
 

@@ -1,7 +1,8 @@
 """The simulated asset and search services.
 
 - ``GET {pam}/assets/{id}``: ``aa:asset-by-id``, the asset's ``base`` and ``common``
-  attributes with links to its thumbnail and folder.
+  attributes with links to its thumbnail and folder; 404 for an asset withdrawn by
+  :meth:`MediaCentralSimulator.withdraw` (its folder and the search still list it).
 - ``PATCH {pam}/assets/{id}``: change attributes; only ``common.name`` is writable.
 - ``GET {pam}/assets/{id}/thumbnail``: a small PNG.
 - ``GET {search}/searches/simple?search=..{&offset,limit,sort}``: assets whose name
@@ -62,7 +63,7 @@ def _asset(request: web.Request) -> Asset:
     check_service(request, platform.pam_service)
     asset_id = request.match_info["id"]
     asset = platform.assets.get(asset_id)
-    if asset is None:
+    if asset is None or asset_id in platform.withdrawn:
         raise not_found("asset", asset_id)
     return asset
 

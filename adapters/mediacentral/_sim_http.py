@@ -30,6 +30,7 @@ DEFAULT_LIMIT: Final = 25
 MAX_LIMIT: Final = 100
 INVALID_PARAMETER: Final = "avid.pam/CTMS/INVALID_PARAMETER"
 NOT_FOUND: Final = "avid.pam/CTMS/NOT_FOUND"
+FORBIDDEN: Final = "avid.pam/CTMS/FORBIDDEN"
 
 
 class Problem(Exception):
@@ -62,6 +63,11 @@ def invalid_parameter(name: str, message: str) -> Problem:
 def not_found(what: str, item_id: str) -> Problem:
     """404 for an id nothing has."""
     return Problem(404, NOT_FOUND, f"No {what} with id {item_id}", {"id": item_id})
+
+
+def forbidden(what: str, item_id: str) -> Problem:
+    """403 for an id the session may not read."""
+    return Problem(403, FORBIDDEN, f"No access to {what} with id {item_id}", {"id": item_id})
 
 
 def unauthenticated(platform: Platform, message: str) -> web.Response:

@@ -4,7 +4,8 @@
   ``loc:item-by-id``.
 - ``GET {pam}/locations/folders{?offset,limit}``: the root folder.
 - ``GET {pam}/locations/items/{id}{?offset,limit}``: any folder (children embedded as
-  ``loc:item``, paged with ``next``/``prev``) or an asset's location item.
+  ``loc:item``, paged with ``next``/``prev``) or an asset's location item; a folder
+  refused by :meth:`MediaCentralSimulator.refuse_folder` answers 403 or 404.
 
 A path under a service segment the platform no longer serves answers a bare 404 (as
 any unknown route does), unlike an unknown id, which answers a problem document.
@@ -16,7 +17,14 @@ from typing import Final
 
 from aiohttp import web
 
-from adapters.mediacentral._sim_http import curies, hal, not_found, paging, platform_of
+from adapters.mediacentral._sim_http import (
+    curies,
+    forbidden,
+    hal,
+    not_found,
+    paging,
+    platform_of,
+)
 from adapters.mediacentral._sim_render import (
     asset_item_doc,
     folder_doc,
@@ -68,6 +76,11 @@ async def item_by_id(request: web.Request) -> web.Response:
     offset, limit = paging(request)
     folder = platform.folders.get(item_id)
     if folder is not None:
+        refusal = platform.folder_refusals.get(item_id)
+        if refusal == 403:
+            raise forbidden("location item", item_id)
+        if refusal == 404:
+            raise not_found("location item", item_id)
         return hal(folder_doc(request, folder, item_url(request, item_id), offset, limit))
     asset = platform.assets.get(item_id)
     if asset is None:

@@ -106,6 +106,11 @@ class Platform:
     root_id: str
     sessions: dict[str, Session] = field(default_factory=dict)
     """Sessions by access token and by id token (both are accepted as bearer tokens)."""
+    withdrawn: set[str] = field(default_factory=set)
+    """Assets the asset service answers 404 for while folders and the search still list
+    them, as right after a deletion the index has not caught up with."""
+    folder_refusals: dict[str, int] = field(default_factory=dict)
+    """Folders whose reads answer this status (403 or 404) though their parent lists them."""
     service_version: int = 1
     offset_s: float = 0.0
     watchers: list[tuple[Callable[[Counters], bool], asyncio.Event]] = field(default_factory=list)

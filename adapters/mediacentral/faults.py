@@ -18,7 +18,8 @@ from typing import Any
 from gateway.upstream import UpstreamFault, default_error_reader
 
 
-def _text(value: Any) -> str | None:
+def text_or_none(value: Any) -> str | None:
+    """A string with more than blanks in it, else None (the backend's own empty values)."""
     return value if isinstance(value, str) and value.strip() else None
 
 
@@ -30,27 +31,27 @@ def read_fault(status: int, content_type: str, body: bytes) -> UpstreamFault:
         data = None
     if not isinstance(data, dict):
         return default_error_reader(status, content_type, body)
-    code = _text(data.get("code"))
+    code = text_or_none(data.get("code"))
     if code is not None:
         messages: list[str] = []
-        message = _text(data.get("message"))
+        message = text_or_none(data.get("message"))
         if message:
             messages.append(message)
         params = data.get("params")
         if isinstance(params, dict):
-            detail = _text(params.get("message"))
+            detail = text_or_none(params.get("message"))
             if detail and detail != message:
                 messages.append(detail)
-            name = _text(params.get("parameterName"))
+            name = text_or_none(params.get("parameterName"))
             if name:
                 messages.append(f"parameter: {name}")
         for key in ("incident", "exchange"):
-            value = _text(data.get(key))
+            value = text_or_none(data.get(key))
             if value:
                 messages.append(f"{key}: {value}")
         return UpstreamFault(messages, code)
-    error = _text(data.get("error"))
+    error = text_or_none(data.get("error"))
     if error is not None:
-        description = _text(data.get("error_description"))
+        description = text_or_none(data.get("error_description"))
         return UpstreamFault([description] if description else [], error)
     return default_error_reader(status, content_type, body)

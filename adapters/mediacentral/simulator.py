@@ -68,6 +68,8 @@ class MediaCentralSimulator(Simulator):
     are left out of the registry, as on a platform without that service. With
     ``mcux_redirect`` the mcux login answers ``303 See Other`` with its cookie, as some
     platform versions do. :meth:`when` gives an event for a state of the counters.
+    :meth:`withdraw` and :meth:`refuse_folder` put the asset service or a folder out of
+    step with what the tree and the search list, as deletions and per-user rights do.
     Fault options (``latency_s``, ``fail_status``, ``drop_connections``) go
     to :class:`~adapters.simulator.Simulator`.
     """
@@ -116,6 +118,18 @@ class MediaCentralSimulator(Simulator):
         event = asyncio.Event()
         self.platform.watchers.append((condition, event))
         return event
+
+    def withdraw(self, asset_id: str) -> None:
+        """Let ``aa:asset-by-id`` answer 404 for an asset its folder and the search still
+        list, as right after a deletion the index and the folder have not caught up with."""
+        self.platform.withdrawn.add(asset_id)
+
+    def refuse_folder(self, folder_id: str, status: int = 403) -> None:
+        """Let reads of a folder its parent still lists answer ``status``: 403 (not this
+        login's to see) or 404 (deleted since the parent was read)."""
+        if status not in (403, 404):
+            raise ValueError(f"a folder is refused with 403 or 404, not {status}")
+        self.platform.folder_refusals[folder_id] = status
 
     def relocate_services(self) -> None:
         """Serve every service under a new path; hrefs handed out before stop working."""

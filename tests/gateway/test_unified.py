@@ -298,3 +298,13 @@ async def test_a_later_page_whose_backends_all_fail_is_partial_not_an_error(
     # The same cursor goes on once the backends are back: nothing was lost.
     again = await _get(client, later["_links"]["next"]["href"])
     assert again["count"] == 2
+
+
+@pytest.mark.parametrize("params", [{}, {"q": TERM}, {"type": "video"}])
+async def test_the_merged_list_is_in_title_order_across_pages(
+    client: TestClient[Any, Any], params: dict[str, str]
+) -> None:
+    pages = await _every_page(client, await _assets_href(client, per_page="7", **params))
+    titles = [item["title"].casefold() for page in pages for item in _items(page)]
+    assert len(titles) > 7
+    assert titles == sorted(titles)

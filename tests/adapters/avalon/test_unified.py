@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from adapters.avalon import unified
+from adapters.avalon import mapping, unified
 from adapters.avalon.adapter import AvalonAdapter
 from adapters.avalon.simulator import DEFAULT_ADMIN_KEY, DEFAULT_USER_KEY, AvalonSimulator
 from adapters.base import ASSET_TYPES, AssetQuery, UnifiedAsset, UnifiedCollection
@@ -107,13 +107,40 @@ async def test_small_pages_list_every_match_once_in_one_order(
     assert await walk(adapter, query) == paged  # the same again
 
 
-async def test_everything_is_avalons_own_order_with_its_total(adapter: AvalonAdapter) -> None:
+BY_TITLE = [
+    "100_item_8",
+    "elec1 2882 bug",
+    "Lease Test",
+    "Luna r642",
+    "mallorn reel 1",
+    "mallorn reel 2",
+    "mallorn reel 3",
+    "Members lecture",
+    "Open lecture",
+    "Oral history interview, reel 1",
+    "Radio interview 1958",
+]
+"""Every seeded media object's title, in the unified order (any case, then id)."""
+AVALON_ORDER = ["1g05fb83r", "bn999672v", "vd66w000m", "cj82k7298", "mk61rh07c", "sx61dm430"]
+"""The ids of the first six media objects in Avalon's own (creation) order."""
+
+
+async def test_everything_is_listed_by_title_with_its_total(adapter: AvalonAdapter) -> None:
     page = await adapter.list_assets(AssetQuery(limit=3))
-    assert [a.native_id for a in page.items] == ["1g05fb83r", "bn999672v", "vd66w000m"]
+    assert titles(page.items) == BY_TITLE[:3]
     assert (page.more, page.total) == (True, 11)
-    # An offset off Avalon's page boundaries still starts at the right item.
+    # Not Avalon's order: that starts with "Lease Test", "mallorn reel 1", "100_item_8".
+    assert titles(await walk(adapter, AssetQuery(limit=4))) == BY_TITLE
     later = await adapter.list_assets(AssetQuery(offset=2, limit=3))
-    assert later.items[0].native_id == "vd66w000m"
+    assert titles(later.items) == BY_TITLE[2:5]
+
+
+async def test_text_matches_every_word_in_any_order(adapter: AvalonAdapter) -> None:
+    page = await adapter.list_assets(AssetQuery(text="1958 RADIO"))
+    assert titles(page.items) == ["Radio interview 1958"]
+    reels = await adapter.list_assets(AssetQuery(text="reel mallorn"))
+    assert titles(reels.items) == ["mallorn reel 1", "mallorn reel 2", "mallorn reel 3"]
+    assert (reels.more, reels.total) == (False, 3)
 
 
 @pytest.mark.parametrize("text", ["interview", "INTERVIEW", " Interview "])
@@ -154,18 +181,19 @@ async def test_filters_read_avalon_page_after_page(
     assert titles(await walk(adapter, AssetQuery(text="interview", limit=1))) == INTERVIEWS
 
 
-async def test_filtering_reads_at_most_the_scan_limit(
+async def test_every_list_reads_at_most_the_scan_limit(
     adapter: AvalonAdapter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     everything = await walk(adapter, AssetQuery(limit=100))
     monkeypatch.setattr(unified, "CHUNK", 4)
     monkeypatch.setattr(unified, "SCAN_LIMIT", 6)
-    first_six = [a for a in everything[:6] if a.type == "video"]
-    page = await adapter.list_assets(AssetQuery(type="video", limit=100))
-    assert (page.items, page.more, page.total) == (first_six, False, len(first_six))
-    assert await walk(adapter, AssetQuery(type="video", limit=2)) == first_six
-    # Unfiltered lists are Avalon's pages, not a scan: they stay whole.
-    assert await walk(adapter, AssetQuery(limit=4)) == everything
+    # The first six of Avalon's order, listed by title; the others are not listed.
+    first_six = [a for a in everything if a.native_id in AVALON_ORDER]
+    page = await adapter.list_assets(AssetQuery(limit=100))
+    assert (page.items, page.more, page.total) == (first_six, False, 6)
+    assert await walk(adapter, AssetQuery(limit=4)) == first_six
+    videos = [a for a in first_six if a.type == "video"]
+    assert await walk(adapter, AssetQuery(type="video", limit=2)) == videos
 
 
 # --- one asset --------------------------------------------------------------------------
@@ -202,13 +230,32 @@ async def test_a_viewer_gets_what_avalon_shows_them(client: TestClient[Any, Any]
     with acting_as(ADMIN):
         viewer = _adapter(client, "readonly")
         listed = await walk(viewer, AssetQuery(limit=1))
-        assert titles(listed) == ["Open lecture", "Members lecture"]
+        assert titles(listed) == ["Members lecture", "Open lecture"]
         # No master files for a non-editor: nothing to play, the rest as for an editor.
         assert all(a.playback is None for a in listed)
-        assert await viewer.get_asset("gt54kn04s") == listed[0]
+        assert await viewer.get_asset("gt54kn04s") == listed[1]
         with pytest.raises(GatewayError) as refused:
             await viewer.get_asset("1g05fb83r")
         assert refused.value.http_status == 403  # Avalon's 401: not theirs to see
+
+
+@pytest.mark.parametrize(
+    ("duration", "ms"),
+    [
+        pytest.param("5312", 5312, id="milliseconds"),
+        pytest.param("6315.0", 6315, id="with-a-decimal-part"),
+        pytest.param("6315.6", 6316, id="rounded"),
+        pytest.param(1800000, 1800000, id="a-number"),
+        pytest.param(None, None, id="none"),
+        pytest.param("", None, id="empty"),
+        pytest.param("1:45:00", None, id="not-milliseconds"),
+        pytest.param("-5", None, id="negative"),
+        pytest.param("nan", None, id="not-a-number"),
+    ],
+)
+def test_durations_are_avalons_milliseconds(duration: object, ms: int | None) -> None:
+    data = {"id": "x", "title": "A", "fields": {"duration": duration}}
+    assert mapping.unified_asset(data).duration_ms == ms
 
 
 @pytest.mark.parametrize("native_id", ["zz999999z", "../admin/collections/d791sg31t"])

@@ -136,6 +136,36 @@ async def test_a_video_shows_its_playback_once_encoded_and_sound_is_audio(
     assert encoded.duration_ms is not None
 
 
+async def test_q_matches_every_word_in_any_case_as_the_other_kinds_do(
+    nav: Navigator, adapter: AzureAdapter
+) -> None:
+    response, upload = await nav.upload(b"\x00" * 4096, filename="Hauptstraße Umzug.mp4")
+    assert response.status == 202, upload
+    with acting_as(ADMIN):
+        # "ß" folds to "ss": the words match the name whichever way they are written.
+        found = await adapter.list_assets(AssetQuery("UMZUG hauptstrasse"))
+        interviews = await adapter.list_assets(AssetQuery("with INTERVIEW"))
+    assert [a.native_id for a in found.items] == [upload["id"]]
+    assert [a.title for a in interviews.items] == [SEEDED[1]]
+
+
+async def test_a_video_deleted_while_its_page_is_read_is_still_listed(
+    adapter: AzureAdapter, seeded: AzureSimulator
+) -> None:
+    [gone] = [v for v in seeded.state.videos.values() if v.filename == SEEDED[0]]
+    seeded.delete_after_status(gone.id)
+    with acting_as(ADMIN):
+        listed = await adapter.list_assets(AssetQuery(limit=100))
+        later = await page_through(adapter, AssetQuery(limit=1))
+    # Listed from its list record: the page holds what the list counted, none missing.
+    assert [a.title for a in listed.items] == SEEDED
+    assert (listed.more, listed.total) == (False, len(SEEDED))
+    [shown] = [a for a in listed.items if a.native_id == gone.id]
+    assert (shown.title, shown.type, shown.duration_ms) == (SEEDED[0], "video", 95_040)
+    assert (shown.playback, shown.thumbnail) == (None, None)  # nothing left to play
+    assert [a.title for a in later] == SEEDED[1:]
+
+
 async def test_an_unknown_video_is_not_found(adapter: AzureAdapter) -> None:
     with acting_as(ADMIN), pytest.raises(NotFound) as raised:
         await adapter.get_asset("00000000-0000-0000-0000-000000000000")

@@ -10,10 +10,12 @@ import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
 from adapters.base import ASSET_TYPES, AssetQuery, UnifiedAsset, UnifiedCollection
+from adapters.flex import unified
 from adapters.flex.adapter import FlexAdapter
 from adapters.flex.simulator import FlexSimulator
 from gateway.backends import BACKENDS
@@ -23,7 +25,8 @@ from tests.conftest import ConfigFactory, GatewayFactory
 
 USER, PASSWORD = "archivist", "flex-archive-password"
 ADMIN = Identity("admin", "user", frozenset({"admin"}))
-CLIPS = 12
+CLIPS = 30
+"""Enough clips for ids of two and three digits, which sort apart as text and as numbers."""
 NEWS = "Evening News 2024-01-29"
 INTERVIEWS = ["Interview raw footage", "Studio interview, election night"]
 
@@ -112,6 +115,55 @@ async def test_everything_is_listed_by_title(adapter: FlexAdapter) -> None:
     assert listed == sorted(listed, key=str.casefold)
     assert (page.more, page.total) == (False, 7 + CLIPS)
     assert "Press release" not in listed  # Flex leaves deleted assets out of lists
+
+
+async def rename(simulator: FlexSimulator, asset_id: str, name: str) -> None:
+    """Rename an asset in Flex itself, behind the gateway's back."""
+    url = f"{simulator.url}/api/assets/{asset_id}"
+    headers = {"Authorization": aiohttp.encode_basic_auth(USER, PASSWORD)}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.put(url, json={"name": name}, headers=headers) as response,
+    ):
+        assert response.status == 200
+
+
+async def clips_named_alike(adapter: FlexAdapter, simulator: FlexSimulator) -> list[str]:
+    """Rename every clip to "clip" in some case; their ids in Flex's own order."""
+    clips = (await adapter.list_assets(AssetQuery(text="Clip 0", limit=100))).items
+    assert len(clips) == CLIPS
+    for number, clip in enumerate(clips):
+        await rename(simulator, clip.native_id, ("Clip", "clip", "CLIP")[number % 3])
+    ids = sorted((a.native_id for a in clips), key=int)  # Flex sorts ties by number
+    assert ids != sorted(ids)  # "10" comes before "9" as text
+    return ids
+
+
+@pytest.mark.parametrize("limit", [1, 2, 5, 100])
+async def test_assets_of_one_title_are_listed_by_id_as_text(
+    adapter: FlexAdapter, simulator: FlexSimulator, limit: int
+) -> None:
+    ids = await clips_named_alike(adapter, simulator)
+    listed = await walk(adapter, AssetQuery(limit=limit))
+    assert [a.native_id for a in listed if a.title.casefold() == "clip"] == sorted(ids)
+    assert [(a.title.casefold(), a.native_id) for a in listed] == sorted(
+        (a.title.casefold(), a.native_id) for a in listed
+    )
+    assert len(listed) == 7 + CLIPS
+
+
+@pytest.mark.parametrize("limit", [1, 2, 5])
+async def test_a_run_of_one_title_too_long_to_sort_keeps_flexs_order(
+    adapter: FlexAdapter,
+    simulator: FlexSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+    limit: int,
+) -> None:
+    ids = await clips_named_alike(adapter, simulator)
+    monkeypatch.setattr(unified, "RUN_LIMIT", CLIPS - 1)
+    listed = await walk(adapter, AssetQuery(limit=limit))
+    assert [a.native_id for a in listed if a.title.casefold() == "clip"] == ids
+    assert len({a.native_id for a in listed}) == len(listed) == 7 + CLIPS
 
 
 @pytest.mark.parametrize("text", ["interview", "INTERVIEW", " Interview "])

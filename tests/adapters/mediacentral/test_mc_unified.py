@@ -162,6 +162,55 @@ async def test_a_listed_asset_is_the_asset_opened_by_its_id(
 
 
 @pytest.mark.parametrize(
+    ("text", "folder", "thumbnail"),
+    [
+        # A folder item knows its folder but links no thumbnail; a search hit the reverse.
+        pytest.param(None, ("evening",), False, id="from-the-folder-tree"),
+        pytest.param("harbour", (), True, id="searched"),
+    ],
+)
+@pytest.mark.parametrize("limit", [pytest.param(1, id="by-1"), pytest.param(4, id="by-4")])
+async def test_an_asset_that_cannot_be_read_is_listed_from_its_entry(
+    simulator: MediaCentralSimulator,
+    adapter: MediaCentralAdapter,
+    text: str | None,
+    folder: tuple[str, ...],
+    thumbnail: bool,
+    limit: int,
+) -> None:
+    [gone] = [a for a in simulator.platform.assets.values() if a.name == "Harbour fire - aerial"]
+    simulator.withdraw(gone.id)
+    with acting_as(ADMIN):
+        paged = await page_through(adapter, AssetQuery(text, limit=limit))
+        with pytest.raises(NotFound):
+            await adapter.get_asset(gone.id)
+    # Every entry is listed, once: offsets count what the platform listed.
+    assert [a.native_id for a in paged] == expected(simulator, text, None)
+    [shown] = [a for a in paged if a.native_id == gone.id]
+    assert (shown.title, shown.type, shown.duration_ms) == (gone.name, "video", 48_000)
+    assert shown.native == f"/assets/{gone.id}"
+    assert shown.collections == folder
+    assert (shown.thumbnail is not None) is thumbnail
+
+
+@pytest.mark.parametrize("status", [403, 404])
+async def test_a_folder_that_cannot_be_read_is_left_out_of_the_walk(
+    simulator: MediaCentralSimulator, adapter: MediaCentralAdapter, status: int
+) -> None:
+    simulator.refuse_folder("news", status)  # and with it Evening Bulletin and Morning Show
+    with acting_as(ADMIN):
+        assets = await page_through(adapter, AssetQuery(limit=4))
+        folders = await adapter.list_collections(0, 10)
+        with pytest.raises(GatewayError) as refused:
+            await adapter.get_collection("news")
+    visible = [a for a in simulator.platform.assets.values() if a.folder in ("sports", "archive")]
+    assert sorted(a.native_id for a in assets) == sorted(a.id for a in visible)
+    assert [c.title for c in folders.items] == ["Archive", "Newsroom", "Sports"]
+    assert (folders.more, folders.total) == (False, 3)
+    assert refused.value.http_status == status
+
+
+@pytest.mark.parametrize(
     "native_id",
     [
         pytest.param("060a2b340101010101010f0013-000000-00000000000000ff", id="unknown"),
