@@ -21,6 +21,7 @@ from gateway.backends import BACKENDS
 from gateway.errors import GatewayError
 from gateway.identity import Identity, acting_as
 from tests.conftest import ConfigFactory, GatewayFactory
+from tests.unified_paging import every_asset
 
 ADMIN = Identity("admin", "user", frozenset({"admin"}))
 INTERVIEWS = ["Oral history interview, reel 1", "Radio interview 1958"]
@@ -64,20 +65,6 @@ def adapter(client: TestClient[Any, Any]) -> Iterator[AvalonAdapter]:
         yield _adapter(client, "archive")
 
 
-async def walk(adapter: AvalonAdapter, query: AssetQuery) -> list[UnifiedAsset]:
-    """Every asset of ``query``, page by page of ``query.limit``, checking ``more``."""
-    seen: list[UnifiedAsset] = []
-    while True:
-        page = await adapter.list_assets(dataclasses.replace(query, offset=len(seen)))
-        seen += page.items
-        if not page.more:
-            break
-        assert len(page.items) == query.limit
-    after = await adapter.list_assets(dataclasses.replace(query, offset=len(seen)))
-    assert (after.items, after.more) == ([], False)
-    return seen
-
-
 def titles(assets: list[UnifiedAsset]) -> list[str]:
     return [a.title for a in assets]
 
@@ -101,10 +88,10 @@ async def test_small_pages_list_every_match_once_in_one_order(
     query = AssetQuery(text=text, type=kind, limit=limit)
     everything = await adapter.list_assets(dataclasses.replace(query, limit=100))
     assert not everything.more
-    paged = await walk(adapter, query)
+    paged = await every_asset(adapter, query)
     assert paged == everything.items
     assert len({a.native_id for a in paged}) == len(paged) > 0
-    assert await walk(adapter, query) == paged  # the same again
+    assert await every_asset(adapter, query) == paged  # the same again
 
 
 BY_TITLE = [
@@ -130,7 +117,7 @@ async def test_everything_is_listed_by_title_with_its_total(adapter: AvalonAdapt
     assert titles(page.items) == BY_TITLE[:3]
     assert (page.more, page.total) == (True, 11)
     # Not Avalon's order: that starts with "Lease Test", "mallorn reel 1", "100_item_8".
-    assert titles(await walk(adapter, AssetQuery(limit=4))) == BY_TITLE
+    assert titles(await every_asset(adapter, AssetQuery(limit=4))) == BY_TITLE
     later = await adapter.list_assets(AssetQuery(offset=2, limit=3))
     assert titles(later.items) == BY_TITLE[2:5]
 
@@ -156,8 +143,10 @@ async def test_text_that_matches_nothing_lists_nothing(adapter: AvalonAdapter) -
 
 
 async def test_types_split_the_list_in_its_order(adapter: AvalonAdapter) -> None:
-    everything = await walk(adapter, AssetQuery(limit=100))
-    by_type = {kind: await walk(adapter, AssetQuery(type=kind, limit=3)) for kind in ASSET_TYPES}
+    everything = await every_asset(adapter, AssetQuery(limit=100))
+    by_type = {
+        kind: await every_asset(adapter, AssetQuery(type=kind, limit=3)) for kind in ASSET_TYPES
+    }
     assert titles(by_type["audio"]) == SOUND
     assert len(by_type["video"]) == 9
     assert (by_type["image"], by_type["group"], by_type["other"]) == ([], [], [])
@@ -175,32 +164,32 @@ async def test_text_and_type_together(adapter: AvalonAdapter) -> None:
 async def test_filters_read_avalon_page_after_page(
     adapter: AvalonAdapter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    whole = await walk(adapter, AssetQuery(type="video", limit=100))
+    whole = await every_asset(adapter, AssetQuery(type="video", limit=100))
     monkeypatch.setattr(unified, "CHUNK", 2)
-    assert await walk(adapter, AssetQuery(type="video", limit=3)) == whole
-    assert titles(await walk(adapter, AssetQuery(text="interview", limit=1))) == INTERVIEWS
+    assert await every_asset(adapter, AssetQuery(type="video", limit=3)) == whole
+    assert titles(await every_asset(adapter, AssetQuery(text="interview", limit=1))) == INTERVIEWS
 
 
 async def test_every_list_reads_at_most_the_scan_limit(
     adapter: AvalonAdapter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    everything = await walk(adapter, AssetQuery(limit=100))
+    everything = await every_asset(adapter, AssetQuery(limit=100))
     monkeypatch.setattr(unified, "CHUNK", 4)
     monkeypatch.setattr(unified, "SCAN_LIMIT", 6)
     # The first six of Avalon's order, listed by title; the others are not listed.
     first_six = [a for a in everything if a.native_id in AVALON_ORDER]
     page = await adapter.list_assets(AssetQuery(limit=100))
     assert (page.items, page.more, page.total) == (first_six, False, 6)
-    assert await walk(adapter, AssetQuery(limit=4)) == first_six
+    assert await every_asset(adapter, AssetQuery(limit=4)) == first_six
     videos = [a for a in first_six if a.type == "video"]
-    assert await walk(adapter, AssetQuery(type="video", limit=2)) == videos
+    assert await every_asset(adapter, AssetQuery(type="video", limit=2)) == videos
 
 
 # --- one asset --------------------------------------------------------------------------
 
 
 async def test_an_asset_is_what_the_list_shows(adapter: AvalonAdapter) -> None:
-    for listed in await walk(adapter, AssetQuery(limit=100)):
+    for listed in await every_asset(adapter, AssetQuery(limit=100)):
         assert await adapter.get_asset(listed.native_id) == listed
 
 
@@ -229,7 +218,7 @@ async def test_a_media_object_as_an_asset(
 async def test_a_viewer_gets_what_avalon_shows_them(client: TestClient[Any, Any]) -> None:
     with acting_as(ADMIN):
         viewer = _adapter(client, "readonly")
-        listed = await walk(viewer, AssetQuery(limit=1))
+        listed = await every_asset(viewer, AssetQuery(limit=1))
         assert titles(listed) == ["Members lecture", "Open lecture"]
         # No master files for a non-editor: nothing to play, the rest as for an editor.
         assert all(a.playback is None for a in listed)

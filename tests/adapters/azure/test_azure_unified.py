@@ -12,12 +12,13 @@ import pytest
 
 from adapters.azure.adapter import AzureAdapter
 from adapters.azure.simulator import AzureSimulator
-from adapters.base import AssetQuery, UnifiedAsset
+from adapters.base import AssetQuery
 from gateway.backends import BACKENDS
 from gateway.errors import GatewayError, NotFound, NotOffered
 from gateway.identity import Identity, acting_as
 from tests.adapters.azure.conftest import Connect, SimFactory
 from tests.adapters.azure.navigator import Navigator
+from tests.unified_paging import every_asset
 
 ADMIN = Identity("admin", "user", frozenset({"admin"}))
 SEEDED = [
@@ -50,20 +51,6 @@ def adapter(nav: Navigator) -> AzureAdapter:
     return backend.adapter
 
 
-async def page_through(adapter: AzureAdapter, query: AssetQuery) -> list[UnifiedAsset]:
-    """Every asset of ``query``, ``query.limit`` at a time; checks ``more`` on each page."""
-    out: list[UnifiedAsset] = []
-    while True:
-        page = await adapter.list_assets(
-            AssetQuery(query.text, query.type, offset=len(out), limit=query.limit)
-        )
-        out += page.items
-        if not page.more:
-            assert len(page.items) <= query.limit
-            return out
-        assert len(page.items) == query.limit
-
-
 @pytest.mark.parametrize(
     ("text", "kind", "titles"),
     [
@@ -81,7 +68,7 @@ async def test_paging_lists_every_match_once_in_a_stable_order(
     adapter: AzureAdapter, text: str | None, kind: str | None, titles: list[str], limit: int
 ) -> None:
     with acting_as(ADMIN):
-        paged = await page_through(adapter, AssetQuery(text, kind, limit=limit))
+        paged = await every_asset(adapter, AssetQuery(text, kind, limit=limit))
         whole = await adapter.list_assets(AssetQuery(text, kind, limit=100))
         again = await adapter.list_assets(AssetQuery(text, kind, limit=100))
     assert [a.title for a in paged] == titles
@@ -156,7 +143,7 @@ async def test_a_video_deleted_while_its_page_is_read_is_still_listed(
     seeded.delete_after_status(gone.id)
     with acting_as(ADMIN):
         listed = await adapter.list_assets(AssetQuery(limit=100))
-        later = await page_through(adapter, AssetQuery(limit=1))
+        later = await every_asset(adapter, AssetQuery(limit=1))
     # Listed from its list record: the page holds what the list counted, none missing.
     assert [a.title for a in listed.items] == SEEDED
     assert (listed.more, listed.total) == (False, len(SEEDED))

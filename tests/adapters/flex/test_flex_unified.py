@@ -22,6 +22,7 @@ from gateway.backends import BACKENDS
 from gateway.errors import GatewayError
 from gateway.identity import Identity, acting_as
 from tests.conftest import ConfigFactory, GatewayFactory
+from tests.unified_paging import every_asset
 
 USER, PASSWORD = "archivist", "flex-archive-password"
 ADMIN = Identity("admin", "user", frozenset({"admin"}))
@@ -61,20 +62,6 @@ def adapter(client: TestClient[Any, Any]) -> Iterator[FlexAdapter]:
         yield backend.adapter
 
 
-async def walk(adapter: FlexAdapter, query: AssetQuery) -> list[UnifiedAsset]:
-    """Every asset of ``query``, page by page of ``query.limit``, checking ``more``."""
-    seen: list[UnifiedAsset] = []
-    while True:
-        page = await adapter.list_assets(dataclasses.replace(query, offset=len(seen)))
-        seen += page.items
-        if not page.more:
-            break
-        assert len(page.items) == query.limit
-    after = await adapter.list_assets(dataclasses.replace(query, offset=len(seen)))
-    assert (after.items, after.more) == ([], False)
-    return seen
-
-
 def titles(assets: list[UnifiedAsset]) -> list[str]:
     return [a.title for a in assets]
 
@@ -103,10 +90,10 @@ async def test_small_pages_list_every_match_once_in_one_order(
     query = AssetQuery(text=text, type=kind, limit=limit)
     everything = await adapter.list_assets(dataclasses.replace(query, limit=100))
     assert not everything.more
-    paged = await walk(adapter, query)
+    paged = await every_asset(adapter, query)
     assert paged == everything.items
     assert len({a.native_id for a in paged}) == len(paged) == everything.total
-    assert await walk(adapter, query) == paged  # the same again
+    assert await every_asset(adapter, query) == paged  # the same again
 
 
 async def test_everything_is_listed_by_title(adapter: FlexAdapter) -> None:
@@ -144,7 +131,7 @@ async def test_assets_of_one_title_are_listed_by_id_as_text(
     adapter: FlexAdapter, simulator: FlexSimulator, limit: int
 ) -> None:
     ids = await clips_named_alike(adapter, simulator)
-    listed = await walk(adapter, AssetQuery(limit=limit))
+    listed = await every_asset(adapter, AssetQuery(limit=limit))
     assert [a.native_id for a in listed if a.title.casefold() == "clip"] == sorted(ids)
     assert [(a.title.casefold(), a.native_id) for a in listed] == sorted(
         (a.title.casefold(), a.native_id) for a in listed
@@ -161,7 +148,7 @@ async def test_a_run_of_one_title_too_long_to_sort_keeps_flexs_order(
 ) -> None:
     ids = await clips_named_alike(adapter, simulator)
     monkeypatch.setattr(unified, "RUN_LIMIT", CLIPS - 1)
-    listed = await walk(adapter, AssetQuery(limit=limit))
+    listed = await every_asset(adapter, AssetQuery(limit=limit))
     assert [a.native_id for a in listed if a.title.casefold() == "clip"] == ids
     assert len({a.native_id for a in listed}) == len(listed) == 7 + CLIPS
 
@@ -179,8 +166,10 @@ async def test_text_that_matches_nothing_lists_nothing(adapter: FlexAdapter) -> 
 
 
 async def test_types_split_the_list_in_its_order(adapter: FlexAdapter) -> None:
-    everything = await walk(adapter, AssetQuery(limit=100))
-    by_type = {kind: await walk(adapter, AssetQuery(type=kind, limit=4)) for kind in ASSET_TYPES}
+    everything = await every_asset(adapter, AssetQuery(limit=100))
+    by_type = {
+        kind: await every_asset(adapter, AssetQuery(type=kind, limit=4)) for kind in ASSET_TYPES
+    }
     assert titles(by_type["group"]) == ["Morning Show package"]
     assert titles(by_type["audio"]) == ["Archive reel 1968"]
     assert titles(by_type["image"]) == ["Weather map"]
@@ -201,7 +190,7 @@ async def test_text_and_type_together(adapter: FlexAdapter) -> None:
 
 
 async def test_an_asset_is_what_the_list_shows(adapter: FlexAdapter) -> None:
-    for listed in await walk(adapter, AssetQuery(limit=100)):
+    for listed in await every_asset(adapter, AssetQuery(limit=100)):
         assert await adapter.get_asset(listed.native_id) == listed
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from adapters.base import AssetQuery, UnifiedAsset
+from adapters.base import AssetQuery
 from adapters.mediacentral.adapter import MediaCentralAdapter
 from adapters.mediacentral.simulator import MediaCentralSimulator
 from adapters.mediacentral.unified import timecode_ms
@@ -22,6 +22,7 @@ from gateway.identity import Identity, acting_as
 from tests.adapters.mediacentral.conftest import BACKEND, FLOWS, Connect
 from tests.conftest import ConfigFactory, GatewayFactory
 from tests.identities import auth_table, user_entry
+from tests.unified_paging import every_asset
 
 ADMIN = Identity("admin", "user", frozenset({"admin"}))
 INTERVIEWS = ["Harbour fire - fire chief interview", "Morning show - studio guest interview"]
@@ -69,20 +70,6 @@ def expected(sim: MediaCentralSimulator, text: str | None, kind: str | None) -> 
     return [a.id for a in sorted(hits, key=lambda a: (a.name.lower(), a.id))]
 
 
-async def page_through(adapter: MediaCentralAdapter, query: AssetQuery) -> list[UnifiedAsset]:
-    """Every asset of ``query``, ``query.limit`` at a time; checks ``more`` on each page."""
-    out: list[UnifiedAsset] = []
-    while True:
-        page = await adapter.list_assets(
-            AssetQuery(query.text, query.type, offset=len(out), limit=query.limit)
-        )
-        out += page.items
-        if not page.more:
-            assert len(page.items) <= query.limit
-            return out
-        assert len(page.items) == query.limit
-
-
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
@@ -104,7 +91,7 @@ async def test_paging_lists_every_match_once_in_a_stable_order(
     limit: int,
 ) -> None:
     with acting_as(ADMIN):
-        paged = await page_through(adapter, AssetQuery(text, kind, limit=limit))
+        paged = await every_asset(adapter, AssetQuery(text, kind, limit=limit))
         whole = await adapter.list_assets(AssetQuery(text, kind, limit=100))
         again = await adapter.list_assets(AssetQuery(text, kind, limit=100))
     assert [a.native_id for a in paged] == expected(simulator, text, kind)
@@ -181,7 +168,7 @@ async def test_an_asset_that_cannot_be_read_is_listed_from_its_entry(
     [gone] = [a for a in simulator.platform.assets.values() if a.name == "Harbour fire - aerial"]
     simulator.withdraw(gone.id)
     with acting_as(ADMIN):
-        paged = await page_through(adapter, AssetQuery(text, limit=limit))
+        paged = await every_asset(adapter, AssetQuery(text, limit=limit))
         with pytest.raises(NotFound):
             await adapter.get_asset(gone.id)
     # Every entry is listed, once: offsets count what the platform listed.
@@ -199,7 +186,7 @@ async def test_a_folder_that_cannot_be_read_is_left_out_of_the_walk(
 ) -> None:
     simulator.refuse_folder("news", status)  # and with it Evening Bulletin and Morning Show
     with acting_as(ADMIN):
-        assets = await page_through(adapter, AssetQuery(limit=4))
+        assets = await every_asset(adapter, AssetQuery(limit=4))
         folders = await adapter.list_collections(0, 10)
         with pytest.raises(GatewayError) as refused:
             await adapter.get_collection("news")
