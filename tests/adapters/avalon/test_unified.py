@@ -7,7 +7,7 @@ identity, against a gateway whose Avalon backends talk to the simulator.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +20,7 @@ from adapters.base import ASSET_TYPES, AssetQuery, UnifiedAsset, UnifiedCollecti
 from gateway.backends import BACKENDS
 from gateway.errors import GatewayError
 from gateway.identity import Identity, acting_as
-from tests.conftest import ConfigFactory, GatewayFactory
+from tests.conftest import ConfigFactory, GatewayFactory, StartSimulator
 from tests.unified_paging import every_asset
 
 ADMIN = Identity("admin", "user", frozenset({"admin"}))
@@ -30,11 +30,8 @@ COLLECTIONS = ["100 sec test", "2882 mallorn", "7.0 testing", "Krishna_Ptest"]
 
 
 @pytest.fixture
-async def simulator() -> AsyncIterator[AvalonSimulator]:
-    sim = AvalonSimulator()
-    await sim.start()
-    yield sim
-    await sim.close()
+async def simulator(start_simulator: StartSimulator[AvalonSimulator]) -> AvalonSimulator:
+    return await start_simulator(AvalonSimulator())
 
 
 @pytest.fixture

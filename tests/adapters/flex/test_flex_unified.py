@@ -7,7 +7,7 @@ identity, against a gateway whose Flex backend talks to the simulator.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
@@ -21,7 +21,7 @@ from adapters.flex.simulator import FlexSimulator
 from gateway.backends import BACKENDS
 from gateway.errors import GatewayError
 from gateway.identity import Identity, acting_as
-from tests.conftest import ConfigFactory, GatewayFactory
+from tests.conftest import ConfigFactory, GatewayFactory, StartSimulator
 from tests.unified_paging import every_asset
 
 USER, PASSWORD = "archivist", "flex-archive-password"
@@ -33,11 +33,8 @@ INTERVIEWS = ["Interview raw footage", "Studio interview, election night"]
 
 
 @pytest.fixture
-async def simulator() -> AsyncIterator[FlexSimulator]:
-    sim = FlexSimulator(users={USER: PASSWORD}, extra_assets=CLIPS)
-    await sim.start()
-    yield sim
-    await sim.close()
+async def simulator(start_simulator: StartSimulator[FlexSimulator]) -> FlexSimulator:
+    return await start_simulator(FlexSimulator(users={USER: PASSWORD}, extra_assets=CLIPS))
 
 
 @pytest.fixture
