@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import avalon_upload, azure_upload, fanout, root
-from gateway import config as config_mod
+from gateway.config import loading as config_mod
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "gateway.toml"
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from gateway.passwords import Cost, hash_password
+from gateway.auth.passwords import Cost, hash_password
 
 CHUNK = 1024 * 1024
 

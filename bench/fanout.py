@@ -16,11 +16,11 @@ from collections.abc import Mapping
 import aiohttp
 from aiohttp import web
 
-from gateway import config as config_mod
 from gateway.app import create_app
-from gateway.auth import AUTH
-from gateway.backends import BACKENDS
-from gateway.identity import Identity
+from gateway.auth.authenticator import AUTH
+from gateway.auth.identity import Identity
+from gateway.backends.runtime import BACKENDS
+from gateway.config import loading as config_mod
 
 LATENCIES_S = {"avalon": 0.005, "mediacentral": 0.010, "flex": 0.015, "azure": 0.020}
 """Each simulator's delay per answer: the backends differ, as real ones do."""

@@ -13,10 +13,10 @@ import time
 import aiohttp
 from aiohttp import web
 
-from gateway import config as config_mod
 from gateway.app import create_app
-from gateway.auth import AUTH
-from gateway.identity import Identity
+from gateway.auth.authenticator import AUTH
+from gateway.auth.identity import Identity
+from gateway.config import loading as config_mod
 
 PATHS = ("/", "/serviceroots", "/backends", "/backends/avalon")
 

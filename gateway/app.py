@@ -9,13 +9,24 @@ import aiohttp_session
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from gateway import authroutes, health, problem, registry, relations, sessions, unified
-from gateway.access import access
-from gateway.auth import AUTH, Authenticator
-from gateway.backends import BACKENDS, BackendSet
-from gateway.config import CONFIG, GatewayConfig
-from gateway.middlewares import add_request_id_header, limits, negotiation, problems, request_ids
-from gateway.state import MemoryStore, RedisStore, StateStore
+from gateway.api import health, registry, relations
+from gateway.auth import routes as authroutes
+from gateway.auth import sessions
+from gateway.auth.access import access
+from gateway.auth.authenticator import AUTH, Authenticator
+from gateway.backends.runtime import BACKENDS, BackendSet
+from gateway.config.loading import CONFIG, GatewayConfig
+from gateway.spi.relations import RelationDoc
+from gateway.state.store import MemoryStore, RedisStore, StateStore
+from gateway.unified import routes as unified
+from gateway.web import problem
+from gateway.web.middlewares import (
+    add_request_id_header,
+    limits,
+    negotiation,
+    problems,
+    request_ids,
+)
 
 STORE: Final = web.AppKey("state_store", StateStore)
 """Upstream logins, revocations and failed-login windows (memory or Redis)."""
@@ -35,7 +46,7 @@ def create_app(config: GatewayConfig) -> web.Application:
     """The gateway for ``config``: routes, middlewares, backends and their lifecycle.
 
     Middlewares, outermost first: request id, problems, session, access, limits,
-    negotiation (see :mod:`gateway.middlewares` and :mod:`gateway.access`).
+    negotiation (see :mod:`gateway.web.middlewares` and :mod:`gateway.auth.access`).
     """
     redis = None
     store: StateStore = MemoryStore()
@@ -60,7 +71,7 @@ def create_app(config: GatewayConfig) -> web.Application:
     app[AUTH] = Authenticator(config.auth, store)
     backends = BackendSet.build(config, store)
     app[BACKENDS] = backends
-    extra: dict[str, list[relations.RelationDoc]] = {}
+    extra: dict[str, list[RelationDoc]] = {}
     for backend in backends:
         extra.setdefault(type(backend.adapter).curie, []).extend(backend.adapter.relations())
     app[relations.RELATIONS] = relations.catalogue(extra)

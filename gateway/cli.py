@@ -16,9 +16,11 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from gateway import authconfig, passwords, plugins
-from gateway import config as config_mod
-from gateway.errors import ConfigError
+from gateway import plugins
+from gateway.auth import passwords
+from gateway.config import auth as authconfig
+from gateway.config import loading as config_mod
+from gateway.web.errors import ConfigError
 
 log = logging.getLogger("gateway")
 

@@ -11,7 +11,7 @@ from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from adapters.base import Adapter
+    from gateway.spi.adapter import Adapter
 
 GROUP: Final = "hal_gateway.adapters"
 

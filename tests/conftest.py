@@ -19,10 +19,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.simulator import Simulator
-from gateway import config as config_mod
 from gateway.app import create_app
-from gateway.backends import BACKENDS
+from gateway.backends.runtime import BACKENDS
+from gateway.config import loading as config_mod
+from gateway.spi.simulator import Simulator
 from tests import leaks
 from tests.identities import auth_table, bearer
 from tests.navigator import Navigator

@@ -10,10 +10,10 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from gateway.auth import AUTH
-from gateway.config import CONFIG
-from gateway.identity import Identity, IdentityKind
-from gateway.passwords import Cost, hash_password
+from gateway.auth.authenticator import AUTH
+from gateway.auth.identity import Identity, IdentityKind
+from gateway.auth.passwords import Cost, hash_password
+from gateway.config.loading import CONFIG
 
 CHEAP: Final = Cost(ln=4, r=8, p=1)
 SIGNING_KEY: Final = "suite-signing-key-0123456789abcdef"

@@ -14,9 +14,9 @@ from typing import Final
 
 from aiohttp import web
 
-from gateway.config import GatewayConfig
-from gateway.routing import Handler
-from gateway.schema import Secret
+from gateway.config.loading import GatewayConfig
+from gateway.config.schema import Secret
+from gateway.web.routing import Handler
 from tests.identities import CLIENTS, SIGNING_KEY, USERS
 
 MIN_LENGTH: Final = 8

@@ -15,7 +15,7 @@ import aiohttp
 from aiohttp.test_utils import TestClient
 from yarl import URL
 
-from gateway import hal
+from gateway.web import hal
 
 HAL = "application/hal+json"
 PROBLEM = "application/problem+json"

@@ -31,7 +31,9 @@ from adapters.avalon import relations, unified
 from adapters.avalon.files import MULTIPART, SupplementalFiles
 from adapters.avalon.resources import Resources
 from adapters.avalon.simulator import DEFAULT_ADMIN, AvalonSimulator
-from adapters.base import (
+from gateway.config.loading import BackendConfig
+from gateway.config.schema import Field, Secret
+from gateway.spi.adapter import (
     Adapter,
     AssetPage,
     AssetQuery,
@@ -42,11 +44,9 @@ from adapters.base import (
     UnifiedAsset,
     UnifiedCollection,
 )
-from gateway import hal
-from gateway.config import BackendConfig
-from gateway.routing import JSON_TYPES
-from gateway.schema import Field, Secret
-from gateway.upstream import StaticHeaders, UpstreamAuth
+from gateway.upstream.client import StaticHeaders, UpstreamAuth
+from gateway.web import hal
+from gateway.web.routing import JSON_TYPES
 
 UNKNOWN_TOKEN: Final = 403
 """Avalon's answer to a token it does not know, on every endpoint, before any other check."""

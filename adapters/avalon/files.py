@@ -16,14 +16,14 @@ from aiohttp.helpers import parse_mimetype
 
 from adapters.avalon import mapping
 from adapters.avalon.resources import Resources, created, created_id, json_object
-from adapters.base import Href
-from gateway import hal
-from gateway.bodies import stream_body, upload_filename
-from gateway.errors import BadRequest, NotFound
-from gateway.relay import NO_COMPRESSION, relay
-from gateway.routing import hal_response
-from gateway.upstream import UpstreamResponse
-from gateway.urls import path_segment as seg
+from gateway.spi.adapter import Href
+from gateway.upstream.client import UpstreamResponse
+from gateway.web import hal
+from gateway.web.bodies import stream_body, upload_filename
+from gateway.web.errors import BadRequest, NotFound
+from gateway.web.relay import NO_COMPRESSION, relay
+from gateway.web.routing import hal_response
+from gateway.web.urls import path_segment as seg
 
 if TYPE_CHECKING:
     from adapters.avalon.adapter import AvalonAdapter

@@ -23,7 +23,7 @@ from adapters.avalon import _sim_media as media
 from adapters.avalon._sim_http import avalon_middleware
 from adapters.avalon._sim_seed import seed_state
 from adapters.avalon._sim_state import CONFIG, PURGE_TASKS, STATE, SimConfig
-from adapters.simulator import Simulator
+from gateway.spi.simulator import Simulator
 
 __all__ = ["DEFAULT_ADMIN", "DEFAULT_ADMIN_KEY", "DEFAULT_USER_KEY", "AvalonSimulator"]
 
@@ -57,7 +57,7 @@ class AvalonSimulator(Simulator):
     ``purge_delay_s`` seconds, then 404. ``vocabulary_post`` also accepts the POST the
     document shows for vocabulary updates (the real server only routes PUT/PATCH).
     Fault options (``latency_s``, ``fail_status``, ``drop_connections``) go to
-    :class:`~adapters.simulator.Simulator`.
+    :class:`~gateway.spi.simulator.Simulator`.
     """
 
     kind: ClassVar[str] = "avalon"

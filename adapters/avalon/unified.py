@@ -3,9 +3,9 @@ collections (their items as the collection's assets).
 
 Avalon's API documents no search and no sort: its media-object list takes ``page`` and
 ``per_page`` only, in Avalon's own (creation) order. The unified merge needs every
-backend in title order (:func:`gateway.assets.sort_key`), so the gateway reads the list
+backend in title order (:func:`gateway.spi.assets.sort_key`), so the gateway reads the list
 from the start in pages of :data:`CHUNK`, keeps the media objects whose title holds
-every word of ``q`` (:func:`gateway.assets.matches`) and whose mapped type is ``type``,
+every word of ``q`` (:func:`gateway.spi.assets.matches`) and whose mapped type is ``type``,
 sorts them by title then id, and counts offsets in that sequence. It reads at most
 :data:`SCAN_LIMIT` media objects per call, with or without a filter: the sequence is
 made of Avalon's first ``SCAN_LIMIT`` objects, the same at every call, so paging
@@ -19,10 +19,16 @@ from typing import Any, Final, TypeVar
 
 from adapters.avalon import mapping
 from adapters.avalon.resources import upstream_items
-from adapters.base import AssetPage, AssetQuery, CollectionPage, UnifiedAsset, UnifiedCollection
-from gateway.assets import matches, sort_key
-from gateway.upstream import UpstreamClient
-from gateway.urls import path_segment as seg
+from gateway.spi.adapter import (
+    AssetPage,
+    AssetQuery,
+    CollectionPage,
+    UnifiedAsset,
+    UnifiedCollection,
+)
+from gateway.spi.assets import matches, sort_key
+from gateway.upstream.client import UpstreamClient
+from gateway.web.urls import path_segment as seg
 
 CHUNK: Final = 100
 """Media objects per upstream request while scanning the list."""

@@ -36,7 +36,9 @@ from adapters.azure.simulator import AzureSimulator
 from adapters.azure.unified import SEARCH_METHOD, UnifiedVideos
 from adapters.azure.uploads import MEDIA_TYPES, Uploads
 from adapters.azure.videos import Videos
-from adapters.base import (
+from gateway.config.loading import BackendConfig
+from gateway.config.schema import Field, http_url, plain
+from gateway.spi.adapter import (
     Adapter,
     AssetPage,
     AssetQuery,
@@ -45,11 +47,9 @@ from adapters.base import (
     Route,
     UnifiedAsset,
 )
-from gateway import hal
-from gateway.config import BackendConfig
-from gateway.routing import JSON_TYPES
-from gateway.schema import Field, http_url, plain
-from gateway.upstream import UpstreamAuth, UpstreamClient, UpstreamFault
+from gateway.upstream.client import UpstreamAuth, UpstreamClient, UpstreamFault
+from gateway.web import hal
+from gateway.web.routing import JSON_TYPES
 
 
 def _token_url(value: Any) -> str | None:

@@ -2,19 +2,19 @@
 
 The connector's authentication is not documented publicly. Two ways are offered:
 
-- ``token``: a long-lived bearer token sent as it is (:class:`~gateway.upstream.StaticHeaders`);
+- ``token``: a long-lived bearer token sent as it is (:class:`~gateway.spi.StaticHeaders`);
 - ``client_id`` and ``client_secret``: :class:`ClientCredentialsLogin` posts the OAuth 2.0
   ``client_credentials`` grant (RFC 6749 section 4.4), form encoded, to ``token_url``
   and sends the access token it gets as a bearer token. The token is kept in the
   strategy's login slot, renewed before it expires, fetched once for concurrent
-  requests and dropped at logout (:class:`~gateway.logins.RenewingLogin`).
+  requests and dropped at logout (:class:`~gateway.upstream.logins.RenewingLogin`).
 
 A gateway user's own keys (``[backends.<name>.users.<user>]``) name a whole login
 themselves, either way (:func:`user_problems`): the service's keys never complete it.
 
 Either way the connector answering 401 means the configured credentials were refused:
 503 ``upstream-login-failed`` naming the backend, never a 401 that would make a client
-log out of the gateway. The client secret stays a :class:`~gateway.schema.Secret`
+log out of the gateway. The client secret stays a :class:`~gateway.config.schema.Secret`
 until the token request is built.
 """
 
@@ -23,10 +23,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from gateway.errors import UpstreamLoginFailed
-from gateway.logins import LoginResult, RenewingLogin
-from gateway.schema import Secret, plain
-from gateway.upstream import StaticHeaders, UpstreamAuth, UpstreamClient
+from gateway.config.schema import Secret, plain
+from gateway.upstream.client import StaticHeaders, UpstreamAuth, UpstreamClient
+from gateway.upstream.logins import LoginResult, RenewingLogin
+from gateway.web.errors import UpstreamLoginFailed
 
 ENDPOINT: Final = "/oauth2/token"
 """The token endpoint, relative to the connector's URL, unless the config names another."""

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from adapters.base import Href
-from gateway import hal
-from gateway.urls import path_segment
+from gateway.spi.adapter import Href
+from gateway.web import hal
+from gateway.web.urls import path_segment
 
 READY: Final = "Ready"
 UPLOADING: Final = "Uploading"

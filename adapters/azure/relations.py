@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from gateway.relations import RelationDoc
+from gateway.spi.relations import RelationDoc
 
 VIDEOS: Final = "/videos{?page,per_page}"
 VIDEO: Final = "/videos/{id}"

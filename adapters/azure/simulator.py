@@ -55,7 +55,7 @@ from adapters.azure._sim_state import (
     StorageFault,
     StoredFile,
 )
-from adapters.simulator import Simulator
+from gateway.spi.simulator import Simulator
 
 __all__ = [
     "DEFAULT_CLIENT_ID",
@@ -91,7 +91,7 @@ class AzureSimulator(Simulator):
     (:mod:`adapters.azure._sim_seed`); without, it starts empty. Uploaded files live in a
     temporary folder made by :meth:`start` and removed by :meth:`close`. Fault options
     (``latency_s``, ``fail_status``, ``drop_connections``) go to
-    :class:`~adapters.simulator.Simulator`.
+    :class:`~gateway.spi.simulator.Simulator`.
     """
 
     kind: ClassVar[str] = "azure"

@@ -4,8 +4,8 @@ Every video is an asset: of type ``video``, or ``audio`` when its original file 
 says it holds sound only; its title is its ``OriginalFileName``. The connector has no
 search and no collections: the whole video list is read (page by page) at every call,
 filtered here (every word of ``q`` in the title, in any case:
-:func:`gateway.assets.matches`), and sorted by title then ``ID``
-(:func:`gateway.assets.sort_key`), so every call lists the same sequence.
+:func:`gateway.spi.assets.matches`), and sorted by title then ``ID``
+(:func:`gateway.spi.assets.sort_key`), so every call lists the same sequence.
 
 The assets of the page asked for are then read as a single video is
 (:meth:`Videos.current`: its status, and its record again once finished), plus, for a
@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any, Final
 from adapters.azure import mapping
 from adapters.azure.mapping import video_path
 from adapters.azure.videos import Videos, api_path
-from adapters.base import AssetPage, AssetQuery, UnifiedAsset
-from gateway.assets import matches, sort_key
-from gateway.errors import GatewayError, NotFound, UpstreamStatusError
+from gateway.spi.adapter import AssetPage, AssetQuery, UnifiedAsset
+from gateway.spi.assets import matches, sort_key
+from gateway.web.errors import GatewayError, NotFound, UpstreamStatusError
 
 if TYPE_CHECKING:
     from adapters.azure.adapter import AzureAdapter

@@ -46,8 +46,9 @@ from aiohttp import hdrs, web
 
 from adapters.azure import errors
 from adapters.azure.videos import Videos, api_path, file_name, protection_mode
-from gateway.bodies import stream_body, upload_filename
-from gateway.errors import (
+from gateway.upstream.client import UpstreamClient
+from gateway.web.bodies import stream_body, upload_filename
+from gateway.web.errors import (
     BadRequest,
     Conflict,
     GatewayError,
@@ -57,8 +58,7 @@ from gateway.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from gateway.routing import JSON_TYPES
-from gateway.upstream import UpstreamClient
+from gateway.web.routing import JSON_TYPES
 
 if TYPE_CHECKING:
     from adapters.azure.adapter import AzureAdapter

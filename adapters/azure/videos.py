@@ -31,20 +31,20 @@ from aiohttp import web
 from adapters.azure import mapping
 from adapters.azure.mapping import video_path
 from adapters.azure.relations import VIDEOS
-from adapters.base import Href
-from gateway import hal
-from gateway.bodies import read_json
-from gateway.errors import (
+from gateway.spi.adapter import Href
+from gateway.upstream.client import UpstreamResponse
+from gateway.web import hal
+from gateway.web.bodies import read_json
+from gateway.web.errors import (
     BadRequest,
     GatewayError,
     NotFound,
     PreconditionFailed,
     UpstreamUnavailable,
 )
-from gateway.params import page_params
-from gateway.routing import hal_response
-from gateway.upstream import UpstreamResponse
-from gateway.urls import path_segment
+from gateway.web.params import page_params
+from gateway.web.routing import hal_response
+from gateway.web.urls import path_segment
 
 if TYPE_CHECKING:
     from adapters.azure.adapter import AzureAdapter

@@ -44,7 +44,17 @@ from typing import ClassVar, Final
 import aiohttp
 from aiohttp import web
 
-from adapters.base import (
+from adapters.flex import relations, unified
+from adapters.flex.assets import Assets
+from adapters.flex.mapping import Rewriter
+from adapters.flex.members import Memberships
+from adapters.flex.metadata import XML_TYPE, XML_TYPES
+from adapters.flex.parts import Parts
+from adapters.flex.resources import FAMILIES, Resources
+from adapters.flex.simulator import FlexSimulator
+from gateway.config.loading import BackendConfig
+from gateway.config.schema import Field, Secret
+from gateway.spi.adapter import (
     Adapter,
     AssetPage,
     AssetQuery,
@@ -55,19 +65,9 @@ from adapters.base import (
     UnifiedAsset,
     UnifiedCollection,
 )
-from adapters.flex import relations, unified
-from adapters.flex.assets import Assets
-from adapters.flex.mapping import Rewriter
-from adapters.flex.members import Memberships
-from adapters.flex.metadata import XML_TYPE, XML_TYPES
-from adapters.flex.parts import Parts
-from adapters.flex.resources import FAMILIES, Resources
-from adapters.flex.simulator import FlexSimulator
-from gateway import hal
-from gateway.config import BackendConfig
-from gateway.routing import JSON_TYPES
-from gateway.schema import Field, Secret
-from gateway.upstream import StaticHeaders, UpstreamAuth, UpstreamFault, default_error_reader
+from gateway.upstream.client import StaticHeaders, UpstreamAuth, UpstreamFault, default_error_reader
+from gateway.web import hal
+from gateway.web.routing import JSON_TYPES
 
 _ROOT_LISTS: Final = (
     ("flex:accounts", "/accounts", "Accounts"),

@@ -8,11 +8,11 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from gateway import hal
-from gateway.bodies import read_json
-from gateway.errors import BadRequest
-from gateway.routing import hal_response
-from gateway.upstream import UpstreamClient, UpstreamResponse
+from gateway.upstream.client import UpstreamClient, UpstreamResponse
+from gateway.web import hal
+from gateway.web.bodies import read_json
+from gateway.web.errors import BadRequest
+from gateway.web.routing import hal_response
 
 MEDIA_TYPE: Final = "application/vnd.nativ.mio.v1+json"
 

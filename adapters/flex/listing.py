@@ -1,7 +1,7 @@
 """Gateway paging over Flex lists: ``page``/``per_page`` ↔ ``;offset``/``;limit``.
 
 Flex serves at most 100 items per request. A gateway page of up to 500 items
-(``gateway.params.MAX_PER_PAGE``) is served by several upstream requests, one after the
+(``gateway.web.params.MAX_PER_PAGE``) is served by several upstream requests, one after the
 other, each asking for at most 100 from where the previous answer ended: a server that
 cuts pages shorter still fills the page, and no item is fetched twice. ``totalCount``
 (``totalResults`` for collection items) gives the HAL ``page`` object and paging links.
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
 
-from gateway import hal
-from gateway.errors import UpstreamUnavailable
-from gateway.upstream import UpstreamClient
+from gateway.upstream.client import UpstreamClient
+from gateway.web import hal
+from gateway.web.errors import UpstreamUnavailable
 
 UPSTREAM_LIMIT: Final = 100
 

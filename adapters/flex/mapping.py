@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
-from adapters.base import Href
-from gateway import hal
-from gateway.errors import NotFound
+from gateway.spi.adapter import Href
+from gateway.web import hal
+from gateway.web.errors import NotFound
 
 Json = dict[str, Any]
 

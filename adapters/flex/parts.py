@@ -19,12 +19,12 @@ from adapters.flex.calls import Json, created, json_object, send
 from adapters.flex.listing import Source
 from adapters.flex.mapping import Rewriter, number
 from adapters.flex.relations import PAGED
-from gateway import hal
-from gateway.bodies import read_json
-from gateway.errors import NotFound, UpstreamUnavailable
-from gateway.params import page_params
-from gateway.relay import NO_COMPRESSION, relay
-from gateway.routing import hal_response
+from gateway.web import hal
+from gateway.web.bodies import read_json
+from gateway.web.errors import NotFound, UpstreamUnavailable
+from gateway.web.params import page_params
+from gateway.web.relay import NO_COMPRESSION, relay
+from gateway.web.routing import hal_response
 
 if TYPE_CHECKING:
     from adapters.flex.adapter import FlexAdapter

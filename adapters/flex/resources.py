@@ -22,10 +22,10 @@ from adapters.flex.listing import Source
 from adapters.flex.mapping import Rewriter, file_name, number, seg, uuid_id
 from adapters.flex.parts import event, stream
 from adapters.flex.relations import COLLECTIONS, PAGED
-from gateway import hal
-from gateway.errors import BadRequest
-from gateway.params import page_params
-from gateway.routing import Handler, hal_response
+from gateway.web import hal
+from gateway.web.errors import BadRequest
+from gateway.web.params import page_params
+from gateway.web.routing import Handler, hal_response
 
 if TYPE_CHECKING:
     from adapters.flex.adapter import FlexAdapter

@@ -61,7 +61,7 @@ from adapters.flex._sim_http import (
 )
 from adapters.flex._sim_seed import seed_state
 from adapters.flex._sim_state import CONFIG, STATE, SimConfig
-from adapters.simulator import Simulator
+from gateway.spi.simulator import Simulator
 
 __all__ = ["DEFAULT_PASSWORD", "DEFAULT_USER", "MEDIA_TYPE", "FlexSimulator"]
 
@@ -77,7 +77,7 @@ class FlexSimulator(Simulator):
     user ``flexadmin``); ``extra_assets`` adds that many video clips to the seed for
     long lists. :attr:`refusals` counts requests refused for their credentials. Fault
     options (``latency_s``, ``fail_status``, ``drop_connections``) go to
-    :class:`~adapters.simulator.Simulator`.
+    :class:`~gateway.spi.simulator.Simulator`.
     """
 
     kind: ClassVar[str] = "flex"

@@ -6,7 +6,7 @@ and ``isGroup`` (:data:`TYPE_QUERIES`), so offsets and ``totalCount`` are Flex's
 A title is the asset's ``name``, the field the filter and the sort read.
 
 Lists are sorted by name (``;sortBy=name;sort=asc``), the order the unified merge uses
-(:func:`gateway.assets.sort_key`: title in any case, then id) but for one thing: Flex
+(:func:`gateway.spi.assets.sort_key`: title in any case, then id) but for one thing: Flex
 sorts by one key, so items of one title come in Flex's order, not by id as text ("10"
 before "9"). :func:`_titled_window` puts each such run in ``sort_key`` order: it reads
 one item more on each side of the page, and more while a run at the page's edge goes
@@ -26,13 +26,19 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from adapters.base import AssetPage, AssetQuery, CollectionPage, UnifiedAsset, UnifiedCollection
 from adapters.flex import listing
 from adapters.flex.listing import UPSTREAM_LIMIT, Source, matrix
 from adapters.flex.mapping import Json, number, seg, uuid_id
-from gateway.assets import sort_key
-from gateway.errors import BadRequest
-from gateway.upstream import UpstreamClient
+from gateway.spi.adapter import (
+    AssetPage,
+    AssetQuery,
+    CollectionPage,
+    UnifiedAsset,
+    UnifiedCollection,
+)
+from gateway.spi.assets import sort_key
+from gateway.upstream.client import UpstreamClient
+from gateway.web.errors import BadRequest
 
 SEARCH_METHOD: Final = (
     "Flex's own name filter (;name=, a case-insensitive match on part of the asset name); "

@@ -22,14 +22,7 @@ from typing import Final
 from aiohttp import web
 
 from adapters._sim_oauth import NO_STORE, basic_client, oauth_error
-from adapters.mediacentral._sim_http import (
-    ACCESS_COOKIE,
-    Problem,
-    curies,
-    hal,
-    origin,
-    platform_of,
-)
+from adapters.mediacentral._sim_http import ACCESS_COOKIE, Problem, curies, hal, origin, platform_of
 from adapters.mediacentral._sim_state import SESSION, Json, Platform, Session
 
 AUTH_ROOT: Final = "/auth"

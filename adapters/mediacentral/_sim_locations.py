@@ -17,14 +17,7 @@ from typing import Final
 
 from aiohttp import web
 
-from adapters.mediacentral._sim_http import (
-    curies,
-    forbidden,
-    hal,
-    not_found,
-    paging,
-    platform_of,
-)
+from adapters.mediacentral._sim_http import curies, forbidden, hal, not_found, paging, platform_of
 from adapters.mediacentral._sim_render import (
     asset_item_doc,
     folder_doc,

@@ -25,7 +25,17 @@ from typing import Any, ClassVar, Final
 
 from aiohttp import web
 
-from adapters.base import (
+from adapters.mediacentral import logins, relations
+from adapters.mediacentral.discovery import Discovery
+from adapters.mediacentral.faults import read_fault
+from adapters.mediacentral.resources import Resources
+from adapters.mediacentral.rewrite import PROXY
+from adapters.mediacentral.simulator import MediaCentralSimulator
+from adapters.mediacentral.unified import SEARCH_METHOD, UnifiedView
+from gateway.api.relations import curie_template
+from gateway.config.loading import BackendConfig
+from gateway.config.schema import Field, plain
+from gateway.spi.adapter import (
     Adapter,
     AssetPage,
     AssetQuery,
@@ -36,19 +46,9 @@ from adapters.base import (
     UnifiedAsset,
     UnifiedCollection,
 )
-from adapters.mediacentral import logins, relations
-from adapters.mediacentral.discovery import Discovery
-from adapters.mediacentral.faults import read_fault
-from adapters.mediacentral.resources import Resources
-from adapters.mediacentral.rewrite import PROXY
-from adapters.mediacentral.simulator import MediaCentralSimulator
-from adapters.mediacentral.unified import SEARCH_METHOD, UnifiedView
-from gateway import hal
-from gateway.config import BackendConfig
-from gateway.relations import curie_template
-from gateway.routing import JSON_TYPES
-from gateway.schema import Field, plain
-from gateway.upstream import UpstreamAuth, UpstreamClient, UpstreamFault
+from gateway.upstream.client import UpstreamAuth, UpstreamClient, UpstreamFault
+from gateway.web import hal
+from gateway.web.routing import JSON_TYPES
 
 CTMS_PREFIXES: Final = ("aa", "loc", "search")
 """CTMS CURIE prefixes the backend root uses; the gateway documents them under /rels."""

@@ -1,13 +1,13 @@
 """Logging in to the platform: finding the login endpoint, the current token, its extension.
 
-:class:`PlatformLogin` is the :class:`~gateway.logins.RenewingLogin` of a MediaCentral
+:class:`PlatformLogin` is the :class:`~gateway.upstream.logins.RenewingLogin` of a MediaCentral
 backend, one per identity that logs in (the service's, or a gateway user's own). It
 finds the login endpoint as the platform documents it (``GET /auth`` →
 ``auth:identity-providers`` → the provider of the wanted ``kind``), reads the life of
 the session from the current token (``auth:token`` named ``current``), extends it
 through that token's ``auth:token-extension`` link, and ends it with a ``DELETE`` of
 the current token (gateway logout, shutdown). Keeping, sharing and renewing the
-session is :mod:`gateway.logins`' part.
+session is :mod:`gateway.upstream.logins`' part.
 
 The flows themselves live in :mod:`adapters.mediacentral.logins`.
 """
@@ -18,9 +18,9 @@ import abc
 from typing import Any, ClassVar, Final
 
 from adapters.mediacentral.discovery import HAL_ACCEPT, link_href
-from gateway.errors import UpstreamLoginFailed
-from gateway.logins import LoginResult, RenewingLogin, UpstreamSession
-from gateway.upstream import UpstreamClient
+from gateway.upstream.client import UpstreamClient
+from gateway.upstream.logins import LoginResult, RenewingLogin, UpstreamSession
+from gateway.web.errors import UpstreamLoginFailed
 
 AUTH_ENTRY: Final = "/auth"
 CURRENT: Final = "token_href"

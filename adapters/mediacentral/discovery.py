@@ -28,14 +28,14 @@ from typing import Any, Final
 from urllib.parse import urljoin
 
 from adapters.mediacentral.templates import TemplateMatcher
-from gateway.errors import (
+from gateway.upstream.client import UpstreamClient
+from gateway.upstream.logins import Remembered
+from gateway.web.errors import (
     UpstreamError,
     UpstreamLoginFailed,
     UpstreamStatusError,
     UpstreamUnavailable,
 )
-from gateway.logins import Remembered
-from gateway.upstream import UpstreamClient
 
 REGISTRY_ENTRY_POINTS: Final = (
     "/apis/avid.ctms.registry;version=0;realm=global",

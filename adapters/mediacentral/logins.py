@@ -21,7 +21,7 @@ client if the table names one.
 Which keys a flow needs depends on other keys, which a single field's check cannot
 see: :func:`missing_options` reports missing ones to the config check, with their keys.
 
-Passwords and client secrets stay :class:`~gateway.schema.Secret` in the flows and
+Passwords and client secrets stay :class:`~gateway.config.schema.Secret` in the flows and
 are revealed only while a login request is built.
 """
 
@@ -34,10 +34,10 @@ from typing import Any
 import aiohttp
 
 from adapters.mediacentral.auth import PlatformLogin, lifetime
-from gateway.config import BackendConfig
-from gateway.errors import ConfigError, UpstreamLoginFailed
-from gateway.schema import Secret, plain
-from gateway.upstream import UpstreamClient
+from gateway.config.loading import BackendConfig
+from gateway.config.schema import Secret, plain
+from gateway.upstream.client import UpstreamClient
+from gateway.web.errors import ConfigError, UpstreamLoginFailed
 
 
 def _secret(value: Any) -> Secret:

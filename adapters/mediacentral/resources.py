@@ -30,17 +30,12 @@ from aiohttp import web
 
 from adapters.mediacentral.discovery import HAL_ACCEPT, Service, Services
 from adapters.mediacentral.rewrite import PROXY, Rewriter
-from gateway import hal
-from gateway.bodies import read_json
-from gateway.errors import (
-    BadRequest,
-    NotFound,
-    UpstreamLoginFailed,
-    UpstreamStatusError,
-)
-from gateway.relay import NO_COMPRESSION, relay
-from gateway.routing import hal_response
-from gateway.upstream import UpstreamResponse
+from gateway.upstream.client import UpstreamResponse
+from gateway.web import hal
+from gateway.web.bodies import read_json
+from gateway.web.errors import BadRequest, NotFound, UpstreamLoginFailed, UpstreamStatusError
+from gateway.web.relay import NO_COMPRESSION, relay
+from gateway.web.routing import hal_response
 
 if TYPE_CHECKING:
     from adapters.mediacentral.adapter import MediaCentralAdapter

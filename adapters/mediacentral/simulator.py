@@ -32,7 +32,7 @@ from adapters.mediacentral import _sim_assets, _sim_auth, _sim_locations, _sim_r
 from adapters.mediacentral._sim_http import PROBLEM, problems, session_middleware, watch
 from adapters.mediacentral._sim_seed import seed
 from adapters.mediacentral._sim_state import PLATFORM, Counters, Platform, accounts
-from adapters.simulator import Simulator
+from gateway.spi.simulator import Simulator
 
 __all__ = ["DEFAULT_CLIENTS", "DEFAULT_USERS", "MediaCentralSimulator"]
 
@@ -71,7 +71,7 @@ class MediaCentralSimulator(Simulator):
     :meth:`withdraw` and :meth:`refuse_folder` put the asset service or a folder out of
     step with what the tree and the search list, as deletions and per-user rights do.
     Fault options (``latency_s``, ``fail_status``, ``drop_connections``) go
-    to :class:`~adapters.simulator.Simulator`.
+    to :class:`~gateway.spi.simulator.Simulator`.
     """
 
     kind: ClassVar[str] = "mediacentral"

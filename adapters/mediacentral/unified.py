@@ -7,7 +7,7 @@ Assets:
   Hits keep the platform's order (equal names as it has them).
 - Without one, the folder tree: every folder from ``loc:root-item`` down through
   ``loc:item-by-id``, each folder's asset items once, sorted by title then id
-  (:func:`gateway.assets.sort_key`). The platform documents no listing of all assets
+  (:func:`gateway.spi.assets.sort_key`). The platform documents no listing of all assets
   and its simple search needs a term, so the tree is the one complete, stable
   sequence; walking it costs one call per page of a folder, every time, at most
   :data:`READS_AT_ONCE` at once. A folder that answers 403 or 404 is left out, with
@@ -41,16 +41,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import urljoin
 
-from adapters.base import AssetPage, AssetQuery, CollectionPage, UnifiedAsset, UnifiedCollection
 from adapters.mediacentral import relations
 from adapters.mediacentral.discovery import HAL_ACCEPT, Services, link_href, split_origin
 from adapters.mediacentral.faults import text_or_none
 from adapters.mediacentral.resources import Resources
 from adapters.mediacentral.rewrite import Rewriter
-from gateway.assets import sort_key
-from gateway.errors import NotFound, UpstreamStatusError, UpstreamUnavailable
-from gateway.upstream import UpstreamResponse
-from gateway.urls import path_segment
+from gateway.spi.adapter import (
+    AssetPage,
+    AssetQuery,
+    CollectionPage,
+    UnifiedAsset,
+    UnifiedCollection,
+)
+from gateway.spi.assets import sort_key
+from gateway.upstream.client import UpstreamResponse
+from gateway.web.errors import NotFound, UpstreamStatusError, UpstreamUnavailable
+from gateway.web.urls import path_segment
 
 if TYPE_CHECKING:
     from adapters.mediacentral.adapter import MediaCentralAdapter

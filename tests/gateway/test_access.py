@@ -13,9 +13,9 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from gateway.auth import AUTH
-from gateway.identity import Identity
-from gateway.routing import ROUTE_META
+from gateway.auth.authenticator import AUTH
+from gateway.auth.identity import Identity
+from gateway.web.routing import ROUTE_META
 from tests.conftest import AZURE, FLEX, ConfigFactory, GatewayFactory
 from tests.identities import auth_table, bearer, user_entry
 

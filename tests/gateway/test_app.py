@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from gateway.backends import BACKENDS
-from gateway.bodies import read_json
-from gateway.routing import Route, add_route, hal_response
-from gateway.statuses import ERROR_STATUSES
+from gateway.backends.runtime import BACKENDS
+from gateway.web.bodies import read_json
+from gateway.web.routing import Route, add_route, hal_response
+from gateway.web.statuses import ERROR_STATUSES
 from tests.conftest import ConfigFactory, GatewayFactory
 from tests.identities import bearer
 
@@ -361,7 +361,7 @@ async def test_unexpected_exception_is_500_logged_without_trace(
     gateway: GatewayFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = await gateway(routes=_test_routes)
-    with caplog.at_level(logging.ERROR, logger="gateway.middlewares"):
+    with caplog.at_level(logging.ERROR, logger="gateway.web.middlewares"):
         response = await client.get("/test/boom")
     assert response.status == 500
     body = await response.json()

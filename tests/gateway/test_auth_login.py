@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from gateway.statuses import ERROR_STATUSES
+from gateway.web.statuses import ERROR_STATUSES
 from tests.conftest import ConfigFactory, GatewayFactory
 from tests.identities import USERS, auth_table
 

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from joserfc import jwt
 from joserfc.jwk import OctKey
 
-from gateway.statuses import ERROR_STATUSES
+from gateway.web.statuses import ERROR_STATUSES
 from tests.conftest import ConfigFactory, GatewayFactory
 from tests.identities import CLIENTS, SIGNING_KEY, USERS, auth_table
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from gateway import config as config_mod
-from gateway.errors import ConfigError
-from gateway.passwords import Cost, check_hash, hash_password, verify
+from gateway.auth.passwords import Cost, check_hash, hash_password, verify
+from gateway.config import loading as config_mod
+from gateway.web.errors import ConfigError
 from tests.identities import CHEAP, auth_table, user_entry
 
 FLEX = {"kind": "flex", "url": "simulator", "username": "u", "password": "p-secret"}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.passwords import hash_password
+from gateway.auth.passwords import hash_password
 from tests import processes
 from tests.identities import CHEAP
 from tests.processes import Started

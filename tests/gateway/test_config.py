@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from gateway import config as config_mod
+from gateway.auth.passwords import hash_password
 from gateway.cli import main
-from gateway.errors import ConfigError
-from gateway.passwords import hash_password
-from gateway.schema import Secret
+from gateway.config import loading as config_mod
+from gateway.config.schema import Secret
+from gateway.web.errors import ConfigError
 from tests.identities import CHEAP
 
 ROOT = Path(__file__).resolve().parents[2]

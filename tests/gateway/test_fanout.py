@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.cursor import CursorCodec, fingerprint
-from gateway.errors import (
+from gateway.unified.cursor import CursorCodec, fingerprint
+from gateway.unified.fanout import merge, telling_error
+from gateway.web.errors import (
     BadRequest,
     Forbidden,
     GatewayError,
@@ -13,7 +14,6 @@ from gateway.errors import (
     UpstreamTimeout,
     for_status,
 )
-from gateway.fanout import merge, telling_error
 
 
 def _key(name: str, item: str) -> tuple[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway import hal
+from gateway.web import hal
 
 
 def test_link_keeps_only_the_members_that_are_set() -> None:

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from gateway.errors import UpstreamLoginFailed, UpstreamUnavailable
-from gateway.logins import FAILURE_HOLD_S, LoginResult, RenewingLogin, UpstreamSession
-from gateway.schema import Secret
-from gateway.state import LoginSlot, MemoryStore
-from gateway.upstream import UpstreamClient
+from gateway.config.schema import Secret
+from gateway.state.store import LoginSlot, MemoryStore
+from gateway.upstream.client import UpstreamClient
+from gateway.upstream.logins import FAILURE_HOLD_S, LoginResult, RenewingLogin, UpstreamSession
+from gateway.web.errors import UpstreamLoginFailed, UpstreamUnavailable
 from tests.clocks import FakeClock
 
 PASSWORD = "token-service-password"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.negotiation import choose
+from gateway.web.negotiation import choose
 
 HAL = ("application/hal+json", "application/json")
 DOCS = ("text/html", "application/hal+json", "application/json")

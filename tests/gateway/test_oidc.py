@@ -16,8 +16,8 @@ from aiohttp.test_utils import TestClient
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
-from gateway.auth import AUTH
-from gateway.tokens import JWKS_REFETCH_S
+from gateway.auth.authenticator import AUTH
+from gateway.auth.tokens import JWKS_REFETCH_S
 from tests.conftest import ConfigFactory, GatewayFactory
 from tests.identities import auth_table
 

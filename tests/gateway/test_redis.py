@@ -17,8 +17,8 @@ from urllib.request import HTTPCookieProcessor, Request, build_opener
 import pytest
 import redis.asyncio as aioredis
 
-from gateway.passwords import hash_password
-from gateway.state import RedisStore
+from gateway.auth.passwords import hash_password
+from gateway.state.store import RedisStore
 from tests.conftest import ConfigFactory, GatewayFactory
 from tests.identities import CHEAP
 from tests.processes import Started, start

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway import statuses
+from gateway.web import statuses
 
 REFERENCE = (
     Path(__file__).resolve().parents[3]

@@ -6,11 +6,11 @@ import asyncio
 
 import pytest
 
-from gateway.authconfig import AuthConfig
-from gateway.errors import TooManyRequests
-from gateway.state import MemoryStore
-from gateway.statuses import STATUS_TABLE
-from gateway.throttle import LoginThrottle
+from gateway.auth.throttle import LoginThrottle
+from gateway.config.auth import AuthConfig
+from gateway.state.store import MemoryStore
+from gateway.web.errors import TooManyRequests
+from gateway.web.statuses import STATUS_TABLE
 from tests.clocks import FakeClock
 from tests.conftest import ConfigFactory, GatewayFactory
 from tests.identities import USERS, auth_table

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from adapters.simulator import Simulator
-from gateway.backends import BACKENDS
-from gateway.hal import expand
-from gateway.statuses import ERROR_STATUSES
+from gateway.backends.runtime import BACKENDS
+from gateway.spi.simulator import Simulator
+from gateway.web.hal import expand
+from gateway.web.statuses import ERROR_STATUSES
 from tests.conftest import ConfigFactory, GatewayFactory
 from tests.identities import bearer
 

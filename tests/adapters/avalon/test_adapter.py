@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient
 
 from adapters.avalon import mapping
 from adapters.avalon.simulator import DEFAULT_ADMIN_KEY, DEFAULT_USER_KEY, AvalonSimulator
-from gateway import hal
+from gateway.web import hal
 from tests.conftest import ConfigFactory, GatewayFactory
 from tests.navigator import PROBLEM, Doc, Navigator
 

@@ -16,10 +16,10 @@ from aiohttp.test_utils import TestClient
 from adapters.avalon import mapping, unified
 from adapters.avalon.adapter import AvalonAdapter
 from adapters.avalon.simulator import DEFAULT_ADMIN_KEY, DEFAULT_USER_KEY, AvalonSimulator
-from adapters.base import ASSET_TYPES, AssetQuery, UnifiedAsset, UnifiedCollection
-from gateway.backends import BACKENDS
-from gateway.errors import GatewayError
-from gateway.identity import Identity, acting_as
+from gateway.auth.identity import Identity, acting_as
+from gateway.backends.runtime import BACKENDS
+from gateway.spi.adapter import ASSET_TYPES, AssetQuery, UnifiedAsset, UnifiedCollection
+from gateway.web.errors import GatewayError
 from tests.conftest import ConfigFactory, GatewayFactory, StartSimulator
 from tests.unified_paging import every_asset
 

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from adapters.azure.simulator import AzureSimulator
-from gateway import hal
+from gateway.web import hal
 from tests.adapters.azure.conftest import TOKEN, Connect, SimFactory
 from tests.adapters.azure.navigator import HAL, PROBLEM, Doc, Navigator
 

@@ -17,10 +17,10 @@ from aiohttp.test_utils import TestClient
 
 from adapters.azure.login import ClientCredentialsLogin
 from adapters.azure.simulator import AzureSimulator
-from gateway.backends import BACKENDS
-from gateway.errors import ConfigError
-from gateway.identity import Identity
-from gateway.schema import Secret
+from gateway.auth.identity import Identity
+from gateway.backends.runtime import BACKENDS
+from gateway.config.schema import Secret
+from gateway.web.errors import ConfigError
 from tests.adapters.azure.conftest import TOKEN, SimFactory
 from tests.adapters.azure.navigator import PROBLEM, Navigator
 from tests.clocks import FakeClock

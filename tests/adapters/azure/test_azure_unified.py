@@ -12,10 +12,10 @@ import pytest
 
 from adapters.azure.adapter import AzureAdapter
 from adapters.azure.simulator import AzureSimulator
-from adapters.base import AssetQuery
-from gateway.backends import BACKENDS
-from gateway.errors import GatewayError, NotFound, NotOffered
-from gateway.identity import Identity, acting_as
+from gateway.auth.identity import Identity, acting_as
+from gateway.backends.runtime import BACKENDS
+from gateway.spi.adapter import AssetQuery
+from gateway.web.errors import GatewayError, NotFound, NotOffered
 from tests.adapters.azure.conftest import Connect, SimFactory
 from tests.adapters.azure.navigator import Navigator
 from tests.unified_paging import every_asset

@@ -15,8 +15,8 @@ import pytest
 
 from adapters.azure import AzureAdapter
 from adapters.azure.simulator import AzureSimulator, StorageFault
-from gateway.statuses import ERROR_STATUSES
-from gateway.upstream import UpstreamClient
+from gateway.upstream.client import UpstreamClient
+from gateway.web.statuses import ERROR_STATUSES
 from tests.adapters.azure.conftest import Connect, SimFactory
 from tests.adapters.azure.navigator import POLLS, PROBLEM, Navigator
 from tests.conftest import ConfigFactory

@@ -17,8 +17,8 @@ from yarl import URL
 
 from adapters.flex.mapping import Rewriter
 from adapters.flex.simulator import MEDIA_TYPE, FlexSimulator
-from gateway import hal
-from gateway.backends import BACKENDS
+from gateway.backends.runtime import BACKENDS
+from gateway.web import hal
 from tests.conftest import ConfigFactory, GatewayFactory
 from tests.navigator import HAL, PROBLEM, Doc
 from tests.navigator import Navigator as BaseNavigator

@@ -14,13 +14,13 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
-from adapters.base import ASSET_TYPES, AssetQuery, UnifiedAsset, UnifiedCollection
 from adapters.flex import unified
 from adapters.flex.adapter import FlexAdapter
 from adapters.flex.simulator import FlexSimulator
-from gateway.backends import BACKENDS
-from gateway.errors import GatewayError
-from gateway.identity import Identity, acting_as
+from gateway.auth.identity import Identity, acting_as
+from gateway.backends.runtime import BACKENDS
+from gateway.spi.adapter import ASSET_TYPES, AssetQuery, UnifiedAsset, UnifiedCollection
+from gateway.web.errors import GatewayError
 from tests.conftest import ConfigFactory, GatewayFactory, StartSimulator
 from tests.unified_paging import every_asset
 

@@ -10,12 +10,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from adapters.mediacentral.simulator import (
-    DEFAULT_CLIENTS,
-    DEFAULT_USERS,
-    MediaCentralSimulator,
-)
-from gateway.routing import Handler
+from adapters.mediacentral.simulator import DEFAULT_CLIENTS, DEFAULT_USERS, MediaCentralSimulator
+from gateway.web.routing import Handler
 from tests.conftest import ConfigFactory, GatewayFactory, StartSimulator
 
 BACKEND = "newsroom"

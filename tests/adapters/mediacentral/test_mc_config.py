@@ -11,9 +11,9 @@ import pytest
 
 from adapters.mediacentral import MediaCentralAdapter
 from adapters.mediacentral.logins import McuxLogin, OAuth2Login
-from gateway import config as config_mod
-from gateway.errors import ConfigError
-from gateway.logins import UpstreamSession
+from gateway.config import loading as config_mod
+from gateway.upstream.logins import UpstreamSession
+from gateway.web.errors import ConfigError
 from tests.adapters.mediacentral.navigator import Navigator
 from tests.conftest import ConfigFactory, GatewayFactory
 

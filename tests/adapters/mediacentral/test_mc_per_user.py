@@ -16,8 +16,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from adapters.mediacentral.simulator import MediaCentralSimulator
-from gateway.backends import BACKENDS
-from gateway.errors import ConfigError
+from gateway.backends.runtime import BACKENDS
+from gateway.web.errors import ConfigError
 from tests.adapters.mediacentral.conftest import (
     BACKEND,
     CLIENT_ID,

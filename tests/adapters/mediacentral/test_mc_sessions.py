@@ -12,11 +12,11 @@ from aiohttp import web
 from adapters.mediacentral.adapter import MediaCentralAdapter
 from adapters.mediacentral.auth import PlatformLogin
 from adapters.mediacentral.logins import McuxLogin
-from gateway.backends import BACKENDS
-from gateway.errors import UpstreamUnavailable
-from gateway.logins import FAILURE_HOLD_S
-from gateway.schema import Secret
-from gateway.upstream import UpstreamClient
+from gateway.backends.runtime import BACKENDS
+from gateway.config.schema import Secret
+from gateway.upstream.client import UpstreamClient
+from gateway.upstream.logins import FAILURE_HOLD_S
+from gateway.web.errors import UpstreamUnavailable
 from tests.adapters.mediacentral.conftest import (
     BACKEND,
     FLOWS,

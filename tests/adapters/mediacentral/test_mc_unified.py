@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from adapters.base import AssetQuery
 from adapters.mediacentral.adapter import MediaCentralAdapter
 from adapters.mediacentral.simulator import MediaCentralSimulator
 from adapters.mediacentral.unified import timecode_ms
-from gateway.backends import BACKENDS
-from gateway.errors import GatewayError, NotFound
-from gateway.identity import Identity, acting_as
+from gateway.auth.identity import Identity, acting_as
+from gateway.backends.runtime import BACKENDS
+from gateway.spi.adapter import AssetQuery
+from gateway.web.errors import GatewayError, NotFound
 from tests.adapters.mediacentral.conftest import BACKEND, FLOWS, Connect
 from tests.conftest import ConfigFactory, GatewayFactory
 from tests.identities import auth_table, user_entry

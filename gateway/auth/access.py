@@ -1,0 +1,114 @@
+"""The auth middleware and the rules of who may do what.
+
+Every route says who may call it (:class:`~gateway.web.routing.Route` ``access``):
+``public`` routes (the root, relation and problem pages, login, token, health) take
+anybody; every other route needs an identity, else 401 with ``WWW-Authenticate:
+Bearer``; ``admin`` routes need the admin role. A route under ``/backends/<name>``
+also obeys that backend's rules (:func:`check_backend`): its role restriction, its
+per-user credentials, and the method the caller's roles allow (readers read). Not
+allowed is 403. Unsafe requests that authenticate with the session cookie must
+carry the session's CSRF token in ``X-CSRF-Token`` (403 otherwise); bearer requests
+need none, as no browser sends a bearer token by itself.
+
+The identity is bound (:func:`gateway.auth.identity.acting_as`) while the handler runs,
+for the upstream credentials to follow it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from aiohttp import web
+
+from gateway.auth import sessions
+from gateway.auth.authenticator import AUTH, login_required
+from gateway.auth.identity import ADMIN, SAFE_METHODS, Identity, acting_as, implied
+from gateway.backends.runtime import BACKENDS, Backend
+from gateway.web.errors import Forbidden, ServiceUnavailable, Unauthorized
+from gateway.web.routing import Handler, route_meta
+
+_IDENTITY: Final = web.RequestKey("identity", Identity)
+_DATA: Final = web.RequestKey("identity_data", dict[str, Any])
+
+
+def caller(request: web.Request) -> Identity | None:
+    """The identity the request was authenticated as, if any."""
+    return request.get(_IDENTITY)
+
+
+def caller_data(request: web.Request) -> dict[str, Any]:
+    """The session's data or the token's claims the caller came with."""
+    return request.get(_DATA) or {}
+
+
+def require_caller(request: web.Request) -> Identity:
+    """The identity of a request on a protected route (always set there)."""
+    who = caller(request)
+    if who is None:
+        raise login_required()
+    return who
+
+
+def backend_refusal(request: web.Request, who: Identity, backend: Backend) -> str | None:
+    """Why ``who`` may not use ``backend`` at all, or None when they may."""
+    if not who.may("GET"):
+        return "you hold no role that opens the backends (reader, editor or admin)"
+    roles = backend.adapter.backend.roles
+    if roles and ADMIN not in who.roles and not implied(who.roles) & set(roles):
+        return f"backend {backend.name} is open to the roles {', '.join(roles)} only"
+    if not request.app[BACKENDS].auth(backend).allows(who):
+        return f"{who.name} has no credentials for backend {backend.name}"
+    return None
+
+
+def visible(request: web.Request, who: Identity | None, backend: Backend) -> bool:
+    """Whether ``backend`` is shown to ``who`` (root, registry, lists)."""
+    return who is not None and backend_refusal(request, who, backend) is None
+
+
+def check_backend(request: web.Request, who: Identity, name: str) -> None:
+    """403 unless ``who`` may send this request's method to backend ``name``."""
+    backend = request.app[BACKENDS].get(name)
+    if backend is None:
+        return
+    refusal = backend_refusal(request, who, backend)
+    if refusal is not None:
+        raise Forbidden(refusal)
+    if not who.may(request.method):
+        raise Forbidden(
+            f"your roles ({', '.join(sorted(who.roles)) or 'none'}) allow reading only; "
+            f"{request.method} needs the editor role"
+        )
+
+
+@web.middleware
+async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Authenticate, authorize, check CSRF; run the handler as the caller."""
+    meta = route_meta(request)
+    policy = meta.access if meta is not None else "user"
+    try:
+        who, data = await request.app[AUTH].identify(request)
+    except (Unauthorized, ServiceUnavailable):
+        if policy != "public":
+            raise
+        # A stale token, or an issuer whose keys cannot be fetched: a public page is
+        # served as to anybody.
+        who, data = None, {}
+    if policy != "public":
+        if who is None:
+            raise login_required()
+        if policy == "admin" and ADMIN not in who.roles:
+            raise Forbidden("this view is for admins")
+        unsafe = request.method not in SAFE_METHODS
+        if who.via == "session" and unsafe and not sessions.csrf_ok(request, dict(data)):
+            raise Forbidden(
+                f"send the session's CSRF token in {sessions.CSRF_HEADER} "
+                "(it is in the login answer and in /auth/me)"
+            )
+        if meta is not None and meta.backend is not None:
+            check_backend(request, who, meta.backend)
+    if who is not None:
+        request[_IDENTITY] = who
+        request[_DATA] = dict(data)
+    with acting_as(who):
+        return await handler(request)

@@ -1,0 +1,184 @@
+"""Who is calling: credentials checked against the config, bearer tokens, sessions.
+
+:class:`Authenticator` is the one place that turns what a request carries (a bearer
+token, a session cookie) or what a login sends (user name and password, client id and
+secret) into an :class:`~gateway.auth.identity.Identity`. Roles always come from the
+current config (or, for OIDC tokens, the issuer's claim), so a changed role or a
+removed user takes effect with the next request, whatever a token says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import Any, Final
+
+from aiohttp import web
+
+from gateway.auth import passwords, sessions
+from gateway.auth.identity import ROLES, Identity, IdentityKind, within
+from gateway.auth.throttle import LoginThrottle
+from gateway.auth.tokens import TokenService, invalid_token
+from gateway.config.auth import AuthConfig, Principal
+from gateway.state.store import StateStore
+from gateway.web.errors import Unauthorized
+
+CHALLENGE: Final = 'Bearer realm="hal-gateway"'
+HASHING_AT_ONCE: Final = 4
+"""Password hashes checked at the same time (each takes scrypt's memory)."""
+
+
+def login_required(
+    detail: str = "log in first: send a bearer token or a session cookie",
+) -> Unauthorized:
+    """The 401 for a request without credentials."""
+    return Unauthorized(detail, headers={"WWW-Authenticate": CHALLENGE})
+
+
+class Authenticator:
+    """Checks credentials and resolves the identity of requests."""
+
+    def __init__(self, auth: AuthConfig, store: StateStore) -> None:
+        self.config = auth
+        self.store = store
+        self.tokens = TokenService(auth, store)
+        self.throttle = LoginThrottle(auth, store)
+        # An unknown name is checked against the dearest hash of its kind, so that a
+        # refusal takes no less time than for a known one.
+        self._decoys = {
+            kind: _dearest(self._principals(kind).values())
+            or _dearest([*auth.users.values(), *auth.clients.values()])
+            for kind in ("user", "client")
+        }
+        # Hashes are memory-hard: a flood of logins must not run them all at once.
+        self._hashing = asyncio.Semaphore(HASHING_AT_ONCE)
+        self._attempts = KeyedLocks()
+
+    def __repr__(self) -> str:
+        return f"Authenticator(users={len(self.config.users)}, clients={len(self.config.clients)})"
+
+    def _principals(self, kind: IdentityKind) -> Mapping[str, Principal]:
+        return self.config.users if kind == "user" else self.config.clients
+
+    async def check_secret(
+        self, kind: IdentityKind, name: str, secret: str, address: str
+    ) -> Identity | None:
+        """The identity when ``secret`` is right; failures count towards throttling (429).
+
+        Attempts on one name, and from one address, take turns: concurrent guesses
+        cannot all pass the limit before the first failure is counted.
+        """
+        async with self._attempts.hold("name:" + name.lower()), self._attempts.hold(address):
+            await self.throttle.check(name, address)
+            principal = self._principals(kind).get(name)
+            stored = principal.secret_hash if principal is not None else None
+            decoy = self._decoys[kind]
+            if decoy is not None:
+                async with self._hashing:
+                    if await passwords.verify_async(secret, stored, decoy):
+                        assert principal is not None
+                        return Identity(principal.name, kind, principal.roles)
+            await self.throttle.failed(name, address)
+            return None
+
+    def from_claims(self, claims: Mapping[str, Any]) -> Identity:
+        """The identity a checked token names; 401 when it names nobody known any more."""
+        scope = frozenset(str(claims.get("scope", "")).split())
+        if claims.get("iss") == self.config.issuer:
+            kind = claims.get("kind")
+            if kind not in ("user", "client"):
+                raise invalid_token("the access token names no kind of identity")
+            principal = self._principals(kind).get(str(claims["sub"]))
+            if principal is None:
+                raise invalid_token("the access token's identity is no longer configured")
+            return Identity(
+                principal.name,
+                kind,
+                within(principal.roles, scope),
+                expires_at=float(claims["exp"]),
+                token_id=str(claims.get("jti", "")),
+            )
+        oidc = self.config.oidc
+        assert oidc is not None
+        name = claims.get(oidc.username_claim) or claims["sub"]
+        return Identity(
+            str(name),
+            "oidc",
+            _roles_claim(_claim(claims, oidc.roles_claim)),
+            expires_at=float(claims["exp"]),
+        )
+
+    async def identify(self, request: web.Request) -> tuple[Identity | None, Mapping[str, Any]]:
+        """Who sent ``request``, and the session's or token's data; (None, {}) for nobody.
+
+        A bearer token wins over a cookie. A bearer token that does not hold is a 401
+        (the client must learn its token is bad); a session that ended is no session.
+        """
+        token = bearer_token(request)
+        if token is not None:
+            claims = await self.tokens.verify(token)
+            return self.from_claims(claims), claims
+        data = await sessions.load(request, self.store)
+        if data is None:
+            return None, {}
+        kind = data.get("kind")
+        principal = self._principals(kind).get(data.get("sub", "")) if kind == "user" else None
+        if principal is None:
+            return None, {}
+        return sessions.identity(data, "user", principal.roles), data
+
+
+def _dearest(principals: Iterable[Principal]) -> str | None:
+    """The hash of the highest cost among ``principals``, if any."""
+    return max((p.secret_hash for p in principals), key=passwords.cost_of, default=None)
+
+
+class KeyedLocks:
+    """One lock per key, kept only while somebody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        """Hold the lock of ``key`` for the block."""
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+def bearer_token(request: web.Request) -> str | None:
+    """The bearer token of the ``Authorization`` header; 401 for any other scheme."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise login_required("only bearer tokens are accepted in Authorization")
+    return token.strip()
+
+
+def _claim(claims: Mapping[str, Any], path: str) -> Any:
+    """A claim by name, dots reaching into objects (Keycloak's ``realm_access.roles``)."""
+    value: Any = claims
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _roles_claim(value: Any) -> frozenset[str]:
+    """Gateway roles from an issuer's claim: a list or a space-separated string."""
+    items = value.split() if isinstance(value, str) else value if isinstance(value, list) else []
+    return frozenset(r for r in items if r in ROLES)
+
+
+AUTH: Final = web.AppKey("auth", Authenticator)

@@ -1,0 +1,191 @@
+"""Login sessions: an aiohttp-session cookie that names a session, never holds a secret.
+
+With ``[session] store = "cookie"`` the cookie is the session, encrypted (Fernet) with
+``session.secret_key``: who, the kind of identity, the CSRF token, the session id and
+its expiry; a few hundred bytes, never an upstream token. With ``"redis"`` the cookie
+holds only a random key and the session lives in Redis, so every gateway process
+sees it. Either way a login starts a new session (a new id and a new cookie: no
+fixation), and the cookie is HttpOnly, SameSite=Lax, Secure behind an https public URL
+and lives ``auth.session_ttl_s`` seconds.
+
+A cookie session that was logged out is remembered as revoked until it would have
+expired, so a copy of the cookie kept elsewhere is refused too.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import logging
+import secrets
+import time
+import uuid
+import warnings
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import aiohttp_session
+import redis.asyncio as aioredis
+from aiohttp import web
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+from aiohttp_session.redis_storage import RedisStorage
+from redis.exceptions import RedisError
+
+from gateway.auth.identity import Identity, IdentityKind
+from gateway.config.loading import CONFIG, GatewayConfig
+from gateway.state.store import StateStore, unreachable
+from gateway.web.urls import public_base
+
+log = logging.getLogger(__name__)
+
+# aiohttp-session 2.12 keys the request with strings, which aiohttp warns about on every
+# request; the keys are its own and harmless.
+warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="aiohttp_session")
+
+CSRF_HEADER: Final = "X-CSRF-Token"
+
+
+def storage(config: GatewayConfig, redis: aioredis.Redis | None) -> aiohttp_session.AbstractStorage:
+    """The aiohttp-session storage the ``[session]`` table asks for."""
+    session = config.session
+    params: dict[str, Any] = {
+        "cookie_name": session.cookie_name,
+        "max_age": config.auth.session_ttl_s,
+        "httponly": True,
+        "samesite": "Lax",
+        "secure": config.server.public_url.startswith("https://") or None,
+        # Mounted under a prefix, the gateway's cookie is for that prefix only.
+        "path": urlsplit(config.server.public_url).path.rstrip("/") or "/",
+    }
+    if redis is not None:
+        return _RedisSessions(redis, session.key_prefix, **params)
+    key = session.secret_key.reveal()
+    if not key:
+        log.warning(
+            "session.secret_key is empty: sessions are encrypted with a random key and end "
+            "when this process stops"
+        )
+        key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    return EncryptedCookieStorage(key, **params)
+
+
+class _RedisSessions(RedisStorage):
+    """aiohttp-session's Redis storage with the gateway's key prefix and error answers.
+
+    Session records are kept under ``<key_prefix>session:<key>`` (aiohttp-session's own
+    naming ignores the prefix, so two gateways sharing a Redis would share sessions),
+    and an unreachable Redis is a 503 problem.
+    """
+
+    def __init__(self, redis: aioredis.Redis, prefix: str, **params: Any) -> None:
+        super().__init__(redis, key_factory=lambda: secrets.token_urlsafe(32), **params)
+        self._prefix = prefix + "session:"
+        self._client = redis
+
+    async def load_session(self, request: web.Request) -> aiohttp_session.Session:
+        """The session the cookie names, or a new one."""
+        key = self.load_cookie(request)
+        raw = None
+        if isinstance(key, str) and key:
+            try:
+                raw = await self._client.get(self._prefix + key)
+            except RedisError as exc:
+                raise unreachable() from exc
+        try:
+            data = self._decoder(raw.decode() if isinstance(raw, bytes) else raw) if raw else None
+        except ValueError:
+            data = None
+        if data is None:
+            return aiohttp_session.Session(None, data=None, new=True, max_age=self.max_age)
+        return aiohttp_session.Session(key, data=data, new=False, max_age=self.max_age)
+
+    async def save_session(
+        self, request: web.Request, response: web.StreamResponse, session: aiohttp_session.Session
+    ) -> None:
+        """Store the session for its life; an ended one is deleted, its cookie cleared."""
+        key = session.identity
+        try:
+            if session.empty:
+                self.save_cookie(response, "", max_age=session.max_age)
+                if key is not None:
+                    await self._client.delete(self._prefix + str(key))
+                return
+            key = str(key) if key is not None else self._key_factory()
+            self.save_cookie(response, key, max_age=session.max_age)
+            data = self._encoder(self._get_session_data(session))
+            await self._client.set(self._prefix + key, data, ex=session.max_age)
+        except RedisError as exc:
+            raise unreachable() from exc
+
+
+async def mark_secure(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: the session cookie is Secure when clients use https."""
+    if not isinstance(request, web.Request):
+        return
+    name = request.app[CONFIG].session.cookie_name
+    if name in response.cookies and public_base(request).startswith("https://"):
+        response.cookies[name]["secure"] = True
+
+
+async def start(
+    request: web.Request, store: StateStore, who: Identity, ttl_s: int
+) -> dict[str, Any]:
+    """A new session for ``who``; a live session that came in is ended first."""
+    old = await load(request, store)
+    if old is not None:
+        await _revoke(store, old)  # the earlier cookie (or a copy of it) opens nothing
+    session = await aiohttp_session.new_session(request)
+    data = {
+        "sid": uuid.uuid4().hex,
+        "sub": who.name,
+        "kind": who.kind,
+        "csrf": secrets.token_urlsafe(32),
+        "exp": int(time.time()) + ttl_s,
+    }
+    session.update(data)
+    return data
+
+
+async def load(request: web.Request, store: StateStore) -> dict[str, Any] | None:
+    """The live session's data: None without a cookie, expired or revoked."""
+    if request.app[CONFIG].session.cookie_name not in request.cookies:
+        return None
+    session = await aiohttp_session.get_session(request)
+    sid, exp = session.get("sid"), session.get("exp")
+    if not isinstance(sid, str) or not isinstance(exp, int) or exp <= time.time():
+        return None
+    if await store.get(f"revoked:session:{sid}") is not None:
+        return None
+    return dict(session)
+
+
+def identity(data: dict[str, Any], kind: IdentityKind, roles: frozenset[str]) -> Identity:
+    """The identity a session's data names."""
+    return Identity(
+        name=data["sub"],
+        kind=kind,
+        roles=roles,
+        expires_at=float(data["exp"]),
+        via="session",
+        session_id=data["sid"],
+    )
+
+
+def csrf_ok(request: web.Request, data: dict[str, Any]) -> bool:
+    """Whether the request carries the session's CSRF token."""
+    sent = request.headers.get(CSRF_HEADER, "")
+    return bool(sent) and hmac.compare_digest(sent.encode(), str(data.get("csrf", "")).encode())
+
+
+async def end(request: web.Request, store: StateStore, data: dict[str, Any]) -> None:
+    """End the session: drop it (Redis), clear the cookie, refuse copies of it."""
+    session = await aiohttp_session.get_session(request)
+    session.invalidate()
+    await _revoke(store, data)
+
+
+async def _revoke(store: StateStore, data: dict[str, Any]) -> None:
+    """Refuse the session ``data`` describes until it would have expired anyway."""
+    ttl = float(data.get("exp", 0)) - time.time()
+    if ttl > 0:
+        await store.put(f"revoked:session:{data['sid']}", {"at": time.time()}, ttl)

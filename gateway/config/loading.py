@@ -1,0 +1,434 @@
+"""The gateway's configuration: a TOML file plus environment references.
+
+Shape (every key documented in the README)::
+
+    [server]            host, port, public_url, trust_forwarded, max_body_bytes,
+                        max_upload_bytes, max_uri_bytes,
+                        upstream_timeout_s, upstream_retries, probe_interval_s, log_level
+    [auth], [session]   who may log in and where sessions live (gateway.config.auth)
+    [backends.<name>]   kind, title, url, timeout_s, retries, transfer_timeout_s, roles,
+                        plus the kind's own keys
+    [backends.<name>.users.<user>]   the user's own upstream credentials (the kind's
+                        ``user_fields``)
+
+Loading checks everything and raises :class:`~gateway.web.errors.ConfigError` with one
+``<key path>: <message>`` line per problem.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final
+
+from aiohttp import web
+
+from gateway import plugins
+from gateway.config.auth import (
+    OIDC_PREFIX,
+    AuthConfig,
+    SessionConfig,
+    known_roles,
+    parse_auth,
+    parse_session,
+    shared_keys_problems,
+)
+from gateway.config.schema import Field, Secret, http_url, plain, read_table
+from gateway.web.errors import ConfigError
+
+ENV_VAR: Final = "HALGW_CONFIG"
+"""Names the config file when ``--config`` is not given."""
+
+DEFAULT_PATH: Final = Path("config/gateway.toml")
+SIMULATOR: Final = "simulator"
+_NAME: Final = re.compile(r"[a-z][a-z0-9_-]{0,62}")
+
+
+def _url_or_simulator(value: Any) -> str | None:
+    if value == SIMULATOR:
+        return None
+    return None if http_url(value) is None else 'must be an http(s) URL or "simulator"'
+
+
+def _public_url(value: Any) -> str | None:
+    if value == "":
+        return None
+    problem = http_url(value)
+    if problem is None and ("?" in value or "#" in value):
+        return "must not have a query or fragment"
+    return problem
+
+
+SERVER_FIELDS: Final = (
+    Field("host", str, "Address to listen on.", default="127.0.0.1"),
+    Field(
+        "port",
+        int,
+        "TCP port to listen on (0 picks a free one).",
+        default=8080,
+        minimum=0,
+        maximum=65535,
+    ),
+    Field(
+        "public_url",
+        str,
+        "Base URL clients use; empty means derive it per request.",
+        default="",
+        check=_public_url,
+    ),
+    Field(
+        "trust_forwarded",
+        bool,
+        "Derive the base URL from X-Forwarded-Proto/Host/Prefix.",
+        default=False,
+    ),
+    Field(
+        "max_body_bytes",
+        int,
+        "Largest request body accepted (413 above).",
+        default=10 * 1024 * 1024,
+        minimum=1,
+    ),
+    Field(
+        "max_upload_bytes",
+        int,
+        "Largest body streamed through to an upstream (media uploads; 413 above).",
+        default=2 * 1024**3,
+        minimum=1,
+    ),
+    Field(
+        "max_uri_bytes",
+        int,
+        "Longest request URI accepted (414 above).",
+        default=8192,
+        minimum=256,
+        maximum=1024 * 1024,
+    ),
+    Field(
+        "upstream_timeout_s",
+        float,
+        "Default time budget of one upstream call.",
+        default=10.0,
+        minimum=0.001,
+    ),
+    Field(
+        "upstream_retries",
+        int,
+        "Default retries of idempotent upstream calls.",
+        default=2,
+        minimum=0,
+        maximum=10,
+    ),
+    Field(
+        "fanout_budget_s",
+        float,
+        "Time each backend has to answer its part of a unified list (/assets, /collections).",
+        default=5.0,
+        minimum=0.001,
+    ),
+    Field(
+        "probe_interval_s",
+        float,
+        "Seconds between readiness probes of the backends.",
+        default=15.0,
+        minimum=0.1,
+    ),
+    Field(
+        "log_level",
+        str,
+        "Logging level.",
+        default="info",
+        choices=("debug", "info", "warning", "error"),
+    ),
+)
+
+BACKEND_FIELDS: Final = (
+    Field("kind", str, "Adapter kind.", required=True),
+    Field("title", str, "Human title shown in links.", default=""),
+    Field("url", str, 'Upstream base URL, or "simulator".', required=True, check=_url_or_simulator),
+    Field(
+        "timeout_s",
+        float,
+        "Time budget of one upstream call (server default if unset).",
+        minimum=0.001,
+    ),
+    Field(
+        "transfer_timeout_s",
+        float,
+        "Time budget of one streamed upload or download of media bytes.",
+        default=3600.0,
+        minimum=0.001,
+    ),
+    Field(
+        "retries",
+        int,
+        "Retries of idempotent calls (server default if unset).",
+        minimum=0,
+        maximum=10,
+    ),
+    Field(
+        "roles",
+        list,
+        "Only callers holding one of these roles may use the backend (admins always may).",
+        default=(),
+        check=known_roles,
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """The ``[server]`` table."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    trust_forwarded: bool = False
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 2 * 1024**3
+    max_uri_bytes: int = 8192
+    upstream_timeout_s: float = 10.0
+    upstream_retries: int = 2
+    fanout_budget_s: float = 5.0
+    probe_interval_s: float = 15.0
+    log_level: str = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class BackendConfig:
+    """One ``[backends.<name>]`` table; ``options`` holds the kind's own keys."""
+
+    name: str
+    kind: str
+    title: str
+    url: str
+    timeout_s: float
+    retries: int
+    options: Mapping[str, Any] = field(default_factory=dict)
+    transfer_timeout_s: float = 3600.0
+    roles: tuple[str, ...] = ()
+    """Roles that may use the backend; empty: every role."""
+    users: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per-user upstream credentials: gateway identity name → the kind's credential keys."""
+    service_credentials: bool = True
+    """Whether ``options`` holds a credential for everybody (else only per-user ones)."""
+
+    @property
+    def simulated(self) -> bool:
+        """True when the upstream is this kind's simulator started in-process."""
+        return self.url == SIMULATOR
+
+    def credentials_of(self, user: str) -> BackendConfig:
+        """This backend as ``user``'s own credentials configure it."""
+        return replace(self, options=MappingProxyType({**self.options, **self.users[user]}))
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayConfig:
+    """The whole configuration."""
+
+    server: ServerConfig = field(default_factory=ServerConfig)
+    backends: Mapping[str, BackendConfig] = field(default_factory=dict)
+    source: str = "<defaults>"
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    session: SessionConfig = field(default_factory=SessionConfig)
+
+
+def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The config file to read: ``path``, else ``$HALGW_CONFIG``, else the embedded default."""
+    if path:
+        return Path(path)
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    if DEFAULT_PATH.exists():
+        return DEFAULT_PATH
+    # Run from elsewhere than the checkout: use the checkout's copy if there is one.
+    beside = Path(__file__).resolve().parent.parent / DEFAULT_PATH
+    return beside if beside.exists() else DEFAULT_PATH
+
+
+def load(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> GatewayConfig:
+    """Read and check the config file; raise ``ConfigError`` listing every problem."""
+    source = resolve_path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{source}: cannot read: {exc.strerror or exc}"]) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{source}: not valid TOML: {exc}"]) from exc
+    return parse(data, source=str(source), env=env)
+
+
+def parse(
+    data: Mapping[str, Any], *, source: str = "<memory>", env: Mapping[str, str] | None = None
+) -> GatewayConfig:
+    """Check a decoded TOML document; raise ``ConfigError`` listing every problem."""
+    problems: list[str] = []
+    for key in data:
+        if key not in ("server", "auth", "session", "backends"):
+            problems.append(f"{key}: unknown key")
+    server_table = _table(data, "server", "server", problems)
+    server = ServerConfig(**read_table(server_table, SERVER_FIELDS, "server", problems, env=env))
+    auth = parse_auth(_table(data, "auth", "auth", problems), problems, env)
+    session = parse_session(_table(data, "session", "session", problems), problems, env)
+    problems += shared_keys_problems(auth, session)
+    backends: dict[str, BackendConfig] = {}
+    for name, table in _table(data, "backends", "backends", problems).items():
+        backend = _backend(name, table, server, problems, env)
+        if backend is not None:
+            backends[name] = backend
+    problems += _unknown_user_problems(auth, backends)
+    if problems:
+        raise ConfigError(problems)
+    return GatewayConfig(
+        server=server,
+        backends=MappingProxyType(backends),
+        source=source,
+        auth=auth,
+        session=session,
+    )
+
+
+def _unknown_user_problems(auth: AuthConfig, backends: Mapping[str, BackendConfig]) -> list[str]:
+    """``users.<name>`` tables must name a configured user or client, or ``oidc:<name>``."""
+    problems = []
+    for backend in backends.values():
+        for name in backend.users:
+            path = f"backends.{backend.name}.users.{name}"
+            if name.startswith(OIDC_PREFIX):
+                if auth.oidc is None:
+                    problems.append(f"{path}: names an OIDC user, but there is no [auth.oidc]")
+            elif name not in auth.users and name not in auth.clients:
+                problems.append(
+                    f"{path}: no [[auth.users]] or [[auth.clients]] is called {name!r} "
+                    f'(users of the OIDC issuer go by "{OIDC_PREFIX}<name>")'
+                )
+    return problems
+
+
+def _table(data: Mapping[str, Any], key: str, path: str, problems: list[str]) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        problems.append(f"{path}: must be a table")
+        return {}
+    return value
+
+
+def _backend(
+    name: str,
+    table: Any,
+    server: ServerConfig,
+    problems: list[str],
+    env: Mapping[str, str] | None,
+) -> BackendConfig | None:
+    path = f"backends.{name}"
+    if not _NAME.fullmatch(name):
+        problems.append(
+            f"{path}: backend names are 1-63 characters of a-z, 0-9, '-', '_', "
+            "starting with a letter"
+        )
+        return None
+    if not isinstance(table, Mapping):
+        problems.append(f"{path}: must be a table")
+        return None
+    kinds = plugins.available_kinds()
+    kind = table.get("kind")
+    fields: tuple[Field, ...] = (
+        Field("kind", str, "Adapter kind.", required=True, choices=kinds),
+        *BACKEND_FIELDS[1:],
+    )
+    users_table = table.get("users", {})
+    table = {k: v for k, v in table.items() if k != "users"}
+    service = True
+    if isinstance(kind, str) and kind in kinds:
+        adapter = plugins.adapter_class(kind)
+        own = adapter.config_fields
+        personal = set(adapter.personal_keys(table))
+        if users_table and not personal & set(table):
+            # Per-user credentials only: the service credential keys become optional.
+            service = False
+            own = tuple(replace(f, required=False) for f in own)
+        fields += own
+    else:
+        # Without a valid kind its own keys cannot be checked: report only the common ones.
+        table = {k: v for k, v in table.items() if k in {f.name for f in fields}}
+    before = len(problems)
+    values = read_table(table, fields, path, problems, env=env)
+    if len(problems) == before:
+        adapter = plugins.adapter_class(values["kind"])
+        if service:
+            problems += [f"{path}.{k}: {message}" for k, message in adapter.check_options(values)]
+    users = _backend_users(path, users_table, values, problems, env)
+    if len(problems) != before:
+        return None
+    common = {f.name for f in BACKEND_FIELDS}
+    return BackendConfig(
+        name=name,
+        kind=values["kind"],
+        title=values["title"] or name,
+        url=values["url"].rstrip("/") if values["url"] != SIMULATOR else SIMULATOR,
+        timeout_s=values["timeout_s"] or server.upstream_timeout_s,
+        retries=server.upstream_retries if values["retries"] is None else values["retries"],
+        transfer_timeout_s=values["transfer_timeout_s"],
+        options=MappingProxyType({k: v for k, v in values.items() if k not in common}),
+        roles=values["roles"],
+        users=MappingProxyType(users),
+        service_credentials=service,
+    )
+
+
+def _backend_users(
+    path: str,
+    table: Any,
+    values: Mapping[str, Any],
+    problems: list[str],
+    env: Mapping[str, str] | None,
+) -> dict[str, Mapping[str, Any]]:
+    """``[backends.<name>.users.<user>]``: each user's credentials, checked like the service's."""
+    if not table:
+        return {}
+    if not isinstance(table, Mapping):
+        problems.append(f"{path}.users: must be a table of users")
+        return {}
+    kind = values.get("kind")
+    if not isinstance(kind, str) or kind not in plugins.available_kinds():
+        return {}
+    adapter = plugins.adapter_class(kind)
+    if not adapter.user_fields:
+        problems.append(f"{path}.users: backends of kind {kind} take no per-user credentials")
+        return {}
+    users: dict[str, Mapping[str, Any]] = {}
+    for user, credentials in table.items():
+        user_path = f"{path}.users.{user}"
+        if not isinstance(credentials, Mapping):
+            problems.append(f"{user_path}: must be a table")
+            continue
+        before = len(problems)
+        own = read_table(credentials, adapter.user_fields, user_path, problems, env=env)
+        # An empty value (say ``${ALICE_TOKEN:-}`` unset) is no credential: left out, it
+        # cannot let the user fall back on the service's.
+        own = {
+            k: v
+            for k, v in own.items()
+            if v is not None and (plain(v) or not isinstance(v, str | Secret))
+        }
+        if not own and len(problems) == before:
+            problems.append(f"{user_path}: names no credentials")
+        if len(problems) == before:
+            found = adapter.check_user_options(own, {**values, **own})
+            problems += [f"{user_path}.{k}: {message}" for k, message in found]
+        users[user] = MappingProxyType(own)
+    return users
+
+
+CONFIG: Final = web.AppKey("config", GatewayConfig)
+"""The running gateway's configuration in its application."""

@@ -1,0 +1,511 @@
+"""The one road to an upstream: a pooled HTTP client per backend.
+
+:class:`UpstreamClient` owns one ``aiohttp.ClientSession`` for its backend, applies
+the backend's time budget, retries transient failures of idempotent methods with
+jittered exponential backoff, lets the adapter's :class:`UpstreamAuth` add the
+upstream credentials (logging in again once on a 401), and translates every
+``aiohttp`` client exception into a gateway error. No other module catches
+``aiohttp.ClientError`` for upstream calls.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import json
+import logging
+import random
+import re
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import aiohttp
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from gateway.state.store import LoginSlot
+from gateway.web.errors import (
+    GatewayError,
+    UpstreamLoginFailed,
+    UpstreamStatusError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+SHORT_SECRET: Final = 8
+"""Secrets shorter than this are masked only as whole tokens."""
+RETRY_STATUSES: Final = frozenset({502, 503, 504})
+"""Upstream statuses worth another try of an idempotent call."""
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamFault:
+    """What an upstream said in an error answer: its messages and its own error code."""
+
+    messages: Sequence[str] = ()
+    code: str | None = None
+
+
+ErrorReader = Callable[[int, str, bytes], UpstreamFault]
+"""Turns an upstream error answer (status, content type, body) into an :class:`UpstreamFault`."""
+
+
+class UpstreamAuth(abc.ABC):
+    """How a backend's credentials get onto upstream requests.
+
+    ``headers`` is called before every request and may log in first (sharing one
+    login among concurrent callers); ``invalidate`` is called when the upstream
+    answered 401, so the next ``headers`` logs in again; ``close`` ends the
+    upstream session, if the upstream has one.
+
+    ``renewable`` says whether logging in again can help after a 401 (not for fixed
+    credentials); ``refusals`` are the upstream statuses that mean the gateway's own
+    credentials were refused: they answer 503 ``upstream-login-failed`` naming the
+    backend, never a 401 that would make a client log out of the gateway.
+    """
+
+    renewable: bool = True
+    refusals: frozenset[int] = frozenset()
+
+    @abc.abstractmethod
+    async def headers(self, client: UpstreamClient) -> Mapping[str, str]:
+        """Headers that authenticate the next request."""
+
+    async def invalidate(self) -> None:  # noqa: B027 - stateless strategies need nothing
+        """Forget the current credentials; the next ``headers`` renews them."""
+
+    async def close(self, client: UpstreamClient) -> None:  # noqa: B027
+        """End the upstream session on shutdown."""
+
+    def attach(self, slot: LoginSlot) -> None:  # noqa: B027 - fixed credentials keep nothing
+        """Keep the upstream session in ``slot`` (memory or Redis, per identity and backend).
+
+        Called once, before the first request, by the core.
+        """
+
+    async def logout(self, client: UpstreamClient) -> None:  # noqa: B027
+        """End the upstream session now (gateway logout); the next request logs in again."""
+
+    async def live(self) -> bool | None:
+        """Whether an upstream session is live; None when no login is needed at all."""
+        return None
+
+    def active(self) -> UpstreamAuth:
+        """The strategy that serves the current request (itself, but for per-identity ones)."""
+        return self
+
+
+class NoAuth(UpstreamAuth):
+    """An upstream that needs no credentials."""
+
+    renewable = False
+
+    async def headers(self, client: UpstreamClient) -> Mapping[str, str]:
+        """No headers."""
+        return {}
+
+
+class StaticHeaders(UpstreamAuth):
+    """Fixed credential headers: an API key, a long-lived bearer token, HTTP Basic."""
+
+    renewable = False
+
+    def __init__(self, headers: Mapping[str, str], refusals: Iterable[int] = ()) -> None:
+        self._headers = dict(headers)
+        self.refusals = frozenset(refusals)
+
+    def __repr__(self) -> str:
+        return f"StaticHeaders({sorted(self._headers)!r})"  # names only, never values
+
+    async def headers(self, client: UpstreamClient) -> Mapping[str, str]:
+        """The configured headers."""
+        return self._headers
+
+
+@dataclass(slots=True)
+class UpstreamResponse:
+    """A complete upstream answer."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+    url: str
+    backend: str
+    links: Mapping[str, str] = field(default_factory=dict)
+    """RFC 8288 ``Link`` header: relation → absolute URL."""
+
+    @property
+    def content_type(self) -> str:
+        """The media type, without parameters, lower case."""
+        return self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object; anything else is the upstream's fault (503)."""
+        data = self.json()
+        if not isinstance(data, dict):
+            raise UpstreamUnavailable(
+                f"backend {self.backend} answered with an unexpected document",
+                backend=self.backend,
+            )
+        return data
+
+    def json_list(self) -> list[Any]:
+        """The body as a JSON array; anything else is the upstream's fault (503)."""
+        data = self.json()
+        if not isinstance(data, list):
+            raise UpstreamUnavailable(
+                f"backend {self.backend} answered with an unexpected list", backend=self.backend
+            )
+        return data
+
+    def json(self) -> Any:
+        """The body decoded as JSON; a broken body is the upstream's fault (503)."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError as exc:
+            raise UpstreamUnavailable(
+                f"backend {self.backend} answered with a body that is not valid JSON",
+                backend=self.backend,
+            ) from exc
+
+
+@dataclass(slots=True)
+class RetryPolicy:
+    """Retries of idempotent calls: ``attempts`` extra tries, jittered exponential backoff."""
+
+    attempts: int = 2
+    base_delay_s: float = 0.05
+    max_delay_s: float = 1.0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, attempt: int) -> float:
+        """Full-jitter backoff before retry number ``attempt`` (1-based)."""
+        return self.rng.uniform(0, min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)))
+
+
+def default_error_reader(status: int, content_type: str, body: bytes) -> UpstreamFault:
+    """Messages (and a string ``code``) from common JSON error shapes; else short raw text."""
+    if not body:
+        return UpstreamFault()
+    try:
+        data = json.loads(body)
+    except ValueError:
+        text = body.decode("utf-8", "replace").strip()
+        return UpstreamFault([text[:500]] if text and "html" not in content_type else [])
+    messages: list[str] = []
+
+    def collect(value: Any) -> None:
+        if isinstance(value, str):
+            messages.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+        elif isinstance(value, dict):
+            for key in ("errors", "error", "message", "detail", "error_description"):
+                if key in value:
+                    collect(value[key])
+
+    collect(data)
+    code = data.get("code") if isinstance(data, dict) else None
+    return UpstreamFault(messages, code if isinstance(code, str) else None)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
+
+
+def _gateway_cause(exc: BaseException) -> GatewayError | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, GatewayError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+class UpstreamClient:
+    """A pooled HTTP client for one backend; open with the app, close with it."""
+
+    def __init__(
+        self,
+        backend: str,
+        *,
+        timeout_s: float,
+        retries: int,
+        auth: UpstreamAuth | None = None,
+        error_reader: ErrorReader = default_error_reader,
+        secrets: Sequence[str] = (),
+        transfer_timeout_s: float = 3600.0,
+    ) -> None:
+        self.backend = backend
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        # A media file takes longer than an API call, but must keep moving.
+        self.transfer_timeout = aiohttp.ClientTimeout(
+            total=transfer_timeout_s, sock_connect=timeout_s, sock_read=timeout_s
+        )
+        self.retry = RetryPolicy(attempts=retries)
+        self.auth = auth or NoAuth()
+        self._read_errors = error_reader
+        self._secrets = [s for s in secrets if s]
+        self._session: aiohttp.ClientSession | None = None
+        self.base_url = ""
+
+    def __repr__(self) -> str:
+        return f"UpstreamClient({self.backend!r}, base_url={self.base_url!r})"
+
+    def set_error_reader(self, reader: ErrorReader) -> None:
+        """Read upstream error bodies with ``reader`` (the adapter's)."""
+        self._read_errors = reader
+
+    async def open(self, base_url: str) -> None:
+        """Create the pooled session for ``base_url``."""
+        self.base_url = base_url.rstrip("/")
+        self._session = aiohttp.ClientSession(
+            timeout=self.timeout,
+            connector=aiohttp.TCPConnector(limit=100, limit_per_host=50),
+            # No jar: one pool serves every identity, and a cookie kept from one user's
+            # answer would go out with the next user's request. Login strategies that
+            # need cookies carry them as headers, per identity.
+            cookie_jar=aiohttp.DummyCookieJar(),
+            raise_for_status=False,
+            auto_decompress=True,
+        )
+
+    async def close(self) -> None:
+        """Close the upstream session (logging out first) and the connection pool."""
+        if self._session is None:
+            return
+        try:
+            await self.auth.close(self)
+        except Exception:  # shutdown goes on whatever the upstream says
+            log.warning("backend %s: upstream logout failed", self.backend)
+        await self._session.close()
+        self._session = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The pooled session; for login strategies that talk to the upstream themselves."""
+        if self._session is None:
+            raise RuntimeError(f"upstream client of {self.backend} is not open")
+        return self._session
+
+    def url(self, path_or_url: str) -> str:
+        """An absolute upstream URL for a path relative to the base URL."""
+        if path_or_url.startswith(("http://", "https://")):
+            return path_or_url
+        return self.base_url + (path_or_url if path_or_url.startswith("/") else "/" + path_or_url)
+
+    async def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        json_body: Any = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        ok: Sequence[int] = (),
+        allow_redirects: bool = False,
+        authenticate: bool = True,
+        encoded: bool = False,
+    ) -> UpstreamResponse:
+        """Send a request and read the whole answer.
+
+        An answer of 400 or more raises :class:`UpstreamStatusError` unless its status
+        is listed in ``ok``. Idempotent methods are retried on connection failures,
+        timeouts and 502/503/504; POST and PATCH never are. ``encoded`` sends the path
+        exactly as given (already percent-encoded: an escaped ``;`` stays escaped).
+        """
+        method = method.upper()
+        attempts = 1 + (self.retry.attempts if method in IDEMPOTENT else 0)
+        auth = self.auth.active()
+        relogged = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = await self._send(
+                    method,
+                    path_or_url,
+                    params,
+                    json_body,
+                    data,
+                    headers,
+                    allow_redirects,
+                    authenticate,
+                    encoded,
+                )
+            except (UpstreamUnavailable, UpstreamTimeout):
+                if attempt >= attempts:
+                    raise
+                await asyncio.sleep(self.retry.delay(attempt))
+                continue
+            if response.status == 401 and authenticate and auth.renewable and not relogged:
+                # Credentials expired upstream: log in again, once.
+                relogged = True
+                attempt -= 1
+                await auth.invalidate()
+                continue
+            if authenticate and response.status in auth.refusals:
+                raise self.login_failed(response)
+            if response.status in RETRY_STATUSES and attempt < attempts:
+                await asyncio.sleep(self.retry.delay(attempt))
+                continue
+            if response.status >= 400 and response.status not in ok:
+                raise self.status_error(response)
+            return response
+
+    async def check(self, response: aiohttp.ClientResponse, ok: Sequence[int] = ()) -> None:
+        """For :meth:`stream` callers: raise the gateway error of an upstream error answer."""
+        if response.status < 400 or response.status in ok:
+            return
+        body = await self._read(response)
+        read = UpstreamResponse(response.status, response.headers, body, "", self.backend)
+        if response.status in self.auth.active().refusals:
+            raise self.login_failed(read)
+        raise self.status_error(read)
+
+    def login_failed(self, response: UpstreamResponse) -> UpstreamLoginFailed:
+        """The 503 for an upstream that refused the gateway's own credentials."""
+        fault = self._read_errors(response.status, response.content_type, response.body)
+        return UpstreamLoginFailed(
+            f"backend {self.backend} refused the gateway's credentials; "
+            "check the backend's configuration",
+            backend=self.backend,
+            upstream_status=response.status,
+            errors=[self.scrub(m) for m in fault.messages],
+            upstream_code=fault.code,
+        )
+
+    def status_error(self, response: UpstreamResponse) -> UpstreamStatusError:
+        """The gateway error for an upstream error answer, messages cleaned of secrets."""
+        fault = self._read_errors(response.status, response.content_type, response.body)
+        return UpstreamStatusError(
+            f"backend {self.backend} answered {response.status}",
+            backend=self.backend,
+            upstream_status=response.status,
+            errors=[self.scrub(m) for m in fault.messages],
+            upstream_code=fault.code,
+        )
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every configured secret and the upstream base URL masked.
+
+        A short secret is masked where it stands as a token of its own: masking it
+        inside every word would garble messages ("Grou*** with id 1") without hiding
+        anything more.
+        """
+        for secret in self._secrets:
+            if len(secret) >= SHORT_SECRET:
+                text = text.replace(secret, "***")
+            else:
+                text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "***", text)
+        if self.base_url:
+            text = text.replace(self.base_url, f"<{self.backend}>")
+        return text
+
+    async def _send(
+        self,
+        method: str,
+        path_or_url: str,
+        params: Any,
+        json_body: Any,
+        data: Any,
+        headers: Mapping[str, str] | None,
+        allow_redirects: bool,
+        authenticate: bool,
+        encoded: bool = False,
+    ) -> UpstreamResponse:
+        async with self.stream(
+            method,
+            path_or_url,
+            params=params,
+            json_body=json_body,
+            data=data,
+            headers=headers,
+            allow_redirects=allow_redirects,
+            authenticate=authenticate,
+            encoded=encoded,
+        ) as response:
+            body = await self._read(response)
+            links = {str(rel): str(link.get("url", "")) for rel, link in response.links.items()}
+            return UpstreamResponse(
+                response.status, response.headers, body, str(response.url), self.backend, links
+            )
+
+    async def _read(self, response: aiohttp.ClientResponse) -> bytes:
+        try:
+            return await response.read()
+        except TimeoutError as exc:
+            raise self._timeout() from exc
+        except aiohttp.ClientError as exc:
+            raise self._unavailable(exc) from exc
+
+    @asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Any = None,
+        json_body: Any = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        allow_redirects: bool = False,
+        authenticate: bool = True,
+        transfer: bool = False,
+        encoded: bool = False,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """One attempt, the answer unread: for streaming bodies either way. No retries.
+
+        Credentials go only to the backend's own origin, whatever URL is asked for.
+        ``transfer`` is for media bytes: the whole exchange gets the backend's
+        ``transfer_timeout_s`` while each read still gets its ``timeout_s``.
+        """
+        timeout = self.transfer_timeout if transfer else self.timeout
+        url = self.url(path_or_url)
+        send_headers = dict(headers or {})
+        if authenticate and _origin(url) == _origin(self.base_url):
+            send_headers.update(await self.auth.active().headers(self))
+        try:
+            async with self.session.request(
+                method,
+                URL(url, encoded=True) if encoded else url,
+                params=params,
+                json=json_body,
+                data=data,
+                headers=send_headers,
+                allow_redirects=allow_redirects,
+                timeout=timeout,
+            ) as response:
+                yield response
+        except TimeoutError as exc:
+            raise self._timeout(timeout) from exc
+        except aiohttp.ClientError as exc:
+            # A streamed request body that failed on our side (say, over the upload limit)
+            # surfaces as a connection error: report the body's own error instead.
+            cause = _gateway_cause(exc)
+            if cause is not None:
+                raise cause from exc
+            raise self._unavailable(exc) from exc
+
+    def _timeout(self, timeout: aiohttp.ClientTimeout | None = None) -> UpstreamTimeout:
+        budget = (timeout or self.timeout).total or 0.0
+        return UpstreamTimeout(
+            f"backend {self.backend} did not answer within {budget:g} s", backend=self.backend
+        )
+
+    def _unavailable(self, exc: aiohttp.ClientError) -> UpstreamUnavailable:
+        # The exception text may hold the upstream host: keep only its class name.
+        return UpstreamUnavailable(
+            f"backend {self.backend} is unreachable ({type(exc).__name__})", backend=self.backend
+        )

@@ -1,0 +1,69 @@
+"""Reading request bodies: size-limited, type-checked, parsed, with clear errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any, Final
+
+from aiohttp import hdrs, web
+from aiohttp.multipart import content_disposition_filename, parse_content_disposition
+
+from gateway.config.loading import CONFIG
+from gateway.web.errors import BadRequest, MalformedBody, PayloadTooLarge
+
+CHUNK_BYTES: Final = 256 * 1024
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request body parsed as JSON.
+
+    The size limit is the app's ``client_max_size`` (``server.max_body_bytes``; 413
+    above it, raised by aiohttp and converted by the problem middleware). An empty
+    or unparsable body is a 400 that says where parsing stopped.
+    """
+    raw = await request.read()
+    if not raw.strip():
+        raise MalformedBody("the request body is empty; a JSON document is expected")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise MalformedBody("the request body is not UTF-8 encoded") from exc
+    except json.JSONDecodeError as exc:
+        raise MalformedBody(
+            f"the request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
+
+
+async def stream_body(request: web.Request) -> AsyncIterator[bytes]:
+    """The request body in chunks, for streaming it on without holding it in memory.
+
+    Stops with 413 once more than ``server.max_upload_bytes`` arrived (a declared
+    ``Content-Length`` over the limit was refused before the handler ran), and with 400
+    when the client breaks off.
+    """
+    limit = request.app[CONFIG].server.max_upload_bytes
+    seen = 0
+    chunks = request.content.iter_chunked(CHUNK_BYTES)
+    while True:
+        try:
+            chunk = await anext(chunks)
+        except StopAsyncIteration:
+            return
+        except OSError as exc:  # the client went away mid-body: its fault, not the upstream's
+            raise BadRequest(f"the request body broke off after {seen} bytes") from exc
+        seen += len(chunk)
+        if seen > limit:
+            raise PayloadTooLarge(f"the request body exceeds the limit of {limit} bytes")
+        yield chunk
+
+
+def upload_filename(request: web.Request) -> str:
+    """The name of a raw upload: ``?filename=``, else the ``Content-Disposition`` filename."""
+    name = request.query.get("filename")
+    if not name:
+        _, params = parse_content_disposition(request.headers.get(hdrs.CONTENT_DISPOSITION))
+        name = content_disposition_filename(params, "filename")
+    if not name:
+        raise BadRequest("name the file with ?filename= or a Content-Disposition header")
+    return name

@@ -1,0 +1,155 @@
+"""The gateway's own middlewares: request id, problem errors, limits, negotiation.
+
+The app stacks them with the session and access middlewares (:func:`gateway.app.create_app`).
+
+- ``request_ids`` takes a well-formed incoming ``X-Request-Id`` or makes one; the
+  response carries it (``X-Request-Id``) and every problem body names it ``incident``.
+- ``problems`` turns every exception into an ``application/problem+json`` answer
+  with a status from the table: gateway errors as they say, aiohttp's HTTP
+  exceptions by status, anything else as 500 (logged with the incident id; the body
+  holds no stack trace).
+- ``limits`` refuses URIs over ``server.max_uri_bytes`` (414), declared bodies over
+  ``server.max_body_bytes`` (``server.max_upload_bytes`` on streaming routes) (413), and
+  body types the route does not take (415) before the handler runs.
+- ``negotiation`` answers 406 when the client accepts nothing the route produces.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Final
+
+from aiohttp import web
+
+from gateway.config.loading import CONFIG
+from gateway.web import errors, problem
+from gateway.web.negotiation import choose
+from gateway.web.routing import Handler, route_meta
+from gateway.web.urls import public_base
+
+log = logging.getLogger(__name__)
+
+_REQUEST_ID: Final = web.RequestKey("request_id", str)
+_WELL_FORMED_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}")
+BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+
+
+def request_id(request: web.BaseRequest) -> str:
+    """The request's id (the problem ``incident``); made on first use."""
+    rid = request.get(_REQUEST_ID)
+    if rid is None:
+        incoming = request.headers.get("X-Request-Id", "")
+        rid = incoming if _WELL_FORMED_ID.fullmatch(incoming) else str(uuid.uuid4())
+        request[_REQUEST_ID] = rid
+    return rid
+
+
+async def add_request_id_header(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: every answer, streamed or not, carries ``X-Request-Id``."""
+    response.headers["X-Request-Id"] = request_id(request)
+
+
+def _from_http_exception(request: web.Request, exc: web.HTTPException) -> errors.GatewayError:
+    """The gateway error for one of aiohttp's own HTTP exceptions."""
+    if isinstance(exc, web.HTTPNotFound):
+        return errors.NotFound(f"nothing is served at {request.path}")
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return errors.MethodNotAllowed(request.method, exc.allowed_methods)
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        limit = request.app[CONFIG].server.max_body_bytes
+        return errors.PayloadTooLarge(f"the request body exceeds the limit of {limit} bytes")
+    return errors.for_status(exc.status)(exc.reason)
+
+
+@web.middleware
+async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Fix the request id before anything else can fail."""
+    request_id(request)
+    return await handler(request)
+
+
+@web.middleware
+async def problems(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer every failure with a problem document from the status table."""
+    try:
+        response = await handler(request)
+    except errors.GatewayError as exc:
+        error = exc
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise  # redirects and other non-errors go out as they are
+        error = _from_http_exception(request, exc)
+    except Exception:
+        incident = request_id(request)
+        log.exception(
+            "incident %s: unexpected error in %s %s", incident, request.method, request.path
+        )
+        error = errors.InternalError(
+            f"an unexpected error occurred; quote incident {incident} when reporting it"
+        )
+    else:
+        return response
+    if error.http_status >= 500:
+        log.warning(
+            "incident %s: %s %s -> %s: %s",
+            request_id(request),
+            request.method,
+            request.path,
+            error.http_status,
+            error.detail,
+        )
+    return problem.response(error, request_id(request), public_base(request))
+
+
+def _content_type_taken(content_type: str, consumes: tuple[str, ...]) -> bool:
+    for accepted in consumes:
+        if accepted == content_type:
+            return True
+        if accepted.endswith("/*") and content_type.startswith(accepted[:-1]):
+            return True
+    return False
+
+
+def _has_body(request: web.Request) -> bool:
+    return bool(request.content_length) or request.headers.get(
+        "Transfer-Encoding", ""
+    ).lower().endswith("chunked")
+
+
+@web.middleware
+async def limits(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse over-long URIs, over-large bodies and unwanted body types up front."""
+    server = request.app[CONFIG].server
+    uri_bytes = len(request.raw_path.encode("utf-8", "surrogateescape"))
+    if uri_bytes > server.max_uri_bytes:
+        raise errors.UriTooLong(
+            f"the request URI is {uri_bytes} bytes; the limit is {server.max_uri_bytes}"
+        )
+    meta = route_meta(request)
+    if request.method in BODY_METHODS and _has_body(request) and meta is not None:
+        limit = server.max_upload_bytes if meta.stream else server.max_body_bytes
+        if request.content_length is not None and request.content_length > limit:
+            raise errors.PayloadTooLarge(
+                f"the request body is {request.content_length} bytes; the limit is {limit}"
+            )
+        content_type = request.content_type.lower()
+        if meta.consumes is not None and not _content_type_taken(content_type, meta.consumes):
+            raise errors.UnsupportedMediaType(
+                f"a body of type {content_type or '(none)'} is not accepted here; "
+                f"send one of: {', '.join(meta.consumes)}"
+            )
+    return await handler(request)
+
+
+@web.middleware
+async def negotiation(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """406 when the client accepts none of the route's media types."""
+    meta = route_meta(request)
+    if meta and meta.produces and choose(request.headers.get("Accept"), meta.produces) is None:
+        raise errors.NotAcceptable(
+            f"this resource is available as {', '.join(meta.produces)}; "
+            f"the Accept header admits none of them"
+        )
+    return await handler(request)
