@@ -27,6 +27,7 @@ from gateway.web.middlewares import (
     problems,
     request_ids,
 )
+from gateway.web.settings import HTTP
 
 STORE: Final = web.AppKey("state_store", StateStore)
 """Upstream logins, revocations and failed-login windows (memory or Redis)."""
@@ -67,6 +68,7 @@ def create_app(config: GatewayConfig) -> web.Application:
         handler_args=handler_args(config),
     )
     app[CONFIG] = config
+    app[HTTP] = config.server
     app[STORE] = store
     app[AUTH] = Authenticator(config.auth, store)
     backends = BackendSet.build(config, store)

@@ -31,7 +31,7 @@ from adapters.avalon import relations, unified
 from adapters.avalon.files import MULTIPART, SupplementalFiles
 from adapters.avalon.resources import Resources
 from adapters.avalon.simulator import DEFAULT_ADMIN, AvalonSimulator
-from gateway.config.loading import BackendConfig
+from gateway.config.backend import BackendConfig
 from gateway.config.schema import Field, Secret
 from gateway.spi.adapter import (
     Adapter,

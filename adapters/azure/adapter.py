@@ -36,7 +36,7 @@ from adapters.azure.simulator import AzureSimulator
 from adapters.azure.unified import SEARCH_METHOD, UnifiedVideos
 from adapters.azure.uploads import MEDIA_TYPES, Uploads
 from adapters.azure.videos import Videos
-from gateway.config.loading import BackendConfig
+from gateway.config.backend import BackendConfig
 from gateway.config.schema import Field, http_url, plain
 from gateway.spi.adapter import (
     Adapter,

@@ -52,7 +52,7 @@ from adapters.flex.metadata import XML_TYPE, XML_TYPES
 from adapters.flex.parts import Parts
 from adapters.flex.resources import FAMILIES, Resources
 from adapters.flex.simulator import FlexSimulator
-from gateway.config.loading import BackendConfig
+from gateway.config.backend import BackendConfig
 from gateway.config.schema import Field, Secret
 from gateway.spi.adapter import (
     Adapter,

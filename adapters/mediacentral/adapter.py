@@ -33,7 +33,7 @@ from adapters.mediacentral.rewrite import PROXY
 from adapters.mediacentral.simulator import MediaCentralSimulator
 from adapters.mediacentral.unified import SEARCH_METHOD, UnifiedView
 from gateway.api.relations import curie_template
-from gateway.config.loading import BackendConfig
+from gateway.config.backend import BackendConfig
 from gateway.config.schema import Field, plain
 from gateway.spi.adapter import (
     Adapter,

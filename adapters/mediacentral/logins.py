@@ -34,7 +34,7 @@ from typing import Any
 import aiohttp
 
 from adapters.mediacentral.auth import PlatformLogin, lifetime
-from gateway.config.loading import BackendConfig
+from gateway.config.backend import BackendConfig
 from gateway.config.schema import Secret, plain
 from gateway.upstream.client import UpstreamClient
 from gateway.web.errors import ConfigError, UpstreamLoginFailed

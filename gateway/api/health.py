@@ -12,8 +12,8 @@ from typing import Any
 from aiohttp import web
 
 from gateway.auth.access import caller
-from gateway.auth.identity import ADMIN
 from gateway.backends.runtime import BACKENDS, Backend
+from gateway.config.auth import ADMIN
 from gateway.web import hal, problem
 from gateway.web.middlewares import request_id
 from gateway.web.routing import Route, add_route, hal_response

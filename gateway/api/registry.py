@@ -15,8 +15,8 @@ from aiohttp import web
 
 from gateway.api import relations
 from gateway.auth.access import caller, visible
-from gateway.auth.identity import ADMIN
 from gateway.backends.runtime import BACKENDS, Backend
+from gateway.config.auth import ADMIN
 from gateway.unified import routes as unified
 from gateway.web import hal
 from gateway.web.routing import Route, add_route, hal_response

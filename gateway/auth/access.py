@@ -22,8 +22,9 @@ from aiohttp import web
 
 from gateway.auth import sessions
 from gateway.auth.authenticator import AUTH, login_required
-from gateway.auth.identity import ADMIN, SAFE_METHODS, Identity, acting_as, implied
+from gateway.auth.identity import SAFE_METHODS, Identity, acting_as, implied
 from gateway.backends.runtime import BACKENDS, Backend
+from gateway.config.auth import ADMIN
 from gateway.web.errors import Forbidden, ServiceUnavailable, Unauthorized
 from gateway.web.routing import Handler, route_meta
 

@@ -17,10 +17,10 @@ from typing import Any, Final
 from aiohttp import web
 
 from gateway.auth import passwords, sessions
-from gateway.auth.identity import ROLES, Identity, IdentityKind, within
+from gateway.auth.identity import Identity, IdentityKind, within
 from gateway.auth.throttle import LoginThrottle
 from gateway.auth.tokens import TokenService, invalid_token
-from gateway.config.auth import AuthConfig, Principal
+from gateway.config.auth import ROLES, AuthConfig, Principal
 from gateway.state.store import StateStore
 from gateway.web.errors import Unauthorized
 

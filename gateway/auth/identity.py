@@ -16,11 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Final, Literal
 
-READER: Final = "reader"
-EDITOR: Final = "editor"
-ADMIN: Final = "admin"
-ROLES: Final = (READER, EDITOR, ADMIN)
-"""Every role, weakest first: reader reads backends, editor changes them, admin does all."""
+from gateway.config.auth import ADMIN, EDITOR, READER, ROLES
 
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -16,18 +16,15 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
-_FORMAT: Final = re.compile(
-    r"\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]+=*)\$([A-Za-z0-9+/]+=*)"
-)
+from gateway.config.hashes import FORMAT as _FORMAT
+from gateway.config.hashes import MAX_MEMORY
+
 KEY_BYTES: Final = 32
 SALT_BYTES: Final = 16
-MAX_MEMORY: Final = 1024**3
-"""scrypt refuses parameters needing more memory than this (1 GiB)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,17 +61,6 @@ def hash_password(password: str, cost: Cost = DEFAULT_COST) -> str:
     salt = secrets.token_bytes(SALT_BYTES)
     key = _derive(password, salt, cost)
     return f"$scrypt$ln={cost.ln},r={cost.r},p={cost.p}${_b64(salt)}${_b64(key)}"
-
-
-def check_hash(value: Any) -> str | None:
-    """Config check: a well-formed hash with parameters scrypt accepts."""
-    match = _FORMAT.fullmatch(str(value))
-    if match is None:
-        return "must be a hash made by `hal-gateway hash-password` ($scrypt$ln=..,r=..,p=..$..$..)"
-    ln, r, p = (int(g) for g in match.groups()[:3])
-    if not (1 <= ln <= 24 and 1 <= r <= 32 and 1 <= p <= 16) or 128 * r * 2**ln >= MAX_MEMORY:
-        return "has scrypt parameters out of range"
-    return None
 
 
 def cost_of(stored: str) -> int:

@@ -28,8 +28,9 @@ from aiohttp import web
 from gateway.auth import sessions
 from gateway.auth.access import caller_data, require_caller, visible
 from gateway.auth.authenticator import AUTH, CHALLENGE, bearer_token
-from gateway.auth.identity import ROLES, Identity, acting_as, implied
+from gateway.auth.identity import Identity, acting_as, implied
 from gateway.backends.runtime import BACKENDS
+from gateway.config.auth import ROLES
 from gateway.config.loading import CONFIG
 from gateway.web import hal
 from gateway.web.bodies import read_json

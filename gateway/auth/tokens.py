@@ -30,8 +30,8 @@ from joserfc import jws, jwt
 from joserfc.errors import ExpiredTokenError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet, OctKey
 
-from gateway.auth.identity import ROLES, Identity
-from gateway.config.auth import AuthConfig, OidcConfig
+from gateway.auth.identity import Identity
+from gateway.config.auth import ROLES, AuthConfig, OidcConfig
 from gateway.state.store import StateStore
 from gateway.web.errors import ServiceUnavailable, Unauthorized
 

@@ -24,11 +24,16 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from gateway.auth.identity import ROLES
-from gateway.auth.passwords import check_hash
+from gateway.config.hashes import check_hash
 from gateway.config.schema import Field, Secret, http_url, read_table
 
 MIN_KEY_BYTES: Final = 32
+READER: Final = "reader"
+EDITOR: Final = "editor"
+ADMIN: Final = "admin"
+ROLES: Final = (READER, EDITOR, ADMIN)
+"""Every role, weakest first: reader reads backends, editor changes them, admin does all."""
+
 OIDC_PREFIX: Final = "oidc:"
 """How ``[backends.<name>.users]`` names a user of the OIDC issuer."""
 _COOKIE_NAME: Final = re.compile(r"[A-Za-z0-9_\-]{1,64}")

@@ -38,14 +38,15 @@ from gateway.config.auth import (
     parse_session,
     shared_keys_problems,
 )
+from gateway.config.backend import SIMULATOR, BackendConfig
 from gateway.config.schema import Field, Secret, http_url, plain, read_table
+from gateway.config.server import SERVER_FIELDS, ServerConfig
 from gateway.web.errors import ConfigError
 
 ENV_VAR: Final = "HALGW_CONFIG"
 """Names the config file when ``--config`` is not given."""
 
 DEFAULT_PATH: Final = Path("config/gateway.toml")
-SIMULATOR: Final = "simulator"
 _NAME: Final = re.compile(r"[a-z][a-z0-9_-]{0,62}")
 
 
@@ -54,98 +55,6 @@ def _url_or_simulator(value: Any) -> str | None:
         return None
     return None if http_url(value) is None else 'must be an http(s) URL or "simulator"'
 
-
-def _public_url(value: Any) -> str | None:
-    if value == "":
-        return None
-    problem = http_url(value)
-    if problem is None and ("?" in value or "#" in value):
-        return "must not have a query or fragment"
-    return problem
-
-
-SERVER_FIELDS: Final = (
-    Field("host", str, "Address to listen on.", default="127.0.0.1"),
-    Field(
-        "port",
-        int,
-        "TCP port to listen on (0 picks a free one).",
-        default=8080,
-        minimum=0,
-        maximum=65535,
-    ),
-    Field(
-        "public_url",
-        str,
-        "Base URL clients use; empty means derive it per request.",
-        default="",
-        check=_public_url,
-    ),
-    Field(
-        "trust_forwarded",
-        bool,
-        "Derive the base URL from X-Forwarded-Proto/Host/Prefix.",
-        default=False,
-    ),
-    Field(
-        "max_body_bytes",
-        int,
-        "Largest request body accepted (413 above).",
-        default=10 * 1024 * 1024,
-        minimum=1,
-    ),
-    Field(
-        "max_upload_bytes",
-        int,
-        "Largest body streamed through to an upstream (media uploads; 413 above).",
-        default=2 * 1024**3,
-        minimum=1,
-    ),
-    Field(
-        "max_uri_bytes",
-        int,
-        "Longest request URI accepted (414 above).",
-        default=8192,
-        minimum=256,
-        maximum=1024 * 1024,
-    ),
-    Field(
-        "upstream_timeout_s",
-        float,
-        "Default time budget of one upstream call.",
-        default=10.0,
-        minimum=0.001,
-    ),
-    Field(
-        "upstream_retries",
-        int,
-        "Default retries of idempotent upstream calls.",
-        default=2,
-        minimum=0,
-        maximum=10,
-    ),
-    Field(
-        "fanout_budget_s",
-        float,
-        "Time each backend has to answer its part of a unified list (/assets, /collections).",
-        default=5.0,
-        minimum=0.001,
-    ),
-    Field(
-        "probe_interval_s",
-        float,
-        "Seconds between readiness probes of the backends.",
-        default=15.0,
-        minimum=0.1,
-    ),
-    Field(
-        "log_level",
-        str,
-        "Logging level.",
-        default="info",
-        choices=("debug", "info", "warning", "error"),
-    ),
-)
 
 BACKEND_FIELDS: Final = (
     Field("kind", str, "Adapter kind.", required=True),
@@ -179,53 +88,6 @@ BACKEND_FIELDS: Final = (
         check=known_roles,
     ),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ServerConfig:
-    """The ``[server]`` table."""
-
-    host: str = "127.0.0.1"
-    port: int = 8080
-    public_url: str = ""
-    trust_forwarded: bool = False
-    max_body_bytes: int = 10 * 1024 * 1024
-    max_upload_bytes: int = 2 * 1024**3
-    max_uri_bytes: int = 8192
-    upstream_timeout_s: float = 10.0
-    upstream_retries: int = 2
-    fanout_budget_s: float = 5.0
-    probe_interval_s: float = 15.0
-    log_level: str = "info"
-
-
-@dataclass(frozen=True, slots=True)
-class BackendConfig:
-    """One ``[backends.<name>]`` table; ``options`` holds the kind's own keys."""
-
-    name: str
-    kind: str
-    title: str
-    url: str
-    timeout_s: float
-    retries: int
-    options: Mapping[str, Any] = field(default_factory=dict)
-    transfer_timeout_s: float = 3600.0
-    roles: tuple[str, ...] = ()
-    """Roles that may use the backend; empty: every role."""
-    users: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    """Per-user upstream credentials: gateway identity name → the kind's credential keys."""
-    service_credentials: bool = True
-    """Whether ``options`` holds a credential for everybody (else only per-user ones)."""
-
-    @property
-    def simulated(self) -> bool:
-        """True when the upstream is this kind's simulator started in-process."""
-        return self.url == SIMULATOR
-
-    def credentials_of(self, user: str) -> BackendConfig:
-        """This backend as ``user``'s own credentials configure it."""
-        return replace(self, options=MappingProxyType({**self.options, **self.users[user]}))
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
-from gateway.config.loading import BackendConfig
+from gateway.config.backend import BackendConfig
 from gateway.config.schema import Field, Secret
 from gateway.spi.assets import (
     ASSET_TYPES,

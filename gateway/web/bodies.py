@@ -9,8 +9,8 @@ from typing import Any, Final
 from aiohttp import hdrs, web
 from aiohttp.multipart import content_disposition_filename, parse_content_disposition
 
-from gateway.config.loading import CONFIG
 from gateway.web.errors import BadRequest, MalformedBody, PayloadTooLarge
+from gateway.web.settings import HTTP
 
 CHUNK_BYTES: Final = 256 * 1024
 
@@ -42,7 +42,7 @@ async def stream_body(request: web.Request) -> AsyncIterator[bytes]:
     ``Content-Length`` over the limit was refused before the handler ran), and with 400
     when the client breaks off.
     """
-    limit = request.app[CONFIG].server.max_upload_bytes
+    limit = request.app[HTTP].max_upload_bytes
     seen = 0
     chunks = request.content.iter_chunked(CHUNK_BYTES)
     while True:

@@ -23,10 +23,10 @@ from typing import Final
 
 from aiohttp import web
 
-from gateway.config.loading import CONFIG
 from gateway.web import errors, problem
 from gateway.web.negotiation import choose
 from gateway.web.routing import Handler, route_meta
+from gateway.web.settings import HTTP
 from gateway.web.urls import public_base
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def _from_http_exception(request: web.Request, exc: web.HTTPException) -> errors
     if isinstance(exc, web.HTTPMethodNotAllowed):
         return errors.MethodNotAllowed(request.method, exc.allowed_methods)
     if isinstance(exc, web.HTTPRequestEntityTooLarge):
-        limit = request.app[CONFIG].server.max_body_bytes
+        limit = request.app[HTTP].max_body_bytes
         return errors.PayloadTooLarge(f"the request body exceeds the limit of {limit} bytes")
     return errors.for_status(exc.status)(exc.reason)
 
@@ -121,7 +121,7 @@ def _has_body(request: web.Request) -> bool:
 @web.middleware
 async def limits(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refuse over-long URIs, over-large bodies and unwanted body types up front."""
-    server = request.app[CONFIG].server
+    server = request.app[HTTP]
     uri_bytes = len(request.raw_path.encode("utf-8", "surrogateescape"))
     if uri_bytes > server.max_uri_bytes:
         raise errors.UriTooLong(

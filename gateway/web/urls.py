@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from gateway.config.loading import CONFIG, ServerConfig
+from gateway.web.settings import HTTP, HttpSettings
 
 _HOST: Final = re.compile(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 _PREFIX: Final = re.compile(r"(/[A-Za-z0-9._~!$&'()*+,;=:@%\-]+)*/?")
@@ -29,7 +29,7 @@ def _first(value: str | None) -> str | None:
     return first or None
 
 
-def base_url(request: web.BaseRequest, server: ServerConfig) -> str:
+def base_url(request: web.BaseRequest, server: HttpSettings) -> str:
     """The base URL (scheme, host, prefix; no trailing slash) for links in a response."""
     if server.public_url:
         return server.public_url.rstrip("/")
@@ -52,7 +52,7 @@ def base_url(request: web.BaseRequest, server: ServerConfig) -> str:
 
 def public_base(request: web.Request) -> str:
     """The base URL for links in the answer to ``request``, per the app's config."""
-    return base_url(request, request.app[CONFIG].server)
+    return base_url(request, request.app[HTTP])
 
 
 def path_segment(value: object) -> str:
@@ -66,7 +66,7 @@ def client_address(request: web.Request) -> str:
     That is the last ``X-Forwarded-For`` value (the proxy appends it); values before it
     are whatever the client wrote. Anything but an IP address is ignored.
     """
-    if request.app[CONFIG].server.trust_forwarded:
+    if request.app[HTTP].trust_forwarded:
         values = request.headers.get("X-Forwarded-For", "").split(",")
         try:
             return str(ipaddress.ip_address(values[-1].strip()))

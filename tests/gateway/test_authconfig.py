@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from gateway.auth.passwords import Cost, check_hash, hash_password, verify
+from gateway.auth.passwords import Cost, hash_password, verify
 from gateway.config import loading as config_mod
+from gateway.config.hashes import check_hash
 from gateway.web.errors import ConfigError
 from tests.identities import CHEAP, auth_table, user_entry
 

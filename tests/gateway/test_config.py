@@ -11,6 +11,7 @@ from gateway.auth.passwords import hash_password
 from gateway.cli import main
 from gateway.config import loading as config_mod
 from gateway.config.schema import Secret
+from gateway.config.server import ServerConfig
 from gateway.web.errors import ConfigError
 from tests.identities import CHEAP
 
@@ -26,7 +27,7 @@ def problems(data: dict[str, Any], env: dict[str, str] | None = None) -> list[st
 
 def test_defaults_fill_an_empty_file() -> None:
     config = config_mod.parse({}, env={})
-    assert config.server == config_mod.ServerConfig()
+    assert config.server == ServerConfig()
     assert config.server.port == 8080
     assert config.backends == {}
 

@@ -1,0 +1,119 @@
+"""The ``[server]`` table: where the gateway listens, its public URL, its limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from gateway.config.schema import Field, http_url
+
+
+def _public_url(value: Any) -> str | None:
+    if value == "":
+        return None
+    problem = http_url(value)
+    if problem is None and ("?" in value or "#" in value):
+        return "must not have a query or fragment"
+    return problem
+
+
+SERVER_FIELDS: Final = (
+    Field("host", str, "Address to listen on.", default="127.0.0.1"),
+    Field(
+        "port",
+        int,
+        "TCP port to listen on (0 picks a free one).",
+        default=8080,
+        minimum=0,
+        maximum=65535,
+    ),
+    Field(
+        "public_url",
+        str,
+        "Base URL clients use; empty means derive it per request.",
+        default="",
+        check=_public_url,
+    ),
+    Field(
+        "trust_forwarded",
+        bool,
+        "Derive the base URL from X-Forwarded-Proto/Host/Prefix.",
+        default=False,
+    ),
+    Field(
+        "max_body_bytes",
+        int,
+        "Largest request body accepted (413 above).",
+        default=10 * 1024 * 1024,
+        minimum=1,
+    ),
+    Field(
+        "max_upload_bytes",
+        int,
+        "Largest body streamed through to an upstream (media uploads; 413 above).",
+        default=2 * 1024**3,
+        minimum=1,
+    ),
+    Field(
+        "max_uri_bytes",
+        int,
+        "Longest request URI accepted (414 above).",
+        default=8192,
+        minimum=256,
+        maximum=1024 * 1024,
+    ),
+    Field(
+        "upstream_timeout_s",
+        float,
+        "Default time budget of one upstream call.",
+        default=10.0,
+        minimum=0.001,
+    ),
+    Field(
+        "upstream_retries",
+        int,
+        "Default retries of idempotent upstream calls.",
+        default=2,
+        minimum=0,
+        maximum=10,
+    ),
+    Field(
+        "fanout_budget_s",
+        float,
+        "Time each backend has to answer its part of a unified list (/assets, /collections).",
+        default=5.0,
+        minimum=0.001,
+    ),
+    Field(
+        "probe_interval_s",
+        float,
+        "Seconds between readiness probes of the backends.",
+        default=15.0,
+        minimum=0.1,
+    ),
+    Field(
+        "log_level",
+        str,
+        "Logging level.",
+        default="info",
+        choices=("debug", "info", "warning", "error"),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """The ``[server]`` table."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    trust_forwarded: bool = False
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 2 * 1024**3
+    max_uri_bytes: int = 8192
+    upstream_timeout_s: float = 10.0
+    upstream_retries: int = 2
+    fanout_budget_s: float = 5.0
+    probe_interval_s: float = 15.0
+    log_level: str = "info"
