@@ -17,7 +17,9 @@ from gateway.auth.authenticator import AUTH, Authenticator
 from gateway.backends.runtime import BACKENDS, BackendSet
 from gateway.config.loading import CONFIG, GatewayConfig
 from gateway.spi.relations import RelationDoc
-from gateway.state.store import MemoryStore, RedisStore, StateStore
+from gateway.state.base import StateStore
+from gateway.state.memory_store import MemoryStore
+from gateway.state.redis_store import RedisStore
 from gateway.unified import routes as unified
 from gateway.web import problem
 from gateway.web.middlewares import (

@@ -44,7 +44,7 @@ from gateway.spi.adapter import (
     UnifiedAsset,
     UnifiedCollection,
 )
-from gateway.upstream.client import StaticHeaders, UpstreamAuth
+from gateway.upstream.auth import StaticHeaders, UpstreamAuth
 from gateway.web import hal
 from gateway.web.routing import JSON_TYPES
 

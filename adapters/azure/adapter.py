@@ -47,7 +47,9 @@ from gateway.spi.adapter import (
     Route,
     UnifiedAsset,
 )
-from gateway.upstream.client import UpstreamAuth, UpstreamClient, UpstreamFault
+from gateway.upstream.auth import UpstreamAuth
+from gateway.upstream.client import UpstreamClient
+from gateway.upstream.faults import UpstreamFault
 from gateway.web import hal
 from gateway.web.routing import JSON_TYPES
 
@@ -161,7 +163,8 @@ class AzureAdapter(Adapter):
             clients=clients,
         )
 
-    def read_upstream_error(self, status: int, content_type: str, body: bytes) -> UpstreamFault:
+    @staticmethod
+    def read_upstream_error(status: int, content_type: str, body: bytes) -> UpstreamFault:
         """The connector's ``{"Message": ...}`` and its storage's XML errors."""
         return errors.read_error(status, content_type, body)
 

@@ -24,7 +24,8 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from gateway.config.schema import Secret, plain
-from gateway.upstream.client import StaticHeaders, UpstreamAuth, UpstreamClient
+from gateway.upstream.auth import StaticHeaders, UpstreamAuth
+from gateway.upstream.client import UpstreamClient
 from gateway.upstream.logins import LoginResult, RenewingLogin
 from gateway.web.errors import UpstreamLoginFailed
 

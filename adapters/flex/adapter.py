@@ -65,7 +65,8 @@ from gateway.spi.adapter import (
     UnifiedAsset,
     UnifiedCollection,
 )
-from gateway.upstream.client import StaticHeaders, UpstreamAuth, UpstreamFault, default_error_reader
+from gateway.upstream.auth import StaticHeaders, UpstreamAuth
+from gateway.upstream.faults import UpstreamFault, default_error_reader
 from gateway.web import hal
 from gateway.web.routing import JSON_TYPES
 
@@ -110,7 +111,8 @@ class FlexAdapter(Adapter):
             {"Authorization": aiohttp.encode_basic_auth(user, password)}, refusals=(401,)
         )
 
-    def read_upstream_error(self, status: int, content_type: str, body: bytes) -> UpstreamFault:
+    @staticmethod
+    def read_upstream_error(status: int, content_type: str, body: bytes) -> UpstreamFault:
         """Flex's messages, without the upstream paths and matrix parameters they may name."""
         fault = default_error_reader(status, content_type, body)
         return UpstreamFault([_clean(m) for m in fault.messages], fault.code)

@@ -46,7 +46,9 @@ from gateway.spi.adapter import (
     UnifiedAsset,
     UnifiedCollection,
 )
-from gateway.upstream.client import UpstreamAuth, UpstreamClient, UpstreamFault
+from gateway.upstream.auth import UpstreamAuth
+from gateway.upstream.client import UpstreamClient
+from gateway.upstream.faults import UpstreamFault
 from gateway.web import hal
 from gateway.web.routing import JSON_TYPES
 
@@ -127,7 +129,8 @@ class MediaCentralAdapter(Adapter):
                 clients[client_id] = secret
         return MediaCentralSimulator(users=users or None, clients=clients or None)
 
-    def read_upstream_error(self, status: int, content_type: str, body: bytes) -> UpstreamFault:
+    @staticmethod
+    def read_upstream_error(status: int, content_type: str, body: bytes) -> UpstreamFault:
         """The platform's problem bodies, 401 bodies and OAuth2 errors."""
         return read_fault(status, content_type, body)
 

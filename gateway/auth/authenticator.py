@@ -21,7 +21,7 @@ from gateway.auth.identity import Identity, IdentityKind, within
 from gateway.auth.throttle import LoginThrottle
 from gateway.auth.tokens import TokenService, invalid_token
 from gateway.config.auth import ROLES, AuthConfig, Principal
-from gateway.state.store import StateStore
+from gateway.state.base import StateStore
 from gateway.web.errors import Unauthorized
 
 CHALLENGE: Final = 'Bearer realm="hal-gateway"'

@@ -33,7 +33,7 @@ from redis.exceptions import RedisError
 
 from gateway.auth.identity import Identity, IdentityKind
 from gateway.config.loading import CONFIG, GatewayConfig
-from gateway.state.store import StateStore, unreachable
+from gateway.state.base import StateStore, unreachable
 from gateway.web.urls import public_base
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 
 from gateway.config.auth import AuthConfig
-from gateway.state.store import StateStore
+from gateway.state.base import StateStore
 from gateway.web.errors import TooManyRequests
 
 

@@ -32,7 +32,7 @@ from joserfc.jwk import KeySet, OctKey
 
 from gateway.auth.identity import Identity
 from gateway.config.auth import ROLES, AuthConfig, OidcConfig
-from gateway.state.store import StateStore
+from gateway.state.base import StateStore
 from gateway.web.errors import ServiceUnavailable, Unauthorized
 
 log = logging.getLogger(__name__)

@@ -2,10 +2,10 @@
 
 A backend has either one service credential for everybody or a per-user map
 (``[backends.<name>.users.<user>]``). :class:`IdentityAuth` is the
-:class:`~gateway.upstream.client.UpstreamAuth` of every backend: it picks the strategy of the
+:class:`~gateway.upstream.auth.UpstreamAuth` of every backend: it picks the strategy of the
 identity the running request acts as (:func:`gateway.auth.identity.current`) and delegates
 to it (:meth:`IdentityAuth.active`). Each strategy keeps its upstream session in its
-own :class:`~gateway.state.store.LoginSlot`, keyed by backend and identity, so logins are
+own :class:`~gateway.state.base.LoginSlot`, keyed by backend and identity, so logins are
 cached per (identity, backend), shared through Redis when configured, and dropped one
 identity at a time at logout.
 """
@@ -17,8 +17,9 @@ from collections.abc import Callable, Mapping
 from gateway.auth import identity as identity_mod
 from gateway.auth.identity import Identity
 from gateway.config.auth import OIDC_PREFIX
-from gateway.state.store import LoginSlot, StateStore
-from gateway.upstream.client import NoAuth, UpstreamAuth, UpstreamClient
+from gateway.state.base import LoginSlot, StateStore
+from gateway.upstream.auth import NoAuth, UpstreamAuth
+from gateway.upstream.client import UpstreamClient
 from gateway.web.errors import Forbidden
 
 AuthFactory = Callable[[], UpstreamAuth]

@@ -22,7 +22,7 @@ from aiohttp import web
 from gateway import plugins
 from gateway.backends.credentials import IdentityAuth
 from gateway.config.loading import GatewayConfig
-from gateway.state.store import StateStore
+from gateway.state.base import StateStore
 from gateway.upstream.client import UpstreamClient
 from gateway.web.errors import GatewayError
 
@@ -93,9 +93,9 @@ class BackendSet:
                 transfer_timeout_s=backend_config.transfer_timeout_s,
                 auth=IdentityAuth(name, store, service, users),
                 secrets=adapter_cls.secrets(backend_config),
+                error_reader=adapter_cls.read_upstream_error,
             )
             adapter = adapter_cls(backend_config, client)
-            client.set_error_reader(adapter.read_upstream_error)
             out.backends[name] = Backend(adapter, client)
         return out
 

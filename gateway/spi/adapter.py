@@ -29,13 +29,9 @@ from gateway.spi.assets import (
 from gateway.spi.registry import RegistryEntry
 from gateway.spi.relations import RelationDoc
 from gateway.spi.simulator import Simulator
-from gateway.upstream.client import (
-    NoAuth,
-    UpstreamAuth,
-    UpstreamClient,
-    UpstreamFault,
-    default_error_reader,
-)
+from gateway.upstream.auth import NoAuth, UpstreamAuth
+from gateway.upstream.client import UpstreamClient
+from gateway.upstream.faults import UpstreamFault, default_error_reader
 from gateway.web import hal
 from gateway.web.errors import NotOffered
 from gateway.web.routing import Route
@@ -155,7 +151,8 @@ class Adapter:
         tables = [backend.options, *backend.users.values()]
         return [v.reveal() for t in tables for v in t.values() if isinstance(v, Secret)]
 
-    def read_upstream_error(self, status: int, content_type: str, body: bytes) -> UpstreamFault:
+    @staticmethod
+    def read_upstream_error(status: int, content_type: str, body: bytes) -> UpstreamFault:
         """The upstream's own error messages (and code) from an error answer."""
         return default_error_reader(status, content_type, body)
 

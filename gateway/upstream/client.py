@@ -10,13 +10,12 @@ upstream credentials (logging in again once on a 401), and translates every
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import json
 import logging
 import random
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -26,7 +25,8 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from gateway.state.store import LoginSlot
+from gateway.upstream.auth import NoAuth, UpstreamAuth
+from gateway.upstream.faults import ErrorReader, default_error_reader
 from gateway.web.errors import (
     GatewayError,
     UpstreamLoginFailed,
@@ -42,90 +42,6 @@ SHORT_SECRET: Final = 8
 """Secrets shorter than this are masked only as whole tokens."""
 RETRY_STATUSES: Final = frozenset({502, 503, 504})
 """Upstream statuses worth another try of an idempotent call."""
-
-
-@dataclass(frozen=True, slots=True)
-class UpstreamFault:
-    """What an upstream said in an error answer: its messages and its own error code."""
-
-    messages: Sequence[str] = ()
-    code: str | None = None
-
-
-ErrorReader = Callable[[int, str, bytes], UpstreamFault]
-"""Turns an upstream error answer (status, content type, body) into an :class:`UpstreamFault`."""
-
-
-class UpstreamAuth(abc.ABC):
-    """How a backend's credentials get onto upstream requests.
-
-    ``headers`` is called before every request and may log in first (sharing one
-    login among concurrent callers); ``invalidate`` is called when the upstream
-    answered 401, so the next ``headers`` logs in again; ``close`` ends the
-    upstream session, if the upstream has one.
-
-    ``renewable`` says whether logging in again can help after a 401 (not for fixed
-    credentials); ``refusals`` are the upstream statuses that mean the gateway's own
-    credentials were refused: they answer 503 ``upstream-login-failed`` naming the
-    backend, never a 401 that would make a client log out of the gateway.
-    """
-
-    renewable: bool = True
-    refusals: frozenset[int] = frozenset()
-
-    @abc.abstractmethod
-    async def headers(self, client: UpstreamClient) -> Mapping[str, str]:
-        """Headers that authenticate the next request."""
-
-    async def invalidate(self) -> None:  # noqa: B027 - stateless strategies need nothing
-        """Forget the current credentials; the next ``headers`` renews them."""
-
-    async def close(self, client: UpstreamClient) -> None:  # noqa: B027
-        """End the upstream session on shutdown."""
-
-    def attach(self, slot: LoginSlot) -> None:  # noqa: B027 - fixed credentials keep nothing
-        """Keep the upstream session in ``slot`` (memory or Redis, per identity and backend).
-
-        Called once, before the first request, by the core.
-        """
-
-    async def logout(self, client: UpstreamClient) -> None:  # noqa: B027
-        """End the upstream session now (gateway logout); the next request logs in again."""
-
-    async def live(self) -> bool | None:
-        """Whether an upstream session is live; None when no login is needed at all."""
-        return None
-
-    def active(self) -> UpstreamAuth:
-        """The strategy that serves the current request (itself, but for per-identity ones)."""
-        return self
-
-
-class NoAuth(UpstreamAuth):
-    """An upstream that needs no credentials."""
-
-    renewable = False
-
-    async def headers(self, client: UpstreamClient) -> Mapping[str, str]:
-        """No headers."""
-        return {}
-
-
-class StaticHeaders(UpstreamAuth):
-    """Fixed credential headers: an API key, a long-lived bearer token, HTTP Basic."""
-
-    renewable = False
-
-    def __init__(self, headers: Mapping[str, str], refusals: Iterable[int] = ()) -> None:
-        self._headers = dict(headers)
-        self.refusals = frozenset(refusals)
-
-    def __repr__(self) -> str:
-        return f"StaticHeaders({sorted(self._headers)!r})"  # names only, never values
-
-    async def headers(self, client: UpstreamClient) -> Mapping[str, str]:
-        """The configured headers."""
-        return self._headers
 
 
 @dataclass(slots=True)
@@ -189,33 +105,6 @@ class RetryPolicy:
         return self.rng.uniform(0, min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)))
 
 
-def default_error_reader(status: int, content_type: str, body: bytes) -> UpstreamFault:
-    """Messages (and a string ``code``) from common JSON error shapes; else short raw text."""
-    if not body:
-        return UpstreamFault()
-    try:
-        data = json.loads(body)
-    except ValueError:
-        text = body.decode("utf-8", "replace").strip()
-        return UpstreamFault([text[:500]] if text and "html" not in content_type else [])
-    messages: list[str] = []
-
-    def collect(value: Any) -> None:
-        if isinstance(value, str):
-            messages.append(value)
-        elif isinstance(value, list):
-            for item in value:
-                collect(item)
-        elif isinstance(value, dict):
-            for key in ("errors", "error", "message", "detail", "error_description"):
-                if key in value:
-                    collect(value[key])
-
-    collect(data)
-    code = data.get("code") if isinstance(data, dict) else None
-    return UpstreamFault(messages, code if isinstance(code, str) else None)
-
-
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     return parts.scheme, (parts.hostname or "").lower(), parts.port
@@ -261,10 +150,6 @@ class UpstreamClient:
 
     def __repr__(self) -> str:
         return f"UpstreamClient({self.backend!r}, base_url={self.base_url!r})"
-
-    def set_error_reader(self, reader: ErrorReader) -> None:
-        """Read upstream error bodies with ``reader`` (the adapter's)."""
-        self._read_errors = reader
 
     async def open(self, base_url: str) -> None:
         """Create the pooled session for ``base_url``."""

@@ -5,7 +5,7 @@ a subclass says how to log in (:meth:`RenewingLogin.login`) and, when the upstre
 can, how to extend a session (:meth:`RenewingLogin.extend`) and end it
 (:meth:`RenewingLogin.end`). The rest is here:
 
-- the session lives in the strategy's :class:`~gateway.state.store.LoginSlot` as JSON, with
+- the session lives in the strategy's :class:`~gateway.state.base.LoginSlot` as JSON, with
   wall-clock times, until it expires: with Redis every gateway process uses the
   same upstream session;
 - one login for concurrent callers: one lock per strategy, and a caller that waited
@@ -32,8 +32,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final, Generic, TypeVar
 
-from gateway.state.store import LoginSlot, MemoryStore
-from gateway.upstream.client import UpstreamAuth, UpstreamClient
+from gateway.state.base import LoginSlot
+from gateway.state.memory_store import MemoryStore
+from gateway.upstream.auth import UpstreamAuth
+from gateway.upstream.client import UpstreamClient
 from gateway.web.errors import (
     UpstreamError,
     UpstreamLoginFailed,

@@ -16,7 +16,8 @@ import pytest
 from aiohttp import web
 
 from gateway.config.schema import Secret
-from gateway.state.store import LoginSlot, MemoryStore
+from gateway.state.base import LoginSlot
+from gateway.state.memory_store import MemoryStore
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.logins import FAILURE_HOLD_S, LoginResult, RenewingLogin, UpstreamSession
 from gateway.web.errors import UpstreamLoginFailed, UpstreamUnavailable

@@ -18,7 +18,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from gateway.auth.passwords import hash_password
-from gateway.state.store import RedisStore
+from gateway.state.redis_store import RedisStore
 from tests.conftest import ConfigFactory, GatewayFactory
 from tests.identities import CHEAP
 from tests.processes import Started, start

@@ -8,7 +8,7 @@ import pytest
 
 from gateway.auth.throttle import LoginThrottle
 from gateway.config.auth import AuthConfig
-from gateway.state.store import MemoryStore
+from gateway.state.memory_store import MemoryStore
 from gateway.web.errors import TooManyRequests
 from gateway.web.statuses import STATUS_TABLE
 from tests.clocks import FakeClock

@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 import pytest
 from aiohttp import web
 
-from gateway.upstream.client import UpstreamAuth, UpstreamClient
+from gateway.upstream.auth import UpstreamAuth
+from gateway.upstream.client import UpstreamClient
 from gateway.web.errors import UpstreamStatusError, UpstreamTimeout, UpstreamUnavailable
 
 Serve = Callable[[web.Application], Awaitable[str]]

@@ -1,0 +1,81 @@
+"""Short-lived state the gateway keeps beside the sessions: the store contract.
+
+What lives here: upstream logins per (identity, backend), revoked gateway sessions and
+tokens, and the windows of failed logins. :class:`~gateway.state.memory_store.MemoryStore`
+keeps it in the process; :class:`~gateway.state.redis_store.RedisStore` keeps it in
+Redis, so that several gateway processes share it (``[session] store = "redis"``).
+Values are JSON objects; every key lives at most its TTL.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, ClassVar
+
+from gateway.web.errors import ServiceUnavailable
+
+
+class StateStore(abc.ABC):
+    """Key → JSON object with a TTL, plus sliding windows of timestamps."""
+
+    shared: ClassVar[bool]
+    """Whether other gateway processes read and write the same state."""
+
+    @abc.abstractmethod
+    async def get(self, key: str) -> dict[str, Any] | None:
+        """The value under ``key``, None when absent or expired."""
+
+    @abc.abstractmethod
+    async def put(self, key: str, value: dict[str, Any], ttl_s: float) -> None:
+        """Store ``value`` under ``key`` for ``ttl_s`` seconds."""
+
+    @abc.abstractmethod
+    async def delete(self, key: str) -> None:
+        """Forget ``key``."""
+
+    @abc.abstractmethod
+    async def window(self, key: str, window_s: float, *, add: bool = False) -> list[float]:
+        """The timestamps recorded under ``key`` in the last ``window_s`` seconds.
+
+        ``add`` records the current time first. Timestamps are epoch seconds, oldest first.
+        """
+
+    async def close(self) -> None:  # noqa: B027 - the memory store holds nothing to close
+        """Release connections."""
+
+
+def unreachable() -> ServiceUnavailable:
+    """The 503 for a store that cannot be reached.
+
+    The exception text may name the Redis host or hold its password: it is kept out.
+    """
+    return ServiceUnavailable("the gateway's session store is unreachable; try again shortly")
+
+
+class LoginSlot:
+    """Where one upstream login strategy keeps its session: one key of the state store.
+
+    The key names the backend and the identity the login is for, so that logins are
+    kept per (gateway identity, backend) and, with Redis, shared by every process.
+    """
+
+    __slots__ = ("key", "store")
+
+    def __init__(self, store: StateStore, key: str) -> None:
+        self.store = store
+        self.key = key
+
+    def __repr__(self) -> str:
+        return f"LoginSlot({self.key!r})"
+
+    async def load(self) -> dict[str, Any] | None:
+        """The stored login, if any."""
+        return await self.store.get(self.key)
+
+    async def save(self, value: dict[str, Any], ttl_s: float) -> None:
+        """Keep the login for ``ttl_s`` seconds."""
+        await self.store.put(self.key, value, ttl_s)
+
+    async def clear(self) -> None:
+        """Forget the login."""
+        await self.store.delete(self.key)
