@@ -9,9 +9,9 @@ import aiohttp_session
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from gateway.api import health, registry, relations
+from gateway.api import health, mount, problem_docs, registry, relations
+from gateway.auth import identity, sessions
 from gateway.auth import routes as authroutes
-from gateway.auth import sessions
 from gateway.auth.access import access
 from gateway.auth.authenticator import AUTH, Authenticator
 from gateway.backends.runtime import BACKENDS, BackendSet
@@ -21,7 +21,6 @@ from gateway.state.base import StateStore
 from gateway.state.memory_store import MemoryStore
 from gateway.state.redis_store import RedisStore
 from gateway.unified import routes as unified
-from gateway.web import problem
 from gateway.web.middlewares import (
     add_request_id_header,
     limits,
@@ -73,7 +72,7 @@ def create_app(config: GatewayConfig) -> web.Application:
     app[HTTP] = config.server
     app[STORE] = store
     app[AUTH] = Authenticator(config.auth, store)
-    backends = BackendSet.build(config, store)
+    backends = BackendSet.build(config, store, identity.current)
     app[BACKENDS] = backends
     extra: dict[str, list[RelationDoc]] = {}
     for backend in backends:
@@ -81,11 +80,12 @@ def create_app(config: GatewayConfig) -> web.Application:
     app[relations.RELATIONS] = relations.catalogue(extra)
 
     registry.setup(app)
+    mount.setup(app)
     authroutes.setup(app)
     unified.setup(app)
     health.setup(app)
     relations.setup(app)
-    problem.setup(app)
+    problem_docs.setup(app)
     app.cleanup_ctx.append(_state_lifecycle)
     app.cleanup_ctx.append(backends.lifecycle)
     app.on_response_prepare.append(add_request_id_header)

@@ -6,7 +6,6 @@ is the CTMS service-roots registry built from the entries each adapter contribut
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final
@@ -38,7 +37,8 @@ def _version() -> str:
         return "0+unknown"
 
 
-def _curies(resource: hal.Resource, request: web.Request, base: str, *, ctms: bool = False) -> None:
+def curies(resource: hal.Resource, request: web.Request, base: str, *, ctms: bool = False) -> None:
+    """Add the CURIEs of the gateway's prefixes and of the kinds the caller may use."""
     prefixes = [relations.GW_PREFIX, relations.REGISTRY_PREFIX]
     # Only the kinds the caller may use: the CURIEs of the others would name them.
     prefixes += sorted({type(b.adapter).curie for b in _visible(request)})
@@ -69,7 +69,7 @@ async def root(request: web.Request) -> web.Response:
         }
     )
     doc.link("self", base + "/")
-    _curies(doc, request, base)
+    curies(doc, request, base)
     doc.link("gw:login", base + "/auth/login", title="Log in (session cookie)")
     doc.link("gw:token", base + "/auth/token", title="OAuth2 token endpoint")
     who = caller(request)
@@ -137,7 +137,7 @@ async def serviceroots(request: web.Request) -> web.Response:
         }
     )
     doc.link("self", base + "/serviceroots")
-    _curies(doc, request, base, ctms=True)
+    curies(doc, request, base, ctms=True)
     return hal_response(doc)
 
 
@@ -146,7 +146,7 @@ async def ctms_root(request: web.Request) -> web.Response:
     base = public_base(request)
     doc = hal.Resource({"title": "Registry"})
     doc.link("self", base + CTMS_ROOT)
-    _curies(doc, request, base)
+    curies(doc, request, base)
     doc.link("registry:serviceroots", base + "/serviceroots")
     return hal_response(doc)
 
@@ -169,7 +169,7 @@ async def backend_list(request: web.Request) -> web.Response:
     backends = _visible(request)
     doc = hal.Resource({"count": len(backends)})
     doc.link("self", base + "/backends")
-    _curies(doc, request, base)
+    curies(doc, request, base)
     doc.links_array("gw:backend")
     for backend in backends:
         _backend_link(doc, backend, base)
@@ -177,29 +177,10 @@ async def backend_list(request: web.Request) -> web.Response:
     return hal_response(doc)
 
 
-def _backend_root(backend: Backend) -> Route:
-    async def handler(request: web.Request) -> web.Response:
-        base = public_base(request)
-        doc = await backend.adapter.service_root(request, base)
-        _curies(doc, request, base)
-        return hal_response(doc)
-
-    return Route("GET", backend.adapter.path, handler, backend=backend.name)
-
-
 def setup(app: web.Application) -> None:
-    """Add the root, registry and backend routes."""
+    """Add the root and registry routes."""
     add_route(app, Route("GET", "/", root, access="public"))
     add_route(app, Route("GET", CTMS_ROOT, ctms_root))
     for path in SERVICEROOTS_PATHS:
         add_route(app, Route("GET", path, serviceroots))
     add_route(app, Route("GET", "/backends", backend_list))
-    for backend in app[BACKENDS]:
-        add_route(app, _backend_root(backend))
-        for route in backend.adapter.routes():
-            add_route(
-                app,
-                dataclasses.replace(
-                    route, path=backend.adapter.path + route.path, backend=backend.name
-                ),
-            )

@@ -3,7 +3,7 @@
 A backend has either one service credential for everybody or a per-user map
 (``[backends.<name>.users.<user>]``). :class:`IdentityAuth` is the
 :class:`~gateway.upstream.auth.UpstreamAuth` of every backend: it picks the strategy of the
-identity the running request acts as (:func:`gateway.auth.identity.current`) and delegates
+identity the running request acts as (``current``, given by the app) and delegates
 to it (:meth:`IdentityAuth.active`). Each strategy keeps its upstream session in its
 own :class:`~gateway.state.base.LoginSlot`, keyed by backend and identity, so logins are
 cached per (identity, backend), shared through Redis when configured, and dropped one
@@ -13,9 +13,8 @@ identity at a time at logout.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
-from gateway.auth import identity as identity_mod
-from gateway.auth.identity import Identity
 from gateway.config.auth import OIDC_PREFIX
 from gateway.state.base import LoginSlot, StateStore
 from gateway.upstream.auth import NoAuth, UpstreamAuth
@@ -25,7 +24,27 @@ from gateway.web.errors import Forbidden
 AuthFactory = Callable[[], UpstreamAuth]
 
 
-def mapping_name(who: Identity) -> str:
+class Caller(Protocol):
+    """Who a request acts as, as far as upstream credentials care (a gateway identity)."""
+
+    @property
+    def name(self) -> str:
+        """User name, client id, or the OIDC issuer's user name."""
+
+    @property
+    def kind(self) -> str:
+        """``user``, ``client`` or ``oidc``."""
+
+    @property
+    def key(self) -> str:
+        """A stable key for state kept per identity."""
+
+
+CurrentCaller = Callable[[], Caller | None]
+"""The caller the running request acts as; None outside requests (probes)."""
+
+
+def mapping_name(who: Caller) -> str:
     """The ``users.<name>`` key of ``who``'s own credentials.
 
     Configured users and clients go by their names (the config keeps those apart); an
@@ -50,8 +69,11 @@ class IdentityAuth(UpstreamAuth):
         store: StateStore,
         service: UpstreamAuth | None,
         users: Mapping[str, AuthFactory] | None = None,
+        *,
+        current: CurrentCaller,
     ) -> None:
         self.backend = backend
+        self._current = current
         self._store = store
         self._service = service or NoAuth()
         self._service.attach(LoginSlot(store, f"upstream:{backend}:service"))
@@ -66,11 +88,11 @@ class IdentityAuth(UpstreamAuth):
         """True when every identity needs its own mapping."""
         return bool(self._factories)
 
-    def allows(self, who: Identity) -> bool:
+    def allows(self, who: Caller) -> bool:
         """Whether ``who`` has credentials on this backend."""
         return not self.per_user or mapping_name(who) in self._factories
 
-    def strategy(self, who: Identity | None) -> UpstreamAuth:
+    def strategy(self, who: Caller | None) -> UpstreamAuth:
         """The strategy ``who`` uses (the service's outside requests)."""
         if who is None or not self.per_user:
             return self._service
@@ -86,7 +108,7 @@ class IdentityAuth(UpstreamAuth):
 
     def active(self) -> UpstreamAuth:
         """The strategy of the identity the running request acts as."""
-        return self.strategy(identity_mod.current())
+        return self.strategy(self._current())
 
     async def headers(self, client: UpstreamClient) -> Mapping[str, str]:
         """The active strategy's headers."""
@@ -103,13 +125,13 @@ class IdentityAuth(UpstreamAuth):
 
     async def logout(self, client: UpstreamClient) -> None:
         """End the current identity's own upstream session; a shared one stays."""
-        who = identity_mod.current()
+        who = self._current()
         if who is not None and self.per_user and self.allows(who):
             await self.active().logout(client)
 
     async def live(self) -> bool | None:
         """Whether the current identity's upstream session is live."""
-        who = identity_mod.current()
+        who = self._current()
         if who is not None and not self.allows(who):
             return False
         return await self.active().live()

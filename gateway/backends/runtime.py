@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Final
 from aiohttp import web
 
 from gateway import plugins
-from gateway.backends.credentials import IdentityAuth
+from gateway.backends.credentials import CurrentCaller, IdentityAuth
 from gateway.config.loading import GatewayConfig
 from gateway.state.base import StateStore
 from gateway.upstream.client import UpstreamClient
@@ -69,10 +69,11 @@ class BackendSet:
     _probing: asyncio.Task[None] | None = None
 
     @classmethod
-    def build(cls, config: GatewayConfig, store: StateStore) -> BackendSet:
+    def build(cls, config: GatewayConfig, store: StateStore, current: CurrentCaller) -> BackendSet:
         """Adapters and (unopened) clients for every configured backend.
 
-        Upstream logins are kept in ``store``, per identity and backend.
+        Upstream logins are kept in ``store``, per identity and backend; ``current``
+        tells which identity the running request acts as.
         """
         out = cls(config)
         for name, backend_config in config.backends.items():
@@ -91,7 +92,7 @@ class BackendSet:
                 timeout_s=backend_config.timeout_s,
                 retries=backend_config.retries,
                 transfer_timeout_s=backend_config.transfer_timeout_s,
-                auth=IdentityAuth(name, store, service, users),
+                auth=IdentityAuth(name, store, service, users, current=current),
                 secrets=adapter_cls.secrets(backend_config),
                 error_reader=adapter_cls.read_upstream_error,
             )
