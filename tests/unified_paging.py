@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from gateway.spi.adapter import Adapter, AssetQuery, UnifiedAsset
+from gateway.spi import Adapter, AssetQuery, UnifiedAsset
 
 
 async def every_asset(adapter: Adapter, query: AssetQuery) -> list[UnifiedAsset]:

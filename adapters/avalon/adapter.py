@@ -31,22 +31,24 @@ from adapters.avalon import relations, unified
 from adapters.avalon.files import MULTIPART, SupplementalFiles
 from adapters.avalon.resources import Resources
 from adapters.avalon.simulator import DEFAULT_ADMIN, AvalonSimulator
-from gateway.config.backend import BackendConfig
-from gateway.config.schema import Field, Secret
-from gateway.spi.adapter import (
+from gateway.spi import (
+    JSON_TYPES,
     Adapter,
     AssetPage,
     AssetQuery,
+    BackendConfig,
     CollectionPage,
+    Field,
     RegistryEntry,
     RelationDoc,
     Route,
+    Secret,
+    StaticHeaders,
     UnifiedAsset,
     UnifiedCollection,
+    UpstreamAuth,
+    hal,
 )
-from gateway.upstream.auth import StaticHeaders, UpstreamAuth
-from gateway.web import hal
-from gateway.web.routing import JSON_TYPES
 
 UNKNOWN_TOKEN: Final = 403
 """Avalon's answer to a token it does not know, on every endpoint, before any other check."""

@@ -16,14 +16,19 @@ from aiohttp.helpers import parse_mimetype
 
 from adapters.avalon import mapping
 from adapters.avalon.resources import Resources, created, created_id, json_object
-from gateway.spi.adapter import Href
-from gateway.upstream.client import UpstreamResponse
-from gateway.web import hal
-from gateway.web.bodies import stream_body, upload_filename
-from gateway.web.errors import BadRequest, NotFound
-from gateway.web.relay import NO_COMPRESSION, relay
-from gateway.web.routing import hal_response
-from gateway.web.urls import path_segment as seg
+from gateway.spi import (
+    NO_COMPRESSION,
+    BadRequest,
+    Href,
+    NotFound,
+    UpstreamResponse,
+    hal,
+    hal_response,
+    relay,
+    stream_body,
+    upload_filename,
+)
+from gateway.spi import path_segment as seg
 
 if TYPE_CHECKING:
     from adapters.avalon.adapter import AvalonAdapter

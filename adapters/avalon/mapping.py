@@ -15,11 +15,15 @@ from math import isfinite
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
-from gateway.spi.adapter import Href, UnifiedAsset, UnifiedCollection
-from gateway.upstream.client import UpstreamResponse
-from gateway.web import hal
-from gateway.web.errors import UpstreamUnavailable
-from gateway.web.urls import path_segment as seg
+from gateway.spi import (
+    Href,
+    UnifiedAsset,
+    UnifiedCollection,
+    UpstreamResponse,
+    UpstreamUnavailable,
+    hal,
+)
+from gateway.spi import path_segment as seg
 
 HLS: Final = "application/vnd.apple.mpegurl"
 HIDDEN: Final = frozenset({"file_location", "derivativeFile"})

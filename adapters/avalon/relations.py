@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from gateway.spi.relations import RelationDoc
+from gateway.spi import RelationDoc
 
 MEDIA_OBJECTS: Final = "/media-objects{?page,per_page}"
 MEDIA_OBJECT: Final = "/media-objects/{id}{?include_structure}"

@@ -14,14 +14,20 @@ from aiohttp import web
 
 from adapters.avalon import mapping
 from adapters.avalon.relations import COLLECTIONS, MEDIA_OBJECTS, VOCABULARY
-from gateway.spi.adapter import Href
-from gateway.upstream.client import UpstreamResponse
-from gateway.web import hal
-from gateway.web.bodies import read_json
-from gateway.web.errors import BadRequest, GatewayError, NotFound, UpstreamUnavailable
-from gateway.web.params import bool_param, page_params
-from gateway.web.routing import hal_response
-from gateway.web.urls import path_segment as seg
+from gateway.spi import (
+    BadRequest,
+    GatewayError,
+    Href,
+    NotFound,
+    UpstreamResponse,
+    UpstreamUnavailable,
+    bool_param,
+    hal,
+    hal_response,
+    page_params,
+    read_json,
+)
+from gateway.spi import path_segment as seg
 
 if TYPE_CHECKING:
     from adapters.avalon.adapter import AvalonAdapter

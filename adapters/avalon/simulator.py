@@ -23,7 +23,7 @@ from adapters.avalon import _sim_media as media
 from adapters.avalon._sim_http import avalon_middleware
 from adapters.avalon._sim_seed import seed_state
 from adapters.avalon._sim_state import CONFIG, PURGE_TASKS, STATE, SimConfig
-from gateway.spi.simulator import Simulator
+from gateway.spi import Simulator
 
 __all__ = ["DEFAULT_ADMIN", "DEFAULT_ADMIN_KEY", "DEFAULT_USER_KEY", "AvalonSimulator"]
 

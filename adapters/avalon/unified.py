@@ -19,16 +19,17 @@ from typing import Any, Final, TypeVar
 
 from adapters.avalon import mapping
 from adapters.avalon.resources import upstream_items
-from gateway.spi.adapter import (
+from gateway.spi import (
     AssetPage,
     AssetQuery,
     CollectionPage,
     UnifiedAsset,
     UnifiedCollection,
+    UpstreamClient,
+    matches,
+    sort_key,
 )
-from gateway.spi.assets import matches, sort_key
-from gateway.upstream.client import UpstreamClient
-from gateway.web.urls import path_segment as seg
+from gateway.spi import path_segment as seg
 
 CHUNK: Final = 100
 """Media objects per upstream request while scanning the list."""

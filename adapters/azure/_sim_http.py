@@ -18,7 +18,7 @@ from aiohttp import web
 
 from adapters.azure._sim_oauth import ISSUER
 from adapters.azure._sim_state import STATE, ApiError, Json
-from gateway.web.negotiation import choose
+from gateway.spi import choose
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

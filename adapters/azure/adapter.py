@@ -36,22 +36,24 @@ from adapters.azure.simulator import AzureSimulator
 from adapters.azure.unified import SEARCH_METHOD, UnifiedVideos
 from adapters.azure.uploads import MEDIA_TYPES, Uploads
 from adapters.azure.videos import Videos
-from gateway.config.backend import BackendConfig
-from gateway.config.schema import Field, http_url, plain
-from gateway.spi.adapter import (
+from gateway.spi import (
+    JSON_TYPES,
     Adapter,
     AssetPage,
     AssetQuery,
+    BackendConfig,
+    Field,
     RegistryEntry,
     RelationDoc,
     Route,
     UnifiedAsset,
+    UpstreamAuth,
+    UpstreamClient,
+    UpstreamFault,
+    hal,
+    http_url,
+    plain,
 )
-from gateway.upstream.auth import UpstreamAuth
-from gateway.upstream.client import UpstreamClient
-from gateway.upstream.faults import UpstreamFault
-from gateway.web import hal
-from gateway.web.routing import JSON_TYPES
 
 
 def _token_url(value: Any) -> str | None:

@@ -17,7 +17,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from gateway.upstream.faults import UpstreamFault, default_error_reader
+from gateway.spi import UpstreamFault, default_error_reader
 
 
 def _storage_fault(body: bytes) -> UpstreamFault:

@@ -23,11 +23,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from gateway.config.schema import Secret, plain
-from gateway.upstream.auth import StaticHeaders, UpstreamAuth
-from gateway.upstream.client import UpstreamClient
-from gateway.upstream.logins import LoginResult, RenewingLogin
-from gateway.web.errors import UpstreamLoginFailed
+from gateway.spi import (
+    LoginResult,
+    RenewingLogin,
+    Secret,
+    StaticHeaders,
+    UpstreamAuth,
+    UpstreamClient,
+    UpstreamLoginFailed,
+    plain,
+)
 
 ENDPOINT: Final = "/oauth2/token"
 """The token endpoint, relative to the connector's URL, unless the config names another."""

@@ -14,9 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from gateway.spi.adapter import Href
-from gateway.web import hal
-from gateway.web.urls import path_segment
+from gateway.spi import Href, hal, path_segment
 
 READY: Final = "Ready"
 UPLOADING: Final = "Uploading"

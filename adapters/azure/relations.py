@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from gateway.spi.relations import RelationDoc
+from gateway.spi import RelationDoc
 
 VIDEOS: Final = "/videos{?page,per_page}"
 VIDEO: Final = "/videos/{id}"

@@ -55,7 +55,7 @@ from adapters.azure._sim_state import (
     StorageFault,
     StoredFile,
 )
-from gateway.spi.simulator import Simulator
+from gateway.spi import Simulator
 
 __all__ = [
     "DEFAULT_CLIENT_ID",

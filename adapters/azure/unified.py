@@ -26,9 +26,16 @@ from typing import TYPE_CHECKING, Any, Final
 from adapters.azure import mapping
 from adapters.azure.mapping import video_path
 from adapters.azure.videos import Videos, api_path
-from gateway.spi.adapter import AssetPage, AssetQuery, UnifiedAsset
-from gateway.spi.assets import matches, sort_key
-from gateway.web.errors import GatewayError, NotFound, UpstreamStatusError
+from gateway.spi import (
+    AssetPage,
+    AssetQuery,
+    GatewayError,
+    NotFound,
+    UnifiedAsset,
+    UpstreamStatusError,
+    matches,
+    sort_key,
+)
 
 if TYPE_CHECKING:
     from adapters.azure.adapter import AzureAdapter

@@ -46,19 +46,20 @@ from aiohttp import hdrs, web
 
 from adapters.azure import errors
 from adapters.azure.videos import Videos, api_path, file_name, protection_mode
-from gateway.upstream.client import UpstreamClient
-from gateway.web.bodies import stream_body, upload_filename
-from gateway.web.errors import (
+from gateway.spi import (
+    JSON_TYPES,
     BadRequest,
     Conflict,
     GatewayError,
     UnsupportedMediaType,
+    UpstreamClient,
     UpstreamError,
     UpstreamStatusError,
     UpstreamTimeout,
     UpstreamUnavailable,
+    stream_body,
+    upload_filename,
 )
-from gateway.web.routing import JSON_TYPES
 
 if TYPE_CHECKING:
     from adapters.azure.adapter import AzureAdapter

@@ -31,20 +31,20 @@ from aiohttp import web
 from adapters.azure import mapping
 from adapters.azure.mapping import video_path
 from adapters.azure.relations import VIDEOS
-from gateway.spi.adapter import Href
-from gateway.upstream.client import UpstreamResponse
-from gateway.web import hal
-from gateway.web.bodies import read_json
-from gateway.web.errors import (
+from gateway.spi import (
     BadRequest,
     GatewayError,
+    Href,
     NotFound,
     PreconditionFailed,
+    UpstreamResponse,
     UpstreamUnavailable,
+    hal,
+    hal_response,
+    page_params,
+    path_segment,
+    read_json,
 )
-from gateway.web.params import page_params
-from gateway.web.routing import hal_response
-from gateway.web.urls import path_segment
 
 if TYPE_CHECKING:
     from adapters.azure.adapter import AzureAdapter

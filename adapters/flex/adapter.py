@@ -52,23 +52,26 @@ from adapters.flex.metadata import XML_TYPE, XML_TYPES
 from adapters.flex.parts import Parts
 from adapters.flex.resources import FAMILIES, Resources
 from adapters.flex.simulator import FlexSimulator
-from gateway.config.backend import BackendConfig
-from gateway.config.schema import Field, Secret
-from gateway.spi.adapter import (
+from gateway.spi import (
+    JSON_TYPES,
     Adapter,
     AssetPage,
     AssetQuery,
+    BackendConfig,
     CollectionPage,
+    Field,
     RegistryEntry,
     RelationDoc,
     Route,
+    Secret,
+    StaticHeaders,
     UnifiedAsset,
     UnifiedCollection,
+    UpstreamAuth,
+    UpstreamFault,
+    default_error_reader,
+    hal,
 )
-from gateway.upstream.auth import StaticHeaders, UpstreamAuth
-from gateway.upstream.faults import UpstreamFault, default_error_reader
-from gateway.web import hal
-from gateway.web.routing import JSON_TYPES
 
 _ROOT_LISTS: Final = (
     ("flex:accounts", "/accounts", "Accounts"),

@@ -19,11 +19,15 @@ from adapters.flex.calls import Json, created, json_object, send
 from adapters.flex.listing import Source
 from adapters.flex.mapping import Rewriter, number, seg
 from adapters.flex.relations import ASSETS, KEYFRAME_IMAGE, PAGED
-from gateway.web import hal
-from gateway.web.bodies import read_json
-from gateway.web.errors import BadRequest, Conflict, UpstreamUnavailable
-from gateway.web.params import page_params
-from gateway.web.routing import hal_response
+from gateway.spi import (
+    BadRequest,
+    Conflict,
+    UpstreamUnavailable,
+    hal,
+    hal_response,
+    page_params,
+    read_json,
+)
 
 if TYPE_CHECKING:
     from adapters.flex.adapter import FlexAdapter

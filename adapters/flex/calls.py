@@ -8,11 +8,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from gateway.upstream.client import UpstreamClient, UpstreamResponse
-from gateway.web import hal
-from gateway.web.bodies import read_json
-from gateway.web.errors import BadRequest
-from gateway.web.routing import hal_response
+from gateway.spi import BadRequest, UpstreamClient, UpstreamResponse, hal, hal_response, read_json
 
 MEDIA_TYPE: Final = "application/vnd.nativ.mio.v1+json"
 

@@ -18,9 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
 
-from gateway.upstream.client import UpstreamClient
-from gateway.web import hal
-from gateway.web.errors import UpstreamUnavailable
+from gateway.spi import UpstreamClient, UpstreamUnavailable, hal
 
 UPSTREAM_LIMIT: Final = 100
 

@@ -20,9 +20,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
-from gateway.spi.adapter import Href
-from gateway.web import hal
-from gateway.web.errors import NotFound
+from gateway.spi import Href, NotFound, hal
 
 Json = dict[str, Any]
 

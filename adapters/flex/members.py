@@ -16,8 +16,7 @@ from aiohttp import web
 from adapters.flex.calls import Json, created, integer, json_object, send
 from adapters.flex.mapping import Rewriter, number
 from adapters.flex.parts import sub_list
-from gateway.web import hal
-from gateway.web.routing import hal_response
+from gateway.spi import hal, hal_response
 
 if TYPE_CHECKING:
     from adapters.flex.adapter import FlexAdapter

@@ -30,7 +30,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml import ElementTree as SafeTree
 
-from gateway.web.errors import BadRequest, MalformedBody
+from gateway.spi import BadRequest, MalformedBody
 
 XML_TYPE: Final = "application/xml"
 XML_TYPES: Final = (XML_TYPE, "text/xml")

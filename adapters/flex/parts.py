@@ -19,12 +19,16 @@ from adapters.flex.calls import Json, created, json_object, send
 from adapters.flex.listing import Source
 from adapters.flex.mapping import Rewriter, number
 from adapters.flex.relations import PAGED
-from gateway.web import hal
-from gateway.web.bodies import read_json
-from gateway.web.errors import NotFound, UpstreamUnavailable
-from gateway.web.params import page_params
-from gateway.web.relay import NO_COMPRESSION, relay
-from gateway.web.routing import hal_response
+from gateway.spi import (
+    NO_COMPRESSION,
+    NotFound,
+    UpstreamUnavailable,
+    hal,
+    hal_response,
+    page_params,
+    read_json,
+    relay,
+)
 
 if TYPE_CHECKING:
     from adapters.flex.adapter import FlexAdapter

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from gateway.spi.relations import RelationDoc
+from gateway.spi import RelationDoc
 
 PAGED: Final = "{?page,per_page}"
 ASSETS: Final = "/assets{?page,per_page,name,fql,sort}"

@@ -22,10 +22,7 @@ from adapters.flex.listing import Source
 from adapters.flex.mapping import Rewriter, file_name, number, seg, uuid_id
 from adapters.flex.parts import event, stream
 from adapters.flex.relations import COLLECTIONS, PAGED
-from gateway.web import hal
-from gateway.web.errors import BadRequest
-from gateway.web.params import page_params
-from gateway.web.routing import Handler, hal_response
+from gateway.spi import BadRequest, Handler, hal, hal_response, page_params
 
 if TYPE_CHECKING:
     from adapters.flex.adapter import FlexAdapter

@@ -61,7 +61,7 @@ from adapters.flex._sim_http import (
 )
 from adapters.flex._sim_seed import seed_state
 from adapters.flex._sim_state import CONFIG, STATE, SimConfig
-from gateway.spi.simulator import Simulator
+from gateway.spi import Simulator
 
 __all__ = ["DEFAULT_PASSWORD", "DEFAULT_USER", "MEDIA_TYPE", "FlexSimulator"]
 

@@ -29,16 +29,16 @@ from typing import Any, Final
 from adapters.flex import listing
 from adapters.flex.listing import UPSTREAM_LIMIT, Source, matrix
 from adapters.flex.mapping import Json, number, seg, uuid_id
-from gateway.spi.adapter import (
+from gateway.spi import (
     AssetPage,
     AssetQuery,
+    BadRequest,
     CollectionPage,
     UnifiedAsset,
     UnifiedCollection,
+    UpstreamClient,
+    sort_key,
 )
-from gateway.spi.assets import sort_key
-from gateway.upstream.client import UpstreamClient
-from gateway.web.errors import BadRequest
 
 SEARCH_METHOD: Final = (
     "Flex's own name filter (;name=, a case-insensitive match on part of the asset name); "

@@ -32,25 +32,26 @@ from adapters.mediacentral.resources import Resources
 from adapters.mediacentral.rewrite import PROXY
 from adapters.mediacentral.simulator import MediaCentralSimulator
 from adapters.mediacentral.unified import SEARCH_METHOD, UnifiedView
-from gateway.api.relations import curie_template
-from gateway.config.backend import BackendConfig
-from gateway.config.schema import Field, plain
-from gateway.spi.adapter import (
+from gateway.spi import (
+    JSON_TYPES,
     Adapter,
     AssetPage,
     AssetQuery,
+    BackendConfig,
     CollectionPage,
+    Field,
     RegistryEntry,
     RelationDoc,
     Route,
     UnifiedAsset,
     UnifiedCollection,
+    UpstreamAuth,
+    UpstreamClient,
+    UpstreamFault,
+    curie_template,
+    hal,
+    plain,
 )
-from gateway.upstream.auth import UpstreamAuth
-from gateway.upstream.client import UpstreamClient
-from gateway.upstream.faults import UpstreamFault
-from gateway.web import hal
-from gateway.web.routing import JSON_TYPES
 
 CTMS_PREFIXES: Final = ("aa", "loc", "search")
 """CTMS CURIE prefixes the backend root uses; the gateway documents them under /rels."""

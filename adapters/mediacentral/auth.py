@@ -18,9 +18,13 @@ import abc
 from typing import Any, ClassVar, Final
 
 from adapters.mediacentral.discovery import HAL_ACCEPT, link_href
-from gateway.upstream.client import UpstreamClient
-from gateway.upstream.logins import LoginResult, RenewingLogin, UpstreamSession
-from gateway.web.errors import UpstreamLoginFailed
+from gateway.spi import (
+    LoginResult,
+    RenewingLogin,
+    UpstreamClient,
+    UpstreamLoginFailed,
+    UpstreamSession,
+)
 
 AUTH_ENTRY: Final = "/auth"
 CURRENT: Final = "token_href"

@@ -28,9 +28,9 @@ from typing import Any, Final
 from urllib.parse import urljoin
 
 from adapters.mediacentral.templates import TemplateMatcher
-from gateway.upstream.client import UpstreamClient
-from gateway.upstream.logins import Remembered
-from gateway.web.errors import (
+from gateway.spi import (
+    Remembered,
+    UpstreamClient,
     UpstreamError,
     UpstreamLoginFailed,
     UpstreamStatusError,

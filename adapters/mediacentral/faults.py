@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gateway.upstream.faults import UpstreamFault, default_error_reader
+from gateway.spi import UpstreamFault, default_error_reader
 
 
 def text_or_none(value: Any) -> str | None:

@@ -34,10 +34,14 @@ from typing import Any
 import aiohttp
 
 from adapters.mediacentral.auth import PlatformLogin, lifetime
-from gateway.config.backend import BackendConfig
-from gateway.config.schema import Secret, plain
-from gateway.upstream.client import UpstreamClient
-from gateway.web.errors import ConfigError, UpstreamLoginFailed
+from gateway.spi import (
+    BackendConfig,
+    ConfigError,
+    Secret,
+    UpstreamClient,
+    UpstreamLoginFailed,
+    plain,
+)
 
 
 def _secret(value: Any) -> Secret:

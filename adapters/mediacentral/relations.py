@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from gateway.spi.relations import RelationDoc
+from gateway.spi import RelationDoc
 
 LOCATIONS: Final = "/locations"
 ITEM: Final = "/items/{id}{?offset,limit}"

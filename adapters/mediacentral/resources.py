@@ -30,12 +30,18 @@ from aiohttp import web
 
 from adapters.mediacentral.discovery import HAL_ACCEPT, Service, Services
 from adapters.mediacentral.rewrite import PROXY, Rewriter
-from gateway.upstream.client import UpstreamResponse
-from gateway.web import hal
-from gateway.web.bodies import read_json
-from gateway.web.errors import BadRequest, NotFound, UpstreamLoginFailed, UpstreamStatusError
-from gateway.web.relay import NO_COMPRESSION, relay
-from gateway.web.routing import hal_response
+from gateway.spi import (
+    NO_COMPRESSION,
+    BadRequest,
+    NotFound,
+    UpstreamLoginFailed,
+    UpstreamResponse,
+    UpstreamStatusError,
+    hal,
+    hal_response,
+    read_json,
+    relay,
+)
 
 if TYPE_CHECKING:
     from adapters.mediacentral.adapter import MediaCentralAdapter

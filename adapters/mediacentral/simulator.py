@@ -32,7 +32,7 @@ from adapters.mediacentral import _sim_assets, _sim_auth, _sim_locations, _sim_r
 from adapters.mediacentral._sim_http import PROBLEM, problems, session_middleware, watch
 from adapters.mediacentral._sim_seed import seed
 from adapters.mediacentral._sim_state import PLATFORM, Counters, Platform, accounts
-from gateway.spi.simulator import Simulator
+from gateway.spi import Simulator
 
 __all__ = ["DEFAULT_CLIENTS", "DEFAULT_USERS", "MediaCentralSimulator"]
 

@@ -46,17 +46,19 @@ from adapters.mediacentral.discovery import HAL_ACCEPT, Services, link_href, spl
 from adapters.mediacentral.faults import text_or_none
 from adapters.mediacentral.resources import Resources
 from adapters.mediacentral.rewrite import Rewriter
-from gateway.spi.adapter import (
+from gateway.spi import (
     AssetPage,
     AssetQuery,
     CollectionPage,
+    NotFound,
     UnifiedAsset,
     UnifiedCollection,
+    UpstreamResponse,
+    UpstreamStatusError,
+    UpstreamUnavailable,
+    path_segment,
+    sort_key,
 )
-from gateway.spi.assets import sort_key
-from gateway.upstream.client import UpstreamResponse
-from gateway.web.errors import NotFound, UpstreamStatusError, UpstreamUnavailable
-from gateway.web.urls import path_segment
 
 if TYPE_CHECKING:
     from adapters.mediacentral.adapter import MediaCentralAdapter

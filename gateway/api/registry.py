@@ -16,6 +16,7 @@ from gateway.api import relations
 from gateway.auth.access import caller, visible
 from gateway.backends.runtime import BACKENDS, Backend
 from gateway.config.auth import ADMIN
+from gateway.spi.relations import GW_PREFIX, curie_template
 from gateway.unified import routes as unified
 from gateway.web import hal
 from gateway.web.routing import Route, add_route, hal_response
@@ -39,13 +40,13 @@ def _version() -> str:
 
 def curies(resource: hal.Resource, request: web.Request, base: str, *, ctms: bool = False) -> None:
     """Add the CURIEs of the gateway's prefixes and of the kinds the caller may use."""
-    prefixes = [relations.GW_PREFIX, relations.REGISTRY_PREFIX]
+    prefixes = [GW_PREFIX, relations.REGISTRY_PREFIX]
     # Only the kinds the caller may use: the CURIEs of the others would name them.
     prefixes += sorted({type(b.adapter).curie for b in _visible(request)})
     if ctms:  # the registry keys its resources by CTMS relations too
         prefixes += sorted(relations.CTMS_RELATIONS)
     for prefix in prefixes:
-        resource.curie(prefix, base + relations.curie_template(prefix))
+        resource.curie(prefix, base + curie_template(prefix))
 
 
 def _backend_link(resource: hal.Resource, backend: Backend, base: str) -> None:

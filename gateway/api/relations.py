@@ -13,14 +13,13 @@ from typing import Final
 
 from aiohttp import web
 
-from gateway.spi.relations import RelationDoc
+from gateway.spi.relations import GW_PREFIX, RelationDoc, doc_path
 from gateway.web import hal
 from gateway.web.errors import NotFound
 from gateway.web.negotiation import choose
 from gateway.web.routing import Route, add_route, hal_response
 from gateway.web.urls import public_base
 
-GW_PREFIX: Final = "gw"
 REGISTRY_PREFIX: Final = "registry"
 
 GATEWAY_RELATIONS: Final = (
@@ -233,16 +232,6 @@ def catalogue(extra: Mapping[str, Iterable[RelationDoc]]) -> dict[str, dict[str,
     for prefix, docs in extra.items():
         out.setdefault(prefix, {}).update({d.name: d for d in docs})
     return out
-
-
-def doc_path(prefix: str, name: str) -> str:
-    """Where the documentation of ``prefix:name`` is served."""
-    return f"/rels/{name}" if prefix == GW_PREFIX else f"/rels/{prefix}/{name}"
-
-
-def curie_template(prefix: str) -> str:
-    """The CURIE href template of ``prefix`` (path part; prepend the base URL)."""
-    return "/rels/{rel}" if prefix == GW_PREFIX else f"/rels/{prefix}/{{rel}}"
 
 
 def _page(prefix: str, doc: RelationDoc, base: str) -> str:

@@ -11,15 +11,16 @@ asset view (one list across backends) calls the asset methods.
 
 from __future__ import annotations
 
+import abc
+import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from aiohttp import web
 
 from gateway.config.backend import BackendConfig
 from gateway.config.schema import Field, Secret
 from gateway.spi.assets import (
-    ASSET_TYPES,
     AssetPage,
     AssetQuery,
     CollectionPage,
@@ -37,26 +38,13 @@ from gateway.web.errors import NotOffered
 from gateway.web.routing import Route
 from gateway.web.urls import public_base
 
+_NAME: Final = re.compile(r"[a-z][a-z0-9_-]{0,62}")
+
 Href = Callable[[str], str]
 """Makes an absolute gateway URL from a path relative to the backend root."""
 
-__all__ = [
-    "ASSET_TYPES",
-    "Adapter",
-    "AssetPage",
-    "AssetQuery",
-    "CollectionPage",
-    "Href",
-    "RegistryEntry",
-    "RelationDoc",
-    "Route",
-    "Simulator",
-    "UnifiedAsset",
-    "UnifiedCollection",
-]
 
-
-class Adapter:
+class Adapter(abc.ABC):
     """One backend of some kind, as the gateway sees it.
 
     Subclasses set ``kind``, ``curie`` and ``simulator_class`` and override what their
@@ -74,6 +62,21 @@ class Adapter:
     """The credential keys a ``[backends.<name>.users.<user>]`` table may set (none: the
     kind takes no per-user credentials). They override the service's keys of that name."""
     simulator_class: ClassVar[type[Simulator]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Refuse a kind without its name or CURIE prefix when the class is made.
+
+        Both are read before any instance exists (config checks, the registry, the
+        relation pages); a class lacking one would otherwise fail late, in ``create_app``.
+        """
+        super().__init_subclass__(**kwargs)
+        for attribute in ("kind", "curie"):
+            value = getattr(cls, attribute, None)
+            if not isinstance(value, str) or not _NAME.fullmatch(value):
+                raise TypeError(
+                    f"{cls.__qualname__}.{attribute} must be a lower-case name "
+                    f"(letters, digits, '-', '_'), not {value!r}"
+                )
 
     def __init__(self, backend: BackendConfig, client: UpstreamClient) -> None:
         self.backend = backend
@@ -161,7 +164,7 @@ class Adapter:
         """A simulator that accepts ``backend``'s configured credentials."""
         return cls.simulator_class()
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 - most kinds start no work of their own
         """Finish the adapter's own background work at shutdown, before its client closes."""
 
     async def probe(self) -> None:

@@ -13,6 +13,7 @@ from gateway.web.errors import BadRequest, MalformedBody, PayloadTooLarge
 from gateway.web.settings import HTTP
 
 CHUNK_BYTES: Final = 256 * 1024
+"""Bytes read at a time from a streamed body, request or upstream download."""
 
 
 async def read_json(request: web.Request) -> Any:

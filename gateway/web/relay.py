@@ -16,6 +16,8 @@ from typing import Final
 import aiohttp
 from aiohttp import web
 
+from gateway.web.bodies import CHUNK_BYTES
+
 log = logging.getLogger(__name__)
 
 CONTENT_HEADERS: Final = (
@@ -29,8 +31,6 @@ CONTENT_HEADERS: Final = (
 )
 NO_COMPRESSION: Final = {"Accept-Encoding": "identity"}
 """Headers for an upstream download to relay: bytes as stored, lengths that hold."""
-
-CHUNK_BYTES: Final = 256 * 1024
 
 
 async def relay(

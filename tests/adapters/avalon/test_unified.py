@@ -18,7 +18,7 @@ from adapters.avalon.adapter import AvalonAdapter
 from adapters.avalon.simulator import DEFAULT_ADMIN_KEY, DEFAULT_USER_KEY, AvalonSimulator
 from gateway.auth.identity import Identity, acting_as
 from gateway.backends.runtime import BACKENDS
-from gateway.spi.adapter import ASSET_TYPES, AssetQuery, UnifiedAsset, UnifiedCollection
+from gateway.spi import ASSET_TYPES, AssetQuery, UnifiedAsset, UnifiedCollection
 from gateway.web.errors import GatewayError
 from tests.conftest import ConfigFactory, GatewayFactory, StartSimulator
 from tests.unified_paging import every_asset

@@ -14,7 +14,7 @@ from adapters.azure.adapter import AzureAdapter
 from adapters.azure.simulator import AzureSimulator
 from gateway.auth.identity import Identity, acting_as
 from gateway.backends.runtime import BACKENDS
-from gateway.spi.adapter import AssetQuery
+from gateway.spi import AssetQuery
 from gateway.web.errors import GatewayError, NotFound, NotOffered
 from tests.adapters.azure.conftest import Connect, SimFactory
 from tests.adapters.azure.navigator import Navigator

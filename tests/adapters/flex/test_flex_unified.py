@@ -19,7 +19,7 @@ from adapters.flex.adapter import FlexAdapter
 from adapters.flex.simulator import FlexSimulator
 from gateway.auth.identity import Identity, acting_as
 from gateway.backends.runtime import BACKENDS
-from gateway.spi.adapter import ASSET_TYPES, AssetQuery, UnifiedAsset, UnifiedCollection
+from gateway.spi import ASSET_TYPES, AssetQuery, UnifiedAsset, UnifiedCollection
 from gateway.web.errors import GatewayError
 from tests.conftest import ConfigFactory, GatewayFactory, StartSimulator
 from tests.unified_paging import every_asset

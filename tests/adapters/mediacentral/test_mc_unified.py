@@ -17,7 +17,7 @@ from adapters.mediacentral.simulator import MediaCentralSimulator
 from adapters.mediacentral.unified import timecode_ms
 from gateway.auth.identity import Identity, acting_as
 from gateway.backends.runtime import BACKENDS
-from gateway.spi.adapter import AssetQuery
+from gateway.spi import AssetQuery
 from gateway.web.errors import GatewayError, NotFound
 from tests.adapters.mediacentral.conftest import BACKEND, FLOWS, Connect
 from tests.conftest import ConfigFactory, GatewayFactory
