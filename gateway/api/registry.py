@@ -17,7 +17,7 @@ from gateway.auth.access import caller, visible
 from gateway.backends.runtime import BACKENDS, Backend
 from gateway.config.auth import ADMIN
 from gateway.spi.relations import GW_PREFIX, curie_template
-from gateway.unified import routes as unified
+from gateway.unified import documents as unified
 from gateway.web import hal
 from gateway.web.routing import Route, add_route, hal_response
 from gateway.web.urls import public_base

@@ -10,6 +10,10 @@ from gateway.web.errors import BadRequest
 
 DEFAULT_PER_PAGE: Final = 25
 MAX_PER_PAGE: Final = 500
+"""Largest ``per_page`` of one backend's lists."""
+MAX_MERGED_PER_PAGE: Final = 100
+"""Largest ``per_page`` of a list merged from every backend: each backend is asked for
+that many items, so a merged page costs several backends' pages."""
 
 
 def int_param(
