@@ -42,13 +42,12 @@ from gateway.web.errors import (
     OAuthError,
     Unauthorized,
 )
-from gateway.web.routing import Route, add_route, hal_response
+from gateway.web.routing import NO_STORE, Route, add_route, hal_response
 from gateway.web.urls import client_address, public_base
 
 log = logging.getLogger(__name__)
 
 FORM: Final = "application/x-www-form-urlencoded"
-NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 

@@ -23,6 +23,9 @@ Access = Literal["public", "user", "admin"]
 
 JSON_TYPES: Final = ("application/json", "application/hal+json")
 HAL_OUT: Final = (hal.MEDIA_TYPE, "application/json")
+NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+"""Headers of answers that hold credentials or facts about them: never to be stored
+(RFC 6749 section 5.1, RFC 9111)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,11 @@
 """The documented status-code table and the upstream-status mapping, as data.
 
-``DOCUMENTED`` is the table of the Azure Media Services Connector API reference
-(status, condition, methods, transient); ``STATUS_TABLE`` is it plus ``ADDED_ROWS``, the
-one row the gateway adds (429 for throttled logins). Every response the gateway sends uses a
-status from it. ``UPSTREAM_STATUS_MAP`` says which of those statuses a client sees
-when an upstream answers with an error status; statuses missing from both fall to
-the nearest row (see :func:`map_upstream_status`).
+``DOCUMENTED`` is the gateway's status-code table (status, condition, methods,
+transient), the one every client is promised (docs/http.md); ``STATUS_TABLE`` is it
+plus ``ADDED_ROWS``, the one row added to it (429 for throttled logins). Every response
+the gateway sends uses a status from it. ``UPSTREAM_STATUS_MAP`` says which of those
+statuses a client sees when an upstream answers with an error status; statuses missing
+from both fall to the nearest row (see :func:`map_upstream_status`).
 """
 
 from __future__ import annotations
