@@ -13,8 +13,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from adapters.mediacentral.adapter import MediaCentralAdapter
+from adapters.mediacentral.entries import timecode_ms
 from adapters.mediacentral.simulator import MediaCentralSimulator
-from adapters.mediacentral.unified import timecode_ms
 from gateway.auth.identity import Identity, acting_as
 from gateway.backends.runtime import BACKENDS
 from gateway.spi import AssetQuery
