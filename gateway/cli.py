@@ -58,8 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     simulate = commands.add_parser("simulate", help="run one upstream simulator standalone")
-    # Only the chosen kind is imported: its options are parsed in a second step.
-    simulate.add_argument("kind", choices=plugins.available_kinds())
+    # Only the chosen kind's simulator is imported: its options are parsed in a second step.
+    simulate.add_argument("kind", choices=plugins.simulated_kinds())
     simulate.add_argument("options", nargs=argparse.REMAINDER)
     return parser
 
@@ -70,7 +70,7 @@ def _simulator_parser(kind: str) -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="listen address")
     parser.add_argument("--port", type=int, default=0, help="listen port (0: any free one)")
-    plugins.adapter_class(kind).simulator_class.add_arguments(parser)
+    plugins.simulator_class(kind).add_arguments(parser)
     return parser
 
 
@@ -146,7 +146,7 @@ def _check(args: argparse.Namespace) -> int:
 def _simulate(kind: str, argv: Sequence[str]) -> int:
     args = _simulator_parser(kind).parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    simulator = plugins.adapter_class(kind).simulator_class.from_arguments(args)
+    simulator = plugins.simulator_class(kind).from_arguments(args)
 
     async def run() -> None:
         url = await simulator.start(args.host, args.port)

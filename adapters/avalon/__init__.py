@@ -1,4 +1,4 @@
-"""Avalon Media System: adapter and simulator."""
+"""Avalon Media System: the adapter."""
 
 from adapters.avalon.adapter import AvalonAdapter
 

@@ -30,7 +30,6 @@ from aiohttp import web
 from adapters.avalon import relations, unified
 from adapters.avalon.files import MULTIPART, SupplementalFiles
 from adapters.avalon.resources import Resources
-from adapters.avalon.simulator import DEFAULT_ADMIN, AvalonSimulator
 from gateway.spi import (
     JSON_TYPES,
     Adapter,
@@ -42,7 +41,6 @@ from gateway.spi import (
     RegistryEntry,
     RelationDoc,
     Route,
-    Secret,
     StaticHeaders,
     UnifiedAsset,
     UnifiedCollection,
@@ -74,7 +72,6 @@ class AvalonAdapter(Adapter):
     user_fields: ClassVar[tuple[Field, ...]] = (
         Field("api_key", str, "The user's own Avalon API token.", required=True, secret=True),
     )
-    simulator_class = AvalonSimulator
     search_method = unified.SEARCH_METHOD
     offers_collections = True
 
@@ -84,24 +81,6 @@ class AvalonAdapter(Adapter):
         return StaticHeaders(
             {"Avalon-Api-Key": backend.options["api_key"].reveal()}, refusals=(UNKNOWN_TOKEN,)
         )
-
-    @classmethod
-    def create_simulator(cls, backend: BackendConfig) -> AvalonSimulator:
-        """A simulator that knows every configured token, each as an administrator.
-
-        The service token belongs to the Avalon user ``archivist`` (the API document's
-        example); each gateway user's own token to the Avalon user of the same name as
-        the gateway user, so what they change upstream shows under their own name (a
-        collection they create has them as its manager). A token configured twice
-        belongs to the first user named.
-        """
-        keys: dict[str, str] = {}
-        service = backend.options.get("api_key")
-        if isinstance(service, Secret):
-            keys[service.reveal()] = DEFAULT_ADMIN
-        for user, credentials in backend.users.items():
-            keys.setdefault(credentials["api_key"].reveal(), user)
-        return AvalonSimulator(api_keys=keys, admins=set(keys.values()))
 
     async def probe(self) -> None:
         """One media object page answers for the configured token."""

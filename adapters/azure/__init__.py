@@ -1,4 +1,4 @@
-"""Azure Media Services Connector: adapter and simulator."""
+"""Azure Media Services Connector: the adapter."""
 
 from adapters.azure.adapter import AzureAdapter
 

@@ -32,7 +32,6 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 from adapters.azure import errors, login, relations
-from adapters.azure.simulator import AzureSimulator
 from adapters.azure.unified import SEARCH_METHOD, UnifiedVideos
 from adapters.azure.uploads import MEDIA_TYPES, Uploads
 from adapters.azure.videos import Videos
@@ -89,7 +88,6 @@ class AzureAdapter(Adapter):
             check=_token_url,
         ),
     )
-    simulator_class = AzureSimulator
     search_method = SEARCH_METHOD
     offers_collections = False
 
@@ -142,28 +140,6 @@ class AzureAdapter(Adapter):
         as_client = bool(plain(own.get("client_id")))
         options = backend.credentials_of(user).options
         return login.strategy(backend.name, options, prefer_token=not as_client)
-
-    @classmethod
-    def create_simulator(cls, backend: BackendConfig) -> AzureSimulator:
-        """A simulator that takes every configured token and client.
-
-        The service's fixed token, if any, is the simulator's; every client (the
-        service's and the users', each with the first secret configured for it) may log
-        in at its token endpoint; the users' own fixed tokens are taken too.
-        """
-        tables = [backend.options, *(backend.credentials_of(u).options for u in backend.users)]
-        tokens = [plain(t.get("token")) for t in tables if plain(t.get("token"))]
-        clients: dict[str, str] = {}
-        for t in tables:
-            client_id, secret = plain(t.get("client_id")), plain(t.get("client_secret"))
-            if client_id and secret:
-                # One secret per client, as at a real token endpoint: the first named.
-                clients.setdefault(client_id, secret)
-        return AzureSimulator(
-            token=plain(backend.options.get("token")) or None,
-            full_tokens=tokens,
-            clients=clients,
-        )
 
     @staticmethod
     def read_upstream_error(status: int, content_type: str, body: bytes) -> UpstreamFault:

@@ -1,4 +1,4 @@
-"""Dalet Flex MAM: adapter and simulator."""
+"""Dalet Flex MAM: the adapter."""
 
 from adapters.flex.adapter import FlexAdapter
 

@@ -51,7 +51,6 @@ from adapters.flex.members import Memberships
 from adapters.flex.metadata import XML_TYPE, XML_TYPES
 from adapters.flex.parts import Parts
 from adapters.flex.resources import FAMILIES, Resources
-from adapters.flex.simulator import FlexSimulator
 from gateway.spi import (
     JSON_TYPES,
     Adapter,
@@ -63,7 +62,6 @@ from gateway.spi import (
     RegistryEntry,
     RelationDoc,
     Route,
-    Secret,
     StaticHeaders,
     UnifiedAsset,
     UnifiedCollection,
@@ -102,7 +100,6 @@ class FlexAdapter(Adapter):
         Field("password", str, "Flex password (HTTP Basic).", required=True, secret=True),
     )
     user_fields: ClassVar[tuple[Field, ...]] = config_fields
-    simulator_class = FlexSimulator
     search_method = unified.SEARCH_METHOD
     offers_collections = True
 
@@ -119,21 +116,6 @@ class FlexAdapter(Adapter):
         """Flex's messages, without the upstream paths and matrix parameters they may name."""
         fault = default_error_reader(status, content_type, body)
         return UpstreamFault([_clean(m) for m in fault.messages], fault.code)
-
-    @classmethod
-    def create_simulator(cls, backend: BackendConfig) -> FlexSimulator:
-        """A simulator that accepts the service's user and every gateway user's own.
-
-        Each login is a Flex user of its configured name, so what a gateway user creates
-        shows that name as its ``owner`` and ``createdBy``. The first login named (the
-        service's, when there is one) owns the seeded objects.
-        """
-        logins: dict[str, str] = {}
-        for table in (backend.options, *backend.users.values()):
-            name, password = table.get("username"), table.get("password")
-            if isinstance(name, str) and isinstance(password, Secret):
-                logins.setdefault(name, password.reveal())
-        return FlexSimulator(users=logins)
 
     async def probe(self) -> None:
         """The API root answers for the configured user."""

@@ -1,4 +1,4 @@
-"""Avid MediaCentral (CTMS): adapter and simulator."""
+"""Avid MediaCentral (CTMS): the adapter."""
 
 from adapters.mediacentral.adapter import MediaCentralAdapter
 

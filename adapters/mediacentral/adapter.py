@@ -30,7 +30,6 @@ from adapters.mediacentral.discovery import Discovery
 from adapters.mediacentral.faults import read_fault
 from adapters.mediacentral.resources import Resources
 from adapters.mediacentral.rewrite import PROXY
-from adapters.mediacentral.simulator import MediaCentralSimulator
 from adapters.mediacentral.unified import SEARCH_METHOD, UnifiedView
 from gateway.spi import (
     JSON_TYPES,
@@ -50,7 +49,6 @@ from gateway.spi import (
     UpstreamFault,
     curie_template,
     hal,
-    plain,
 )
 
 CTMS_PREFIXES: Final = ("aa", "loc", "search")
@@ -80,7 +78,6 @@ class MediaCentralAdapter(Adapter):
     user_fields: ClassVar[tuple[Field, ...]] = tuple(
         f for f in config_fields if f.name in ("username", "password", "client_id", "client_secret")
     )
-    simulator_class = MediaCentralSimulator
     search_method = SEARCH_METHOD
     offers_collections = True
 
@@ -114,21 +111,6 @@ class MediaCentralAdapter(Adapter):
     ) -> list[tuple[str, str]]:
         """The flow's keys, and those that say who logs in from the user's own table."""
         return logins.missing_options(merged) + logins.personal_problems(own, merged)
-
-    @classmethod
-    def create_simulator(cls, backend: BackendConfig) -> MediaCentralSimulator:
-        """A simulator that accepts the service's user and client, and every mapped user's."""
-        users: dict[str, str] = {}
-        clients: dict[str, str] = {}
-        # Each table's own keys: a user's table that lacks a password has no login here.
-        for options in (backend.options, *backend.users.values()):
-            user, password = plain(options.get("username")), plain(options.get("password"))
-            client_id, secret = plain(options.get("client_id")), plain(options.get("client_secret"))
-            if user and password:
-                users[user] = password
-            if client_id and secret:
-                clients[client_id] = secret
-        return MediaCentralSimulator(users=users or None, clients=clients or None)
 
     @staticmethod
     def read_upstream_error(status: int, content_type: str, body: bytes) -> UpstreamFault:

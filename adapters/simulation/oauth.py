@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Final
 from urllib.parse import unquote_plus
 
 from aiohttp import web
 
-NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-"""Section 5.1: answers holding tokens or about them are not to be cached."""
+from gateway.spi import NO_STORE
 
 
 def basic_client(header: str | None, *, form_encoded: bool = True) -> tuple[str, str] | None:

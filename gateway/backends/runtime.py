@@ -122,9 +122,9 @@ class BackendSet:
             for backend in self:
                 url = backend.adapter.backend.url
                 if backend.adapter.backend.simulated:
-                    backend.simulator = type(backend.adapter).create_simulator(
-                        backend.adapter.backend
-                    )
+                    # Only here is a simulator module imported: real upstreams never load one.
+                    simulator_cls = plugins.simulator_class(backend.adapter.backend.kind)
+                    backend.simulator = simulator_cls.for_backend(backend.adapter.backend)
                     url = await backend.simulator.start()
                     log.info(
                         "backend %s: %s simulator on %s", backend.name, backend.adapter.kind, url

@@ -229,6 +229,8 @@ def _backend(
         adapter = plugins.adapter_class(values["kind"])
         if service:
             problems += [f"{path}.{k}: {message}" for k, message in adapter.check_options(values)]
+        if values["url"] == SIMULATOR and values["kind"] not in plugins.simulated_kinds():
+            problems.append(f"{path}.url: no simulator of kind {values['kind']} is installed")
     users = _backend_users(path, users_table, values, problems, env)
     if len(problems) != before:
         return None

@@ -29,7 +29,6 @@ from gateway.spi.assets import (
 )
 from gateway.spi.registry import RegistryEntry
 from gateway.spi.relations import RelationDoc
-from gateway.spi.simulator import Simulator
 from gateway.upstream.auth import NoAuth, UpstreamAuth
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.faults import UpstreamFault, default_error_reader
@@ -47,9 +46,11 @@ Href = Callable[[str], str]
 class Adapter(abc.ABC):
     """One backend of some kind, as the gateway sees it.
 
-    Subclasses set ``kind``, ``curie`` and ``simulator_class`` and override what their
-    upstream offers. The defaults give a backend root with ``self`` and its facts, an
-    empty route list, and a probe that asks the upstream's base URL.
+    Subclasses set ``kind`` and ``curie`` and override what their upstream offers. The
+    defaults give a backend root with ``self`` and its facts, an empty route list, and a
+    probe that asks the upstream's base URL. The kind's simulator is no part of this
+    class: it is registered on its own (``hal_gateway.simulators``) and loaded only when
+    a backend asks for it.
     """
 
     kind: ClassVar[str]
@@ -61,7 +62,6 @@ class Adapter(abc.ABC):
     user_fields: ClassVar[tuple[Field, ...]] = ()
     """The credential keys a ``[backends.<name>.users.<user>]`` table may set (none: the
     kind takes no per-user credentials). They override the service's keys of that name."""
-    simulator_class: ClassVar[type[Simulator]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Refuse a kind without its name or CURIE prefix when the class is made.
@@ -158,11 +158,6 @@ class Adapter(abc.ABC):
     def read_upstream_error(status: int, content_type: str, body: bytes) -> UpstreamFault:
         """The upstream's own error messages (and code) from an error answer."""
         return default_error_reader(status, content_type, body)
-
-    @classmethod
-    def create_simulator(cls, backend: BackendConfig) -> Simulator:
-        """A simulator that accepts ``backend``'s configured credentials."""
-        return cls.simulator_class()
 
     async def close(self) -> None:  # noqa: B027 - most kinds start no work of their own
         """Finish the adapter's own background work at shutdown, before its client closes."""

@@ -12,9 +12,13 @@ import abc
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from aiohttp import web
+
+if TYPE_CHECKING:
+    # For the type checker only: at run time this module imports nothing of the gateway.
+    from gateway.config.backend import BackendConfig
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -40,6 +44,17 @@ class Simulator(abc.ABC):
         self.drop_connections = drop_connections
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
+
+    @classmethod
+    def for_backend(cls, backend: BackendConfig) -> Simulator:
+        """A simulator that accepts ``backend``'s configured credentials.
+
+        The gateway calls it for each backend whose ``url`` is ``"simulator"``. The
+        default takes none of the backend's keys; kinds whose upstream checks
+        credentials override it so the configured ones (the service's and each user's
+        own) are the simulator's.
+        """
+        return cls()
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:

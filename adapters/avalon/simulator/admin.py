@@ -14,7 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.avalon._sim_http import (
+from adapters.avalon.simulator.media import render
+from adapters.avalon.simulator.plumbing import (
     errors,
     ident,
     logged_in,
@@ -23,9 +24,8 @@ from adapters.avalon._sim_http import (
     read_json_object,
     unauthorized,
 )
-from adapters.avalon._sim_media import render
-from adapters.avalon._sim_render import collection_json
-from adapters.avalon._sim_state import CONFIG, STATE, AvalonState, Collection, Json, Viewer
+from adapters.avalon.simulator.render import collection_json
+from adapters.avalon.simulator.state import CONFIG, STATE, AvalonState, Collection, Json, Viewer
 
 _TEXT_PARAMS = ("name", "description", "unit", "contact_email", "website_label", "website_url")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 
 from aiohttp import web
 
-from adapters.avalon._sim_http import (
+from adapters.avalon.simulator.plumbing import (
     error_string,
     ident,
     json_suffix,
@@ -28,8 +28,14 @@ from adapters.avalon._sim_http import (
     viewer,
     wants_json,
 )
-from adapters.avalon._sim_render import supplemental_json
-from adapters.avalon._sim_state import STATE, Json, MediaObject, SupplementalFile, language_code
+from adapters.avalon.simulator.render import supplemental_json
+from adapters.avalon.simulator.state import (
+    STATE,
+    Json,
+    MediaObject,
+    SupplementalFile,
+    language_code,
+)
 
 CAPTION_TYPES = frozenset({"text/vtt", "text/srt"})
 _BY_EXTENSION = {".vtt": "text/vtt", ".srt": "text/srt", ".txt": "text/plain"}

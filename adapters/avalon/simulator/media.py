@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.avalon._sim_http import (
+from adapters.avalon.simulator.plumbing import (
     base_url,
     errors,
     ident,
@@ -25,14 +25,14 @@ from adapters.avalon._sim_http import (
     unauthorized,
     viewer,
 )
-from adapters.avalon._sim_render import (
+from adapters.avalon.simulator.render import (
     DERIVATIVE_KEYS,
     MASTER_FILE_KEYS,
     default_fields,
     media_object_json,
     record_identifier,
 )
-from adapters.avalon._sim_state import (
+from adapters.avalon.simulator.state import (
     CONFIG,
     PURGE_TASKS,
     STATE,

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from adapters.avalon._sim_state import CONFIG, Json, Viewer
+from adapters.avalon.simulator.state import CONFIG, Json, Viewer
 
 T = TypeVar("T")
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -6,7 +6,7 @@ supplemental-file ``type`` "generic", booleans), the real server's shape is used
 
 from __future__ import annotations
 
-from adapters.avalon._sim_state import (
+from adapters.avalon.simulator.state import (
     LANGUAGES,
     AvalonState,
     Collection,

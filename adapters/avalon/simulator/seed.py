@@ -6,16 +6,16 @@ vd66w000m master file's id (ns064602j, the one the supplemental-file examples us
 published objects a non-administrator may read (gt54kn04s public, hq37vn59b restricted),
 enough objects in d791sg31t for its items example to be page 2 at two per page, and two
 interviews in jh343s44s (kp78gg36x a video, mw22v545r a sound recording) for searches.
-Collections, vocabulary and supplemental files are in :mod:`._sim_seed_catalog`.
+Collections, vocabulary and supplemental files are in :mod:`.seed_catalog`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from adapters.avalon._sim_render import default_fields, record_identifier
-from adapters.avalon._sim_seed_catalog import collections, supplemental_files, vocabulary
-from adapters.avalon._sim_state import AvalonState, Json, MasterFile, MediaObject
+from adapters.avalon.simulator.render import default_fields, record_identifier
+from adapters.avalon.simulator.seed_catalog import collections, supplemental_files, vocabulary
+from adapters.avalon.simulator.state import AvalonState, Json, MasterFile, MediaObject
 
 _RTMP = "rtmp://mallorn.dlib.indiana.edu:1935/avalon/mp4:"
 

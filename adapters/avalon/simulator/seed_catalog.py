@@ -9,7 +9,7 @@ on the public media object gt54kn04s.
 
 from __future__ import annotations
 
-from adapters.avalon._sim_state import Collection, Json, SupplementalFile
+from adapters.avalon.simulator.state import Collection, Json, SupplementalFile
 
 IU = "Indiana University Libraries"
 

@@ -6,7 +6,7 @@ or no permission 401 with an empty body), api-pagination headers (``Total``,
 ``Per-Page``, ``Link``), 200 for a created media object, 302 for a deletion that a
 background job completes later, PUT for vocabulary updates, and string error bodies
 for supplemental files. Each instance seeds its own state from the document's
-examples; see :mod:`adapters.avalon._sim_seed`.
+examples; see :mod:`adapters.avalon.simulator.seed`.
 """
 
 from __future__ import annotations
@@ -17,13 +17,11 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
-from adapters.avalon import _sim_admin as admin
-from adapters.avalon import _sim_files as files
-from adapters.avalon import _sim_media as media
-from adapters.avalon._sim_http import avalon_middleware
-from adapters.avalon._sim_seed import seed_state
-from adapters.avalon._sim_state import CONFIG, PURGE_TASKS, STATE, SimConfig
-from gateway.spi import Simulator
+from adapters.avalon.simulator import admin, files, media
+from adapters.avalon.simulator.plumbing import avalon_middleware
+from adapters.avalon.simulator.seed import seed_state
+from adapters.avalon.simulator.state import CONFIG, PURGE_TASKS, STATE, SimConfig
+from gateway.spi import BackendConfig, Secret, Simulator
 
 __all__ = ["DEFAULT_ADMIN", "DEFAULT_ADMIN_KEY", "DEFAULT_USER_KEY", "AvalonSimulator"]
 
@@ -99,6 +97,24 @@ class AvalonSimulator(Simulator):
         app.on_cleanup.append(media.cancel_purges)
         _add_routes(app.router)
         return app
+
+    @classmethod
+    def for_backend(cls, backend: BackendConfig) -> AvalonSimulator:
+        """A simulator that knows every configured token, each as an administrator.
+
+        The service token belongs to the Avalon user ``archivist`` (the API document's
+        example); each gateway user's own token to the Avalon user of the same name as
+        the gateway user, so what they change upstream shows under their own name (a
+        collection they create has them as its manager). A token configured twice
+        belongs to the first user named.
+        """
+        keys: dict[str, str] = {}
+        service = backend.options.get("api_key")
+        if isinstance(service, Secret):
+            keys[service.reveal()] = DEFAULT_ADMIN
+        for user, credentials in backend.users.items():
+            keys.setdefault(credentials["api_key"].reveal(), user)
+        return cls(api_keys=keys, admins=set(keys.values()))
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:

@@ -18,8 +18,8 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from adapters.azure._sim_http import client_of, json_body, matches, origin
-from adapters.azure._sim_state import (
+from adapters.azure.simulator.plumbing import client_of, json_body, matches, origin
+from adapters.azure.simulator.state import (
     ENCODING,
     ENDPOINT_TYPES,
     PROTECTION_MODES,

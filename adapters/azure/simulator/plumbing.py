@@ -2,7 +2,7 @@
 
 Under ``/api`` every request needs ``Authorization: Bearer <token>``: the fixed token, a
 read-only one (which may only GET: 403 otherwise), or an unexpired access token of the
-token endpoint (:mod:`adapters.azure._sim_oauth`); 401 otherwise. It also needs an
+token endpoint (:mod:`adapters.azure.simulator.token_endpoint`); 401 otherwise. It also needs an
 ``Accept`` that admits JSON (406), a URI of at most :data:`MAX_URI_BYTES` (414), and
 JSON request bodies (415). Errors carry the service's ``{"Message": "..."}`` body,
 aiohttp's own (unknown route, wrong method) included.
@@ -16,8 +16,8 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from adapters.azure._sim_oauth import ISSUER
-from adapters.azure._sim_state import STATE, ApiError, Json
+from adapters.azure.simulator.state import STATE, ApiError, Json
+from adapters.azure.simulator.token_endpoint import ISSUER
 from gateway.spi import choose
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -14,7 +14,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Final
 
-from adapters.azure._sim_state import READY, AzureState, StoredFile, Video
+from adapters.azure.simulator.state import READY, AzureState, StoredFile, Video
 
 # (ID, OriginalFileName, ContentProtectionMode, seconds of media, uploaded)
 _VIDEOS: Final = (

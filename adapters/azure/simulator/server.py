@@ -3,14 +3,15 @@
 The connector's authentication scheme is not documented publicly; the simulator accepts
 one configured bearer token (``Authorization: Bearer <token>``) with full rights, plus
 optional read-only tokens, plus access tokens of its OAuth 2.0 client-credentials
-endpoint ``POST /oauth2/token`` for registered clients (:mod:`adapters.azure._sim_oauth`);
-those expire after ``token_ttl_s`` by the simulator's ``clock``. The shapes the
+endpoint ``POST /oauth2/token`` for registered clients
+(:mod:`adapters.azure.simulator.token_endpoint`); those expire after ``token_ttl_s`` by
+the simulator's ``clock``. The shapes the
 reference leaves open (status values, the Status, PlaybackEndpoint, AuthorizationToken
-and Formats bodies, error bodies) are decided in :mod:`adapters.azure._sim_api`.
+and Formats bodies, error bodies) are decided in :mod:`adapters.azure.simulator.api`.
 
 One server plays three hosts: the API under ``/api``, the storage that a video's
 ``UploadUri`` points at under ``/storage`` (a signed, expiring upload token in the query,
-see :mod:`adapters.azure._sim_storage`), and the streaming endpoint under ``/media``.
+see :mod:`adapters.azure.simulator.storage`), and the streaming endpoint under ``/media``.
 
 A video's life, as ``GET /api/Videos/{id}/Status`` reports it::
 
@@ -45,9 +46,10 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
-from adapters.azure import _sim_api, _sim_media, _sim_oauth, _sim_seed, _sim_storage
-from adapters.azure._sim_http import api_middleware
-from adapters.azure._sim_state import (
+from adapters.azure.simulator import api, storage, streaming, token_endpoint
+from adapters.azure.simulator.plumbing import api_middleware
+from adapters.azure.simulator.seed import seed as seed_account
+from adapters.azure.simulator.state import (
     ENCODING,
     STATE,
     AzureState,
@@ -55,7 +57,7 @@ from adapters.azure._sim_state import (
     StorageFault,
     StoredFile,
 )
-from gateway.spi import Simulator
+from gateway.spi import BackendConfig, Simulator, plain
 
 __all__ = [
     "DEFAULT_CLIENT_ID",
@@ -88,7 +90,7 @@ class AzureSimulator(Simulator):
     ``max_blob_bytes`` is the largest file the storage takes; ``lose_completion_answers``
     makes ``MarkComplete`` start encoding and then drop the connection, as an answer lost
     on the way does. With ``seed`` the account starts with a few encoded videos
-    (:mod:`adapters.azure._sim_seed`); without, it starts empty. Uploaded files live in a
+    (:mod:`adapters.azure.simulator.seed`); without, it starts empty. Uploaded files live in a
     temporary folder made by :meth:`start` and removed by :meth:`close`. Fault options
     (``latency_s``, ``fail_status``, ``drop_connections``) go to
     :class:`~gateway.spi.simulator.Simulator`.
@@ -127,7 +129,7 @@ class AzureSimulator(Simulator):
             max_blob_bytes=max_blob_bytes,
             lose_completion_answers=lose_completion_answers,
         )
-        self.issuer = _sim_oauth.TokenIssuer(
+        self.issuer = token_endpoint.TokenIssuer(
             clients=dict(clients)
             if clients is not None
             else {DEFAULT_CLIENT_ID: DEFAULT_CLIENT_SECRET},
@@ -166,14 +168,14 @@ class AzureSimulator(Simulator):
             raise RuntimeError("build_app needs the storage folder that start makes")
         self._state = AzureState(self.config, self._folder)
         if self.seed:
-            _sim_seed.seed(self._state)
+            seed_account(self._state)
         app = web.Application(middlewares=[api_middleware], client_max_size=_JSON_BODY_LIMIT)
         app[STATE] = self._state
-        app[_sim_oauth.ISSUER] = self.issuer
-        _sim_oauth.add_routes(app.router)
-        _sim_api.add_routes(app.router)
-        _sim_storage.add_routes(app.router)
-        _sim_media.add_routes(app.router)
+        app[token_endpoint.ISSUER] = self.issuer
+        token_endpoint.add_routes(app.router)
+        api.add_routes(app.router)
+        storage.add_routes(app.router)
+        streaming.add_routes(app.router)
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -242,6 +244,28 @@ class AzureSimulator(Simulator):
         video.progress = max(0, min(99, percent))
 
     # -- command line ---------------------------------------------------------------
+
+    @classmethod
+    def for_backend(cls, backend: BackendConfig) -> AzureSimulator:
+        """A simulator that takes every configured token and client.
+
+        The service's fixed token, if any, is the simulator's; every client (the
+        service's and the users', each with the first secret configured for it) may log
+        in at its token endpoint; the users' own fixed tokens are taken too.
+        """
+        tables = [backend.options, *(backend.credentials_of(u).options for u in backend.users)]
+        tokens = [plain(t.get("token")) for t in tables if plain(t.get("token"))]
+        clients: dict[str, str] = {}
+        for t in tables:
+            client_id, secret = plain(t.get("client_id")), plain(t.get("client_secret"))
+            if client_id and secret:
+                # One secret per client, as at a real token endpoint: the first named.
+                clients.setdefault(client_id, secret)
+        return cls(
+            token=plain(backend.options.get("token")) or None,
+            full_tokens=tokens,
+            clients=clients,
+        )
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:

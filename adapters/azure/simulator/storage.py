@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from adapters.azure._sim_state import STATE, UPLOADING, StoredFile, Video, iso, now, parse_iso
+from adapters.azure.simulator.state import STATE, UPLOADING, StoredFile, Video, iso, now, parse_iso
 
 CHUNK: Final = 1024 * 1024
 

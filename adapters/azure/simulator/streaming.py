@@ -18,8 +18,8 @@ from typing import Final
 
 from aiohttp import web
 
-from adapters.azure._sim_http import origin
-from adapters.azure._sim_state import READY, STATE, THUMBNAILS_PER_VIDEO, Video
+from adapters.azure.simulator.plumbing import origin
+from adapters.azure.simulator.state import READY, STATE, THUMBNAILS_PER_VIDEO, Video
 
 
 def _png(width: int, height: int, grey: int) -> bytes:

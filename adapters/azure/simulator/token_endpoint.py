@@ -22,7 +22,8 @@ from typing import Final
 
 from aiohttp import web
 
-from adapters._sim_oauth import NO_STORE, basic_client, oauth_error
+from adapters.simulation.oauth import basic_client, oauth_error
+from gateway.spi import NO_STORE
 
 TOKEN_PATH: Final = "/oauth2/token"
 GRANT: Final = "client_credentials"

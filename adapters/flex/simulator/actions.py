@@ -15,9 +15,16 @@ from typing import Final
 
 from aiohttp import web
 
-from adapters.flex._sim_assets import asset_json
-from adapters.flex._sim_http import Call, FlexError, Handler, Json, json_response, list_body
-from adapters.flex._sim_state import LABELS, FlexState, render, state
+from adapters.flex.simulator.assets import asset_json
+from adapters.flex.simulator.plumbing import (
+    Call,
+    FlexError,
+    Handler,
+    Json,
+    json_response,
+    list_body,
+)
+from adapters.flex.simulator.state import LABELS, FlexState, render, state
 
 KINDS: Final = {
     "assets": ("enable", "disable", "delete", "approve", "unapprove", "destroy"),

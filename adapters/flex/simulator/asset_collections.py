@@ -15,10 +15,10 @@ from typing import Any, Final
 from aiohttp import web
 from multidict import MultiDict
 
-from adapters.flex._sim_assets import type_id
-from adapters.flex._sim_http import Call, FlexError, Json, json_response, list_body
-from adapters.flex._sim_query import Predicate, fql, public_fields, select
-from adapters.flex._sim_state import FlexState, render, state
+from adapters.flex.simulator.assets import type_id
+from adapters.flex.simulator.plumbing import Call, FlexError, Json, json_response, list_body
+from adapters.flex.simulator.query import Predicate, fql, public_fields, select
+from adapters.flex.simulator.state import FlexState, render, state
 
 MAX_FQL: Final = 2000
 

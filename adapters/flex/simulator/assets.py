@@ -13,9 +13,9 @@ from typing import Final
 
 from aiohttp import web
 
-from adapters.flex._sim_http import Call, FlexError, Json, flag, json_response, list_body
-from adapters.flex._sim_query import Predicate, select
-from adapters.flex._sim_state import FlexState, ref, render, state
+from adapters.flex.simulator.plumbing import Call, FlexError, Json, flag, json_response, list_body
+from adapters.flex.simulator.query import Predicate, select
+from adapters.flex.simulator.state import FlexState, ref, render, state
 
 FILE_TYPES: Final = ("VIDEO", "AUDIO", "IMAGE", "DOCUMENT")
 EDITABLE: Final = ("name", "displayName", "description")

@@ -15,11 +15,18 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.flex._sim_assets import type_id
-from adapters.flex._sim_http import Call, FlexError, Handler, Json, json_response, list_body
-from adapters.flex._sim_notes import event_json
-from adapters.flex._sim_query import select
-from adapters.flex._sim_state import LABELS, ref, render, state
+from adapters.flex.simulator.assets import type_id
+from adapters.flex.simulator.notes import event_json
+from adapters.flex.simulator.plumbing import (
+    Call,
+    FlexError,
+    Handler,
+    Json,
+    json_response,
+    list_body,
+)
+from adapters.flex.simulator.query import select
+from adapters.flex.simulator.state import LABELS, ref, render, state
 
 Renderer = Callable[[Call, Json], Json]
 

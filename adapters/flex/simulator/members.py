@@ -14,9 +14,9 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.flex._sim_assets import find
-from adapters.flex._sim_http import Call, FlexError, Json, json_response, list_body
-from adapters.flex._sim_state import FlexState, ref, state
+from adapters.flex.simulator.assets import find
+from adapters.flex.simulator.plumbing import Call, FlexError, Json, json_response, list_body
+from adapters.flex.simulator.state import FlexState, ref, state
 
 MEMBERS = "members"
 MEMBERSHIPS = "memberships"

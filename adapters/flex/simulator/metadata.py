@@ -23,9 +23,9 @@ from aiohttp import web
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeTree
 
-from adapters.flex._sim_http import Call, FlexError, Json, json_response
-from adapters.flex._sim_state import ref, state
 from adapters.flex.metadata import XML_TYPES, node
+from adapters.flex.simulator.plumbing import Call, FlexError, Json, json_response
+from adapters.flex.simulator.state import ref, state
 
 
 def parse_xml(body: bytes) -> Json:

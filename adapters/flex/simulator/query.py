@@ -19,8 +19,8 @@ from typing import Any, Final
 
 from multidict import MultiDict
 
-from adapters.flex._sim_http import FlexError, Json, flag
-from adapters.flex._sim_state import parse_day
+from adapters.flex.simulator.plumbing import FlexError, Json, flag
+from adapters.flex.simulator.state import parse_day
 
 SORT_KEYS: Final = {
     "id": "id",

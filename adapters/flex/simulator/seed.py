@@ -16,12 +16,12 @@ import json
 from collections.abc import Iterable
 from typing import Final
 
-from adapters.flex._sim_assets import new_asset
-from adapters.flex._sim_collections import new_collection
-from adapters.flex._sim_http import Json
-from adapters.flex._sim_keyframes import png
-from adapters.flex._sim_members import add_member
-from adapters.flex._sim_state import FlexState
+from adapters.flex.simulator.asset_collections import new_collection
+from adapters.flex.simulator.assets import new_asset
+from adapters.flex.simulator.keyframes import png
+from adapters.flex.simulator.members import add_member
+from adapters.flex.simulator.plumbing import Json
+from adapters.flex.simulator.state import FlexState
 
 OBJECT_TYPES: Final = (
     ("media-asset", "Media Asset", "Media Assets"),

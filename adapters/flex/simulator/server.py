@@ -8,7 +8,7 @@ The documented contract, as the reference and the notes describe it:
   too); errors as ``{"errors": {"error": "<message>"}}`` with 400, 401, 404 and 500.
 - Lists page and filter with matrix parameters (``;offset``, ``;limit`` up to 100 (more
   is cut to 100), ``;name``, ``;exactNameMatch``, ``;enabled``, ``;deleted``, ``;sortBy``,
-  ``;sort``, ``;id=..;id=..``, ``;fql``, see :mod:`adapters.flex._sim_query`) and answer
+  ``;sort``, ``;id=..;id=..``, ``;fql``, see :mod:`adapters.flex.simulator.query`) and answer
   ``{"totalCount", "limit", "<plural>": [...]}``.
 - Objects carry the common fields (id, uuid, name, displayName, description,
   externalIds, enabled, deleted, href, created, lastModified, owner, createdBy, account,
@@ -31,7 +31,7 @@ Routes (under ``/api``)::
     /metadataDefinitions [/{id}]              lists and single objects
     /actions|/groups|/eventHandlers/{id}/actions, /groups/{id}/members, /files/{name}
 
-Each instance seeds its own state (:mod:`adapters.flex._sim_seed`).
+Each instance seeds its own state (:mod:`adapters.flex.simulator.seed`).
 """
 
 from __future__ import annotations
@@ -42,15 +42,17 @@ from typing import Any, ClassVar, Final
 
 from aiohttp import web
 
-from adapters.flex import _sim_actions as actions
-from adapters.flex import _sim_assets as assets
-from adapters.flex import _sim_catalog as catalog
-from adapters.flex import _sim_collections as collections
-from adapters.flex import _sim_keyframes as keyframes
-from adapters.flex import _sim_members as members
-from adapters.flex import _sim_metadata as metadata
-from adapters.flex import _sim_notes as notes
-from adapters.flex._sim_http import (
+from adapters.flex.simulator import (
+    actions,
+    asset_collections,
+    assets,
+    catalog,
+    keyframes,
+    members,
+    metadata,
+    notes,
+)
+from adapters.flex.simulator.plumbing import (
     MEDIA_TYPE,
     Call,
     FlexError,
@@ -59,9 +61,9 @@ from adapters.flex._sim_http import (
     json_response,
     parse_path,
 )
-from adapters.flex._sim_seed import seed_state
-from adapters.flex._sim_state import CONFIG, STATE, SimConfig
-from gateway.spi import Simulator
+from adapters.flex.simulator.seed import seed_state
+from adapters.flex.simulator.state import CONFIG, STATE, SimConfig
+from gateway.spi import BackendConfig, Secret, Simulator
 
 __all__ = ["DEFAULT_PASSWORD", "DEFAULT_USER", "MEDIA_TYPE", "FlexSimulator"]
 
@@ -111,6 +113,21 @@ class FlexSimulator(Simulator):
         app[ROUTER] = build_router()
         app.router.add_route("*", "/api{tail:.*}", dispatch)
         return app
+
+    @classmethod
+    def for_backend(cls, backend: BackendConfig) -> FlexSimulator:
+        """A simulator that accepts the service's user and every gateway user's own.
+
+        Each login is a Flex user of its configured name, so what a gateway user creates
+        shows that name as its ``owner`` and ``createdBy``. The first login named (the
+        service's, when there is one) owns the seeded objects.
+        """
+        logins: dict[str, str] = {}
+        for table in (backend.options, *backend.users.values()):
+            name, password = table.get("username"), table.get("password")
+            if isinstance(name, str) and isinstance(password, Secret):
+                logins.setdefault(name, password.reveal())
+        return cls(users=logins)
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
@@ -238,19 +255,27 @@ def build_router() -> Router:
         a + "/externalIds",
         [("GET", notes.list_external_ids), ("POST", notes.create_external_id)],
     )
-    _routes(r, "collections", [("GET", collections.list_collections), ("POST", collections.create)])
+    _routes(
+        r,
+        "collections",
+        [("GET", asset_collections.list_collections), ("POST", asset_collections.create)],
+    )
     _routes(
         r,
         "collections/{id}",
-        [("GET", collections.show), ("PUT", collections.update), ("DELETE", collections.delete)],
+        [
+            ("GET", asset_collections.show),
+            ("PUT", asset_collections.update),
+            ("DELETE", asset_collections.delete),
+        ],
     )
     _routes(
         r,
         "collections/{id}/items",
         [
-            ("GET", collections.items),
-            ("PUT", collections.add_items),
-            ("DELETE", collections.remove_items),
+            ("GET", asset_collections.items),
+            ("PUT", asset_collections.add_items),
+            ("DELETE", asset_collections.remove_items),
         ],
     )
     for plural in (

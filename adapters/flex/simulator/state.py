@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from adapters.flex._sim_http import Call, FlexError, Json
+from adapters.flex.simulator.plumbing import Call, FlexError, Json
 
 TIME_FORMAT: Final = "%d %b %Y %H:%M:%S %z"
 START: Final = datetime(2024, 1, 29, 15, 48, 5, tzinfo=UTC)

@@ -19,7 +19,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from adapters.mediacentral._sim_http import (
+from adapters.mediacentral.simulator.locations import check_service
+from adapters.mediacentral.simulator.plumbing import (
     Problem,
     curies,
     hal,
@@ -29,9 +30,8 @@ from adapters.mediacentral._sim_http import (
     paging,
     platform_of,
 )
-from adapters.mediacentral._sim_locations import check_service
-from adapters.mediacentral._sim_render import asset_doc, asset_summary, search_base
-from adapters.mediacentral._sim_state import Asset, Json
+from adapters.mediacentral.simulator.render import asset_doc, asset_summary, search_base
+from adapters.mediacentral.simulator.state import Asset, Json
 
 SEARCH_TEMPLATE: Final = "/searches/simple?search={search}{&offset,limit,sort}"
 SORT_KEYS: Final = ("name", "created", "modified")

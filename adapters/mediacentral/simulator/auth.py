@@ -21,9 +21,17 @@ from typing import Final
 
 from aiohttp import web
 
-from adapters._sim_oauth import NO_STORE, basic_client, oauth_error
-from adapters.mediacentral._sim_http import ACCESS_COOKIE, Problem, curies, hal, origin, platform_of
-from adapters.mediacentral._sim_state import SESSION, Json, Platform, Session
+from adapters.mediacentral.simulator.plumbing import (
+    ACCESS_COOKIE,
+    Problem,
+    curies,
+    hal,
+    origin,
+    platform_of,
+)
+from adapters.mediacentral.simulator.state import SESSION, Json, Platform, Session
+from adapters.simulation.oauth import basic_client, oauth_error
+from gateway.spi import NO_STORE
 
 AUTH_ROOT: Final = "/auth"
 PROVIDERS: Final = "/auth/identity-providers"

@@ -17,8 +17,15 @@ from typing import Final
 
 from aiohttp import web
 
-from adapters.mediacentral._sim_http import curies, forbidden, hal, not_found, paging, platform_of
-from adapters.mediacentral._sim_render import (
+from adapters.mediacentral.simulator.plumbing import (
+    curies,
+    forbidden,
+    hal,
+    not_found,
+    paging,
+    platform_of,
+)
+from adapters.mediacentral.simulator.render import (
     asset_item_doc,
     folder_doc,
     item_url,

@@ -17,7 +17,7 @@ from typing import Any, Final
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from adapters.mediacentral._sim_state import PLATFORM, SESSION, Json, Platform, Session
+from adapters.mediacentral.simulator.state import PLATFORM, SESSION, Json, Platform, Session
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -20,11 +20,17 @@ from typing import Final
 
 from aiohttp import web
 
-from adapters.mediacentral._sim_assets import SEARCH_TEMPLATE
-from adapters.mediacentral._sim_http import curies, hal, origin, platform_of, unauthenticated
-from adapters.mediacentral._sim_locations import ITEM_TEMPLATE, ROOT_ITEM_TEMPLATE
-from adapters.mediacentral._sim_render import pam_base, search_base
-from adapters.mediacentral._sim_state import SYSTEM_ID, SYSTEM_TYPE, Json
+from adapters.mediacentral.simulator.assets import SEARCH_TEMPLATE
+from adapters.mediacentral.simulator.locations import ITEM_TEMPLATE, ROOT_ITEM_TEMPLATE
+from adapters.mediacentral.simulator.plumbing import (
+    curies,
+    hal,
+    origin,
+    platform_of,
+    unauthenticated,
+)
+from adapters.mediacentral.simulator.render import pam_base, search_base
+from adapters.mediacentral.simulator.state import SYSTEM_ID, SYSTEM_TYPE, Json
 
 LEGACY_ROOT: Final = "/apis/avid.ctms.registry;version=0;realm=global"
 LEGACY_SHORT: Final = "/apis/avid.ctms.registry;version=0/serviceroots"

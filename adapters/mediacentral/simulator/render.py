@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from adapters.mediacentral._sim_http import curies, origin, paged_links, platform_of
-from adapters.mediacentral._sim_state import SYSTEM_ID, SYSTEM_TYPE, Asset, Folder, Json
+from adapters.mediacentral.simulator.plumbing import curies, origin, paged_links, platform_of
+from adapters.mediacentral.simulator.state import SYSTEM_ID, SYSTEM_TYPE, Asset, Folder, Json
 
 
 def pam_base(request: web.Request) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from adapters.mediacentral._sim_state import Asset, Folder
+from adapters.mediacentral.simulator.state import Asset, Folder
 
 _CREATED: Final = "2024-05-14T06:30:00.000Z"
 

@@ -13,7 +13,7 @@ It implements what the gateway relies on, as the vendor documents it:
   updates by PATCH) and simple search (``search:``), with
   ``application/vnd.avid.problem+json`` problems for bad parameters.
 
-Each instance seeds its own newsroom tree (:mod:`adapters.mediacentral._sim_seed`) and
+Each instance seeds its own newsroom tree (:mod:`adapters.mediacentral.simulator.seed`) and
 counts logins, logouts and rejected calls in :attr:`MediaCentralSimulator.counters`,
 logins, logouts and calls also by the user (or client) whose session they came with.
 """
@@ -28,11 +28,11 @@ from typing import Any, ClassVar, Final
 
 from aiohttp import web
 
-from adapters.mediacentral import _sim_assets, _sim_auth, _sim_locations, _sim_registry
-from adapters.mediacentral._sim_http import PROBLEM, problems, session_middleware, watch
-from adapters.mediacentral._sim_seed import seed
-from adapters.mediacentral._sim_state import PLATFORM, Counters, Platform, accounts
-from gateway.spi import Simulator
+from adapters.mediacentral.simulator import assets, auth, locations, registry
+from adapters.mediacentral.simulator.plumbing import PROBLEM, problems, session_middleware, watch
+from adapters.mediacentral.simulator.seed import seed
+from adapters.mediacentral.simulator.state import PLATFORM, Counters, Platform, accounts
+from gateway.spi import BackendConfig, Simulator, plain
 
 __all__ = ["DEFAULT_CLIENTS", "DEFAULT_USERS", "MediaCentralSimulator"]
 
@@ -92,7 +92,7 @@ class MediaCentralSimulator(Simulator):
     ) -> None:
         super().__init__(**faults)
         self.counters = Counters()
-        folders, assets, root_id = seed()
+        folders, seeded_assets, root_id = seed()
         self.platform = Platform(
             users=accounts(users, DEFAULT_USERS),
             clients=accounts(clients, DEFAULT_CLIENTS),
@@ -105,7 +105,7 @@ class MediaCentralSimulator(Simulator):
             refuse_registry=refuse_registry,
             counters=self.counters,
             folders=folders,
-            assets=assets,
+            assets=seeded_assets,
             root_id=root_id,
         )
 
@@ -148,14 +148,29 @@ class MediaCentralSimulator(Simulator):
     def build_app(self) -> web.Application:
         """The platform's routes over this instance's state."""
         app = web.Application(
-            middlewares=[watch, problems, session_middleware(_sim_auth.PUBLIC_PATHS)],
+            middlewares=[watch, problems, session_middleware(auth.PUBLIC_PATHS)],
         )
         app[PLATFORM] = self.platform
-        _sim_auth.add_routes(app.router)
-        _sim_registry.add_routes(app.router, legacy=self.platform.legacy_registry)
-        _sim_locations.add_routes(app.router)
-        _sim_assets.add_routes(app.router)
+        auth.add_routes(app.router)
+        registry.add_routes(app.router, legacy=self.platform.legacy_registry)
+        locations.add_routes(app.router)
+        assets.add_routes(app.router)
         return app
+
+    @classmethod
+    def for_backend(cls, backend: BackendConfig) -> MediaCentralSimulator:
+        """A simulator that accepts the service's user and client, and every mapped user's."""
+        users: dict[str, str] = {}
+        clients: dict[str, str] = {}
+        # Each table's own keys: a user's table that lacks a password has no login here.
+        for options in (backend.options, *backend.users.values()):
+            user, password = plain(options.get("username")), plain(options.get("password"))
+            client_id, secret = plain(options.get("client_id")), plain(options.get("client_secret"))
+            if user and password:
+                users[user] = password
+            if client_id and secret:
+                clients[client_id] = secret
+        return cls(users=users or None, clients=clients or None)
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
