@@ -41,6 +41,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check gateway adapters tests bench
 	$(BIN)/ruff format --check gateway adapters tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format gateway adapters tests bench

@@ -49,7 +49,7 @@ from gateway.web.errors import (
 from gateway.web.negotiation import choose
 from gateway.web.params import bool_param, int_param, page_params
 from gateway.web.relay import NO_COMPRESSION, relay
-from gateway.web.routing import JSON_TYPES, Handler, Route, hal_response
+from gateway.web.routing import JSON_TYPES, NO_STORE, Handler, Route, hal_response
 from gateway.web.urls import path_segment, public_base
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "CHUNK_BYTES",
     "JSON_TYPES",
     "NO_COMPRESSION",
+    "NO_STORE",
     "Adapter",
     "AssetPage",
     "AssetQuery",
