@@ -17,10 +17,10 @@ import aiohttp
 from gateway import plugins
 from gateway.auth.passwords import hash_password
 from gateway.web import hal
-from tests.identities import CHEAP
-from tests.processes import Started, start
+from tests.support.identities import CHEAP
+from tests.support.paths import ROOT
+from tests.support.processes import Started, start
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "shelf-reader-password"
 KEY = "shelf-key-from-the-environment"
 HAL = {"Accept": "application/hal+json"}

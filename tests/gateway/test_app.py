@@ -14,8 +14,8 @@ from gateway.backends.runtime import BACKENDS
 from gateway.web.bodies import read_json
 from gateway.web.routing import Route, add_route, hal_response
 from gateway.web.statuses import ERROR_STATUSES
-from tests.conftest import ConfigFactory, GatewayFactory
-from tests.identities import bearer
+from tests.support.fixtures import ConfigFactory, GatewayFactory
+from tests.support.identities import bearer
 
 HAL = "application/hal+json"
 PROBLEM = "application/problem+json"

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from gateway.auth.passwords import hash_password
-from tests import processes
-from tests.identities import CHEAP
-from tests.processes import Started
+from tests.support import processes
+from tests.support.identities import CHEAP
+from tests.support.processes import Started
 
 PASSWORD = "operator-password"
 CONFIG = f"""

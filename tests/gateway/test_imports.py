@@ -12,7 +12,6 @@ import asyncio
 import json
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any, Final
 
 import aiohttp
@@ -23,9 +22,9 @@ from gateway import plugins
 from gateway.app import create_app
 from gateway.backends.runtime import BACKENDS
 from gateway.config import loading
-from tests.identities import auth_table, bearer
+from tests.support.identities import auth_table, bearer
+from tests.support.paths import ROOT
 
-ROOT: Final = Path(__file__).resolve().parents[2]
 UPSTREAM: Final = "upstream"
 """A backend ``url`` that :func:`serve_once` replaces with its stand-in upstream's URL."""
 KINDS: Final = ("avalon", "azure", "flex", "mediacentral")

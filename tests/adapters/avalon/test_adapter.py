@@ -17,8 +17,8 @@ from aiohttp.test_utils import TestClient
 from adapters.avalon import mapping
 from adapters.avalon.simulator import DEFAULT_ADMIN_KEY, DEFAULT_USER_KEY, AvalonSimulator
 from gateway.web import hal
-from tests.conftest import ConfigFactory, GatewayFactory
-from tests.navigator import PROBLEM, Doc, Navigator
+from tests.support.fixtures import ConfigFactory, GatewayFactory
+from tests.support.navigator import PROBLEM, Doc, Navigator
 
 
 @pytest.fixture

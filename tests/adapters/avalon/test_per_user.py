@@ -16,9 +16,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from adapters.avalon.simulator import DEFAULT_ADMIN, DEFAULT_ADMIN_KEY, AvalonSimulator
-from tests.conftest import ConfigFactory, GatewayFactory, SignedIn, StartSimulator
-from tests.identities import auth_table, bearer, user_entry
-from tests.navigator import PROBLEM, Navigator
+from tests.support.fixtures import ConfigFactory, GatewayFactory, SignedIn, StartSimulator
+from tests.support.identities import auth_table, bearer, user_entry
+from tests.support.navigator import PROBLEM, Navigator
 
 ALICE_KEY = "a1" * 64
 BOB_KEY = "b2" * 64

@@ -13,8 +13,8 @@ import pytest
 
 from adapters.azure.simulator import AzureSimulator
 from gateway.web import hal
-from tests.adapters.azure.conftest import TOKEN, Connect, SimFactory
-from tests.adapters.azure.navigator import HAL, PROBLEM, Doc, Navigator
+from tests.support.azure.fixtures import TOKEN, Connect, SimFactory
+from tests.support.azure.navigator import HAL, PROBLEM, Doc, Navigator
 
 MEDIA = bytes(range(256)) * 3000 + b"tail"  # several chunks, under aiohttp's large-body warning
 

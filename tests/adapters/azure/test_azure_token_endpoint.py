@@ -8,9 +8,9 @@ import aiohttp
 import pytest
 
 from adapters.azure.simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, AzureSimulator
-from tests.adapters.azure.conftest import SimFactory
-from tests.clocks import FakeClock
-from tests.replies import Reply, fetch
+from tests.support.azure.fixtures import SimFactory
+from tests.support.clocks import FakeClock
+from tests.support.replies import Reply, fetch
 
 CLIENT, SECRET = "ingest-client", "ingest-client-secret"
 GRANT = {"grant_type": "client_credentials", "client_id": CLIENT, "client_secret": SECRET}

@@ -1,7 +1,7 @@
 """The connector's client-credentials login through the gateway, over real sockets.
 
 The simulator's token endpoint issues access tokens that expire by its clock; the
-gateway plans renewals by its own. Both are :class:`~tests.adapters.azure.conftest.FakeClock`
+gateway plans renewals by its own. Both are :class:`~tests.support.azure.fixtures.FakeClock`
 objects a test moves, so nothing waits.
 """
 
@@ -21,11 +21,11 @@ from gateway.auth.identity import Identity
 from gateway.backends.runtime import BACKENDS
 from gateway.config.schema import Secret
 from gateway.web.errors import ConfigError
-from tests.adapters.azure.conftest import TOKEN, SimFactory
-from tests.adapters.azure.navigator import PROBLEM, Navigator
-from tests.clocks import FakeClock
-from tests.conftest import ConfigFactory, GatewayFactory, SignedIn
-from tests.identities import auth_table, user_entry
+from tests.support.azure.fixtures import TOKEN, SimFactory
+from tests.support.azure.navigator import PROBLEM, Navigator
+from tests.support.clocks import FakeClock
+from tests.support.fixtures import ConfigFactory, GatewayFactory, SignedIn
+from tests.support.identities import auth_table, user_entry
 
 SERVICE = {"client_id": "gateway-service", "client_secret": "service-client-secret"}
 ALICE = {"client_id": "alice-client", "client_secret": "alice-client-secret"}

@@ -16,9 +16,9 @@ from gateway.auth.identity import Identity, acting_as
 from gateway.backends.runtime import BACKENDS
 from gateway.spi import AssetQuery
 from gateway.web.errors import GatewayError, NotFound, NotOffered
-from tests.adapters.azure.conftest import Connect, SimFactory
-from tests.adapters.azure.navigator import Navigator
-from tests.unified_paging import every_asset
+from tests.support.azure.fixtures import Connect, SimFactory
+from tests.support.azure.navigator import Navigator
+from tests.support.unified_paging import every_asset
 
 ADMIN = Identity("admin", "user", frozenset({"admin"}))
 SEEDED = [

@@ -17,9 +17,9 @@ from adapters.azure import AzureAdapter
 from adapters.azure.simulator import AzureSimulator, StorageFault
 from gateway.upstream.client import UpstreamClient
 from gateway.web.statuses import ERROR_STATUSES
-from tests.adapters.azure.conftest import Connect, SimFactory
-from tests.adapters.azure.navigator import POLLS, PROBLEM, Navigator
-from tests.conftest import ConfigFactory
+from tests.support.azure.fixtures import Connect, SimFactory
+from tests.support.azure.navigator import POLLS, PROBLEM, Navigator
+from tests.support.fixtures import ConfigFactory
 
 MEDIA = bytes(range(256)) * 3000
 

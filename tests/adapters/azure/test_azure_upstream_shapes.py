@@ -16,9 +16,9 @@ from aiohttp import web
 
 from adapters.azure import errors
 from adapters.azure.simulator import AzureSimulator
-from tests.adapters.azure.conftest import TOKEN, Connect, SimFactory
-from tests.adapters.azure.navigator import PROBLEM, Navigator
-from tests.conftest import ConfigFactory, GatewayFactory
+from tests.support.azure.fixtures import TOKEN, Connect, SimFactory
+from tests.support.azure.navigator import PROBLEM, Navigator
+from tests.support.fixtures import ConfigFactory, GatewayFactory
 
 Serve = Callable[[web.Application], Awaitable[str]]
 VIDEOS = [

@@ -19,9 +19,9 @@ from adapters.flex.mapping import Rewriter
 from adapters.flex.simulator import MEDIA_TYPE, FlexSimulator
 from gateway.backends.runtime import BACKENDS
 from gateway.web import hal
-from tests.conftest import ConfigFactory, GatewayFactory
-from tests.navigator import HAL, PROBLEM, Doc
-from tests.navigator import Navigator as BaseNavigator
+from tests.support.fixtures import ConfigFactory, GatewayFactory
+from tests.support.navigator import HAL, PROBLEM, Doc
+from tests.support.navigator import Navigator as BaseNavigator
 
 XML = "application/xml"
 USER, PASSWORD = "archivist", "flex-archive-password"

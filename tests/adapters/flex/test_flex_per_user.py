@@ -15,9 +15,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from adapters.flex.simulator import FlexSimulator
-from tests.conftest import ConfigFactory, GatewayFactory, SignedIn, StartSimulator
-from tests.identities import auth_table, bearer, user_entry
-from tests.navigator import PROBLEM, Navigator
+from tests.support.fixtures import ConfigFactory, GatewayFactory, SignedIn, StartSimulator
+from tests.support.identities import auth_table, bearer, user_entry
+from tests.support.navigator import PROBLEM, Navigator
 
 SERVICE = {"username": "gateway-service", "password": "service-flex-password"}
 ALICE = {"username": "alice.flex", "password": "alice-flex-password"}

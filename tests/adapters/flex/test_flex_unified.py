@@ -21,8 +21,8 @@ from gateway.auth.identity import Identity, acting_as
 from gateway.backends.runtime import BACKENDS
 from gateway.spi import ASSET_TYPES, AssetQuery, UnifiedAsset, UnifiedCollection
 from gateway.web.errors import GatewayError
-from tests.conftest import ConfigFactory, GatewayFactory, StartSimulator
-from tests.unified_paging import every_asset
+from tests.support.fixtures import ConfigFactory, GatewayFactory, StartSimulator
+from tests.support.unified_paging import every_asset
 
 USER, PASSWORD = "archivist", "flex-archive-password"
 ADMIN = Identity("admin", "user", frozenset({"admin"}))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +13,9 @@ from adapters.mediacentral.logins import McuxLogin, OAuth2Login
 from gateway.config import loading as config_mod
 from gateway.upstream.logins import UpstreamSession
 from gateway.web.errors import ConfigError
-from tests.adapters.mediacentral.navigator import Navigator
-from tests.conftest import ConfigFactory, GatewayFactory
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support.fixtures import ConfigFactory, GatewayFactory
+from tests.support.mediacentral.navigator import Navigator
+from tests.support.paths import ROOT
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ import pytest
 from adapters.mediacentral.discovery import Service, Services, parse_serviceroots
 from adapters.mediacentral.rewrite import Rewriter
 from adapters.mediacentral.templates import TemplateMatcher
-from tests.adapters.mediacentral.conftest import BACKEND, Connect, SimFactory
-from tests.adapters.mediacentral.navigator import Navigator
+from tests.support.mediacentral.fixtures import BACKEND, Connect, SimFactory
+from tests.support.mediacentral.navigator import Navigator
 
 UP = "http://mc.internal:8443"
 PAM = "/apis/avid.pam;version=1;realm=newsroom"

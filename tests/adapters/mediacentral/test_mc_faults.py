@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.adapters.mediacentral.conftest import BACKEND, Connect, SimFactory
-from tests.adapters.mediacentral.navigator import Navigator
+from tests.support.mediacentral.fixtures import BACKEND, Connect, SimFactory
+from tests.support.mediacentral.navigator import Navigator
 
 
 @pytest.mark.parametrize(

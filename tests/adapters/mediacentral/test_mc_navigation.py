@@ -11,8 +11,8 @@ import pytest
 from yarl import URL
 
 from adapters.mediacentral.simulator import MediaCentralSimulator
-from tests.adapters.mediacentral.conftest import BACKEND, CLIENT_ID, FLOWS, USER, Connect
-from tests.adapters.mediacentral.navigator import HAL, Doc, Navigator
+from tests.support.mediacentral.fixtures import BACKEND, CLIENT_ID, FLOWS, USER, Connect
+from tests.support.mediacentral.navigator import HAL, Doc, Navigator
 
 HARBOUR_FIRE = [
     "Harbour fire - aerial",

@@ -18,7 +18,9 @@ from aiohttp.test_utils import TestClient
 from adapters.mediacentral.simulator import MediaCentralSimulator
 from gateway.backends.runtime import BACKENDS
 from gateway.web.errors import ConfigError
-from tests.adapters.mediacentral.conftest import (
+from tests.support.fixtures import ConfigFactory, GatewayFactory, SignedIn
+from tests.support.identities import auth_table, bearer, user_entry
+from tests.support.mediacentral.fixtures import (
     BACKEND,
     CLIENT_ID,
     CLIENT_SECRET,
@@ -28,9 +30,7 @@ from tests.adapters.mediacentral.conftest import (
     SimFactory,
     counting,
 )
-from tests.adapters.mediacentral.navigator import Navigator
-from tests.conftest import ConfigFactory, GatewayFactory, SignedIn
-from tests.identities import auth_table, bearer, user_entry
+from tests.support.mediacentral.navigator import Navigator
 
 SHARED = "archive"
 GATEWAY_USERS = [

@@ -17,7 +17,8 @@ from gateway.config.schema import Secret
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.logins import FAILURE_HOLD_S
 from gateway.web.errors import UpstreamUnavailable
-from tests.adapters.mediacentral.conftest import (
+from tests.support.clocks import FakeClock
+from tests.support.mediacentral.fixtures import (
     BACKEND,
     FLOWS,
     PASSWORD,
@@ -26,8 +27,7 @@ from tests.adapters.mediacentral.conftest import (
     SimFactory,
     counting,
 )
-from tests.adapters.mediacentral.navigator import Doc, Navigator
-from tests.clocks import FakeClock
+from tests.support.mediacentral.navigator import Doc, Navigator
 
 ALL_FLOWS = [pytest.param(flow, id=flow) for flow in FLOWS]
 

@@ -19,10 +19,10 @@ from gateway.auth.identity import Identity, acting_as
 from gateway.backends.runtime import BACKENDS
 from gateway.spi import AssetQuery
 from gateway.web.errors import GatewayError, NotFound
-from tests.adapters.mediacentral.conftest import BACKEND, FLOWS, Connect
-from tests.conftest import ConfigFactory, GatewayFactory
-from tests.identities import auth_table, user_entry
-from tests.unified_paging import every_asset
+from tests.support.fixtures import ConfigFactory, GatewayFactory
+from tests.support.identities import auth_table, user_entry
+from tests.support.mediacentral.fixtures import BACKEND, FLOWS, Connect
+from tests.support.unified_paging import every_asset
 
 ADMIN = Identity("admin", "user", frozenset({"admin"}))
 INTERVIEWS = ["Harbour fire - fire chief interview", "Morning show - studio guest interview"]

@@ -16,8 +16,8 @@ import pytest
 import pytest_asyncio
 
 from adapters.avalon.simulator import DEFAULT_ADMIN_KEY, DEFAULT_USER_KEY, AvalonSimulator
-from tests.conftest import StartSimulator
-from tests.replies import Reply, fetch
+from tests.support.fixtures import StartSimulator
+from tests.support.replies import Reply, fetch
 
 pytestmark = pytest.mark.asyncio
 

@@ -13,8 +13,8 @@ import aiohttp
 import pytest
 
 from adapters.azure.simulator import DEFAULT_TOKEN, AzureSimulator
-from tests.adapters.azure.conftest import TOKEN, SimFactory
-from tests.replies import Reply, fetch
+from tests.support.azure.fixtures import TOKEN, SimFactory
+from tests.support.replies import Reply, fetch
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 READER = "read-only-token"

@@ -17,8 +17,8 @@ import pytest
 from yarl import URL
 
 from adapters.flex.simulator import DEFAULT_PASSWORD, DEFAULT_USER, MEDIA_TYPE, FlexSimulator
-from tests.conftest import StartSimulator
-from tests.replies import Reply, fetch
+from tests.support.fixtures import StartSimulator
+from tests.support.replies import Reply, fetch
 
 AUTH = {"Authorization": aiohttp.encode_basic_auth(DEFAULT_USER, DEFAULT_PASSWORD)}
 Doc = dict[str, Any]

@@ -17,13 +17,7 @@ import aiohttp
 import pytest
 
 from adapters.mediacentral.simulator import MediaCentralSimulator
-from tests.adapters.mediacentral.conftest import (
-    CLIENT_ID,
-    CLIENT_SECRET,
-    PASSWORD,
-    USER,
-    SimFactory,
-)
+from tests.support.mediacentral.fixtures import CLIENT_ID, CLIENT_SECRET, PASSWORD, USER, SimFactory
 
 Doc = dict[str, Any]
 REGISTRY = "/apis/avid.ctms.registry;version=0;realm=global"

@@ -19,9 +19,9 @@ import redis.asyncio as aioredis
 
 from gateway.auth.passwords import hash_password
 from gateway.state.redis_store import RedisStore
-from tests.conftest import ConfigFactory, GatewayFactory
-from tests.identities import CHEAP
-from tests.processes import Started, start
+from tests.support.fixtures import ConfigFactory, GatewayFactory
+from tests.support.identities import CHEAP
+from tests.support.processes import Started, start
 
 PASSWORD = "a-redis-shared-password"
 SIGNING_KEY = "shared-signing-key-for-both-gateways"

@@ -17,7 +17,7 @@ from aiohttp import web
 from gateway.config.loading import GatewayConfig
 from gateway.config.schema import Secret
 from gateway.web.routing import Handler
-from tests.identities import CLIENTS, SIGNING_KEY, USERS
+from tests.support.identities import CLIENTS, SIGNING_KEY, USERS
 
 MIN_LENGTH: Final = 8
 """Shorter values would be found in ordinary text by chance."""

@@ -13,8 +13,8 @@ from gateway.backends.runtime import BACKENDS
 from gateway.spi.simulator import Simulator
 from gateway.web.hal import expand
 from gateway.web.statuses import ERROR_STATUSES
-from tests.conftest import ConfigFactory, GatewayFactory
-from tests.identities import bearer
+from tests.support.fixtures import ConfigFactory, GatewayFactory
+from tests.support.identities import bearer
 
 HAL = "application/hal+json"
 Doc = dict[str, Any]

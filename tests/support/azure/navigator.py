@@ -9,8 +9,8 @@ import aiohttp
 from aiohttp.test_utils import TestClient
 
 from adapters.azure.simulator import AzureSimulator
-from tests.navigator import HAL, PROBLEM, Doc
-from tests.navigator import Navigator as BaseNavigator
+from tests.support.navigator import HAL, PROBLEM, Doc
+from tests.support.navigator import Navigator as BaseNavigator
 
 __all__ = ["HAL", "POLLS", "PROBLEM", "Doc", "Navigator"]
 

@@ -14,9 +14,9 @@ from gateway.config import loading as config_mod
 from gateway.config.schema import Secret
 from gateway.config.server import ServerConfig
 from gateway.web.errors import ConfigError
-from tests.identities import CHEAP
+from tests.support.identities import CHEAP
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 FLEX = {"kind": "flex", "url": "simulator", "username": "u", "password": "p"}
 
 

@@ -10,9 +10,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from gateway.app import create_app
-from tests import leaks
-from tests.conftest import AZURE, FLEX, ConfigFactory
-from tests.identities import bearer
+from tests.support import leaks
+from tests.support.fixtures import AZURE, FLEX, ConfigFactory
+from tests.support.identities import bearer
 
 AIOHTTP_CLIENT = Callable[..., Awaitable[TestClient[web.Request, web.Application]]]
 

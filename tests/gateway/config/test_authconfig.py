@@ -10,7 +10,7 @@ from gateway.auth.passwords import Cost, hash_password, verify
 from gateway.config import loading as config_mod
 from gateway.config.hashes import check_hash
 from gateway.web.errors import ConfigError
-from tests.identities import CHEAP, auth_table, user_entry
+from tests.support.identities import CHEAP, auth_table, user_entry
 
 FLEX = {"kind": "flex", "url": "simulator", "username": "u", "password": "p-secret"}
 OIDC = {

@@ -18,8 +18,8 @@ from joserfc.jwk import KeySet, RSAKey
 
 from gateway.auth.authenticator import AUTH
 from gateway.auth.tokens import JWKS_REFETCH_S
-from tests.conftest import ConfigFactory, GatewayFactory
-from tests.identities import auth_table
+from tests.support.fixtures import ConfigFactory, GatewayFactory
+from tests.support.identities import auth_table
 
 ISSUER = "https://login.example.org/realms/media"
 AUDIENCE = "hal-gateway"

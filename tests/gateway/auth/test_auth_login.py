@@ -10,8 +10,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from gateway.web.statuses import ERROR_STATUSES
-from tests.conftest import ConfigFactory, GatewayFactory
-from tests.identities import USERS, auth_table
+from tests.support.fixtures import ConfigFactory, GatewayFactory
+from tests.support.identities import USERS, auth_table
 
 HAL = "application/hal+json"
 PROBLEM = "application/problem+json"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.navigator import HAL, PROBLEM, Doc
-from tests.navigator import Navigator as BaseNavigator
+from tests.support.navigator import HAL, PROBLEM, Doc
+from tests.support.navigator import Navigator as BaseNavigator
 
 __all__ = ["HAL", "PROBLEM", "Doc", "Navigator"]
 

@@ -11,9 +11,9 @@ from gateway.config.auth import AuthConfig
 from gateway.state.memory_store import MemoryStore
 from gateway.web.errors import TooManyRequests
 from gateway.web.statuses import STATUS_TABLE
-from tests.clocks import FakeClock
-from tests.conftest import ConfigFactory, GatewayFactory
-from tests.identities import USERS, auth_table
+from tests.support.clocks import FakeClock
+from tests.support.fixtures import ConfigFactory, GatewayFactory
+from tests.support.identities import USERS, auth_table
 
 
 async def test_the_limit_holds_until_the_oldest_failure_leaves_the_window() -> None:

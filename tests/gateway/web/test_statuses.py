@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from gateway.web import statuses
+from tests.support.paths import ROOT
 
-REFERENCE = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "reference"
-    / "azure-media-services-connector-api.txt"
-)
+REFERENCE = ROOT.parent / "shared" / "reference" / "azure-media-services-connector-api.txt"
 
 
 @pytest.mark.skipif(

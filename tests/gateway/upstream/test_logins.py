@@ -21,7 +21,7 @@ from gateway.state.memory_store import MemoryStore
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.logins import FAILURE_HOLD_S, LoginResult, RenewingLogin, UpstreamSession
 from gateway.web.errors import UpstreamLoginFailed, UpstreamUnavailable
-from tests.clocks import FakeClock
+from tests.support.clocks import FakeClock
 
 PASSWORD = "token-service-password"
 KEY = "upstream:tokens:user:alice"

@@ -16,8 +16,8 @@ from aiohttp.test_utils import TestClient
 from gateway.auth.authenticator import AUTH
 from gateway.auth.identity import Identity
 from gateway.web.routing import ROUTE_META
-from tests.conftest import AZURE, FLEX, ConfigFactory, GatewayFactory
-from tests.identities import auth_table, bearer, user_entry
+from tests.support.fixtures import AZURE, FLEX, ConfigFactory, GatewayFactory
+from tests.support.identities import auth_table, bearer, user_entry
 
 PUBLIC = {
     ("GET", "/"),

@@ -14,8 +14,8 @@ from joserfc import jwt
 from joserfc.jwk import OctKey
 
 from gateway.web.statuses import ERROR_STATUSES
-from tests.conftest import ConfigFactory, GatewayFactory
-from tests.identities import CLIENTS, SIGNING_KEY, USERS, auth_table
+from tests.support.fixtures import ConfigFactory, GatewayFactory
+from tests.support.identities import CLIENTS, SIGNING_KEY, USERS, auth_table
 
 PROBLEM = "application/problem+json"
 

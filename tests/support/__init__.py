@@ -1,0 +1,1 @@
+"""Helpers the suite shares: fixtures, HAL navigation, identities, processes, leak checks."""
