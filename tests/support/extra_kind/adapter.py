@@ -61,7 +61,7 @@ class ShelfAdapter(Adapter):
         """``shelf:books`` and ``shelf:book``."""
         return (
             RelationDoc("books", "Books", "Every book of the catalogue, embedded."),
-            RelationDoc("book", "A book", "One book by id.", template="/books/{id}"),
+            RelationDoc("book", "A book", "One book by id.", template=self.path + "/books/{id}"),
         )
 
     def registry_entries(self) -> Sequence[RegistryEntry]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Final
+from typing import Any, Final
 
 from aiohttp import web
 
@@ -22,8 +22,8 @@ class ShelfSimulator(Simulator):
 
     kind = "shelf"
 
-    def __init__(self, api_key: str = DEMO_KEY) -> None:
-        super().__init__()
+    def __init__(self, api_key: str = DEMO_KEY, **faults: Any) -> None:
+        super().__init__(**faults)
         self.api_key = api_key
 
     @classmethod
