@@ -1,0 +1,1 @@
+"""Helpers of the Flex backend tests."""
