@@ -28,7 +28,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from gateway import plugins
+from gateway.config import kinds as installed
 from gateway.config.auth import (
     OIDC_PREFIX,
     AuthConfig,
@@ -202,7 +202,7 @@ def _backend(
     if not isinstance(table, Mapping):
         problems.append(f"{path}: must be a table")
         return None
-    kinds = plugins.available_kinds()
+    kinds = installed.available_kinds()
     kind = table.get("kind")
     fields: tuple[Field, ...] = (
         Field("kind", str, "Adapter kind.", required=True, choices=kinds),
@@ -212,7 +212,7 @@ def _backend(
     table = {k: v for k, v in table.items() if k != "users"}
     service = True
     if isinstance(kind, str) and kind in kinds:
-        adapter = plugins.adapter_class(kind)
+        adapter = installed.rules(kind)
         own = adapter.config_fields
         personal = set(adapter.personal_keys(table))
         if users_table and not personal & set(table):
@@ -226,10 +226,10 @@ def _backend(
     before = len(problems)
     values = read_table(table, fields, path, problems, env=env)
     if len(problems) == before:
-        adapter = plugins.adapter_class(values["kind"])
+        adapter = installed.rules(values["kind"])
         if service:
             problems += [f"{path}.{k}: {message}" for k, message in adapter.check_options(values)]
-        if values["url"] == SIMULATOR and values["kind"] not in plugins.simulated_kinds():
+        if values["url"] == SIMULATOR and values["kind"] not in installed.simulated_kinds():
             problems.append(f"{path}.url: no simulator of kind {values['kind']} is installed")
     users = _backend_users(path, users_table, values, problems, env)
     if len(problems) != before:
@@ -264,9 +264,9 @@ def _backend_users(
         problems.append(f"{path}.users: must be a table of users")
         return {}
     kind = values.get("kind")
-    if not isinstance(kind, str) or kind not in plugins.available_kinds():
+    if not isinstance(kind, str) or kind not in installed.available_kinds():
         return {}
-    adapter = plugins.adapter_class(kind)
+    adapter = installed.rules(kind)
     if not adapter.user_fields:
         problems.append(f"{path}.users: backends of kind {kind} take no per-user credentials")
         return {}

@@ -34,6 +34,7 @@ from gateway.web.errors import (
     BadRequest,
     ConfigError,
     Conflict,
+    Forbidden,
     GatewayError,
     MalformedBody,
     NotFound,
@@ -46,7 +47,6 @@ from gateway.web.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from gateway.web.negotiation import choose
 from gateway.web.params import bool_param, int_param, page_params
 from gateway.web.relay import NO_COMPRESSION, relay
 from gateway.web.routing import JSON_TYPES, NO_STORE, Handler, Route, hal_response
@@ -67,6 +67,7 @@ __all__ = [
     "ConfigError",
     "Conflict",
     "Field",
+    "Forbidden",
     "GatewayError",
     "Handler",
     "Href",
@@ -98,7 +99,6 @@ __all__ = [
     "UpstreamTimeout",
     "UpstreamUnavailable",
     "bool_param",
-    "choose",
     "curie_template",
     "default_error_reader",
     "hal",

@@ -12,6 +12,7 @@ asset view (one list across backends) calls the asset methods.
 from __future__ import annotations
 
 import abc
+import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Final
@@ -64,10 +65,12 @@ class Adapter(abc.ABC):
     kind takes no per-user credentials). They override the service's keys of that name."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Refuse a kind without its name or CURIE prefix when the class is made.
+        """Refuse a kind that breaks the contract when the class is made, not when used.
 
-        Both are read before any instance exists (config checks, the registry, the
-        relation pages); a class lacking one would otherwise fail late, in ``create_app``.
+        ``kind`` and ``curie`` are read before any instance exists (config checks, the
+        registry, the relation pages); ``read_upstream_error`` is handed to the upstream
+        client as it stands on the class, so an instance method would fail on the first
+        upstream error instead of reading it.
         """
         super().__init_subclass__(**kwargs)
         for attribute in ("kind", "curie"):
@@ -77,8 +80,12 @@ class Adapter(abc.ABC):
                     f"{cls.__qualname__}.{attribute} must be a lower-case name "
                     f"(letters, digits, '-', '_'), not {value!r}"
                 )
+        if not isinstance(inspect.getattr_static(cls, "read_upstream_error"), staticmethod):
+            raise TypeError(f"{cls.__qualname__}.read_upstream_error must be a staticmethod")
 
     def __init__(self, backend: BackendConfig, client: UpstreamClient) -> None:
+        if type(self) is Adapter:
+            raise TypeError("Adapter is the contract of a kind; build a kind's subclass")
         self.backend = backend
         self.client = client
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Final, Literal
 
 from aiohttp import web
@@ -23,7 +24,7 @@ Access = Literal["public", "user", "admin"]
 
 JSON_TYPES: Final = ("application/json", "application/hal+json")
 HAL_OUT: Final = (hal.MEDIA_TYPE, "application/json")
-NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+NO_STORE: Final = MappingProxyType({"Cache-Control": "no-store", "Pragma": "no-cache"})
 """Headers of answers that hold credentials or facts about them: never to be stored
 (RFC 6749 section 5.1, RFC 9111)."""
 

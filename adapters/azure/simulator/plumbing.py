@@ -18,7 +18,6 @@ from aiohttp import web
 
 from adapters.azure.simulator.state import STATE, ApiError, Json
 from adapters.azure.simulator.token_endpoint import ISSUER
-from gateway.spi import choose
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -26,6 +25,29 @@ MAX_URI_BYTES: Final = 2048
 _READ_METHODS: Final = frozenset({"GET", "HEAD"})
 _REALM: Final = 'Bearer realm="Azure Media Services Connector"'
 CLIENT: Final = web.RequestKey("azure_client", str)
+
+
+def _accepts_json(accept: str | None) -> bool:
+    """Whether ``Accept`` lets JSON through (RFC 9110 12.5.1: the most specific range wins)."""
+    if not accept:
+        return True
+    best: tuple[int, float] = (-1, 0.0)  # (specificity, q) of the range that matches
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        specificity = {"application/json": 2, "application/*": 1, "*/*": 0}.get(media.lower())
+        if specificity is None:
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if specificity > best[0]:
+            best = (specificity, q)
+    return best[1] > 0
 
 
 def _token(request: web.Request) -> str | None:
@@ -68,7 +90,7 @@ async def api_middleware(request: web.Request, handler: _Handler) -> web.StreamR
             if len(request.raw_path.encode()) > MAX_URI_BYTES:
                 raise ApiError(414, "The request URI is too long.")
             _authorize(request)
-            if choose(request.headers.get("Accept"), ("application/json",)) is None:
+            if not _accepts_json(request.headers.get("Accept")):
                 raise ApiError(406, "The only response format offered is application/json.")
         return await handler(request)
     except ApiError as exc:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from gateway import plugins
 from gateway.auth.passwords import hash_password
 from gateway.cli import main
+from gateway.config import kinds
 from gateway.config import loading as config_mod
 from gateway.config.schema import Secret
 from gateway.config.server import ServerConfig
@@ -333,7 +333,7 @@ def test_a_kinds_cross_key_problems_are_reported_like_any_other(
 def test_a_simulated_backend_of_a_kind_without_a_simulator_is_a_config_problem(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(plugins, "simulated_kinds", lambda: ("avalon",))
+    monkeypatch.setattr(kinds, "simulated_kinds", lambda: ("avalon",))
     real = {**FLEX, "url": "https://flex.example.org"}
     assert config_mod.parse({"backends": {"mam": real}}, env={}).backends["mam"].kind == "flex"
     assert problems({"backends": {"mam": FLEX}}) == [
