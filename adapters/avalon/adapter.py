@@ -27,7 +27,7 @@ from typing import ClassVar, Final
 
 from aiohttp import web
 
-from adapters.avalon import relations, unified
+from adapters.avalon import errors, relations, unified
 from adapters.avalon.files import MULTIPART, SupplementalFiles
 from adapters.avalon.resources import Resources
 from gateway.spi import (
@@ -45,6 +45,7 @@ from gateway.spi import (
     UnifiedAsset,
     UnifiedCollection,
     UpstreamAuth,
+    UpstreamFault,
     hal,
 )
 
@@ -81,6 +82,11 @@ class AvalonAdapter(Adapter):
         return StaticHeaders(
             {"Avalon-Api-Key": backend.options["api_key"].reveal()}, refusals=(UNKNOWN_TOKEN,)
         )
+
+    @staticmethod
+    def read_upstream_error(status: int, content_type: str, body: bytes) -> UpstreamFault:
+        """Avalon's messages without its backtraces, paths and class names."""
+        return errors.read_error(status, content_type, body)
 
     async def probe(self) -> None:
         """One media object page answers for the configured token."""

@@ -2,7 +2,8 @@
 
 Uploads (multipart, or raw bytes for a replacement) flow through to Avalon chunk by
 chunk and downloads flow back the same way, so a file of any size passes with
-bounded gateway memory.
+bounded gateway memory. Downloads follow Avalon's redirects to the stored blob in the
+gateway (:mod:`adapters.avalon.downloads`).
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ import aiohttp
 from aiohttp import hdrs, web
 from aiohttp.helpers import parse_mimetype
 
-from adapters.avalon import mapping
+from adapters.avalon import downloads, mapping
 from adapters.avalon.resources import Resources, created, created_id, json_object
 from gateway.spi import (
-    NO_COMPRESSION,
     BadRequest,
     Href,
     NotFound,
@@ -64,12 +64,18 @@ def _owner(request: web.Request) -> tuple[str, str]:
 
 
 async def _check_owner(adapter: AvalonAdapter, request: web.Request) -> None:
-    """404 unless the master file in the path belongs to the media object in the path."""
+    """404 unless the media object exists and the master file in the path, if any, is one
+    of its own.
+
+    Avalon itself answers a file request under an unknown owner with 401, or with a
+    500 for an administrator's key (supplemental_files_controller.rb:160-162, 281-284):
+    the owner is read first so that the client gets the 404 it is.
+    """
+    object_id = request.match_info["id"]
+    response = await adapter.client.request("GET", f"/media_objects/{seg(object_id)}.json")
     mf_id = request.match_info.get("master_file_id")
     if mf_id is None:
         return
-    object_id = request.match_info["id"]
-    response = await adapter.client.request("GET", f"/media_objects/{seg(object_id)}.json")
     files = response.json_object().get("files") or []
     if not any(isinstance(f, dict) and str(f.get("id")) == mf_id for f in files):
         raise NotFound(f"media object {object_id} has no master file {mf_id} you may see")
@@ -154,19 +160,18 @@ class SupplementalFiles:
         upstream, _ = _owner(request)
         await _check_owner(self.adapter, request)
         file_id = request.match_info["file_id"]
-        await self.client.request("DELETE", f"{upstream}/supplemental_files/{seg(file_id)}")
+        # With .json Avalon answers 204; without, the same deletion answers 302 to its
+        # edit page (supplemental_files_controller.rb:143-146).
+        await self.client.request("DELETE", f"{upstream}/supplemental_files/{seg(file_id)}.json")
         return web.Response(status=204)
 
     async def download(self, request: web.Request) -> web.StreamResponse:
-        """``GET .../content``: the stored bytes, streamed with their content type."""
+        """``GET .../content``: the stored bytes, streamed with their type and disposition."""
         upstream, _ = _owner(request)
         await _check_owner(self.adapter, request)
         path = f"{upstream}/supplemental_files/{seg(request.match_info['file_id'])}"
-        async with self.client.stream(
-            "GET", path, headers=NO_COMPRESSION, transfer=True
-        ) as response:
-            await self.client.check(response)
-            return await relay(request, response)
+        async with downloads.content(self.client, path) as response:
+            return await relay(request, response, status=response.status)
 
     async def replace(self, request: web.Request) -> web.Response:
         """``PUT .../content``: new bytes, multipart as Avalon takes it or raw with a name."""

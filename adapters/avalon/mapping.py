@@ -141,7 +141,8 @@ def supplemental_file(data: Mapping[str, Any], parent: str, href: Href) -> hal.R
     base = f"{parent}/supplemental-files/{seg(data.get('id', ''))}"
     resource = hal.Resource(_visible(data))
     resource.link("self", href(base), title=str(data.get("label") or ""))
-    resource.link("avalon:content", href(base + "/content"), type=data.get("mime_type") or None)
+    # Avalon's JSON does not say the file's type (supplemental_file.rb:69-86).
+    resource.link("avalon:content", href(base + "/content"))
     resource.link("up", href(parent + "/supplemental-files"))
     return resource
 

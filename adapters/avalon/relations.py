@@ -32,7 +32,9 @@ RELATIONS: Final = (
         "One media object",
         "A media object with its descriptive fields, its master files embedded (each with its "
         "derivatives) and links to its collection and supplemental files. PUT a JSON body to "
-        "update (files with replace_masterfiles and publish); DELETE queues the deletion (202).",
+        "update (files with replace_masterfiles and publish). DELETE queues the deletion (202): "
+        "the object reads as before until Avalon has run it, then 404; an account that may not "
+        "delete it gets 403 and the object stays.",
         ("GET", "PUT", "DELETE"),
         MEDIA_OBJECT,
         '{"fields": {"title": "New title"}, "files": [], "publish": true}',
@@ -118,7 +120,8 @@ RELATIONS: Final = (
     RelationDoc(
         "content",
         "A supplemental file's bytes",
-        "The stored file, streamed with its own content type. PUT multipart/form-data with a "
+        "The stored file, streamed with its own content type and disposition, wherever Avalon "
+        "keeps it. PUT multipart/form-data with a "
         "'file' part, or the raw bytes with their Content-Type (name them with "
         "Content-Disposition or ?filename=), to replace it.",
         ("GET", "PUT"),

@@ -2,7 +2,8 @@
 
 Each handler translates one gateway request into Avalon API calls and the answer
 into HAL: creation answers 201 with ``Location`` and the new resource, updates 200
-with the updated resource, Avalon's queued media-object deletion (302) 202.
+with the updated resource, a media-object deletion Avalon queues 202, and one it
+would silently skip 403 (see :meth:`Resources.delete_media_object`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from adapters.avalon import mapping
 from adapters.avalon.relations import COLLECTIONS, MEDIA_OBJECTS, VOCABULARY
 from gateway.spi import (
     BadRequest,
+    Forbidden,
     GatewayError,
     Href,
     NotFound,
@@ -153,12 +155,29 @@ class Resources:
         return hal_response(await self._media_object(object_id, href))
 
     async def delete_media_object(self, request: web.Request) -> web.Response:
-        """``DELETE media-objects/{id}``: 202 when Avalon queues it (302), else 204."""
+        """``DELETE media-objects/{id}``: 202 when Avalon queues it; 403 when it would not.
+
+        Avalon answers every deletion with 302 to ``/`` and queues a job for what the
+        key may delete; what it may not stays, said only in a flash message no API
+        client reads (media_objects_controller.rb:393-410). Its answer therefore tells
+        nothing, so the object is read first: ``show`` leaves out ``files`` exactly when
+        the key may not edit the object (media_objects_controller.rb:339), and editing
+        and destroying are one rule in Avalon's abilities (ability.rb:30-36, 172-181:
+        members of the collection, for a published object only its managers; every
+        administrator). Reading it after the 302 would not help: the object reads the
+        same until the job has run, whether it will run for it or not.
+        """
         href = self.adapter.hrefs(request)
         object_id = request.match_info["id"]
-        response = await self.client.request(
-            "DELETE", f"/media_objects/{seg(object_id)}.json", ok=(302, 303)
-        )
+        path = f"/media_objects/{seg(object_id)}.json"
+        shown = (await self.client.request("GET", path)).json_object()
+        if "files" not in shown:
+            raise Forbidden(
+                f"backend {self.adapter.name} does not let this account delete "
+                f"media object {object_id}",
+                extra={"backend": self.adapter.name},
+            )
+        response = await self.client.request("DELETE", path)
         if response.status in (200, 204):
             return web.Response(status=204)
         if response.status not in (302, 303):
@@ -171,7 +190,7 @@ class Resources:
             {
                 "status": "queued",
                 "message": f"the deletion of media object {object_id} is queued; "
-                "it disappears once the backend has run it",
+                "it reads as before until the backend has run it, and is gone after",
             }
         )
         doc.link("self", href(f"/media-objects/{seg(object_id)}"))

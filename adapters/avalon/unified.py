@@ -128,7 +128,8 @@ async def list_assets(client: UpstreamClient, query: AssetQuery) -> AssetPage:
 
 
 async def get_asset(client: UpstreamClient, native_id: str) -> UnifiedAsset:
-    """One media object as a unified asset; Avalon's 404 (410 once deleted) maps through."""
+    """One media object as a unified asset; Avalon's 404 (410 once its deletion has run)
+    maps through."""
     response = await client.request("GET", f"/media_objects/{seg(native_id)}.json")
     return mapping.unified_asset(response.json_object())
 

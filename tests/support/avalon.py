@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from adapters.avalon.simulator import DEFAULT_ADMIN_KEY, DEFAULT_USER_KEY, AvalonSimulator
@@ -63,6 +65,17 @@ async def first_media_object(nav: Navigator) -> Doc:
         i for i in page["_embedded"]["avalon:media-object"] if "avalon:master-file" in i["_links"]
     )
     return await nav.follow(item, "self")
+
+
+async def gone_after_the_job(nav: Navigator, href: str, tries: int = 100) -> Doc:
+    """The problem ``href`` answers once Avalon's background deletion has run."""
+    for _ in range(tries):
+        response, body = await nav.request("GET", href)
+        if response.status != 200:
+            assert isinstance(body, dict)
+            return body
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{href} is still there")
 
 
 # --- the simulator, on its own --------------------------------------------------------
@@ -122,3 +135,62 @@ def media_object_body(title: str | None = "New item", **extra: Any) -> dict[str,
     if title is not None:
         fields["title"] = title
     return {"fields": fields, "collection_id": "d791sg31t", **extra}
+
+
+async def follow(
+    http: aiohttp.ClientSession, url: str, headers: dict[str, str], hops: int = 5
+) -> list[Reply]:
+    """GET ``url`` and every redirect after it, by hand; each answer in order.
+
+    ``headers`` go with the first request only, as a careful client sends them.
+    """
+    replies = [await fetch(http, "GET", url, headers=headers)]
+    while replies[-1].status in (301, 302, 303, 307, 308) and len(replies) <= hops:
+        replies.append(await fetch(http, "GET", replies[-1].headers["Location"]))
+    return replies
+
+
+def full_message_lines(text: str) -> list[str]:
+    """The lines of a Ruby full message: the raise site, then ``from`` frames."""
+    return text.split("\n\tfrom ")
+
+
+# --- a stand-in Avalon, for answers the simulator never gives ---------------------------
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def stand_in(content: Handler) -> web.Application:
+    """An Avalon with one media object ``m1`` holding one supplemental file ``7``.
+
+    What a client reads on its way to the file is answered as Avalon answers it; the
+    file's content URL (``/media_objects/m1/supplemental_files/7``) by ``content``.
+    """
+    caption = {"id": 7, "type": "caption", "label": "c.vtt", "language": "English"}
+    paging = {"Total": "1", "Per-Page": "25"}
+
+    def answer(body: Any, **headers: str) -> Handler:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return web.json_response(body, headers=headers)
+
+        return handler
+
+    app = web.Application()
+    routes = {
+        "/media_objects.json": answer([], **paging),
+        "/media_objects/m1.json": answer({"id": "m1", "title": "One", "files": []}),
+        "/media_objects/m1/supplemental_files.json": answer([caption], **paging),
+        "/media_objects/m1/supplemental_files/7.json": answer(caption),
+        "/media_objects/m1/supplemental_files/7": content,
+    }
+    for path, handler in routes.items():
+        app.router.add_get(path, handler)
+    return app
+
+
+async def content_href(nav: Navigator, media_object: str = "m1") -> str:
+    """The ``avalon:content`` href of the first supplemental file of ``media_object``."""
+    backend = await nav.backend()
+    item = await nav.follow(backend, "avalon:media-object", id=media_object)
+    files = await nav.follow(item, "avalon:supplemental-files")
+    return nav.href(files["_embedded"]["avalon:supplemental-file"][0], "avalon:content")

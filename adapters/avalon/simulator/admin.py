@@ -25,7 +25,7 @@ from adapters.avalon.simulator.plumbing import (
     unauthorized,
 )
 from adapters.avalon.simulator.render import collection_json
-from adapters.avalon.simulator.state import CONFIG, STATE, AvalonState, Collection, Json, Viewer
+from adapters.avalon.simulator.state import STATE, AvalonState, Collection, Json, Viewer
 
 _TEXT_PARAMS = ("name", "description", "unit", "contact_email", "website_label", "website_url")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -48,9 +48,12 @@ def _readable_collection(request: web.Request) -> tuple[Viewer, Collection]:
 
 
 async def list_collections(request: web.Request) -> web.StreamResponse:
-    """GET /admin/collections.json: collections the user has a role in, sorted by name."""
+    """GET /admin/collections.json: collections the user has a role in, sorted by name;
+    401 for a user with no administrative access at all (ability.rb:105-107, 316-318)."""
     who = logged_in(request)
     state = request.app[STATE]
+    if not who.administrative_access(state):
+        raise unauthorized()
     visible = [c for c in state.collections.values() if who.collection_role(c)]
     visible.sort(key=lambda c: c.name.lower())
     page, headers = paginate(request, visible)
@@ -65,9 +68,9 @@ async def show_collection(request: web.Request) -> web.StreamResponse:
 
 async def collection_items(request: web.Request) -> web.StreamResponse:
     """GET /admin/collections/:id/items.json: an object keyed by media-object id."""
-    who, collection = _readable_collection(request)
+    _, collection = _readable_collection(request)
     page, headers = paginate(request, request.app[STATE].collection_objects(collection.id))
-    body = {mo.id: render(request, mo, who) for mo in page}
+    body = {mo.id: render(request, mo) for mo in page}
     return web.json_response(body, headers=headers)
 
 
@@ -139,11 +142,12 @@ async def create_collection(request: web.Request) -> web.StreamResponse:
 
 
 async def update_collection(request: web.Request) -> web.StreamResponse:
-    """PUT /admin/collections/:id.json: managers and administrators."""
+    """PUT /admin/collections/:id.json: editors, managers and administrators
+    (ability.rb:118-120)."""
     who = logged_in(request)
     state = request.app[STATE]
     collection = _find_collection(state, ident(request, "id"))
-    if not who.can_manage(collection):
+    if not who.can_update(collection):
         raise unauthorized()
     sent = _sent_params(await read_json_object(request))
     for required in ("name", "unit"):
@@ -190,25 +194,28 @@ async def _entry(request: web.Request) -> Any:
     return entry if isinstance(entry, str) else None
 
 
+_WRONG_SHAPE = (
+    "Update failed. Ensure that the new entry is in the proper form for the intended vocabulary."
+)
+
+
 async def update_vocabulary(request: web.Request) -> web.StreamResponse:
-    """PUT /vocabulary/:name.json (and the documented POST): 200 with an empty body."""
-    if request.method == "POST" and not request.app[CONFIG].vocabulary_post:
-        raise errors(404, f"No route matches [POST] {request.path}")
+    """PUT /vocabulary/:name.json: 200 with an empty body (vocabulary_controller.rb:30-47).
+
+    An object merges into a keyed vocabulary; anything else joins a list vocabulary as
+    ``Array(entry)`` does; the other way round Ruby raises NoMethodError, answered 422.
+    """
     _admin(request)
     name = _vocabulary_name(request)
     entry = await _entry(request)
     if not present(entry):
         raise errors(422, "No update value sent")
     current = request.app[STATE].vocabulary[name]
-    if isinstance(current, list) and isinstance(entry, str | list):
-        values = [entry] if isinstance(entry, str) else entry
-        if not all(isinstance(v, str) for v in values):
-            raise errors(422, "Update failed")
-        current.extend(v for v in dict.fromkeys(values) if v not in current)
+    if isinstance(current, list) and not isinstance(entry, dict):
+        values = entry if isinstance(entry, list) else [entry]
+        current.extend(v for v in values if v not in current)
     elif isinstance(current, dict) and isinstance(entry, dict):
-        if not all(isinstance(v, str) for v in entry.values()):
-            raise errors(422, "Update failed")
         current.update(entry)
     else:
-        raise errors(422, "Update failed")
+        raise errors(422, _WRONG_SHAPE)
     return web.Response(status=200, content_type="application/json")

@@ -1,10 +1,15 @@
 """Supplemental-file endpoints of the Avalon simulator, and the HLS playlists it streams.
 
 Supplemental files live under ``/master_files/:id/`` and ``/media_objects/:id/``. As in
-the real ``SupplementalFilesController``: metadata is read only on ``.json`` paths (from a
-``metadata`` JSON string in a multipart body, or the JSON body itself), creating answers
-201 ``{"id": <int>}``, deleting 204, and errors carry one string (``{"errors": "..."}``).
-A path without ``.json`` serves the stored bytes (GET) or replaces them (PUT).
+the real ``SupplementalFilesController`` (``app/controllers/supplemental_files_controller.rb``,
+"SFC" below): metadata is read only on ``.json`` paths (from a ``metadata`` JSON string
+in a multipart body, or the JSON body itself), creating answers 201 ``{"id": <int>}``,
+and errors carry one string (``{"errors": "..."}``): Ruby's full message with the
+backtrace for bad requests and unknown files, the save error's text (an inspected Ruby
+array, often) with 500 otherwise. A path without ``.json`` redirects to the stored
+bytes (GET, see :mod:`.storage`), replaces them (PUT), or deletes and redirects to the
+edit page (DELETE). Listing and every change need edit rights on the parent; reading
+needs read rights.
 """
 
 from __future__ import annotations
@@ -12,17 +17,24 @@ from __future__ import annotations
 import dataclasses
 import json
 import mimetypes
+import secrets
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 
 from aiohttp import web
 
+from adapters.avalon.simulator import ruby, storage
 from adapters.avalon.simulator.plumbing import (
+    AvalonError,
+    base_url,
     error_string,
     ident,
+    internal_error,
     json_suffix,
     paginate,
     present,
+    public_exception,
     read_json_object,
     unauthorized,
     viewer,
@@ -30,6 +42,7 @@ from adapters.avalon.simulator.plumbing import (
 )
 from adapters.avalon.simulator.render import supplemental_json
 from adapters.avalon.simulator.state import (
+    CONFIG,
     STATE,
     Json,
     MediaObject,
@@ -57,7 +70,13 @@ class _Metadata:
 
 
 def _parent(request: web.Request, *, edit: bool) -> tuple[str, MediaObject]:
-    """The parent id and its media object, after the read or edit permission check."""
+    """The parent id and its media object, after the read or edit permission check.
+
+    A destroyed parent is Fedora's tombstone (``Ldp::Gone``, 410 naming the request's
+    ``id`` parameter, application_controller.rb:193-202); an unknown one is no object to
+    authorize: 401, or for an administrator, whom CanCan lets through, a NoMethodError
+    on nil (500).
+    """
     state = request.app[STATE]
     if "master_file_id" in request.match_info:
         parent_id = request.match_info["master_file_id"]
@@ -66,22 +85,39 @@ def _parent(request: web.Request, *, edit: bool) -> tuple[str, MediaObject]:
     else:
         parent_id = request.match_info["media_object_id"]
         mo = state.media_objects.get(parent_id)
-    if mo is None:
-        raise error_string(404, f"{parent_id} not found")
-    if mo.deleted:
-        raise error_string(410, f"{parent_id} has been deleted")
     who = viewer(request)
+    if parent_id in state.tombstones:
+        raw = ident(request, "id") if "id" in request.match_info else ""
+        gone = {"errors": [f"{raw} has been deleted"]}
+        raise AvalonError(410, gone if wants_json(request) else None)
+    if mo is None:
+        raise internal_error() if who.admin else unauthorized()
     if not (who.can_edit(mo, state) if edit else who.can_read(mo, state)):
         raise unauthorized()
     return parent_id, mo
 
 
-def _find(request: web.Request, parent_id: str) -> SupplementalFile:
+def _find(request: web.Request, parent_id: str, action: str) -> SupplementalFile:
+    """``find_supplemental_file`` (SFC:194-201), called from ``action``."""
     raw = ident(request, "id")
     found = request.app[STATE].supplemental_files.get(int(raw)) if raw.isdigit() else None
-    if found is None or found.parent_id != parent_id:
-        raise error_string(404, f"Supplemental file: {raw} not found")
+    if found is None:
+        message = f"Supplemental file: {raw} not found"
+        raise error_string(404, ruby.not_found(message, 197, action))
+    if found.parent_id != parent_id:
+        message = f"Supplemental file: {found.id} not found"
+        raise error_string(404, ruby.not_found(message, 200, action))
     return found
+
+
+def _bad_request(message: str, line: int, action: str) -> AvalonError:
+    """``Avalon::BadRequest``, rescued with its full message (SFC:27-29)."""
+    return error_string(400, ruby.bad_request(message, line, action))
+
+
+def _save_error(message: str) -> AvalonError:
+    """``Avalon::SaveError``, rescued with its message alone (SFC:22-25)."""
+    return error_string(500, f"An error occurred when saving the supplemental file: {message}")
 
 
 def _upload_type(filename: str, declared: str | None) -> str:
@@ -102,14 +138,17 @@ async def _params(request: web.Request) -> tuple[Json, _Upload | None]:
             form = await request.post()
         except ValueError:
             # Rack refuses a form it cannot parse before the controller runs.
-            raise error_string(400, "the form body could not be parsed") from None
+            raise public_exception(400, "Bad Request") from None
         upload = None
         for key in ("file", "supplemental_file[file]"):
             part = form.get(key)
             if isinstance(part, web.FileField):
+                # Rack takes a percent-escaped filename (as aiohttp's client sends a
+                # name beyond ASCII) unescaped.
+                filename = unquote(part.filename)
                 upload = _Upload(
-                    filename=part.filename,
-                    content_type=_upload_type(part.filename, part.content_type),
+                    filename=filename,
+                    content_type=_upload_type(filename, part.content_type),
                     data=part.file.read(),
                 )
                 break
@@ -130,12 +169,13 @@ def _metadata(request: web.Request, params: Json) -> _Metadata:
         )
     meta = params
     if present(params.get("metadata")):
+        # JSON.parse and symbolize_keys raise what nothing rescues (SFC:173).
         try:
             meta = json.loads(params["metadata"])
         except ValueError:
-            raise error_string(400, "metadata is not valid JSON") from None
+            raise internal_error() from None
         if not isinstance(meta, dict):
-            raise error_string(400, "metadata must be a JSON object")
+            raise internal_error()
     kind = meta.get("type") if meta.get("type") in ("caption", "transcript") else None
     tags = [
         kind,
@@ -154,35 +194,36 @@ def _metadata(request: web.Request, params: Json) -> _Metadata:
 def _language(value: str) -> str:
     code = language_code(value)
     if code is None:
-        raise error_string(
-            500,
-            "An error occurred when saving the supplemental file: "
-            f"Language {value} is not included in the list",
-        )
+        # LanguageTerm.find raises LookupError, which nothing rescues (language_term.rb:76).
+        raise internal_error()
     return code
 
 
 def _attach(sf: SupplementalFile, upload: _Upload) -> None:
     sf.content, sf.content_type, sf.filename = upload.data, upload.content_type, upload.filename
+    sf.blob_id = secrets.token_hex(12)  # attaching makes a new blob
     if not sf.label:
         sf.label = upload.filename
 
 
 def _check_caption(sf: SupplementalFile) -> None:
-    if "caption" in sf.tags and sf.content_type not in CAPTION_TYPES:
-        raise error_string(
-            400, "Uploaded file is not a recognized captions file (text/vtt or text/srt)"
+    # Only an attached file is checked (supplemental_file.rb:149-152): caption metadata
+    # without a file is accepted.
+    if "caption" in sf.tags and sf.content is not None and sf.content_type not in CAPTION_TYPES:
+        raise _save_error(
+            ruby.inspect(["File type Uploaded file is not a recognized captions file"])
         )
 
 
-def _required(meta: _Metadata, upload: _Upload | None) -> None:
+def _required(meta: _Metadata, upload: _Upload | None, line: int, action: str) -> None:
     if upload is None and not (meta.label or meta.language or meta.tags):
-        raise error_string(400, "Missing required parameters")
+        raise _bad_request("Missing required parameters", line, action)
 
 
 async def list_supplemental_files(request: web.Request) -> web.StreamResponse:
-    """GET .../supplemental_files.json, paginated like the other lists."""
-    parent_id, _ = _parent(request, edit=False)
+    """GET .../supplemental_files.json, paginated like the other lists; edit rights only
+    (SFC:281-284), and routed with ``.json`` only (config/routes.rb:143, 178)."""
+    parent_id, _ = _parent(request, edit=True)
     files = sorted(
         (sf for sf in request.app[STATE].supplemental_files.values() if sf.parent_id == parent_id),
         key=lambda sf: sf.id,
@@ -193,13 +234,13 @@ async def list_supplemental_files(request: web.Request) -> web.StreamResponse:
 
 async def create_supplemental_file(request: web.Request) -> web.StreamResponse:
     """POST .../supplemental_files(.json): multipart file and/or metadata; 201 ``{"id"}``."""
-    parent_id, _ = _parent(request, edit=True)
+    parent_id, mo = _parent(request, edit=True)
     params, upload = await _params(request)
     metadata_only = json_suffix(request) and upload is None
     if metadata_only and request.headers.get("Content-Type") != "application/json":
-        raise error_string(400, "Missing required Content-type headers")
+        raise _bad_request("Missing required Content-type headers", 42, "create")
     meta = _metadata(request, params)
-    _required(meta, upload)
+    _required(meta, upload, 44, "create")
     sf = SupplementalFile(
         id=0,
         parent_id=parent_id,
@@ -213,6 +254,10 @@ async def create_supplemental_file(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     sf.id = state.new_supplemental_id()
     state.supplemental_files[sf.id] = sf
+    if not wants_json(request):
+        # The HTML create answers JSON only to an Accept of application/json (SFC:66-75).
+        location = f"{base_url(request)}/media_objects/{mo.id}/edit?step=file-upload"
+        return web.Response(status=302, headers={"Location": location})
     return web.json_response({"id": sf.id}, status=201)
 
 
@@ -222,17 +267,19 @@ async def update_supplemental_file(request: web.Request) -> web.StreamResponse:
     params, upload = await _params(request)
     if json_suffix(request):
         if upload is not None:
-            raise error_string(400, "Incorrect request format. Use HTML if updating attached file.")
+            message = "Incorrect request format. Use HTML if updating attached file."
+            raise _bad_request(message, 101, "update")
         if request.headers.get("Content-Type") != "application/json":
-            raise error_string(400, "Missing required Content-type headers")
+            raise _bad_request("Missing required Content-type headers", 102, "update")
     else:
         if upload is None:
-            raise error_string(400, "Incorrect request format. Use JSON if updating metadata.")
+            message = "Incorrect request format. Use JSON if updating metadata."
+            raise _bad_request(message, 104, "update")
         if request.headers.get("Accept") != "application/json":
-            raise error_string(400, "Missing required Accept headers")
+            raise _bad_request("Missing required Accept headers", 105, "update")
     meta = _metadata(request, params)
-    _required(meta, upload)
-    current = _find(request, parent_id)
+    _required(meta, upload, 107, "update")
+    current = _find(request, parent_id, "update")
     candidate = dataclasses.replace(current, tags=list(current.tags))
     if upload is None:
         # Fields left out are cleared, except language (documented upstream behaviour).
@@ -247,28 +294,30 @@ async def update_supplemental_file(request: web.Request) -> web.StreamResponse:
 
 
 async def show_supplemental_file(request: web.Request) -> web.StreamResponse:
-    """GET .../:id.json gives metadata; GET .../:id downloads the stored bytes."""
+    """GET .../:id.json gives metadata; GET .../:id redirects to the stored bytes (SFC:81-97),
+    or sends them itself with ``supplemental_files_proxy``."""
     parent_id, _ = _parent(request, edit=False)
-    sf = _find(request, parent_id)
+    sf = _find(request, parent_id, "show")
     if wants_json(request):
         return web.json_response(supplemental_json(sf))
     if sf.content is None:
-        raise error_string(404, f"Supplemental file: {sf.id} has no attached file")
-    name = (sf.filename or sf.label or f"supplemental_file_{sf.id}").replace('"', "")
-    name = name.encode("ascii", "replace").decode("ascii")
-    return web.Response(
-        body=sf.content,
-        content_type=sf.content_type or "application/octet-stream",
-        headers={"Content-Disposition": f'inline; filename="{name}"'},
-    )
+        # Nothing attached: rails_blob_path fails on it, and nothing rescues that.
+        raise internal_error()
+    if request.app[CONFIG].supplemental_files_proxy:
+        return storage.proxied(sf)
+    return storage.redirect_to_blob(request, sf)
 
 
 async def delete_supplemental_file(request: web.Request) -> web.StreamResponse:
-    """DELETE .../:id(.json): 204 with no body."""
-    parent_id, _ = _parent(request, edit=True)
-    sf = _find(request, parent_id)
+    """DELETE .../:id.json: 204; without ``.json`` (an ``Accept: */*`` request picks the
+    first format block, SFC:143-146) the same deletion answers 302 to the edit page."""
+    parent_id, mo = _parent(request, edit=True)
+    sf = _find(request, parent_id, "destroy")
     del request.app[STATE].supplemental_files[sf.id]
-    return web.Response(status=204)
+    if wants_json(request):
+        return web.Response(status=204)
+    location = f"{base_url(request)}/media_objects/{mo.id}/edit?step=file-upload"
+    return web.Response(status=302, headers={"Location": location})
 
 
 _PLAYLIST = (

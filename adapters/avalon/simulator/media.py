@@ -1,9 +1,12 @@
 """Media-object endpoints of the Avalon simulator (``/media_objects``).
 
-Behaviour follows the real ``MediaObjectsController``: POST answers 200 (not 201),
-``publish`` and ``replace_masterfiles`` only matter when ``files`` is sent, master files
-without derivatives are skipped, and DELETE answers 302 while the removal happens later
-in a background task (410 until it has run, 404 after).
+Behaviour follows the real ``MediaObjectsController``
+(``app/controllers/media_objects_controller.rb``, "MOC" below): POST answers 200 (not
+201), ``publish`` and ``replace_masterfiles`` only matter when ``files`` is sent, master
+files without derivatives are still attached, ``import_bib_record`` without a configured
+catalog changes nothing, and DELETE answers 302 to ``/`` whether or not the key may
+delete: a background job removes the objects it may, later (they stay readable until
+then and answer 410 after), and the others stay as they are.
 """
 
 from __future__ import annotations
@@ -40,34 +43,41 @@ from adapters.avalon.simulator.state import (
     Json,
     MasterFile,
     MediaObject,
-    Viewer,
 )
 
 # Master-file keys the real controller permits from a ``files`` entry.
-_SPEC_KEYS = frozenset(MASTER_FILE_KEYS) - {"percent_complete", "status_code", "label"}
+_SPEC_KEYS = frozenset(MASTER_FILE_KEYS) - {
+    "percent_complete",
+    "status_code",
+    "label",
+    "original_filename",
+    "supplemental_file_captions",
+}
 _API_UPLOADER = "REST API"
 
 
 def find_media_object(state: AvalonState, object_id: str) -> MediaObject:
-    """The media object, or 404 when unknown and 410 while its deletion is pending."""
+    """The media object; 404 when unknown, 410 for good once deleted (Fedora's tombstone,
+    application_controller.rb:185-202)."""
     mo = state.media_objects.get(object_id)
     if mo is None:
+        if object_id in state.tombstones:
+            raise errors(410, f"{object_id} has been deleted")
         raise errors(404, f"{object_id} not found")
-    if mo.deleted:
-        raise errors(410, f"{object_id} has been deleted")
     return mo
 
 
-def render(request: web.Request, mo: MediaObject, who: Viewer) -> Json:
-    """A media object for this requester (non-editors lose files/visibility/read_groups)."""
-    state = request.app[STATE]
+def render(request: web.Request, mo: MediaObject, *, editor: bool = True) -> Json:
+    """A media object; ``editor=False`` drops files, visibility and read_groups, as only
+    ``show`` does for a user who may not edit (MOC:339). The lists (MOC:325,
+    admin/collections_controller.rb:101) drop nothing."""
     return media_object_json(
         mo,
-        state,
+        request.app[STATE],
         base=base_url(request),
         # Exactly the string "true" turns it on, as upstream compares with == "true".
         include_structure=request.query.get("include_structure") == "true",
-        editor=who.can_edit(mo, state),
+        editor=editor,
     )
 
 
@@ -77,7 +87,7 @@ async def list_media_objects(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     readable = [mo for mo in state.live_media_objects() if who.can_read(mo, state)]
     page, headers = paginate(request, readable)
-    return web.json_response([render(request, mo, who) for mo in page], headers=headers)
+    return web.json_response([render(request, mo) for mo in page], headers=headers)
 
 
 async def show_media_object(request: web.Request) -> web.StreamResponse:
@@ -87,7 +97,7 @@ async def show_media_object(request: web.Request) -> web.StreamResponse:
     mo = find_media_object(state, ident(request, "id"))
     if not who.can_read(mo, state):
         raise unauthorized()
-    return web.json_response(render(request, mo, who))
+    return web.json_response(render(request, mo, editor=who.can_edit(mo, state)))
 
 
 def _collection_id(state: AvalonState, body: Json) -> str | None:
@@ -102,21 +112,23 @@ def _collection_id(state: AvalonState, body: Json) -> str | None:
 
 
 def _check(fields: Json, collection_id: str | None) -> None:
+    # In the order the model declares its validations (media_object.rb:79, 82).
     problems = []
-    if not present(fields.get("title")):
-        problems.append("Title can't be blank")
     if collection_id is None:
         problems.append("Collection can't be blank")
+    if not present(fields.get("title")):
+        problems.append("Title can't be blank")
     if problems:
         # Upstream uses the "create" wording for updates too.
         raise errors(422, "Failed to create media object:", *problems)
 
 
-def _master_file(state: AvalonState, mo_id: str, spec: Json) -> MasterFile | None:
-    """A master file built from one ``files`` entry; None when it has no derivatives."""
+def _master_file(state: AvalonState, mo_id: str, spec: Json) -> MasterFile:
+    """A master file built from one ``files`` entry; attached even without derivatives,
+    whose update alone is skipped then (MOC:234-255)."""
     derivative_specs = spec.get("files")
-    if not isinstance(derivative_specs, list) or not derivative_specs:
-        return None
+    if not isinstance(derivative_specs, list):
+        derivative_specs = []
     attrs: Json = {key: None for key in MASTER_FILE_KEYS}
     attrs.update({key: value for key, value in spec.items() if key in _SPEC_KEYS})
     attrs["label"] = spec.get("label") or spec.get("title") or ""
@@ -145,8 +157,7 @@ def _apply_files(state: AvalonState, mo: MediaObject, body: Json) -> None:
     files = body.get("files")
     if not isinstance(files, list):
         return
-    built = (_master_file(state, mo.id, spec) for spec in files if isinstance(spec, dict))
-    added = [mf for mf in built if mf is not None]
+    added = [_master_file(state, mo.id, spec) for spec in files if isinstance(spec, dict)]
     if ruby_truthy(body.get("replace_masterfiles")):
         state.remove_master_files(mo.master_file_ids)
         mo.master_file_ids = []
@@ -157,21 +168,15 @@ def _apply_files(state: AvalonState, mo: MediaObject, body: Json) -> None:
     mo.published_by = _API_UPLOADER if ruby_truthy(body.get("publish")) else ""
 
 
-def _refuse_bib_import(body: Json) -> None:
-    """``import_bib_record``: the simulator has no bibliographic catalog, so the import
-    fails as upstream's does when its catalog cannot be reached (422)."""
-    if ruby_truthy(body.get("import_bib_record")):
-        raise errors(422, "Bib import failed", "No bibliographic catalog is configured.")
-
-
 async def create_media_object(request: web.Request) -> web.StreamResponse:
     """POST /media_objects.json: 200 ``{"id"}`` or 422 with the validation messages."""
     who = logged_in(request)
     state = request.app[STATE]
     if not who.can_create(state):
         raise unauthorized()
+    # import_bib_record needs a configured catalog; without one the fields are taken as
+    # sent (MOC:181-202), so the simulator, which has none, ignores it.
     body = await read_json_object(request)
-    _refuse_bib_import(body)
     collection_id = _collection_id(state, body)
     fields = default_fields()
     if isinstance(body.get("fields"), dict):
@@ -195,7 +200,6 @@ async def update_media_object(request: web.Request) -> web.StreamResponse:
     if not who.can_edit(mo, state):
         raise unauthorized()
     body = await read_json_object(request)
-    _refuse_bib_import(body)
     collection_id = _collection_id(state, body) or mo.collection_id
     fields = dict(mo.fields)
     if isinstance(body.get("fields"), dict):
@@ -214,24 +218,25 @@ async def _purge_later(state: AvalonState, object_id: str, delay_s: float) -> No
 
 
 async def delete_media_object(request: web.Request) -> web.StreamResponse:
-    """DELETE /media_objects/:id: 302 now, removal after the configured purge delay."""
+    """DELETE /media_objects/:id(.json): always 302 to ``/`` with an empty body (MOC:393-410).
+
+    The action has no ``authorize!``: it asks ``can? :destroy`` per object, puts the
+    refusals in a flash message no API client reads, queues a job for the rest and
+    redirects (pinned by spec/controllers/media_objects_controller_spec.rb:94-96). The
+    job removes an object after the configured purge delay; until then it reads as
+    before.
+    """
     who = logged_in(request)
     state = request.app[STATE]
     mo = find_media_object(state, ident(request, "id"))
-    if not who.can_edit(mo, state):
-        raise unauthorized()
-    mo.deleted = True
-    task = asyncio.get_running_loop().create_task(
-        _purge_later(state, mo.id, request.app[CONFIG].purge_delay_s)
-    )
-    tasks = request.app[PURGE_TASKS]
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
-    location = f"{base_url(request)}/media_objects"
-    body = f'<html><body>You are being <a href="{location}">redirected</a>.</body></html>'
-    return web.Response(
-        status=302, text=body, content_type="text/html", headers={"Location": location}
-    )
+    if who.can_edit(mo, state):  # the same rule as :destroy (ability.rb:172-181)
+        task = asyncio.get_running_loop().create_task(
+            _purge_later(state, mo.id, request.app[CONFIG].purge_delay_s)
+        )
+        tasks = request.app[PURGE_TASKS]
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    return web.Response(status=302, headers={"Location": f"{base_url(request)}/"})
 
 
 async def cancel_purges(app: web.Application) -> None:

@@ -1,7 +1,8 @@
 """Request plumbing shared by the Avalon simulator's handlers.
 
-Authentication by ``Avalon-Api-Key``, the two error-body styles, the optional
-``.json`` suffix Rails routes accept, and api-pagination's paging headers.
+Authentication by ``Avalon-Api-Key``, the error bodies (Avalon's two JSON styles, and
+Rails' own answers for unrouted paths and uncaught exceptions), the optional ``.json``
+suffix Rails routes accept, and api-pagination's paging headers.
 """
 
 from __future__ import annotations
@@ -19,21 +20,37 @@ _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 API_KEY_HEADER = "Avalon-Api-Key"
 DEFAULT_PER_PAGE = 25
+ACTIVE_STORAGE = "/rails/active_storage/"
+"""ActiveStorage's routes: Rails' own controllers, outside Avalon's token check."""
+
+# Rails' public/*.html pages, shortened; production shows them for non-JSON requests.
+_PAGE = "<!DOCTYPE html>\n<html><head><title>{title}</title></head><body>{title}</body></html>\n"
 
 
 class AvalonError(Exception):
-    """Ends a request with ``status`` and a JSON ``body`` (no body when it is None)."""
+    """Ends a request with ``status``.
 
-    def __init__(self, status: int, body: object | None = None) -> None:
+    ``body`` is sent as JSON; ``page`` (HTML) instead when the request's format is not
+    JSON, where Rails renders a page; neither gives an empty body, typed JSON on a JSON
+    request as Rails' ``head`` does.
+    """
+
+    def __init__(self, status: int, body: object | None = None, page: str | None = None) -> None:
         super().__init__(status, body)
         self.status = status
         self.body = body
+        self.page = page
 
-    def response(self) -> web.Response:
-        """The HTTP answer this error stands for."""
-        if self.body is None:
-            return web.Response(status=self.status)
-        return web.json_response(self.body, status=self.status)
+    def response(self, request: web.Request) -> web.Response:
+        """The HTTP answer this error stands for, in the request's format."""
+        json_format = wants_json(request)
+        if self.page is not None and not json_format:
+            return web.Response(status=self.status, text=self.page, content_type="text/html")
+        if self.body is not None:
+            return web.json_response(self.body, status=self.status)
+        if json_format:
+            return web.Response(status=self.status, content_type="application/json")
+        return web.Response(status=self.status)
 
 
 def errors(status: int, *messages: str) -> AvalonError:
@@ -47,8 +64,27 @@ def error_string(status: int, message: str) -> AvalonError:
 
 
 def unauthorized() -> AvalonError:
-    """No login, or a login that may not do this: 401 with an empty body."""
-    return AvalonError(401)
+    """No login, or a login that may not do this: 401, empty for JSON (``head``), else
+    the restricted-content page (application_controller.rb:176-183, 214-222)."""
+    return AvalonError(401, page=_PAGE.format(title="Restricted content"))
+
+
+def public_exception(status: int, error: str) -> AvalonError:
+    """An exception nothing in Avalon rescues: Rails' production answer (PublicExceptions),
+    ``{"status": ..., "error": ...}`` for JSON, else its ``public/<status>.html`` page."""
+    return AvalonError(
+        status, {"status": status, "error": error}, page=_PAGE.format(title=f"{error} ({status})")
+    )
+
+
+def internal_error() -> AvalonError:
+    """An uncaught exception in a controller: 500."""
+    return public_exception(500, "Internal Server Error")
+
+
+def not_routed() -> AvalonError:
+    """A path or method Rails has no route for: 404 before any controller runs."""
+    return public_exception(404, "Not Found")
 
 
 def _token(request: web.Request) -> str | None:
@@ -59,14 +95,21 @@ def _token(request: web.Request) -> str | None:
 
 @web.middleware
 async def avalon_middleware(request: web.Request, handler: _Handler) -> web.StreamResponse:
-    """Refuse unknown tokens before anything else; turn AvalonError into responses."""
+    """Refuse unknown tokens before any controller check; turn AvalonError into responses.
+
+    Unrouted requests never reach Avalon's controllers, so the token is not checked for
+    them, nor for ActiveStorage's routes (application_controller.rb:34, 111-131).
+    """
+    if request.match_info.http_exception is not None:
+        return not_routed().response(request)
     token = _token(request)
-    if token is not None and token not in request.app[CONFIG].api_keys:
+    known = request.app[CONFIG].api_keys
+    if token is not None and token not in known and not request.path.startswith(ACTIVE_STORAGE):
         return web.json_response({"errors": ["Permission denied."]}, status=403)
     try:
         return await handler(request)
     except AvalonError as exc:
-        return exc.response()
+        return exc.response(request)
 
 
 def viewer(request: web.Request) -> Viewer:

@@ -1,7 +1,10 @@
 """JSON shapes of the Avalon simulator's records, after the real server's ``as_json``.
 
 Where the real server and the older API document differ (collection_id, lending keys,
-supplemental-file ``type`` "generic", booleans), the real server's shape is used.
+supplemental-file ``type`` "generic", booleans, ``series``, ``original_filename``,
+``supplemental_file_captions``, a null ``fields.avalon_publisher``), the real server's
+shape is used: ``app/models/concerns/media_object_behavior.rb:18-35``,
+``media_object_intercom.rb``, ``master_file_intercom.rb``, ``supplemental_file.rb:69-86``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from adapters.avalon.simulator.state import (
     SupplementalFile,
 )
 
-# Keys of a master file as the real server renders them, in its order.
+# Keys of a master file as the real server renders them, in its order
+# (master_file_intercom.rb:16-47); supplemental_file_captions is made from the files.
 MASTER_FILE_KEYS = (
     "workflow_name",
     "percent_complete",
@@ -26,6 +30,7 @@ MASTER_FILE_KEYS = (
     "thumbnail_offset",
     "poster_offset",
     "physical_description",
+    "original_filename",
     "file_location",
     "file_size",
     "duration",
@@ -35,6 +40,7 @@ MASTER_FILE_KEYS = (
     "other_identifier",
     "captions",
     "captions_type",
+    "supplemental_file_captions",
     "comment",
     "display_aspect_ratio",
     "original_frame_size",
@@ -82,6 +88,7 @@ _LIST_FIELDS = (
     "topical_subject",
     "table_of_contents",
     "physical_description",
+    "series",
     "record_identifier",
     "comment",
 )
@@ -113,6 +120,7 @@ _FIELD_ORDER = (
     "terms_of_use",
     "table_of_contents",
     "physical_description",
+    "series",
     "record_identifier",
     "comment",
     "bibliographic_id",
@@ -139,13 +147,23 @@ def record_identifier(object_id: str) -> str:
     return f"http://127.0.0.1:8984/fedora4/rest/{pairs}/{object_id}"
 
 
-def master_file_json(mf: MasterFile, *, base: str, include_structure: bool) -> Json:
+def master_file_json(
+    mf: MasterFile, state: AvalonState, *, base: str, include_structure: bool
+) -> Json:
     """A master file as the real server renders it inside a media object."""
     body: Json = {"id": mf.id}
     for key in MASTER_FILE_KEYS:
         body[key] = mf.attrs.get(key)
     if not include_structure:
         body["structure"] = None
+    # supplemental_files(tag: 'caption'), each as its as_json (master_file_behavior.rb:181).
+    captions = sorted(
+        (f for f in state.supplemental_files.values() if f.parent_id == mf.id),
+        key=lambda f: f.id,
+    )
+    body["supplemental_file_captions"] = [
+        supplemental_json(f) for f in captions if "caption" in f.tags
+    ]
     body["files"] = [_derivative_json(d, base) for d in mf.derivatives]
     return body
 
@@ -174,7 +192,8 @@ def media_object_json(
     fields.update({k: v for k, v in mo.fields.items() if k not in fields})
     durations = [int(f.attrs["duration"]) for f in files if str(f.attrs.get("duration")).isdigit()]
     fields["duration"] = str(sum(durations)) if durations else None
-    fields["avalon_publisher"] = mo.published_by or None
+    # as_json asks to_ingest_api_hash without publish: (media_object_intercom.rb:23).
+    fields["avalon_publisher"] = None
     body: Json = {
         "id": mo.id,
         "title": fields.get("title"),
@@ -191,7 +210,8 @@ def media_object_json(
         "lending_period": mo.lending_period,
         "lending_status": "available",
         "files": [
-            master_file_json(f, base=base, include_structure=include_structure) for f in files
+            master_file_json(f, state, base=base, include_structure=include_structure)
+            for f in files
         ],
         "fields": fields,
     }

@@ -93,6 +93,8 @@ def _master_file(mf_id: str, mo_id: str, derivatives: list[Json], **attrs: Any) 
         "height": None,
     }
     base.update(attrs)
+    # Avalon keeps the uploaded file's base name (master_file.rb:224).
+    base.setdefault("original_filename", str(base.get("file_location", "")).rpartition("/")[2])
     return MasterFile(id=mf_id, media_object_id=mo_id, attrs=base, derivatives=derivatives)
 
 

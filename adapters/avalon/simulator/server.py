@@ -1,12 +1,14 @@
 """A simulator of the Avalon Media System JSON API, served by aiohttp.
 
-It behaves as the real Rails server does where that differs from the old API
-document: ``Avalon-Api-Key`` tokens (unknown token 403 before anything else, no token
-or no permission 401 with an empty body), api-pagination headers (``Total``,
-``Per-Page``, ``Link``), 200 for a created media object, 302 for a deletion that a
-background job completes later, PUT for vocabulary updates, and string error bodies
-for supplemental files. Each instance seeds its own state from the document's
-examples; see :mod:`adapters.avalon.simulator.seed`.
+It behaves as the real Rails server (``avalonmediasystem/avalon``) does where that
+differs from the old API document: ``Avalon-Api-Key`` tokens (unknown token 403 before
+anything else, no token or no permission 401 with an empty body), api-pagination
+headers (``Total``, ``Per-Page``, ``Link``), 200 for a created media object, 302 to
+``/`` for every media-object deletion (a background job deletes what the key may
+delete, later; the rest stays), PUT for vocabulary updates (POST is not routed),
+supplemental-file content as a redirect to ActiveStorage, and string error bodies for
+supplemental files carrying Ruby's backtrace. Each instance seeds its own state from
+the document's examples; see :mod:`adapters.avalon.simulator.seed`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
-from adapters.avalon.simulator import admin, files, media
+from adapters.avalon.simulator import admin, files, media, storage
 from adapters.avalon.simulator.plumbing import avalon_middleware
 from adapters.avalon.simulator.seed import seed_state
 from adapters.avalon.simulator.state import CONFIG, PURGE_TASKS, STATE, SimConfig
@@ -51,9 +53,16 @@ class AvalonSimulator(Simulator):
 
     ``api_keys`` maps each token to a username (default: the document's token for the
     administrator "archivist" and :data:`DEFAULT_USER_KEY` for "viewer"); ``admins`` names
-    the users with administrator rights. A deleted media object answers 410 for
-    ``purge_delay_s`` seconds, then 404. ``vocabulary_post`` also accepts the POST the
-    document shows for vocabulary updates (the real server only routes PUT/PATCH).
+    the users with administrator rights. A media object whose deletion the key may
+    perform stays readable for ``purge_delay_s`` seconds (the background job), then
+    answers 410 for good.
+
+    Alternatives the real server can be configured into, all off by default:
+    ``vocabulary_post`` also routes the POST the old document shows for vocabulary
+    updates; ``supplemental_files_proxy`` sends a supplemental file's bytes directly
+    (``supplemental_files.proxy: true``) instead of redirecting to ActiveStorage;
+    ``separate_storage`` serves the bytes from a second loopback origin, as an S3 or
+    MinIO service would, and records what it was sent (:attr:`storage_requests`).
     Fault options (``latency_s``, ``fail_status``, ``drop_connections``) go to
     :class:`~gateway.spi.simulator.Simulator`.
     """
@@ -66,10 +75,15 @@ class AvalonSimulator(Simulator):
         api_keys: Mapping[str, str] | None = None,
         admins: Iterable[str] = (DEFAULT_ADMIN,),
         purge_delay_s: float = 0.2,
-        vocabulary_post: bool = True,
+        vocabulary_post: bool = False,
+        supplemental_files_proxy: bool = False,
+        separate_storage: bool = False,
         **faults: Any,
     ) -> None:
         super().__init__(**faults)
+        self.separate_storage = separate_storage
+        self._blobs = storage.BlobStore()
+        self._storage: web.AppRunner | None = None
         keys = (
             dict(api_keys)
             if api_keys is not None
@@ -80,6 +94,7 @@ class AvalonSimulator(Simulator):
             admins=frozenset(admins),
             purge_delay_s=purge_delay_s,
             vocabulary_post=vocabulary_post,
+            supplemental_files_proxy=supplemental_files_proxy,
         )
 
     def failure_response(self, status: int) -> web.StreamResponse:
@@ -94,9 +109,39 @@ class AvalonSimulator(Simulator):
         app[CONFIG] = self.config
         app[STATE] = seed_state()
         app[PURGE_TASKS] = set()
+        self._blobs = storage.BlobStore()
+        app[storage.BLOBS] = self._blobs
         app.on_cleanup.append(media.cancel_purges)
-        _add_routes(app.router)
+        _add_routes(app.router, self.config)
         return app
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve on ``host:port``; with ``separate_storage``, the storage host as well."""
+        url = await super().start(host, port)
+        if self.separate_storage:
+            runner = web.AppRunner(storage.storage_app(self._blobs), access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, host, 0).start()
+            self._storage = runner
+            self._blobs.origin = f"http://{host}:{runner.addresses[0][1]}"
+        return url
+
+    async def close(self) -> None:
+        """Stop serving, the storage host included."""
+        if self._storage is not None:
+            await self._storage.cleanup()
+            self._storage = None
+        await super().close()
+
+    @property
+    def storage_url(self) -> str | None:
+        """The separate storage host's base URL, while it serves."""
+        return self._blobs.origin if self._storage is not None else None
+
+    @property
+    def storage_requests(self) -> list[dict[str, str]]:
+        """The headers of every request the separate storage host received."""
+        return list(self._blobs.seen)
 
     @classmethod
     def for_backend(cls, backend: BackendConfig) -> AvalonSimulator:
@@ -149,7 +194,7 @@ class AvalonSimulator(Simulator):
         return cls(api_keys=api_keys, latency_s=float(getattr(args, "latency", 0.0) or 0.0))
 
 
-def _add_routes(router: web.UrlDispatcher) -> None:
+def _add_routes(router: web.UrlDispatcher, config: SimConfig) -> None:
     for path in _both("/media_objects"):
         router.add_get(path, media.list_media_objects)
         router.add_post(path, media.create_media_object)
@@ -171,12 +216,15 @@ def _add_routes(router: web.UrlDispatcher) -> None:
     for path in _both("/vocabulary"):
         router.add_get(path, admin.list_vocabulary)
     router.add_get("/vocabulary/{name}", admin.show_vocabulary)
-    for method in ("PUT", "PATCH", "POST"):
+    # resources :vocabulary, except: [:create, ...] (config/routes.rb:104): no POST.
+    methods = ("PUT", "PATCH", "POST") if config.vocabulary_post else ("PUT", "PATCH")
+    for method in methods:
         router.add_route(method, "/vocabulary/{name}", admin.update_vocabulary)
 
     for parent in ("/master_files/{master_file_id}", "/media_objects/{media_object_id}"):
+        # The index is routed for JSON only (config/routes.rb:143, 178).
+        router.add_get(f"{parent}/supplemental_files.json", files.list_supplemental_files)
         for path in _both(f"{parent}/supplemental_files"):
-            router.add_get(path, files.list_supplemental_files)
             router.add_post(path, files.create_supplemental_file)
         item = f"{parent}/supplemental_files/{{id}}"
         router.add_get(item, files.show_supplemental_file)
@@ -185,3 +233,4 @@ def _add_routes(router: web.UrlDispatcher) -> None:
         router.add_delete(item, files.delete_supplemental_file)
 
     router.add_get("/avalon/{path:.+}", files.hls_playlist)
+    storage.add_routes(router)

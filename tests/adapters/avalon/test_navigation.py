@@ -86,12 +86,21 @@ async def test_collection_items_page_through(nav: Navigator) -> None:
     assert first["page"]["totalPages"] == -(-len(ids) // 2)
 
 
-async def test_non_editors_see_no_master_files(nav: Navigator) -> None:
+async def test_non_editors_see_master_files_as_avalon_shows_them(nav: Navigator) -> None:
+    """Avalon's list shows every reader master files, visibility and read groups
+    (media_objects_controller.rb:325); one object shows them to editors only (:339)."""
     viewer = await nav.backend("readonly")
     page = await nav.follow(viewer, "avalon:media-objects", per_page=50)
-    for item in page["_embedded"]["avalon:media-object"]:
-        assert "avalon:master-file" not in item["_links"]
-        assert "visibility" not in item
+    items = page["_embedded"]["avalon:media-object"]
+    assert items
+    for item in items:
+        assert "visibility" in item
+        masters = item["_embedded"]["avalon:master-file"]
+        assert masters
+        assert all("file_location" not in m for m in masters)
+        single = await nav.follow(item, "self")
+        assert "avalon:master-file" not in single["_links"]
+        assert "visibility" not in single
 
 
 async def test_registry_lists_avalon_services(nav: Navigator) -> None:

@@ -76,9 +76,13 @@ async def test_captions_must_be_vtt_or_srt(nav: Navigator) -> None:
     response, problem = await nav.request(
         "POST", nav.href(media_object, "avalon:supplemental-files"), data=form
     )
-    assert response.status == 400
-    assert problem["upstream_status"] == 400
-    assert problem["errors"]
+    # Avalon fails to save it, and says so with a 500 (its SaveError), which stays one.
+    assert response.status == 500
+    assert problem["upstream_status"] == 500
+    assert problem["errors"] == [
+        "An error occurred when saving the supplemental file: "
+        "File type Uploaded file is not a recognized captions file"
+    ]
     listing = await nav.get(nav.href(media_object, "avalon:supplemental-files"))
     assert (
         "avalon:supplemental-file" not in listing.get("_embedded", {})

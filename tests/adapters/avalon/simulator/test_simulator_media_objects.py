@@ -10,6 +10,7 @@ import pytest
 
 from adapters.avalon.simulator import AvalonSimulator
 from tests.support.avalon import (
+    VIEWER,
     Call,
     links,
     media_object_body,
@@ -119,6 +120,41 @@ async def test_an_unknown_media_object_is_404(call: Call) -> None:
     assert (reply.status, reply.json()) == (404, {"errors": ["nope12345 not found"]})
 
 
+async def test_fields_are_as_the_api_renders_them(call: Call) -> None:
+    """media_object_intercom.rb: ``avalon_publisher`` is null unless asked for with
+    ``publish:``, which as_json never does (:23); ``series`` sits after
+    physical_description (:48). master_file_intercom.rb adds original_filename (:29) and
+    supplemental_file_captions (:40)."""
+    mo = (await call("GET", "/media_objects/gt54kn04s.json")).json()
+    assert (mo["published_by"], mo["fields"]["avalon_publisher"]) == (
+        "archivist1@example.com",
+        None,
+    )
+    keys = list(mo["fields"])
+    assert keys[keys.index("physical_description") + 1] == "series"
+    popeye = (await call("GET", "/media_objects/vd66w000m.json")).json()
+    master = next(f for f in popeye["files"] if f["id"] == "ns064602j")
+    assert master["original_filename"] == master["file_location"].rpartition("/")[2]
+    assert [c["id"] for c in master["supplemental_file_captions"]] == [131]
+
+
+async def test_bib_import_without_a_catalog_takes_the_fields_as_sent(call: Call) -> None:
+    """MOC:181-202: no configured catalog, no import, no error."""
+    body = media_object_body("From the catalog", import_bib_record=True)
+    reply = await call("POST", "/media_objects.json", json=body)
+    assert reply.status == 200
+    mo = (await call("GET", f"/media_objects/{reply.json()['id']}.json")).json()
+    assert mo["title"] == "From the catalog"
+
+
+async def test_master_files_without_derivatives_are_attached(call: Call) -> None:
+    """MOC:234-255: the master file is attached first; only its derivatives need files."""
+    spec = {"label": "raw", "file_location": "/dropbox/raw.mp4"}
+    reply = await call("POST", "/media_objects.json", json=media_object_body(files=[spec]))
+    mo = (await call("GET", f"/media_objects/{reply.json()['id']}.json")).json()
+    assert [(f["label"], f["files"]) for f in mo["files"]] == [("raw", [])]
+
+
 async def test_create_answers_200_and_publishes_with_files(call: Call) -> None:
     body = media_object_body(files=[master_file_spec("part1")], publish=True)
     reply = await call("POST", "/media_objects.json", json=body)
@@ -151,7 +187,8 @@ async def test_create_answers_200_and_publishes_with_files(call: Call) -> None:
         ),
         pytest.param(
             {},
-            ["Failed to create media object:", "Title can't be blank", "Collection can't be blank"],
+            # In the order media_object.rb declares its validations (lines 79, 82).
+            ["Failed to create media object:", "Collection can't be blank", "Title can't be blank"],
             id="empty",
         ),
         pytest.param(
@@ -185,7 +222,9 @@ async def test_update_appends_or_replaces_master_files_and_sets_publishing(call:
     assert mo["title"] == "Renamed"
     assert [f["label"] for f in mo["files"]] == ["only"]
     assert mo["published"] is False  # files sent without publish unpublish
-    assert (await call("GET", "/master_files/1c18df984/supplemental_files.json")).status == 404
+    # The replaced master file is destroyed: Fedora's tombstone answers 410.
+    gone = await call("GET", "/master_files/1c18df984/supplemental_files.json")
+    assert (gone.status, gone.json()) == (410, {"errors": [" has been deleted"]})
 
 
 async def test_update_without_files_keeps_the_published_state(call: Call) -> None:
@@ -224,23 +263,41 @@ async def test_update_errors(
     assert (await call("GET", "/media_objects/1g05fb83r.json")).json()["title"] == "Lease Test"
 
 
-async def test_delete_redirects_then_410_then_404_after_the_purge(
+async def _status_once_purged(call: Call, path: str) -> int:
+    for _ in range(100):
+        status = (await call("GET", path)).status
+        if status != 200:
+            return status
+        await asyncio.sleep(0.02)
+    return 200
+
+
+async def test_delete_redirects_to_root_and_the_job_leaves_a_tombstone(
     sim: AvalonSimulator, call: Call
 ) -> None:
-    reply = await call("DELETE", "/media_objects/mk61rh07c")
-    assert reply.status == 302
-    assert reply.headers["Location"] == f"{sim.url}/media_objects"
+    """MOC:393-410: 302 to root_path, empty body; BulkActionJobs::Delete later destroys the
+    object (bulk_action_jobs.rb:131-149), leaving Fedora's tombstone: 410 for good."""
+    reply = await call("DELETE", "/media_objects/mk61rh07c.json")
+    assert (reply.status, reply.headers["Location"], reply.body) == (302, f"{sim.url}/", b"")
+    # Until the job runs, nothing has changed.
+    assert (await call("GET", "/media_objects/mk61rh07c.json")).status == 200
+    assert await _status_once_purged(call, "/media_objects/mk61rh07c.json") == 410
     gone = await call("GET", "/media_objects/mk61rh07c.json")
-    assert (gone.status, gone.json()) == (410, {"errors": ["mk61rh07c has been deleted"]})
+    assert gone.json() == {"errors": ["mk61rh07c has been deleted"]}
     listed = (await call("GET", "/media_objects.json")).json()
     assert "mk61rh07c" not in [mo["id"] for mo in listed]
-    for _ in range(100):
-        status = (await call("GET", "/media_objects/mk61rh07c.json")).status
-        if status != 410:
-            break
-        await asyncio.sleep(0.02)
-    assert status == 404
-    assert (await call("GET", "/master_files/tq57nr13n/supplemental_files.json")).status == 404
+    assert (await call("GET", "/master_files/tq57nr13n/supplemental_files.json")).status == 410
+
+
+async def test_a_delete_the_key_may_not_perform_also_redirects_and_changes_nothing(
+    sim: AvalonSimulator, call: Call
+) -> None:
+    """No authorize! in destroy: the refusal goes to a flash message, the answer is the
+    same 302 (spec/controllers/media_objects_controller_spec.rb:94-96)."""
+    reply = await call("DELETE", "/media_objects/gt54kn04s.json", headers=VIEWER)
+    assert (reply.status, reply.headers["Location"], reply.body) == (302, f"{sim.url}/", b"")
+    await asyncio.sleep(0.1)  # twice the purge delay
+    assert (await call("GET", "/media_objects/gt54kn04s.json")).status == 200
 
 
 async def test_delete_of_an_unknown_object_is_404(call: Call) -> None:
