@@ -6,13 +6,15 @@ Gateway paths under ``/backends/<name>``::
     /items/{id}{?offset,limit}     GET    a folder or item           (loc:item-by-id)
     /assets/{id}                   GET    an asset                   (aa:asset-by-id)
                                    PATCH  change its attributes      (aa:update-asset-by-id)
+    /assets/{id}/thumbnail         GET    its thumbnail image        (aa:thumb, followed)
     /search{?search,offset,limit}  GET    simple search              (search:simple-search)
     /proxy/<upstream path>         GET    any other platform href inside a discovered service
 
 The adapter logs in as configured, with the service's credentials or each gateway
 user's own (:mod:`adapters.mediacentral.logins`), reads the registry on first use
 (:mod:`adapters.mediacentral.discovery`; the readiness probe is that first use at
-start-up) and rewrites every href of the platform's documents
+start-up), takes every service from the system the config names
+(:mod:`adapters.mediacentral.systems`) and rewrites every href of the platform's documents
 (:mod:`adapters.mediacentral.rewrite`). In the unified view its assets come from the
 simple search or the folder tree, and its folders are the collections
 (:mod:`adapters.mediacentral.unified`).
@@ -30,6 +32,7 @@ from adapters.mediacentral.discovery import Discovery
 from adapters.mediacentral.faults import read_fault
 from adapters.mediacentral.resources import Resources
 from adapters.mediacentral.rewrite import PROXY
+from adapters.mediacentral.systems import SystemChoice, check_token
 from adapters.mediacentral.unified import SEARCH_METHOD, UnifiedView
 from gateway.spi import (
     JSON_TYPES,
@@ -74,6 +77,19 @@ class MediaCentralAdapter(Adapter):
             default="password",
             choices=("password", "client_credentials"),
         ),
+        Field(
+            "system_id",
+            str,
+            "CTMS systemID of the system whose services to use, when the registry lists "
+            "several (the realm of its service paths).",
+            check=check_token,
+        ),
+        Field(
+            "system_type",
+            str,
+            "CTMS systemType of that system (interplay-pam, interplay-mam, avid-pmplus, ...).",
+            check=check_token,
+        ),
     )
     user_fields: ClassVar[tuple[Field, ...]] = tuple(
         f for f in config_fields if f.name in ("username", "password", "client_id", "client_secret")
@@ -83,7 +99,7 @@ class MediaCentralAdapter(Adapter):
 
     def __init__(self, backend: BackendConfig, client: UpstreamClient) -> None:
         super().__init__(backend, client)
-        self.discovery = Discovery(client)
+        self.discovery = Discovery(client, SystemChoice.of(backend.options))
         self.unified = UnifiedView(self)
 
     @classmethod
@@ -129,6 +145,8 @@ class MediaCentralAdapter(Adapter):
             Route("GET", "/items/{id}", res.item),
             Route("GET", "/assets/{id}", res.asset),
             Route("PATCH", "/assets/{id}", res.update_asset, consumes=JSON_TYPES),
+            # An image of whatever type the platform keeps.
+            Route("GET", "/assets/{id}/thumbnail", res.thumbnail, produces=()),
             Route("GET", "/search", res.search),
             # The platform decides what these are (HAL, images, ...).
             Route("GET", PROXY + "/{tail:.+}", res.passthrough, produces=()),

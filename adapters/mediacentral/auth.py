@@ -3,11 +3,14 @@
 :class:`PlatformLogin` is the :class:`~gateway.upstream.logins.RenewingLogin` of a MediaCentral
 backend, one per identity that logs in (the service's, or a gateway user's own). It
 finds the login endpoint as the platform documents it (``GET /auth`` →
-``auth:identity-providers`` → the provider of the wanted ``kind``), reads the life of
-the session from the current token (``auth:token`` named ``current``), extends it
-through that token's ``auth:token-extension`` link, and ends it with a ``DELETE`` of
-the current token (gateway logout, shutdown). Keeping, sharing and renewing the
-session is :mod:`gateway.upstream.logins`' part.
+``auth:identity-providers`` → the provider of the wanted ``kind``; links may be arrays,
+as the platform's are), reads the current token (``auth:token`` named ``current``),
+extends the session through that token's ``auth-token:extend`` link, and ends it with
+a ``DELETE`` of its ``auth-token:removal`` link, or of the current token where none is
+linked (gateway logout, shutdown), as the sample clients do (``PlatformTools.*``).
+Its life is the token's ``expires_in``, or the current token's ``expiresIn`` where the
+platform says; a session of unknown life is renewed when the platform answers 401.
+Keeping, sharing and renewing the session is :mod:`gateway.upstream.logins`' part.
 
 The flows themselves live in :mod:`adapters.mediacentral.logins`.
 """
@@ -28,9 +31,10 @@ from gateway.spi import (
 
 AUTH_ENTRY: Final = "/auth"
 CURRENT: Final = "token_href"
-"""The session's extra naming its current token (``auth:token``), which ends it."""
+"""The session's extra naming the href whose ``DELETE`` ends it: the current token's
+``auth-token:removal``, else the current token (``auth:token``) itself."""
 EXTENSION: Final = "extension_href"
-"""The session's extra naming the token's ``auth:token-extension``."""
+"""The session's extra naming the current token's ``auth-token:extend``."""
 
 
 def lifetime(doc: Any, fallback: float | None = None) -> float | None:
@@ -72,9 +76,11 @@ class PlatformLogin(RenewingLogin, abc.ABC):
             if response.status < 300:
                 doc = response.json()
                 life = lifetime(doc, life)
-                extension = link_href(doc, "auth:token-extension") if doc else None
-                if extension is not None:
-                    extras[EXTENSION] = extension
+                if isinstance(doc, dict):
+                    extras[CURRENT] = link_href(doc, "auth-token:removal") or token_href
+                    extension = link_href(doc, "auth-token:extend")
+                    if extension is not None:
+                        extras[EXTENSION] = extension
         return LoginResult(headers, life, extras)
 
     async def extend(self, client: UpstreamClient, session: UpstreamSession) -> float | None:
@@ -88,7 +94,7 @@ class PlatformLogin(RenewingLogin, abc.ABC):
         return lifetime(response.json())
 
     async def end(self, client: UpstreamClient, session: UpstreamSession) -> None:
-        """``DELETE`` the current token; one the platform already forgot is ended too."""
+        """``DELETE`` the token's removal link; one the platform forgot is ended too."""
         href = session.extras.get(CURRENT)
         if href is None:
             return

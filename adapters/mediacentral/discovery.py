@@ -1,16 +1,20 @@
 """Finding the platform's services through its CTMS registry.
 
-The registry is the one upstream path the adapter knows: the older entry point
-``/apis/avid.ctms.registry;version=0;realm=global`` (which links
-``registry:serviceroots``) and, where a newer platform lacks it, ``/ctms-registry/v1``.
-The service-roots document keys its ``resources`` by link relation; each is an array
-of ``{href, templated, systems}`` entries and the first entry of a relation is the one
-used. :class:`Discovery` reads the registry once, on first use, for all concurrent
-callers, and again when a caller reports that a discovered href stopped working. A
-failed read answers for itself for ``FAILURE_HOLD_S`` seconds (and to every caller that
-was waiting for it), so a broken registry is not read once per waiting request; but
-not a failure that belongs to the identity whose session read it (a refused login, a
-401 or 403): the next caller may be somebody else.
+The registry is the one upstream path the adapter knows, tried in this order:
+``/ctms-registry/v1`` (CloudUX 2023.11 and newer: the service roots themselves), the
+older root ``/apis/avid.ctms.registry;version=0;realm=global`` (whose
+``registry:serviceroots`` link is a URI template, ``.../serviceroots{?rels}``, expanded
+before it is read), and ``/apis/avid.ctms.registry;version=0/serviceroots``, the path
+the sample clients read (ctms_registry_client.html, ``PlatformTools.*``). The
+service-roots document keys its ``resources`` by link relation, one entry per system;
+every relation is taken from the backend's chosen system
+(:mod:`adapters.mediacentral.systems`). :class:`Discovery` reads the registry once, on
+first use, for all concurrent callers, and again when a caller reports that a
+discovered href stopped working. A failed read answers for itself for
+``FAILURE_HOLD_S`` seconds (and to every caller that was waiting for it), so a broken
+registry is not read once per waiting request; but not a failure that belongs to the
+identity whose session read it (a refused login, a 401 or 403): the next caller may be
+somebody else.
 
 A relation the registry does not advertise is a service the platform lacks: 503,
 since the gateway's own routes need it and the client can do nothing about it.
@@ -27,6 +31,7 @@ from functools import cached_property
 from typing import Any, Final
 from urllib.parse import urljoin
 
+from adapters.mediacentral.systems import UNCHOSEN, SystemChoice, choose
 from adapters.mediacentral.templates import TemplateMatcher
 from gateway.spi import (
     Remembered,
@@ -35,11 +40,13 @@ from gateway.spi import (
     UpstreamLoginFailed,
     UpstreamStatusError,
     UpstreamUnavailable,
+    hal,
 )
 
 REGISTRY_ENTRY_POINTS: Final = (
-    "/apis/avid.ctms.registry;version=0;realm=global",
     "/ctms-registry/v1",
+    "/apis/avid.ctms.registry;version=0;realm=global",
+    "/apis/avid.ctms.registry;version=0/serviceroots",
 )
 HAL_ACCEPT: Final = "application/hal+json, application/json;q=0.9"
 _ORIGIN: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://[^/?#{}]*)(.*)$", re.DOTALL)
@@ -147,17 +154,23 @@ def _directory(path_template: str) -> str:
     return fixed[: fixed.rfind("/") + 1] or "/"
 
 
-def parse_serviceroots(doc: Mapping[str, Any], url: str, base_url: str) -> Services:
-    """The services of a service-roots document fetched from ``url``."""
-    resources = doc.get("resources")
-    by_rel: dict[str, Service] = {}
-    if isinstance(resources, dict):
-        for rel, entries in resources.items():
-            for entry in entries if isinstance(entries, list) else [entries]:
-                if isinstance(entry, dict) and isinstance(entry.get("href"), str):
-                    href = urljoin(url, entry["href"])
-                    by_rel[str(rel)] = Service(str(rel), href, entry.get("templated") is True)
-                    break
+def parse_serviceroots(
+    doc: Mapping[str, Any],
+    url: str,
+    base_url: str,
+    choice: SystemChoice = UNCHOSEN,
+    backend: str = "",
+) -> Services:
+    """The services of the chosen system in a service-roots document fetched from ``url``.
+
+    Raises :class:`~gateway.spi.UpstreamUnavailable` when the choice fits no system, or
+    none is made and the registry lists several.
+    """
+    by_rel = {
+        rel: Service(rel, urljoin(url, entry["href"]), entry.get("templated") is True)
+        for rel, entry in choose(doc, choice, backend).items()
+    }
+    # Only the chosen system's hosts and paths: nothing of another passes through.
     origins = {split_origin(u)[0] for u in (base_url, url, *(s.href for s in by_rel.values()))}
     directories = sorted(
         {(_directory(s.path_template), s.origin) for s in by_rel.values() if s.origin}
@@ -175,8 +188,9 @@ def _personal(exc: UpstreamError) -> bool:
 class Discovery:
     """The registry of one backend, read once and shared."""
 
-    def __init__(self, client: UpstreamClient) -> None:
+    def __init__(self, client: UpstreamClient, choice: SystemChoice = UNCHOSEN) -> None:
         self.client = client
+        self.choice = choice
         self.clock: Callable[[], float] = time.monotonic
         """The clock a failed read is remembered by (seconds, monotonic)."""
         self._services: Services | None = None
@@ -228,10 +242,13 @@ class Discovery:
                 href = link_href(doc, "registry:serviceroots")
                 if href is None:
                     continue
-                doc, url, status = await self._get(urljoin(url, href))
+                # "{?rels}" left unset asks for every relation.
+                doc, url, status = await self._get(urljoin(url, hal.expand(href)))
                 if not isinstance(doc, dict):
                     continue
-            return parse_serviceroots(doc, url, self.client.base_url)
+            return parse_serviceroots(
+                doc, url, self.client.base_url, self.choice, self.client.backend
+            )
         raise UpstreamUnavailable(
             f"backend {self.client.backend} offers no CTMS registry", backend=self.client.backend
         )

@@ -3,6 +3,14 @@
 Folders and their entries as the CTMS location service gives them, the unified type and
 duration of an asset document, and the windowing and bounded concurrency the folder walk
 uses (:mod:`adapters.mediacentral.unified`).
+
+As the CTMS pages and all three sample clients (``FastPrintFolderStructure.*``) read
+them: a folder is an item that links ``loc:collection`` (folder_structure.html); its
+children sit in the embedded ``loc:collection``, whose own ``paging`` and ``next``
+continue the listing with further ``loc:collection`` pages; one child alone may be an
+object rather than an array. An asset in a folder is a ``folder-item`` with an id of
+its own, its asset linked (and, when asked with ``embed=asset``, embedded) as
+``loc:referenced-object``.
 """
 
 from __future__ import annotations
@@ -12,10 +20,9 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
-from urllib.parse import urljoin
 
 from adapters.mediacentral import relations
-from adapters.mediacentral.discovery import Services, link_href, split_origin
+from adapters.mediacentral.discovery import link_href
 from adapters.mediacentral.faults import text_or_none
 from gateway.spi import UnifiedCollection, path_segment
 
@@ -26,13 +33,19 @@ R = TypeVar("R")
 READS_AT_ONCE: Final = 8
 """Folder or asset reads of one list under way at once."""
 FOLDER: Final = "folder"
+COLLECTION: Final = "loc:collection"
+REFERENCED: Final = "loc:referenced-object"
 TYPES: Final = {
     "masterclip": "video",
     "subclip": "video",
     "sequence": "video",
     "group": "group",
+    "asset.video": "video",
+    "asset.audio": "audio",
 }
-"""Interplay asset types (``base.type``) → unified types; any other type is ``other``."""
+"""Asset types (``base.type``: Production Management's, and Asset Management's
+``asset.VIDEO`` of asset.html, compared in lower case) → unified types; any other
+type is ``other``."""
 FRAMES_PER_SECOND: Final = 25.0
 """The documents give durations as SMPTE timecodes without their rate: PAL's is assumed."""
 DROP_FRAME_RATE: Final = 30000 / 1001
@@ -79,8 +92,23 @@ def entry_name(item: Mapping[str, Any]) -> str:
 
 
 def is_folder(item: Mapping[str, Any]) -> bool:
-    """Whether the item is a folder (``base.type`` folder)."""
-    return str(group(item, "base").get("type", "")).lower() == FOLDER
+    """Whether the item is a folder: it links ``loc:collection``, or its type says so."""
+    return (
+        link_href(item, COLLECTION) is not None
+        or str(group(item, "base").get("type", "")).lower() == FOLDER
+    )
+
+
+def collection_of(doc: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The part of a folder page that holds its children and its ``next``: the embedded
+    ``loc:collection`` of a folder, or the page itself (a ``loc:collection`` page)."""
+    return group(group(doc, "_embedded"), COLLECTION) or doc
+
+
+def referenced(item: Mapping[str, Any]) -> Json | None:
+    """The asset a folder item embeds as ``loc:referenced-object``, if it does."""
+    found = embedded_items(item, REFERENCED)
+    return found[0] if found else None
 
 
 def unified_type(item: Mapping[str, Any]) -> str:
@@ -95,12 +123,10 @@ def route(template: str, item_id: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """An asset as a list shows it (a search hit or a folder's item), and where it came."""
+    """An asset as a list shows it (a search hit, or the asset a folder item embeds),
+    and the folder it was found in."""
 
     item: Json
-    url: str
-    """The answer it came in: its hrefs are relative to that."""
-    services: Services
     folder: str | None = None
     """The folder the walk found it in; None for a search hit."""
 
@@ -112,32 +138,29 @@ class Entry:
 
 @dataclass(slots=True)
 class Folder:
-    """One folder as the walk saw it: its first page and all its children."""
+    """One folder as the walk saw it: its first page, its subfolders and its assets."""
 
     doc: Json
-    children: list[Entry] = field(default_factory=list)
+    subfolders: list[str] = field(default_factory=list)
+    """The ids of the children that are folders."""
+    assets: list[Entry] = field(default_factory=list)
+    """The assets of the children that are none, in the folder's order."""
 
     @property
-    def assets(self) -> list[Entry]:
-        """The children that are no folders, in the folder's order."""
-        return [c for c in self.children if not is_folder(c.item)]
-
-    @property
-    def subfolders(self) -> list[str]:
-        """The ids of the children that are folders."""
-        return [c.id for c in self.children if is_folder(c.item)]
+    def id(self) -> str:
+        """The folder's id."""
+        return entry_id(self.doc)
 
     def collection(self) -> UnifiedCollection:
         """The folder as a unified collection; its count is its assets'."""
         common = group(self.doc, "common")
-        folder_id = entry_id(self.doc)
         return UnifiedCollection(
-            native_id=folder_id,
+            native_id=self.id,
             title=entry_name(self.doc),
             description=text_or_none(common.get("description")),
             created=text_or_none(common.get("created")),
             modified=text_or_none(common.get("modified")),
-            native=route(relations.ITEM, folder_id),
+            native=route(relations.ITEM, self.id),
             item_count=len(self.assets),
         )
 
@@ -149,14 +172,14 @@ def window(items: Sequence[T], offset: int, limit: int) -> tuple[list[T], bool, 
 
 
 def complete(entry: Entry) -> bool:
-    """Whether the entry carries everything its unified asset shows (no read needed)."""
+    """Whether the entry carries everything its unified asset shows (no read needed):
+    a whole asset document (its dates and its ``aa:thumb`` link) found in a folder."""
     common = group(entry.item, "common")
-    folder = entry.folder or link_href(entry.item, "loc:parent")
     return (
         "created" in common
         and "modified" in common
-        and link_href(entry.item, "aa:thumbnail") is not None
-        and bool(folder)
+        and link_href(entry.item, "aa:thumb") is not None
+        and entry.folder is not None
     )
 
 
@@ -186,14 +209,3 @@ async def each(read: Callable[[T], Awaitable[R]], args: Sequence[T]) -> list[R]:
 def of_type(kind: str | None) -> Callable[[Json], bool]:
     """Whether an item is of unified type ``kind`` (None: every item is)."""
     return lambda item: kind is None or unified_type(item) == kind
-
-
-def item_id_of(services: Services, url: str, href: str) -> str | None:
-    """The id a ``loc:item-by-id`` URL was expanded with, if ``href`` is one."""
-    service = services.get("loc:item-by-id")
-    if service is None or not service.matcher.path_variables:
-        return None
-    _, rest = split_origin(urljoin(url, href))
-    path, _, query = rest.split("#", 1)[0].partition("?")
-    values = service.matcher.match(path, query)
-    return values.get(service.matcher.path_variables[0]) if values else None

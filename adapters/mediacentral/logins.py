@@ -5,8 +5,10 @@
   cookies it gets back.
 - ``auth = "oauth2"``: :class:`OAuth2Login` posts the ``password`` or
   ``client_credentials`` grant, form encoded, to the ``auth:ropc-default`` link of the
-  ``oauth`` provider with HTTP Basic client authentication, and sends the access
-  token as a bearer token.
+  ``oauth`` provider with HTTP Basic client authentication, and sends the OpenID token
+  (``id_token``) as the bearer token, or the access token where none comes back, as
+  the current sample clients do ("The authorization provides an OpenID token, which
+  is to be used as the bearer token", a_ctms_session_registry.html).
 
 The service's keys configure the backend's own login; a gateway user's keys
 (``[backends.<name>.users.<user>]``) replace them for that user's login
@@ -137,7 +139,8 @@ class OAuth2Login(PlatformLogin):
             authenticate=False,
         )
         doc = response.json()
-        token = doc.get("access_token") if isinstance(doc, dict) else None
+        tokens = doc if isinstance(doc, dict) else {}
+        token = tokens.get("id_token") or tokens.get("access_token")
         if not isinstance(token, str) or not token:
             raise UpstreamLoginFailed(
                 f"backend {self.backend} answered the oauth2 login without an access token",

@@ -9,8 +9,17 @@ once; if the service moved, the call is repeated at its new place.
 
 A redirect of the platform is not followed (the session's headers must not travel
 to another host): the client gets the same status with the Location rewritten.
-Other platform hrefs (thumbnails, ...) pass through ``/proxy``, their bytes relayed
-as they arrive, never held whole.
+Other platform hrefs (next pages of a folder, ``aa:thumb``, ...) pass through
+``/proxy``, their bytes relayed as they arrive, never held whole.
+
+An update (``aa:update-asset-by-id``) answers ``204 No Content`` on the platform
+(update-asset-by-id.html), though the same page also names the asset as its answer:
+either way the client gets 200 and the asset as it now is, read back when the
+platform sent none. An asset's thumbnail image is two links away (``aa:thumb`` leads to
+a document naming the image's URL, thumb.html); ``/assets/{id}/thumbnail`` follows
+them and relays the image when it lies inside the platform's services, and answers
+404 when the platform names none or keeps it on another host, whose address the
+client must not learn and the session's credentials must not reach.
 
 Errors: the platform's problems map through the upstream-status table with their
 ``code`` as ``upstream_code``. A 401 that survives a fresh login (registry reads
@@ -28,7 +37,8 @@ from urllib.parse import unquote, urljoin
 
 from aiohttp import web
 
-from adapters.mediacentral.discovery import HAL_ACCEPT, Service, Services
+from adapters.mediacentral.discovery import HAL_ACCEPT, Service, Services, link_href, split_origin
+from adapters.mediacentral.faults import text_or_none
 from adapters.mediacentral.rewrite import PROXY, Rewriter
 from gateway.spi import (
     NO_COMPRESSION,
@@ -182,10 +192,35 @@ class Resources:
         body = await read_json(request)
         if not isinstance(body, dict):
             raise BadRequest("the request body must be a JSON object of attribute groups")
+        asset_id = request.match_info["id"]
         response, services = await self.call(
-            _UPDATE_RELS, {}, request.match_info["id"], method="PATCH", json_body=body
+            _UPDATE_RELS, {}, asset_id, method="PATCH", json_body=body
         )
+        if response.status < 300 and not response.body.strip():
+            response, services = await self.call("aa:asset-by-id", {}, asset_id)
         return self._answer(request, response, services)
+
+    async def _image_of(self, asset_id: str) -> tuple[str | None, Services]:
+        """The URL of the asset's thumbnail image, if the platform names one."""
+        response, services = await self.call("aa:asset-by-id", {}, asset_id)
+        thumb = link_href(response.json_object(), "aa:thumb")
+        thumb_url = urljoin(response.url, thumb) if thumb else ""
+        if split_origin(thumb_url)[0] not in services.origins:
+            return None, services  # none, or elsewhere: the session goes to the platform only
+        found = await self.client.request("GET", thumb_url, headers={"Accept": HAL_ACCEPT})
+        named = text_or_none(found.json_object().get("thumbnail"))
+        return (urljoin(found.url, named) if named else None), services
+
+    async def thumbnail(self, request: web.Request) -> web.StreamResponse:
+        """``GET /assets/{id}/thumbnail``: the image the asset's ``aa:thumb`` names."""
+        asset_id = request.match_info["id"]
+        image, services = await self._image_of(asset_id)
+        origin, rest = split_origin(image or "")
+        path = rest.split("?", 1)[0]
+        inside = origin is not None and services.origin_of(path) == origin
+        if image is None or not inside or ".." in unquote(path).split("/"):
+            raise NotFound(f"backend {self.adapter.name} offers no thumbnail of asset {asset_id}")
+        return await self._relay(request, image, services)
 
     async def passthrough(self, request: web.Request) -> web.StreamResponse:
         """``GET /proxy/...``: an upstream href no route stands for, inside a service.
@@ -200,7 +235,12 @@ class Resources:
         if origin is None:
             raise NotFound(f"backend {self.adapter.name} serves nothing at {request.path}")
         query = request.rel_url.raw_query_string
-        url = origin + tail + (f"?{query}" if query else "")
+        return await self._relay(request, origin + tail + (f"?{query}" if query else ""), services)
+
+    async def _relay(
+        self, request: web.Request, url: str, services: Services
+    ) -> web.StreamResponse:
+        """GET ``url`` of the platform: HAL rewritten, anything else relayed as it comes."""
         headers = {"Accept": request.headers.get("Accept") or "*/*", **NO_COMPRESSION}
         auth = self.client.auth.active()
         renew = auth.renewable

@@ -6,25 +6,36 @@ Assets:
   name; the type filter, which the search cannot express, is applied to its hits here.
   Hits keep the platform's order (equal names as it has them).
 - Without one, the folder tree: every folder from ``loc:root-item`` down through
-  ``loc:item-by-id``, each folder's asset items once, sorted by title then id
-  (:func:`gateway.spi.assets.sort_key`). The platform documents no listing of all assets
+  ``loc:item-by-id``, every page of each (the embedded ``loc:collection``'s ``next``,
+  then the ``next`` of each ``loc:collection`` page), each asset once, sorted by title
+  then id (:func:`gateway.spi.assets.sort_key`). The platform documents no listing of all assets
   and its simple search needs a term, so the tree is the one complete, stable
   sequence; walking it costs one call per page of a folder, every time, at most
   :data:`READS_AT_ONCE` at once. A folder that answers 403 or 404 is left out, with
   everything under it: a per-user login may not see every folder, and a folder deleted
   during the walk is gone. Any other failure fails the walk (and stops its other reads).
-- Either way the page's entries (hits or folder items) become assets. An entry that
+- A folder's asset children are ``folder-item`` entries: their asset is the embedded
+  ``loc:referenced-object`` (asked for with ``embed=asset`` where the template takes
+  it), else read where their ``loc:referenced-object`` link leads. The asset's id, not
+  the folder item's, is the unified id, so that it opens through ``gw:asset``.
+- Either way the page's entries (hits or folders' assets) become assets. An entry that
   carries everything a unified asset shows (``common.created`` and
-  ``common.modified``, an ``aa:thumbnail`` link and its folder: a ``loc:parent`` link,
-  or the folder the walk found it in) is mapped as it is. Any other is read
-  (``aa:asset-by-id``, at most :data:`READS_AT_ONCE` at once), so that a listed asset
+  ``common.modified``, an ``aa:thumb`` link, and the folder the walk found it in) is
+  mapped as it is. Any other is read (``aa:asset-by-id``, at most
+  :data:`READS_AT_ONCE` at once), so that a listed asset
   is the one :meth:`UnifiedView.asset` answers: the platform's search hits and folder
   items carry only some attributes. An entry whose read answers 403 or 404 (not this
   login's to read, or deleted since it was listed) is mapped from the entry itself:
   offsets count entries, and a page short of one would make the next page repeat one.
 
 A unified MediaCentral asset has no description: the list entries carry none, so an
-asset mapped from its entry could not show one, and a listed asset must be the opened one.
+asset mapped from its entry could not show one, and a listed asset must show what the
+opened one shows. Its collection is the one thing a listing knows better: the folder
+the walk found it in. An asset read by its id names no folder (``aa:asset`` links
+``loc:referencing-items``, whose folder items lead to their folders only through more
+reads), so one opened by id, or found by the search, shows none. Its thumbnail is the
+gateway's ``/assets/{id}/thumbnail``, which follows ``aa:thumb`` when a client asks for
+the image, not while the list is made.
 
 Collections are the folders, sorted by title then id; a folder's items are its asset
 children in the folder's own order. Pages of the platform follow ``_links.next``, as
@@ -33,17 +44,19 @@ the CTMS services page.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urljoin
 
 from adapters.mediacentral import relations
 from adapters.mediacentral.discovery import HAL_ACCEPT, Services, link_href, split_origin
 from adapters.mediacentral.entries import (
+    REFERENCED,
     Entry,
     Folder,
     Json,
+    collection_of,
     complete,
     each,
     embedded_items,
@@ -51,8 +64,8 @@ from adapters.mediacentral.entries import (
     entry_name,
     group,
     is_folder,
-    item_id_of,
     of_type,
+    referenced,
     route,
     timecode_ms,
     unified_type,
@@ -60,7 +73,6 @@ from adapters.mediacentral.entries import (
 )
 from adapters.mediacentral.faults import text_or_none
 from adapters.mediacentral.resources import Resources
-from adapters.mediacentral.rewrite import Rewriter
 from gateway.spi import (
     AssetPage,
     AssetQuery,
@@ -109,46 +121,82 @@ class UnifiedView:
             raise
         return response.json_object(), response, services
 
+    async def _follow(self, href: str, url: str, services: Services) -> UpstreamResponse:
+        """GET a link of the platform found in the answer from ``url``."""
+        target = urljoin(url, href)
+        if split_origin(target)[0] not in services.origins:
+            # The session's credentials go to the platform's own hosts only.
+            raise UpstreamUnavailable(
+                f"backend {self.adapter.name} linked a page outside the platform",
+                backend=self.adapter.name,
+            )
+        return await self.client.request("GET", target, headers={"Accept": HAL_ACCEPT})
+
     async def _pages(
-        self, rel: str, query: Mapping[str, str], item_id: str | None = None
-    ) -> AsyncGenerator[tuple[Json, UpstreamResponse, Services], None]:
-        """The service's first page, then each page its ``next`` link leads to."""
+        self,
+        rel: str,
+        query: Mapping[str, str],
+        item_id: str | None = None,
+        part: Callable[[Json], Mapping[str, Any]] = lambda doc: doc,
+    ) -> AsyncGenerator[tuple[Json, Mapping[str, Any], str, Services], None]:
+        """The service's first page, then each page its ``next`` link leads to.
+
+        Yields each document, its ``part`` that holds the items and the ``next`` link,
+        the URL it came from and the services.
+        """
         doc, response, services = await self._call(rel, query, item_id)
         seen = {response.url}
         while True:
-            yield doc, response, services
-            following = link_href(doc, "next")
+            page = part(doc)
+            yield doc, page, response.url, services
+            following = link_href(page, "next")
             if following is None:
                 return
-            url = urljoin(response.url, following)
-            if url in seen:
+            target = urljoin(response.url, following)
+            if target in seen:
                 return  # a platform that links a page to itself has no more pages
-            if split_origin(url)[0] not in services.origins:
-                # The session's credentials go to the platform's own hosts only.
-                raise UpstreamUnavailable(
-                    f"backend {self.adapter.name} linked a next page outside the platform",
-                    backend=self.adapter.name,
-                )
-            seen.add(url)
-            response = await self.client.request("GET", url, headers={"Accept": HAL_ACCEPT})
+            seen.add(target)
+            response = await self._follow(target, response.url, services)
             doc = response.json_object()
+
+    async def _asset_of(self, item: Json, url: str, services: Services) -> Json | None:
+        """The asset a folder's child stands for; None when it cannot be read.
+
+        A folder item's asset is embedded, else read where its link leads (403 or
+        404: not this login's, or gone; it is left out). A child of another type is
+        taken as the asset itself.
+        """
+        found = referenced(item)
+        href = link_href(item, REFERENCED)
+        if found is not None or href is None:
+            return found if found is not None else item
+        try:
+            return (await self._follow(href, url, services)).json_object()
+        except UpstreamStatusError as exc:
+            if exc.upstream_status not in (403, 404, 410):
+                raise
+            return None
 
     async def _folder(self, folder_id: str | None) -> Folder:
         """A folder (the root for None) with every child, page after page."""
         rel = "loc:root-item" if folder_id is None else "loc:item-by-id"
         found: Folder | None = None
-        query = {"offset": "0", "limit": str(UPSTREAM_PAGE)}
-        async with aclosing(self._pages(rel, query, folder_id)) as pages:
-            async for doc, response, services in pages:
+        children: list[tuple[Json, str, Services]] = []  # with the page each came in
+        query = {"offset": "0", "limit": str(UPSTREAM_PAGE), "embed": "asset"}
+        async with aclosing(self._pages(rel, query, folder_id, collection_of)) as pages:
+            async for doc, page, url, services in pages:
                 if found is None:
                     found = Folder(doc)
-                found.children += [
-                    Entry(item, response.url, services, entry_id(found.doc))
-                    for item in embedded_items(doc, "loc:item")
-                ]
+                for item in embedded_items(page, "loc:item"):
+                    if is_folder(item):
+                        found.subfolders.append(entry_id(item))
+                    else:
+                        children.append((item, url, services))
         assert found is not None  # _pages yields at least once
         if folder_id is not None and not is_folder(found.doc):
             raise NotFound(f"backend {self.adapter.name} has no folder {folder_id}")
+        assets = await each(lambda child: self._asset_of(*child), children)
+        found.assets = [Entry(a, found.id) for a in assets if a is not None and entry_id(a)]
         return found
 
     async def _subfolder(self, folder_id: str) -> Folder | None:
@@ -165,7 +213,7 @@ class UnifiedView:
     async def _tree(self) -> list[Folder]:
         """Every folder the login may read, level by level from the root, each once."""
         root = await self._folder(None)
-        folders, seen = [root], {entry_id(root.doc)}
+        folders, seen = [root], {root.id}
         level = [root]
         while level:
             wanted = list(dict.fromkeys(i for f in level for i in f.subfolders if i not in seen))
@@ -192,37 +240,26 @@ class UnifiedView:
         counted: int | None = None
         matched = 0
         async with aclosing(self._pages("search:simple-search", query)) as pages:
-            async for doc, response, services in pages:
-                total = group(doc, "paging").get("totalElements")
+            async for _, page, _, _ in pages:
+                total = group(page, "paging").get("totalElements")
                 if counted is None and not filtered and isinstance(total, int):
                     counted = total
-                for hit in embedded_items(doc, "aa:asset"):
+                for hit in embedded_items(page, "aa:asset"):
                     if not keep(hit):
                         continue
                     if matched >= skip + limit:
                         return out, True, counted
                     if matched >= skip:
-                        out.append(Entry(hit, response.url, services))
+                        out.append(Entry(hit))
                     matched += 1
         return out, False, (start + matched if counted is None else counted)
 
     # -- mapping --------------------------------------------------------------------
 
-    def _asset(
-        self, doc: Json, url: str, services: Services, folder: str | None = None
-    ) -> UnifiedAsset:
-        """An asset document (or a list entry) as a unified asset.
-
-        ``url`` is where the document came from; ``folder`` is the folder to show when the
-        document links none (``loc:parent``).
-        """
-        rewriter = Rewriter(services, "", url)
+    def _asset(self, doc: Json, folder: str | None = None) -> UnifiedAsset:
+        """An asset document (or a list entry) as a unified asset, filed in ``folder``."""
         common = group(doc, "common")
         asset_id = entry_id(doc)
-        thumbnail = link_href(doc, "aa:thumbnail")
-        parent = link_href(doc, "loc:parent")
-        if parent:
-            folder = item_id_of(services, url, parent)
         return UnifiedAsset(
             native_id=asset_id,
             title=entry_name(doc),
@@ -231,7 +268,7 @@ class UnifiedView:
             created=text_or_none(common.get("created")),
             modified=text_or_none(common.get("modified")),
             native=route(relations.ASSET, asset_id),
-            thumbnail=rewriter.href(thumbnail) if thumbnail else None,
+            thumbnail=route(relations.THUMBNAIL, asset_id) if link_href(doc, "aa:thumb") else None,
             collections=(folder,) if folder else (),
         )
 
@@ -243,13 +280,13 @@ class UnifiedView:
         """
         if not complete(entry):
             try:
-                return await self.asset(entry.id)
+                return await self._read(entry.id, entry.folder)
             except NotFound:
                 pass  # deleted since it was listed (or no asset after all)
             except UpstreamStatusError as exc:
                 if exc.upstream_status != 403:
                     raise
-        return self._asset(entry.item, entry.url, entry.services, entry.folder)
+        return self._asset(entry.item, entry.folder)
 
     async def _resolved(self, entries: list[Entry]) -> list[UnifiedAsset]:
         """The listed entries as assets, in their order, every one of them."""
@@ -275,18 +312,19 @@ class UnifiedView:
             entries, more, total = window(matches, query.offset, query.limit)
         return AssetPage(await self._resolved(entries), more=more, total=total)
 
-    async def asset(self, native_id: str) -> UnifiedAsset:
-        """One asset by its id (``aa:asset-by-id``); 404 when the platform has none."""
-        doc, response, services = await self._call("aa:asset-by-id", {}, native_id)
+    async def _read(self, native_id: str, folder: str | None) -> UnifiedAsset:
+        doc, _, _ = await self._call("aa:asset-by-id", {}, native_id)
         if is_folder(doc) or not entry_id(doc):
             raise NotFound(f"backend {self.adapter.name} has no asset {native_id}")
-        return self._asset(doc, response.url, services)
+        return self._asset(doc, folder)
+
+    async def asset(self, native_id: str) -> UnifiedAsset:
+        """One asset by its id (``aa:asset-by-id``); 404 when the platform has none."""
+        return await self._read(native_id, None)
 
     async def collections(self, offset: int, limit: int) -> CollectionPage:
         """Every folder of the tree the login may read, by title then id."""
-        folders = sorted(
-            await self._tree(), key=lambda f: sort_key(entry_name(f.doc), entry_id(f.doc))
-        )
+        folders = sorted(await self._tree(), key=lambda f: sort_key(entry_name(f.doc), f.id))
         page, more, total = window(folders, offset, limit)
         return CollectionPage([f.collection() for f in page], more=more, total=total)
 

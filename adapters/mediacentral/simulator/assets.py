@@ -1,12 +1,18 @@
-"""The simulated asset and search services.
+"""The simulated asset service, per system.
 
-- ``GET {pam}/assets/{id}``: ``aa:asset-by-id``, the asset's ``base`` and ``common``
-  attributes with links to its thumbnail and folder; 404 for an asset withdrawn by
-  :meth:`MediaCentralSimulator.withdraw` (its folder and the search still list it).
-- ``PATCH {pam}/assets/{id}``: change attributes; only ``common.name`` is writable.
-- ``GET {pam}/assets/{id}/thumbnail``: a small PNG.
-- ``GET {search}/searches/simple?search=..{&offset,limit,sort}``: assets whose name
-  holds every word of ``search``, embedded as ``aa:asset``, paged with ``next``.
+- ``GET {svc}/assets/{id}``: ``aa:asset-by-id``, the asset's ``base`` and ``common``
+  attributes linking ``aa:thumb`` and ``loc:referencing-items``; 404 for an asset
+  withdrawn by :meth:`MediaCentralSimulator.withdraw` (its folder and the search still
+  list it).
+- ``PATCH {svc}/assets/{id}``: ``aa:update-asset-by-id``, an ``aa:asset`` body whose
+  given common attributes change (only ``common.name`` is writable here); ``base`` may
+  come along when it names this asset, and embedded ``aa:attributes`` are taken and
+  kept nowhere. The answer is ``204 No Content`` (update-asset-by-id.html), or 200 with
+  the asset for a simulator made with ``update_answer="body"`` (the same page's
+  "Response body: An aa:asset resource").
+- ``GET {svc}/assets/{id}/thumbs``: the ``aa:thumb`` resource, ``{"thumbnail": <URL>}``
+  (thumb.html); the URL leads to ``.../thumbnail``, a small PNG.
+- ``GET {svc}/assets/{id}/referencing-items``: the folder items that file the asset.
 """
 
 from __future__ import annotations
@@ -14,28 +20,23 @@ from __future__ import annotations
 import struct
 import zlib
 from datetime import UTC, datetime
-from typing import Final
-from urllib.parse import quote
+from typing import Any, Final
 
 from aiohttp import web
 
-from adapters.mediacentral.simulator.locations import check_service
 from adapters.mediacentral.simulator.plumbing import (
     Problem,
     curies,
     hal,
     invalid_parameter,
     not_found,
-    paged_links,
-    paging,
-    platform_of,
 )
-from adapters.mediacentral.simulator.render import asset_doc, asset_summary, search_base
-from adapters.mediacentral.simulator.state import Asset, Json
+from adapters.mediacentral.simulator.render import Here, asset_doc, folder_item_doc
+from adapters.mediacentral.simulator.state import Asset
 
-SEARCH_TEMPLATE: Final = "/searches/simple?search={search}{&offset,limit,sort}"
-SORT_KEYS: Final = ("name", "created", "modified")
 MAX_NAME: Final = 255
+_GROUPS: Final = frozenset({"base", "common", "_embedded", "_links"})
+"""The parts of an ``aa:asset`` an update may carry; ``_links`` are read-only and ignored."""
 
 
 def _png() -> bytes:
@@ -58,100 +59,93 @@ def _png() -> bytes:
 THUMBNAIL: Final = _png()
 
 
-def _asset(request: web.Request) -> Asset:
-    platform = platform_of(request)
-    check_service(request, platform.pam_service)
+def _asset(request: web.Request) -> tuple[Here, Asset]:
+    here = Here.of(request)
     asset_id = request.match_info["id"]
-    asset = platform.assets.get(asset_id)
-    if asset is None or asset_id in platform.withdrawn:
+    asset = here.catalogue.assets.get(asset_id)
+    if asset is None or asset_id in here.platform.withdrawn:
         raise not_found("asset", asset_id)
-    return asset
+    return here, asset
 
 
 async def get_asset(request: web.Request) -> web.Response:
-    """``GET {pam}/assets/{id}``."""
-    return hal(asset_doc(request, _asset(request)))
+    """``GET {svc}/assets/{id}``."""
+    return hal(asset_doc(*_asset(request)))
 
 
-async def update_asset(request: web.Request) -> web.Response:
-    """``PATCH {pam}/assets/{id}`` with ``{"common": {"name": ...}}``."""
-    asset = _asset(request)
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or not body:
-        raise Problem(400, "avid.pam/CTMS/MALFORMED_REQUEST", "Expected a JSON object")
-    for group in body:
-        if group != "common":
-            raise invalid_parameter(group, f"Attribute group {group} cannot be changed")
-    common = body["common"]
+def _new_name(asset: Asset, body: dict[str, Any]) -> str | None:
+    """The name the update body gives, after checking every part of it."""
+    for part in body:
+        if part not in _GROUPS:
+            raise invalid_parameter(part, f"Attribute group {part} cannot be changed")
+    base = body.get("base", {})
+    if not isinstance(base, dict) or base.get("id", asset.id) != asset.id:
+        raise invalid_parameter("base.id", "Attribute base.id must name the asset updated")
+    embedded = body.get("_embedded", {})
+    if not isinstance(embedded, dict) or set(embedded) - {"aa:attributes"}:
+        raise invalid_parameter("_embedded", "Only aa:attributes may be embedded")
+    common = body.get("common", {})
     if not isinstance(common, dict):
         raise invalid_parameter("common", "Attribute group common must be an object")
     for name in common:
         if name != "name":
             raise invalid_parameter(f"common.{name}", f"Attribute common.{name} is read-only")
     new_name = common.get("name")
+    if new_name is not None and (
+        not isinstance(new_name, str) or not new_name.strip() or len(new_name) > MAX_NAME
+    ):
+        raise invalid_parameter(
+            "common.name", f"Attribute common.name must be 1 to {MAX_NAME} characters"
+        )
+    return new_name.strip() if new_name is not None else None
+
+
+async def update_asset(request: web.Request) -> web.Response:
+    """``PATCH {svc}/assets/{id}`` with an ``aa:asset`` body."""
+    here, asset = _asset(request)
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not body:
+        raise Problem(400, "avid.pam/CTMS/MALFORMED_REQUEST", "Expected a JSON object")
+    new_name = _new_name(asset, body)
     if new_name is not None:
-        if not isinstance(new_name, str) or not new_name.strip() or len(new_name) > MAX_NAME:
-            raise invalid_parameter(
-                "common.name", f"Attribute common.name must be 1 to {MAX_NAME} characters"
-            )
-        asset.name = new_name.strip()
+        asset.name = new_name
         asset.modified = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return hal(asset_doc(request, asset))
+    if here.platform.update_answer == "body":
+        return hal(asset_doc(here, asset))
+    return web.Response(status=204)
+
+
+async def thumb(request: web.Request) -> web.Response:
+    """``GET {svc}/assets/{id}/thumbs``: where the thumbnail image is."""
+    here, asset = _asset(request)
+    url = here.asset_url(asset.id)
+    return hal({"thumbnail": url + "/thumbnail", "_links": {"self": {"href": url + "/thumbs"}}})
 
 
 async def thumbnail(request: web.Request) -> web.Response:
-    """``GET {pam}/assets/{id}/thumbnail``."""
+    """``GET {svc}/assets/{id}/thumbnail``: the image itself."""
     _asset(request)
     return web.Response(body=THUMBNAIL, content_type="image/png")
 
 
-def _sort(request: web.Request) -> tuple[str | None, str, bool]:
-    raw = request.query.get("sort")
-    if raw is None:
-        return None, "name", False
-    key = raw.removeprefix("-")
-    if key not in SORT_KEYS:
-        raise invalid_parameter(
-            "sort", f"Parameter sort must be one of {', '.join(SORT_KEYS)}, optionally with '-'"
-        )
-    return raw, key, raw.startswith("-")
-
-
-async def simple_search(request: web.Request) -> web.Response:
-    """``GET {search}/searches/simple``."""
-    platform = platform_of(request)
-    check_service(request, platform.search_service)
-    text = request.query.get("search", "").strip()
-    if not text:
-        raise invalid_parameter("search", "Parameter search is required")
-    offset, limit = paging(request)
-    raw_sort, key, descending = _sort(request)
-    words = text.lower().split()
-    hits = [a for a in platform.assets.values() if all(w in a.name.lower() for w in words)]
-    hits.sort(key=lambda a: (str(getattr(a, key)).lower(), a.id), reverse=descending)
-    page = hits[offset : offset + limit]
-    kept = f"search={quote(text, safe='')}&" + (f"sort={quote(raw_sort)}&" if raw_sort else "")
-    links = paged_links(search_base(request) + "/searches/simple", offset, limit, len(hits), kept)
-    links["curies"] = curies("search", "aa")
-    doc: Json = {
-        "paging": {
-            "offset": offset,
-            "limit": limit,
-            "elements": len(page),
-            "totalElements": len(hits),
-        },
-        "_links": links,
-        "_embedded": {"aa:asset": [asset_summary(request, a) for a in page]},
-    }
+async def referencing_items(request: web.Request) -> web.Response:
+    """``GET {svc}/assets/{id}/referencing-items``: the folder items that file it."""
+    here, asset = _asset(request)
+    items = [folder_item_doc(here, i, embed=False) for i in here.catalogue.items_of(asset.id)]
+    url = here.asset_url(asset.id) + "/referencing-items"
+    doc = {"_links": {"self": {"href": url}, "curies": curies("loc")}}
+    if items:
+        doc["_embedded"] = {"loc:item": here.embedded(items)}
     return hal(doc)
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
-    """The asset and search routes."""
+    """The asset routes."""
     router.add_get("/apis/{service}/assets/{id}", get_asset)
     router.add_patch("/apis/{service}/assets/{id}", update_asset)
+    router.add_get("/apis/{service}/assets/{id}/thumbs", thumb)
     router.add_get("/apis/{service}/assets/{id}/thumbnail", thumbnail)
-    router.add_get("/apis/{service}/searches/simple", simple_search)
+    router.add_get("/apis/{service}/assets/{id}/referencing-items", referencing_items)

@@ -1,5 +1,8 @@
 """The simulated ``/auth`` service: identity providers, both logins, the current token.
 
+Links are arrays, as the platform's are (PlatformAuthorization.html; the sample clients
+read ``[0]`` of each):
+
 - ``GET /auth``: HAL root linking ``auth:identity-providers``, ``auth:token`` (named
   ``current``) and ``auth:logout``.
 - ``GET /auth/identity-providers``: the providers embedded as
@@ -10,8 +13,10 @@
   platform is set to redirect after login).
 - The OAuth2 token endpoint takes the password and client-credentials grants, form
   encoded, with HTTP Basic client authentication (401 ``invalid_client`` without it).
-- ``/auth/tokens/current``: GET describes the session, ``POST .../extension`` renews
-  its life, DELETE ends it (204).
+- ``/auth/tokens/current``: GET describes the session (``accessToken``, and the links
+  ``auth-token:extend`` and ``auth-token:removal`` the sample clients follow), a POST to
+  the extension renews its life, DELETE ends it (204). Its ``expiresIn`` is this
+  simulator's: no source shows the field, and the gateway does without it.
 """
 
 from __future__ import annotations
@@ -51,9 +56,9 @@ async def auth_root(request: web.Request) -> web.Response:
         {
             "_links": {
                 "self": {"href": base + AUTH_ROOT},
-                "auth:identity-providers": {"href": base + PROVIDERS},
+                "auth:identity-providers": [{"href": base + PROVIDERS}],
                 "auth:token": [{"href": base + TOKEN, "name": "current"}],
-                "auth:logout": {"href": base + LOGOUT},
+                "auth:logout": [{"href": base + LOGOUT, "name": "reactive"}],
                 "curies": curies("auth"),
             }
         }
@@ -67,12 +72,12 @@ async def identity_providers(request: web.Request) -> web.Response:
         {
             "kind": "mcux",
             "name": "MediaCentral",
-            "_links": {"auth-mcux:login": {"href": base + MCUX_LOGIN}},
+            "_links": {"auth-mcux:login": [{"href": base + MCUX_LOGIN}]},
         },
         {
             "kind": "oauth",
             "name": "OAuth 2.0",
-            "_links": {"auth:ropc-default": {"href": base + ROPC}},
+            "_links": {"auth:ropc-default": [{"href": base + ROPC}]},
         },
     ]
     return hal(
@@ -174,13 +179,15 @@ def _token_doc(request: web.Request, session: Session) -> web.Response:
     base = origin(request)
     return hal(
         {
+            "accessToken": session.access_token,
             "kind": session.kind,
             "principal": session.principal,
             "expiresIn": max(round(session.expires_at - platform.now()), 0),
             "_links": {
                 "self": {"href": base + TOKEN},
-                "auth:token-extension": {"href": base + EXTENSION},
-                "curies": curies("auth"),
+                "auth-token:extend": [{"href": base + EXTENSION}],
+                "auth-token:removal": [{"href": base + TOKEN}],
+                "curies": curies("auth", "auth-token"),
             },
         }
     )

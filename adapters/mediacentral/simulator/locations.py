@@ -1,14 +1,21 @@
-"""The simulated location service: the folder tree, paged.
+"""The simulated location service: the folder tree, paged, per system.
 
-- ``GET {pam}/locations``: the service root linking ``loc:root-item`` and
+- ``GET {svc}/locations``: the service root linking ``loc:root-item`` and
   ``loc:item-by-id``.
-- ``GET {pam}/locations/folders{?offset,limit}``: the root folder.
-- ``GET {pam}/locations/items/{id}{?offset,limit}``: any folder (children embedded as
-  ``loc:item``, paged with ``next``/``prev``) or an asset's location item; a folder
-  refused by :meth:`MediaCentralSimulator.refuse_folder` answers 403 or 404.
+- ``GET {svc}/locations/folders``: the root folder (``loc:root-item``, untemplated as the
+  registry of a_ctms_session_registry.html hands it out; 100 children a page).
+- ``GET {svc}/locations/items/{id}{?offset,limit,embed}``: a folder (its first page
+  of children in an embedded ``loc:collection``) or a folder item (its asset embedded);
+  a folder refused by :meth:`MediaCentralSimulator.refuse_folder` answers 403 or 404.
+- ``GET {svc}/locations/items/{id}/collection?offset=..&limit=..``: a page of a
+  folder's children on its own, where the collection's ``next`` links lead. No source
+  shows the real href of those pages; clients follow the links and never build them.
 
-A path under a service segment the platform no longer serves answers a bare 404 (as
-any unknown route does), unlike an unknown id, which answers a problem document.
+``embed=asset`` embeds each folder item's asset (``loc:referenced-object``), as
+Production Management does only when asked; ``insist=totalElements`` adds the count
+to ``paging`` (on any folder read). A path under a service segment the platform no
+longer serves answers a bare 404 (as any unknown route does), unlike an unknown id,
+which answers a problem.
 """
 
 from __future__ import annotations
@@ -18,41 +25,52 @@ from typing import Final
 from aiohttp import web
 
 from adapters.mediacentral.simulator.plumbing import (
+    FOLDER_LIMIT,
     curies,
     forbidden,
     hal,
+    insists,
     not_found,
     paging,
-    platform_of,
 )
 from adapters.mediacentral.simulator.render import (
-    asset_item_doc,
+    Here,
+    collection_doc,
     folder_doc,
-    item_url,
-    pam_base,
-    root_url,
+    folder_item_doc,
 )
+from adapters.mediacentral.simulator.state import Folder
 
-ROOT_ITEM_TEMPLATE: Final = "/locations/folders{?offset,limit}"
-ITEM_TEMPLATE: Final = "/locations/items/{id}{?offset,limit}"
+ROOT_ITEM_TEMPLATE: Final = "/locations/folders"
+ITEM_TEMPLATE: Final = "/locations/items/{id}{?offset,limit,embed}"
 
 
-def check_service(request: web.Request, current: str) -> None:
-    """404 unless the request names the service segment in use now."""
-    if request.match_info["service"] != current:
-        raise web.HTTPNotFound()
+def _folder(here: Here, folder_id: str) -> Folder | None:
+    """The folder ``folder_id``, None if it is none; refused ones raise their problem."""
+    folder = here.catalogue.folders.get(folder_id)
+    refusal = here.platform.folder_refusals.get(folder_id)
+    if folder is not None and refusal == 403:
+        raise forbidden("location item", folder_id)
+    if folder is not None and refusal == 404:
+        raise not_found("location item", folder_id)
+    return folder
+
+
+def _page(request: web.Request, here: Here, folder: Folder) -> web.Response:
+    offset, limit = paging(request, FOLDER_LIMIT)
+    embed = request.query.get("embed") == "asset"
+    return hal(folder_doc(here, folder, offset, limit, embed=embed, insist=insists(request)))
 
 
 async def locations(request: web.Request) -> web.Response:
-    """``GET {pam}/locations``: the location service root."""
-    check_service(request, platform_of(request).pam_service)
-    base = pam_base(request)
+    """``GET {svc}/locations``: the location service root."""
+    here = Here.of(request)
     return hal(
         {
             "_links": {
-                "self": {"href": base + "/locations"},
-                "loc:root-item": {"href": base + ROOT_ITEM_TEMPLATE, "templated": True},
-                "loc:item-by-id": {"href": base + ITEM_TEMPLATE, "templated": True},
+                "self": {"href": here.base + "/locations"},
+                "loc:root-item": {"href": here.base + ROOT_ITEM_TEMPLATE},
+                "loc:item-by-id": {"href": here.base + ITEM_TEMPLATE, "templated": True},
                 "curies": curies("loc"),
             }
         }
@@ -60,32 +78,39 @@ async def locations(request: web.Request) -> web.Response:
 
 
 async def root_item(request: web.Request) -> web.Response:
-    """``GET {pam}/locations/folders``: the root folder."""
-    platform = platform_of(request)
-    check_service(request, platform.pam_service)
-    offset, limit = paging(request)
-    folder = platform.folders[platform.root_id]
-    return hal(folder_doc(request, folder, root_url(request), offset, limit))
+    """``GET {svc}/locations/folders``: the root folder."""
+    here = Here.of(request)
+    return _page(request, here, here.catalogue.folders[here.catalogue.root_id])
 
 
 async def item_by_id(request: web.Request) -> web.Response:
-    """``GET {pam}/locations/items/{id}``: a folder or an asset's location item."""
-    platform = platform_of(request)
-    check_service(request, platform.pam_service)
+    """``GET {svc}/locations/items/{id}``: a folder or a folder item."""
+    here = Here.of(request)
     item_id = request.match_info["id"]
-    offset, limit = paging(request)
-    folder = platform.folders.get(item_id)
+    folder = _folder(here, item_id)
     if folder is not None:
-        refusal = platform.folder_refusals.get(item_id)
-        if refusal == 403:
-            raise forbidden("location item", item_id)
-        if refusal == 404:
-            raise not_found("location item", item_id)
-        return hal(folder_doc(request, folder, item_url(request, item_id), offset, limit))
-    asset = platform.assets.get(item_id)
-    if asset is None:
+        return _page(request, here, folder)
+    item = here.catalogue.items.get(item_id)
+    if item is None:
         raise not_found("location item", item_id)
-    return hal(asset_item_doc(request, asset))
+    # Read by itself, an item embeds its asset without being asked (folder_structure.html).
+    doc = folder_item_doc(here, item, embed=True)
+    doc["_links"]["curies"] = curies("loc", "aa")
+    return hal(doc)
+
+
+async def collection(request: web.Request) -> web.Response:
+    """``GET {svc}/locations/items/{id}/collection``: one page of a folder's children."""
+    here = Here.of(request)
+    item_id = request.match_info["id"]
+    folder = _folder(here, item_id)
+    if folder is None:
+        raise not_found("folder", item_id)
+    offset, limit = paging(request, FOLDER_LIMIT)
+    embed = request.query.get("embed") == "asset"
+    doc = collection_doc(here, folder, offset, limit, embed=embed, insist=insists(request))
+    doc["_links"]["curies"] = curies("loc", "aa")
+    return hal(doc)
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
@@ -93,3 +118,4 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/apis/{service}/locations", locations)
     router.add_get("/apis/{service}/locations/folders", root_item)
     router.add_get("/apis/{service}/locations/items/{id}", item_by_id)
+    router.add_get("/apis/{service}/locations/items/{id}/collection", collection)

@@ -27,7 +27,12 @@ DOCS: Final = "https://developer.avid.com/ctms/relations/{prefix}/{{rel}}"
 """Where the platform's CURIEs lead: documentation on the developer site."""
 ACCESS_COOKIE: Final = "avidAccessToken"
 DEFAULT_LIMIT: Final = 25
+"""The page size of a search that names none."""
+FOLDER_LIMIT: Final = 100
+"""The page size of a folder read that names none (root-item.html: "default page size of 100")."""
 MAX_LIMIT: Final = 100
+TOTAL: Final = "totalElements"
+"""The ``insist`` value that asks for ``paging.totalElements`` (rs_paginginformation.html)."""
 INVALID_PARAMETER: Final = "avid.pam/CTMS/INVALID_PARAMETER"
 NOT_FOUND: Final = "avid.pam/CTMS/NOT_FOUND"
 FORBIDDEN: Final = "avid.pam/CTMS/FORBIDDEN"
@@ -144,7 +149,8 @@ def session_middleware(public_paths: Iterable[str]) -> Middleware:
 
 @web.middleware
 async def watch(request: web.Request, handler: _Handler) -> web.StreamResponse:
-    """After each answer, tell whoever waits for the counters to reach some state."""
+    """Count the request; after its answer, tell whoever waits for the counters."""
+    platform_of(request).counters.paths[request.path] += 1
     try:
         return await handler(request)
     finally:
@@ -174,11 +180,16 @@ def int_param(request: web.Request, name: str, default: int, low: int, high: int
     return value
 
 
-def paging(request: web.Request) -> tuple[int, int]:
-    """``offset`` (from 0) and ``limit`` (1 to 100, default 25)."""
+def paging(request: web.Request, default: int = DEFAULT_LIMIT) -> tuple[int, int]:
+    """``offset`` (from 0) and ``limit`` (1 to 100, ``default`` when not given)."""
     offset = int_param(request, "offset", 0, 0, 1_000_000)
-    limit = int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    limit = int_param(request, "limit", default, 1, MAX_LIMIT)
     return offset, limit
+
+
+def insists(request: web.Request) -> bool:
+    """Whether the caller asked for the total count (``insist=totalElements``)."""
+    return TOTAL in request.query.getall("insist", [])
 
 
 def paged_links(url: str, offset: int, limit: int, total: int, extra: str = "") -> Json:

@@ -1,26 +1,28 @@
-"""The simulated CTMS registry: the one entry point to every service.
+"""The simulated CTMS registry: the one entry point to every service of every system.
 
-- ``GET /apis/avid.ctms.registry;version=0;realm=global``: the registry root, whose
-  ``registry:serviceroots`` link leads to the service roots (older platforms; left out
-  when the simulator plays a newer platform).
-- ``GET .../serviceroots`` (also ``/apis/avid.ctms.registry;version=0/serviceroots``):
-  ``resources`` keyed by link relation, each an array of ``{href, templated, systems}``;
-  relations the simulator is told to leave out are missing. A simulator told to refuse
+- ``GET /ctms-registry/v1``: everything the registry holds, ``resources`` and
+  ``systems`` (CloudUX 2023.11 and newer; ctms_registry_client.html). Left out when the
+  simulator plays an older platform (``registry="legacy"``).
+- ``GET /apis/avid.ctms.registry;version=0;realm=global``: the older root, whose
+  ``registry:serviceroots`` link is the template ``.../serviceroots{?rels}``.
+- ``GET .../serviceroots{?rels}`` and ``/apis/avid.ctms.registry;version=0/serviceroots``
+  (the path every sample client reads): the same document, ``rels`` keeping only the
+  relations named.
+
+``resources`` is keyed by link relation: one ``{href, templated, systems}`` entry per
+system that offers it, each system's services under its own path
+(``/apis/<service>;version=<n>;realm=<systemID>``). ``systems`` describes each system
+(``systemType``, ``systemID``, ``name``, ``systemTypeName``, ``version``, ``host``).
+Relations the simulator is told to leave out are missing. A simulator told to refuse
 registry reads answers them 401 ``avid.upstream/UNAUTHENTICATED``.
-- ``GET /ctms-registry/v1`` and ``/ctms-registry/v1/serviceroots``: the same, as
-  newer platforms serve it.
-
-Hrefs are URI templates on the host the caller reached.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Final
 
 from aiohttp import web
 
-from adapters.mediacentral.simulator.assets import SEARCH_TEMPLATE
 from adapters.mediacentral.simulator.locations import ITEM_TEMPLATE, ROOT_ITEM_TEMPLATE
 from adapters.mediacentral.simulator.plumbing import (
     curies,
@@ -29,84 +31,97 @@ from adapters.mediacentral.simulator.plumbing import (
     platform_of,
     unauthenticated,
 )
-from adapters.mediacentral.simulator.render import pam_base, search_base
-from adapters.mediacentral.simulator.state import SYSTEM_ID, SYSTEM_TYPE, Json
+from adapters.mediacentral.simulator.search import SEARCH_TEMPLATE
+from adapters.mediacentral.simulator.state import Catalogue, Json
 
 LEGACY_ROOT: Final = "/apis/avid.ctms.registry;version=0;realm=global"
 LEGACY_SHORT: Final = "/apis/avid.ctms.registry;version=0/serviceroots"
 V1_ROOT: Final = "/ctms-registry/v1"
 _PREFIXES: Final = ("registry", "aa", "loc", "search")
-_Handler = Callable[[web.Request], Awaitable[web.Response]]
+# (relation, path template under the system's service, templated)
+_SERVICES: Final = (
+    ("loc:locations", "/locations", False),
+    ("loc:root-item", ROOT_ITEM_TEMPLATE, False),
+    ("loc:item-by-id", ITEM_TEMPLATE, True),
+    ("aa:asset-by-id", "/assets/{id}", True),
+    ("aa:update-asset-by-id", "/assets/{id}", True),
+    ("search:simple-search", SEARCH_TEMPLATE, True),
+)
 
 
-def _root(serviceroots: str) -> _Handler:
-    async def handler(request: web.Request) -> web.Response:
-        if platform_of(request).refuse_registry:
-            return unauthenticated(platform_of(request), "Access token expired or invalid")
-        base = origin(request)
-        return hal(
-            {
-                "_links": {
-                    "self": {"href": base + request.path},
-                    "registry:serviceroots": {"href": base + serviceroots},
-                    "curies": curies("registry"),
-                }
-            }
-        )
-
-    return handler
-
-
-def _entry(href: str, templated: bool) -> list[Json]:
-    return [
+async def legacy_root(request: web.Request) -> web.Response:
+    """The older registry root: a link to the service roots, as a URI template."""
+    platform = platform_of(request)
+    if platform.refuse_registry:
+        return unauthenticated(platform, "Access token expired or invalid")
+    base = origin(request)
+    return hal(
         {
-            "href": href,
-            "templated": templated,
-            "systems": [{"systemType": SYSTEM_TYPE, "systemID": SYSTEM_ID}],
+            "_links": {
+                "self": {"href": base + LEGACY_ROOT},
+                "registry:serviceroots": {
+                    "href": base + LEGACY_ROOT + "/serviceroots{?rels}",
+                    "templated": True,
+                },
+                "curies": curies("registry"),
+            }
         }
-    ]
+    )
+
+
+def _system(request: web.Request, catalogue: Catalogue) -> Json:
+    system = catalogue.system
+    return {
+        "systemType": system.system_type,
+        "systemID": system.system_id,
+        "name": system.name,
+        "systemTypeName": system.type_name,
+        "version": system.version,
+        "host": request.host,
+    }
+
+
+def _wanted(request: web.Request) -> set[str] | None:
+    """The relations ``rels`` names (repeated or comma-separated); None: every one."""
+    named = [rel for value in request.query.getall("rels", []) for rel in value.split(",")]
+    return {rel for rel in named if rel} or None
 
 
 async def serviceroots(request: web.Request) -> web.Response:
-    """The service roots of every service of the platform."""
+    """The service roots of every service of every system of the platform."""
     platform = platform_of(request)
     if platform.refuse_registry:
         return unauthenticated(platform, "Access token expired or invalid")
     platform.counters.registry_reads += 1
-    pam, search = pam_base(request), search_base(request)
-    resources = {
-        "loc:locations": _entry(pam + "/locations", False),
-        "loc:root-item": _entry(pam + ROOT_ITEM_TEMPLATE, True),
-        "loc:item-by-id": _entry(pam + ITEM_TEMPLATE, True),
-        "aa:asset-by-id": _entry(pam + "/assets/{id}", True),
-        "aa:update-asset-by-id": _entry(pam + "/assets/{id}", True),
-        "search:simple-search": _entry(search + SEARCH_TEMPLATE, True),
-    }
+    wanted = _wanted(request)
+    resources: dict[str, list[Json]] = {}
+    for rel, template, templated in _SERVICES:
+        if rel in platform.unadvertised or (wanted is not None and rel not in wanted):
+            continue
+        resources[rel] = [
+            {
+                "href": f"{origin(request)}/apis/{platform.segment(c)}{template}",
+                "templated": templated,
+                "systems": [{"systemType": c.system.system_type, "systemID": c.system.system_id}],
+            }
+            for c in platform.catalogues
+        ]
     return hal(
         {
-            "systems": [
-                {
-                    "systemType": SYSTEM_TYPE,
-                    "systemID": SYSTEM_ID,
-                    "description": "Newsroom production asset management",
-                }
-            ],
-            "resources": {
-                rel: entry for rel, entry in resources.items() if rel not in platform.unadvertised
-            },
+            "systems": [_system(request, c) for c in platform.catalogues],
+            "resources": resources,
             "_links": {
-                "self": {"href": origin(request) + request.path},
+                "self": {"href": origin(request) + request.path_qs},
                 "curies": curies(*_PREFIXES),
             },
         }
     )
 
 
-def add_routes(router: web.UrlDispatcher, *, legacy: bool) -> None:
-    """The registry routes; the older entry point only when ``legacy``."""
-    if legacy:
-        router.add_get(LEGACY_ROOT, _root(LEGACY_ROOT + "/serviceroots"))
-        router.add_get(LEGACY_ROOT + "/serviceroots", serviceroots)
-        router.add_get(LEGACY_SHORT, serviceroots)
-    router.add_get(V1_ROOT, _root(V1_ROOT + "/serviceroots"))
-    router.add_get(V1_ROOT + "/serviceroots", serviceroots)
+def add_routes(router: web.UrlDispatcher, *, current: bool) -> None:
+    """The registry routes; ``/ctms-registry/v1`` only on a ``current`` platform."""
+    router.add_get(LEGACY_ROOT, legacy_root)
+    router.add_get(LEGACY_ROOT + "/serviceroots", serviceroots)
+    router.add_get(LEGACY_SHORT, serviceroots)
+    if current:
+        router.add_get(V1_ROOT, serviceroots)

@@ -1,142 +1,184 @@
-"""HAL documents of the simulated services: location items, folders and assets.
+"""HAL documents of the simulated services: folders, their collections, folder items, assets.
 
-Every href is absolute on the host the caller reached, under the service's current
-path segment (``/apis/avid.pam;version=1;realm=newsroom``), so moving a service
-(:meth:`MediaCentralSimulator.relocate_services`) changes every href at once.
+Every href is absolute on the host the caller reached, under the current path segment of
+the system the request named (``/apis/avid.pam;version=1;realm=<systemID>``), so moving
+the services (:meth:`MediaCentralSimulator.relocate_services`) changes every href at once.
+
+Shapes follow Avid's CTMS pages and sample clients: a folder embeds its children in a
+``loc:collection`` with its own ``paging`` and ``next``; an asset in a folder is a
+``folder-item`` linking its asset as ``loc:referenced-object`` (embedded when asked
+with ``embed=asset``, and always when the item is read by itself); an asset links
+``aa:thumb`` and ``loc:referencing-items``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
 
 from adapters.mediacentral.simulator.plumbing import curies, origin, paged_links, platform_of
-from adapters.mediacentral.simulator.state import SYSTEM_ID, SYSTEM_TYPE, Asset, Folder, Json
+from adapters.mediacentral.simulator.state import (
+    Asset,
+    Catalogue,
+    Folder,
+    FolderItem,
+    Json,
+    Platform,
+)
 
 
-def pam_base(request: web.Request) -> str:
-    """The asset and location service's base URL."""
-    return f"{origin(request)}/apis/{platform_of(request).pam_service}"
+@dataclass(frozen=True, slots=True)
+class Here:
+    """One request to one system's services: where the hrefs of its answer lead."""
+
+    platform: Platform
+    catalogue: Catalogue
+    base: str
+    """The system's service URL: origin, ``/apis/`` and the service segment."""
+
+    @classmethod
+    def of(cls, request: web.Request) -> Here:
+        """The system the request's service segment names; a bare 404 for any other."""
+        platform = platform_of(request)
+        catalogue = platform.catalogue_at(request.match_info["service"])
+        if catalogue is None:
+            raise web.HTTPNotFound()
+        return cls(platform, catalogue, f"{origin(request)}/apis/{platform.segment(catalogue)}")
+
+    def root_url(self) -> str:
+        """The root folder (``loc:root-item``)."""
+        return self.base + "/locations/folders"
+
+    def item_url(self, item_id: str) -> str:
+        """A location item (``loc:item-by-id``): a folder or a folder item."""
+        return f"{self.base}/locations/items/{quote(item_id, safe='')}"
+
+    def folder_url(self, folder: Folder) -> str:
+        """Where a folder is read: the root item for the root."""
+        return self.root_url() if folder.parent is None else self.item_url(folder.id)
+
+    def collection_url(self, folder_id: str) -> str:
+        """A folder's ``loc:collection``, the pages after its first."""
+        return self.item_url(folder_id) + "/collection"
+
+    def asset_url(self, asset_id: str) -> str:
+        """An asset (``aa:asset-by-id``)."""
+        return f"{self.base}/assets/{quote(asset_id, safe='')}"
+
+    def base_attributes(self, item_id: str, item_type: str) -> Json:
+        """The ``base`` attribute group every CTMS item carries."""
+        system = self.catalogue.system
+        return {
+            "id": item_id,
+            "type": item_type,
+            "systemID": system.system_id,
+            "systemType": system.system_type,
+        }
+
+    def embedded(self, items: list[Json]) -> Any:
+        """Embedded items as the platform gives them: one alone may be an object."""
+        if len(items) == 1 and self.platform.single_item == "object":
+            return items[0]
+        return items
 
 
-def search_base(request: web.Request) -> str:
-    """The search service's base URL."""
-    return f"{origin(request)}/apis/{platform_of(request).search_service}"
-
-
-def root_url(request: web.Request) -> str:
-    """The root folder (``loc:root-item``)."""
-    return pam_base(request) + "/locations/folders"
-
-
-def item_url(request: web.Request, item_id: str) -> str:
-    """A location item (``loc:item-by-id``)."""
-    return f"{pam_base(request)}/locations/items/{quote(item_id, safe='')}"
-
-
-def asset_url(request: web.Request, asset_id: str) -> str:
-    """An asset (``aa:asset-by-id``)."""
-    return f"{pam_base(request)}/assets/{quote(asset_id, safe='')}"
-
-
-def thumbnail_url(request: web.Request, asset_id: str) -> str:
-    """An asset's thumbnail image."""
-    return asset_url(request, asset_id) + "/thumbnail"
-
-
-def base_attributes(item_id: str, item_type: str) -> Json:
-    """The ``base`` attribute group every CTMS item carries."""
-    return {"id": item_id, "type": item_type, "systemID": SYSTEM_ID, "systemType": SYSTEM_TYPE}
-
-
-def asset_summary(request: web.Request, asset: Asset) -> Json:
+def asset_summary(here: Here, asset: Asset) -> Json:
     """An asset as a search hit."""
     return {
-        "base": base_attributes(asset.id, asset.type),
+        "base": here.base_attributes(asset.id, asset.type),
         "common": {"name": asset.name, "duration": asset.duration, "modified": asset.modified},
-        "_links": {
-            "self": {"href": asset_url(request, asset.id)},
-            "aa:thumbnail": {"href": thumbnail_url(request, asset.id), "type": "image/png"},
-        },
+        "_links": {"self": {"href": here.asset_url(asset.id)}},
     }
 
 
-def asset_doc(request: web.Request, asset: Asset) -> Json:
+def asset_doc(here: Here, asset: Asset, *, with_curies: bool = True) -> Json:
     """``aa:asset-by-id``: the asset with its attribute groups."""
+    url = here.asset_url(asset.id)
+    links: Json = {
+        "self": {"href": url},
+        "aa:thumb": {"href": url + "/thumbs"},
+        "loc:referencing-items": {"href": url + "/referencing-items"},
+    }
+    if with_curies:
+        links["curies"] = curies("aa", "loc")
     return {
-        "base": base_attributes(asset.id, asset.type),
+        "base": here.base_attributes(asset.id, asset.type),
         "common": {
             "name": asset.name,
             "duration": asset.duration,
             "created": asset.created,
             "modified": asset.modified,
         },
-        "_links": {
-            "self": {"href": asset_url(request, asset.id)},
-            "aa:thumbnail": {"href": thumbnail_url(request, asset.id), "type": "image/png"},
-            "loc:parent": {"href": item_url(request, asset.folder)},
-            "curies": curies("aa", "loc"),
-        },
-    }
-
-
-def _child(request: web.Request, child_id: str) -> Json:
-    platform = platform_of(request)
-    folder = platform.folders.get(child_id)
-    if folder is not None:
-        return {
-            "base": base_attributes(folder.id, "folder"),
-            "common": {"name": folder.name},
-            "_links": {"self": {"href": item_url(request, folder.id)}},
-        }
-    asset = platform.assets[child_id]
-    return {
-        "base": base_attributes(asset.id, asset.type),
-        "common": {"name": asset.name, "duration": asset.duration},
-        "_links": {
-            "self": {"href": item_url(request, asset.id)},
-            "aa:asset": {"href": asset_url(request, asset.id)},
-        },
-    }
-
-
-def folder_doc(request: web.Request, folder: Folder, url: str, offset: int, limit: int) -> Json:
-    """A folder as a location item: one page of its children embedded as ``loc:item``."""
-    platform = platform_of(request)
-    page = folder.children[offset : offset + limit]
-    links = paged_links(url, offset, limit, len(folder.children))
-    if not request.query:
-        links["self"] = {"href": url}
-    if folder.parent is not None:
-        parent = platform.folders[folder.parent]
-        up = root_url(request) if parent.parent is None else item_url(request, parent.id)
-        links["loc:parent"] = {"href": up}
-    links["curies"] = curies("loc", "aa")
-    return {
-        "base": base_attributes(folder.id, "folder"),
-        "common": {"name": folder.name, "created": folder.created, "modified": folder.modified},
-        "path": "/" + "/".join(f.name for f in platform.folder_path(folder.id)),
-        "paging": {
-            "offset": offset,
-            "limit": limit,
-            "elements": len(page),
-            "totalElements": len(folder.children),
-        },
         "_links": links,
-        "_embedded": {"loc:item": [_child(request, child) for child in page]},
     }
 
 
-def asset_item_doc(request: web.Request, asset: Asset) -> Json:
-    """An asset as a location item: where it is filed and a link to the asset itself."""
-    return {
-        "base": base_attributes(asset.id, asset.type),
-        "common": {"name": asset.name, "duration": asset.duration},
+def folder_item_doc(here: Here, item: FolderItem, *, embed: bool) -> Json:
+    """An asset's entry in a folder, its asset embedded when ``embed``."""
+    asset = here.catalogue.assets[item.asset]
+    doc: Json = {
+        "base": here.base_attributes(item.id, "folder-item"),
+        "common": {"name": asset.name},
         "_links": {
-            "self": {"href": item_url(request, asset.id)},
-            "aa:asset": {"href": asset_url(request, asset.id)},
-            "loc:parent": {"href": item_url(request, asset.folder)},
+            "self": {"href": here.item_url(item.id)},
+            "loc:referenced-object": {"href": here.asset_url(asset.id)},
+        },
+    }
+    if embed:
+        doc["_embedded"] = {"loc:referenced-object": asset_doc(here, asset, with_curies=False)}
+    return doc
+
+
+def _child(here: Here, child_id: str, embed: bool) -> Json:
+    folder = here.catalogue.folders.get(child_id)
+    if folder is None:
+        return folder_item_doc(here, here.catalogue.items[child_id], embed=embed)
+    return {
+        "base": here.base_attributes(folder.id, "folder"),
+        "common": {"name": folder.name},
+        "_links": {
+            "self": {"href": here.item_url(folder.id)},
+            "loc:collection": {"href": here.collection_url(folder.id)},
+        },
+    }
+
+
+def collection_doc(
+    here: Here, folder: Folder, offset: int, limit: int, *, embed: bool, insist: bool
+) -> Json:
+    """One page of a folder's children: a ``loc:collection`` with its own paging."""
+    page = folder.children[offset : offset + limit]
+    kept = ("embed=asset&" if embed else "") + ("insist=totalElements&" if insist else "")
+    links = paged_links(here.collection_url(folder.id), offset, limit, len(folder.children), kept)
+    links["loc:item"] = [{"href": here.item_url(child)} for child in page]
+    paging: Json = {"offset": offset, "limit": limit, "elements": len(page)}
+    if insist:
+        paging["totalElements"] = len(folder.children)
+    doc: Json = {"paging": paging, "_links": links}
+    if page:
+        doc["_embedded"] = {"loc:item": here.embedded([_child(here, c, embed) for c in page])}
+    return doc
+
+
+def folder_doc(
+    here: Here, folder: Folder, offset: int, limit: int, *, embed: bool, insist: bool
+) -> Json:
+    """A folder as a location item, the first page of its children in ``loc:collection``."""
+    return {
+        "base": here.base_attributes(folder.id, "folder"),
+        "common": {"name": folder.name, "created": folder.created, "modified": folder.modified},
+        "_links": {
+            "self": {"href": here.folder_url(folder)},
+            "loc:collection": {"href": here.collection_url(folder.id)},
+            "loc:locations": {"href": here.base + "/locations"},
             "curies": curies("loc", "aa"),
+        },
+        "_embedded": {
+            "loc:collection": collection_doc(
+                here, folder, offset, limit, embed=embed, insist=insist
+            )
         },
     }

@@ -7,14 +7,15 @@ It implements what the gateway relies on, as the vendor documents it:
   authentication), tokens of a configurable life, and ``/auth/tokens/current`` to
   describe, extend (``/extension``) and end (DELETE) a session. Every other call
   without a live session answers 401 ``avid.upstream/UNAUTHENTICATED``.
-- The CTMS registry at ``/apis/avid.ctms.registry;version=0;realm=global`` and
-  ``/ctms-registry/v1``, advertising the location, asset and search services.
-- Those services as HAL: the folder tree (``loc:``), assets (``aa:``, with attribute
-  updates by PATCH) and simple search (``search:``), with
+- The CTMS registry at ``/ctms-registry/v1`` and the version-0 entry points, listing
+  the location, asset and search services of each system the platform offers.
+- Those services as HAL, under each system's own path: the folder tree (``loc:``,
+  children in a paged ``loc:collection``, assets filed as ``folder-item`` entries),
+  assets (``aa:``, updated by PATCH) and simple search (``search:``), with
   ``application/vnd.avid.problem+json`` problems for bad parameters.
 
-Each instance seeds its own newsroom tree (:mod:`adapters.mediacentral.simulator.seed`) and
-counts logins, logouts and rejected calls in :attr:`MediaCentralSimulator.counters`,
+Each instance seeds a newsroom tree per system (:mod:`adapters.mediacentral.simulator.seed`)
+and counts logins, logouts and rejected calls in :attr:`MediaCentralSimulator.counters`,
 logins, logouts and calls also by the user (or client) whose session they came with.
 """
 
@@ -23,18 +24,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Final
 
 from aiohttp import web
 
-from adapters.mediacentral.simulator import assets, auth, locations, registry
+from adapters.mediacentral.simulator import assets, auth, locations, registry, search
 from adapters.mediacentral.simulator.plumbing import PROBLEM, problems, session_middleware, watch
-from adapters.mediacentral.simulator.seed import seed
-from adapters.mediacentral.simulator.state import PLATFORM, Counters, Platform, accounts
+from adapters.mediacentral.simulator.seed import CLIP_CREATED, seed
+from adapters.mediacentral.simulator.state import (
+    PLATFORM,
+    Counters,
+    Platform,
+    RegistryVersion,
+    SimSystem,
+    SingleItem,
+    UpdateAnswer,
+    accounts,
+)
 from gateway.spi import BackendConfig, Simulator, plain
 
-__all__ = ["DEFAULT_CLIENTS", "DEFAULT_USERS", "MediaCentralSimulator"]
+__all__ = ["DEFAULT_CLIENTS", "DEFAULT_USERS", "MediaCentralSimulator", "SimSystem"]
 
 DEFAULT_USERS: Final = {"newsroom": "mediacentral-demo-password"}
 DEFAULT_CLIENTS: Final = {"hal-gateway": "mediacentral-demo-secret"}
@@ -60,9 +70,16 @@ class MediaCentralSimulator(Simulator):
     ``users`` maps user names to passwords (mcux login and the OAuth2 password grant),
     ``clients`` OAuth2 client ids to secrets; both default to the demonstration
     accounts. Tokens live ``token_life_s`` seconds of the platform's ``clock``
-    (``time.monotonic`` unless given); :meth:`advance` moves that clock on. With
-    ``legacy_registry=False`` only ``/ctms-registry/v1`` serves the registry, as on
-    newer platforms. ``hold_logins`` keeps every login request waiting until the event
+    (``time.monotonic`` unless given); :meth:`advance` moves that clock on.
+
+    By default it behaves as a current platform with one Production Management system.
+    ``systems`` lists the systems it offers instead (each with its own tree and service
+    path, the registry listing one entry per system for each relation). Older or
+    alternative behaviour the sources show is an option: ``registry="legacy"`` serves
+    only the version-0 registry (CloudUX 2023.7 and older), ``update_answer="body"``
+    answers an asset update with 200 and the asset instead of 204, and
+    ``single_item="array"`` embeds a single item as an array of one instead of an
+    object. ``hold_logins`` keeps every login request waiting until the event
     is set. With ``refuse_registry`` the registry answers 401 to every session, as a
     platform that does not let the gateway's login read it. ``unadvertised`` relations
     are left out of the registry, as on a platform without that service. With
@@ -83,7 +100,10 @@ class MediaCentralSimulator(Simulator):
         clients: Mapping[str, str] | None = None,
         token_life_s: float = DEFAULT_TOKEN_LIFE_S,
         clock: Callable[[], float] | None = None,
-        legacy_registry: bool = True,
+        systems: Sequence[SimSystem] = (SimSystem(),),
+        registry: RegistryVersion = "current",
+        update_answer: UpdateAnswer = "empty",
+        single_item: SingleItem = "object",
         hold_logins: asyncio.Event | None = None,
         unadvertised: Iterable[str] = (),
         mcux_redirect: bool = False,
@@ -92,21 +112,22 @@ class MediaCentralSimulator(Simulator):
     ) -> None:
         super().__init__(**faults)
         self.counters = Counters()
-        folders, seeded_assets, root_id = seed()
+        if not systems:
+            raise ValueError("a platform offers at least one system")
         self.platform = Platform(
             users=accounts(users, DEFAULT_USERS),
             clients=accounts(clients, DEFAULT_CLIENTS),
             token_life_s=token_life_s,
             clock=clock or time.monotonic,
-            legacy_registry=legacy_registry,
+            registry=registry,
             hold_logins=hold_logins,
             unadvertised=frozenset(unadvertised),
             mcux_redirect=mcux_redirect,
             refuse_registry=refuse_registry,
             counters=self.counters,
-            folders=folders,
-            assets=seeded_assets,
-            root_id=root_id,
+            catalogues=[seed(system, index) for index, system in enumerate(systems)],
+            update_answer=update_answer,
+            single_item=single_item,
         )
 
     def advance(self, seconds: float) -> None:
@@ -118,6 +139,23 @@ class MediaCentralSimulator(Simulator):
         event = asyncio.Event()
         self.platform.watchers.append((condition, event))
         return event
+
+    def file_clips(self, folder_id: str, count: int, system: int = 0) -> list[str]:
+        """File ``count`` new master clips in a folder of the ``system``-th system (a
+        folder longer than a page, say); their ids, in the folder's order."""
+        catalogue = self.platform.catalogues[system]
+        start = len(catalogue.folders[folder_id].children)
+        return [
+            catalogue.add_asset(
+                folder_id,
+                "masterclip",
+                f"Clip {start + n:04d}",
+                "00:00:10:00",
+                CLIP_CREATED,
+                CLIP_CREATED,
+            ).id
+            for n in range(1, count + 1)
+        ]
 
     def withdraw(self, asset_id: str) -> None:
         """Let ``aa:asset-by-id`` answer 404 for an asset its folder and the search still
@@ -152,14 +190,16 @@ class MediaCentralSimulator(Simulator):
         )
         app[PLATFORM] = self.platform
         auth.add_routes(app.router)
-        registry.add_routes(app.router, legacy=self.platform.legacy_registry)
+        registry.add_routes(app.router, current=self.platform.registry == "current")
         locations.add_routes(app.router)
         assets.add_routes(app.router)
+        search.add_routes(app.router)
         return app
 
     @classmethod
     def for_backend(cls, backend: BackendConfig) -> MediaCentralSimulator:
-        """A simulator that accepts the service's user and client, and every mapped user's."""
+        """A simulator that accepts the service's user and client, and every mapped
+        user's, offering the system the backend chooses."""
         users: dict[str, str] = {}
         clients: dict[str, str] = {}
         # Each table's own keys: a user's table that lacks a password has no login here.
@@ -170,7 +210,13 @@ class MediaCentralSimulator(Simulator):
                 users[user] = password
             if client_id and secret:
                 clients[client_id] = secret
-        return cls(users=users or None, clients=clients or None)
+        # The system the backend chooses is the one the simulator offers.
+        default = SimSystem()
+        system = SimSystem(
+            system_type=plain(backend.options.get("system_type")) or default.system_type,
+            system_id=plain(backend.options.get("system_id")) or default.system_id,
+        )
+        return cls(users=users or None, clients=clients or None, systems=(system,))
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:

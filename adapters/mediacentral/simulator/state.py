@@ -1,8 +1,13 @@
-"""In-memory state of the MediaCentral simulator: accounts, sessions, the tree, counters.
+"""In-memory state of the MediaCentral simulator: accounts, sessions, systems, counters.
 
-One :class:`Platform` per simulator instance holds everything its handlers share. Time
-is the platform's own clock plus an offset that :meth:`Platform.advance` moves, so a
-test can let tokens expire without waiting.
+One :class:`Platform` per simulator instance holds everything its handlers share. A
+platform offers one or more systems (:class:`SimSystem`), each with a
+:class:`Catalogue` of its own. Folder ids are their paths (``/``, ``/News/``,
+``/News/Evening Bulletin/``), as Production Management names its folders; asset ids
+look like Interplay MOB ids. An asset is filed in a folder through a ``folder-item``
+(:class:`FolderItem`), an entry of the folder with an id of its own, as the location
+service lists them. Time is the platform's own clock plus an offset that
+:meth:`Platform.advance` moves, so a test can let tokens expire without waiting.
 """
 
 from __future__ import annotations
@@ -18,10 +23,30 @@ from aiohttp import web
 
 Json = dict[str, Any]
 LoginKind = Literal["mcux", "oauth"]
+RegistryVersion = Literal["current", "legacy"]
+"""``current``: CloudUX 2023.11 and newer (``/ctms-registry/v1`` beside the version-0
+entry points); ``legacy``: 2023.7 and older (the version-0 entry points only)."""
+UpdateAnswer = Literal["empty", "body"]
+"""What ``aa:update-asset-by-id`` answers: 204 without a body, or 200 with the asset."""
+SingleItem = Literal["object", "array"]
+"""How a page with one embedded item carries it: as an object, or an array of one."""
 
-SYSTEM_ID: Final = "newsroom-pam"
-SYSTEM_TYPE: Final = "interplay-pam"
-REALM: Final = "newsroom"
+
+DEFAULT_SYSTEM_ID: Final = "2B7E1F0A-5C3D-4E8F-9A6B-1D2C3E4F5A6B"
+
+
+@dataclass(frozen=True, slots=True)
+class SimSystem:
+    """One CTMS system: how the registry names it, and the service its paths carry."""
+
+    system_type: str = "interplay-pam"
+    system_id: str = DEFAULT_SYSTEM_ID
+    name: str = "Newsroom"
+    """The system's name in the registry, and its root folder's."""
+    type_name: str = "Production Management"
+    service: str = "avid.pam"
+    """The service type of its paths: ``/apis/<service>;version=<n>;realm=<system_id>``."""
+    version: str = "2024.2"
 
 
 @dataclass(slots=True)
@@ -48,6 +73,8 @@ class Counters:
     """Sessions ended, by principal."""
     calls_by: Counter[str] = field(default_factory=Counter)
     """Calls made with a live session (logins aside), by the session's principal."""
+    paths: Counter[str] = field(default_factory=Counter)
+    """Requests received, by path (decoded)."""
 
 
 @dataclass(slots=True)
@@ -64,7 +91,7 @@ class Session:
 
 @dataclass(slots=True)
 class Folder:
-    """A folder of the location tree; ``children`` are folder and asset ids, in order."""
+    """A folder of the location tree; ``children`` are ids of subfolders and folder items."""
 
     id: str
     name: str
@@ -72,6 +99,8 @@ class Folder:
     created: str
     modified: str
     children: list[str] = field(default_factory=list)
+    number: int = 0
+    """The folder's place in its system; the ids of its folder items start with it."""
 
 
 @dataclass(slots=True)
@@ -87,6 +116,76 @@ class Asset:
     modified: str
 
 
+@dataclass(frozen=True, slots=True)
+class FolderItem:
+    """An asset's entry in a folder: an id of its own, the folder, the asset."""
+
+    id: str
+    folder: str
+    asset: str
+
+
+def mob_id(number: int, system_index: int = 0) -> str:
+    """An id in the shape of an Interplay MOB id (SMPTE UMID material number)."""
+    return f"060a2b340101010101010f0013-000000-{system_index:08x}{number:08x}"
+
+
+@dataclass(slots=True)
+class Catalogue:
+    """The folders, assets and folder items of one system."""
+
+    system: SimSystem
+    index: int
+    """The system's place on the platform; it keeps asset ids apart across systems."""
+    folders: dict[str, Folder] = field(default_factory=dict)
+    assets: dict[str, Asset] = field(default_factory=dict)
+    items: dict[str, FolderItem] = field(default_factory=dict)
+    root_id: str = "/"
+
+    def add_folder(self, name: str, parent: str | None, created: str) -> Folder:
+        """A new folder under ``parent`` (None: the root), its id its path."""
+        folder_id = "/" if parent is None else f"{parent}{name}/"
+        folder = Folder(folder_id, name, parent, created, created, number=100 + len(self.folders))
+        self.folders[folder_id] = folder
+        if parent is not None:
+            self.folders[parent].children.append(folder_id)
+        return folder
+
+    def add_asset(
+        self, folder_id: str, kind: str, name: str, duration: str, created: str, modified: str
+    ) -> Asset:
+        """A new asset filed in ``folder_id`` through a new folder item."""
+        asset = Asset(
+            mob_id(len(self.assets) + 1, self.index),
+            kind,
+            name,
+            duration,
+            folder_id,
+            created,
+            modified,
+        )
+        self.assets[asset.id] = asset
+        folder = self.folders[folder_id]
+        item = FolderItem(f"{folder.number}.{100 + len(folder.children)}", folder_id, asset.id)
+        self.items[item.id] = item
+        folder.children.append(item.id)
+        return asset
+
+    def items_of(self, asset_id: str) -> list[FolderItem]:
+        """The folder items that file ``asset_id``."""
+        return [item for item in self.items.values() if item.asset == asset_id]
+
+    def path_of(self, folder_id: str) -> list[Folder]:
+        """The folders from the root down to ``folder_id``."""
+        out: list[Folder] = []
+        current: str | None = folder_id
+        while current is not None:
+            folder = self.folders[current]
+            out.append(folder)
+            current = folder.parent
+        return out[::-1]
+
+
 @dataclass(slots=True)
 class Platform:
     """Everything one simulated platform knows."""
@@ -95,15 +194,16 @@ class Platform:
     clients: dict[str, str]
     token_life_s: float
     clock: Callable[[], float]
-    legacy_registry: bool
+    registry: RegistryVersion
     hold_logins: asyncio.Event | None
     unadvertised: frozenset[str]
     mcux_redirect: bool
     refuse_registry: bool
     counters: Counters
-    folders: dict[str, Folder]
-    assets: dict[str, Asset]
-    root_id: str
+    catalogues: list[Catalogue]
+    """One per system, the first the default system's."""
+    update_answer: UpdateAnswer = "empty"
+    single_item: SingleItem = "object"
     sessions: dict[str, Session] = field(default_factory=dict)
     """Sessions by access token and by id token (both are accepted as bearer tokens)."""
     withdrawn: set[str] = field(default_factory=set)
@@ -163,24 +263,26 @@ class Platform:
         return list(unique.values())
 
     @property
-    def pam_service(self) -> str:
-        """The path segment of the asset and location service, e.g. ``avid.pam;version=1;...``."""
-        return f"avid.pam;version={self.service_version};realm={REALM}"
+    def folders(self) -> dict[str, Folder]:
+        """The first system's folders."""
+        return self.catalogues[0].folders
 
     @property
-    def search_service(self) -> str:
-        """The path segment of the search service."""
-        return f"avid.ctms.search;version={self.service_version};realm={REALM}"
+    def assets(self) -> dict[str, Asset]:
+        """The first system's assets."""
+        return self.catalogues[0].assets
 
-    def folder_path(self, folder_id: str) -> list[Folder]:
-        """The folders from the root down to ``folder_id``."""
-        out: list[Folder] = []
-        current: str | None = folder_id
-        while current is not None:
-            folder = self.folders[current]
-            out.append(folder)
-            current = folder.parent
-        return out[::-1]
+    def segment(self, catalogue: Catalogue) -> str:
+        """The path segment of a system's services: ``avid.pam;version=1;realm=<systemID>``."""
+        system = catalogue.system
+        return f"{system.service};version={self.service_version};realm={system.system_id}"
+
+    def catalogue_at(self, segment: str) -> Catalogue | None:
+        """The system whose services the path segment names now, if any."""
+        for catalogue in self.catalogues:
+            if self.segment(catalogue) == segment:
+                return catalogue
+        return None
 
 
 def accounts(values: Mapping[str, str] | None, default: Mapping[str, str]) -> dict[str, str]:

@@ -9,6 +9,7 @@ import pytest
 from adapters.mediacentral.discovery import Service, Services, parse_serviceroots
 from adapters.mediacentral.rewrite import Rewriter
 from adapters.mediacentral.templates import TemplateMatcher
+from tests.support.mediacentral.direct import REGISTRY
 from tests.support.mediacentral.fixtures import BACKEND, Connect, SimFactory
 from tests.support.mediacentral.navigator import Navigator
 
@@ -30,7 +31,12 @@ async def test_services_that_move_are_found_again_and_gateway_links_stay_valid(
     reads = sim.counters.registry_reads
 
     sim.relocate_services()
-    assert await nav.get(news_href) == news
+    again = await nav.get(news_href)
+    # Hrefs of the gateway's own routes stay as they were; passages name the new path.
+    assert (again["base"], again["common"]) == (news["base"], news["common"])
+    assert [nav.href(c, "self") for c in nav.children(again)] == [
+        nav.href(c, "self") for c in nav.children(news)
+    ]
     assert sim.counters.registry_reads == reads + 1
     hits = await nav.get(nav.href(backend, "mc:search", search="marathon"))
     [hit] = nav.embedded(hits, "aa:asset")
@@ -39,19 +45,28 @@ async def test_services_that_move_are_found_again_and_gateway_links_stay_valid(
     assert nav.leaks(sim.url) == []
 
 
-async def test_a_newer_platform_is_found_through_its_v1_registry(
-    simulators: SimFactory, connect: Connect
+@pytest.mark.parametrize(
+    ("registry", "read"),
+    [
+        pytest.param("current", ["/ctms-registry/v1"], id="current-through-v1"),
+        pytest.param(
+            "legacy",
+            ["/ctms-registry/v1", REGISTRY, REGISTRY + "/serviceroots"],
+            id="older-through-the-templated-link",
+        ),
+    ],
+)
+async def test_the_registry_is_found_on_current_and_older_platforms(
+    simulators: SimFactory, connect: Connect, registry: str, read: list[str]
 ) -> None:
-    sim = await simulators(legacy_registry=False)
+    sim = await simulators(registry=registry)
     nav = Navigator(await connect(sim, "oauth2-client-credentials"))
     backend = await nav.backend(BACKEND)
     root = await nav.get(nav.href(backend, "mc:locations"))
-    assert [i["common"]["name"] for i in nav.embedded(root, "loc:item")] == [
-        "News",
-        "Sports",
-        "Archive",
-    ]
+    assert [i["common"]["name"] for i in nav.children(root)] == ["News", "Sports", "Archive"]
     assert sim.counters.registry_reads == 1
+    # The older root's link is a template, expanded before it is read.
+    assert [p for p in sim.counters.paths if "registry" in p] == read
 
 
 def services(**extra: Service) -> Services:

@@ -10,8 +10,15 @@ from typing import Any
 import pytest
 from yarl import URL
 
-from adapters.mediacentral.simulator import MediaCentralSimulator
-from tests.support.mediacentral.fixtures import BACKEND, CLIENT_ID, FLOWS, USER, Connect
+from adapters.mediacentral.simulator import MediaCentralSimulator, SimSystem
+from tests.support.mediacentral.fixtures import (
+    BACKEND,
+    CLIENT_ID,
+    FLOWS,
+    USER,
+    Connect,
+    SimFactory,
+)
 from tests.support.mediacentral.navigator import HAL, Doc, Navigator
 
 HARBOUR_FIRE = [
@@ -46,40 +53,44 @@ async def test_a_client_browses_folders_opens_an_asset_and_pages_a_search(
     assert backend["kind"] == "mediacentral"
 
     root = await nav.get(nav.href(backend, "mc:locations"))
-    assert names(nav.embedded(root, "loc:item")) == ["News", "Sports", "Archive"]
+    assert names(nav.children(root)) == ["News", "Sports", "Archive"]
     news = await nav.get(nav.href(nav.child(root, "News"), "self"))
-    assert names(nav.embedded(news, "loc:item")) == ["Evening Bulletin", "Morning Show"]
+    assert names(nav.children(news)) == ["Evening Bulletin", "Morning Show"]
     evening = await nav.get(nav.href(nav.child(news, "Evening Bulletin"), "self"))
-    assert names(nav.embedded(evening, "loc:item")) == EVENING
-    assert nav.href(evening, "loc:parent") == nav.href(news, "self")
+    assert names(nav.children(evening)) == EVENING
 
-    # The same folder by id through the backend root's template, three items a page.
+    # The same folder by its id, a path, through the backend root's template, three a page:
+    # the folder's collection pages on, each next page a collection of its own.
     evening_id = evening["base"]["id"]
+    assert evening_id == "/News/Evening Bulletin/"
     first = await nav.get(nav.href(backend, "mc:item", id=evening_id, limit=3))
-    assert first["paging"] == {"offset": 0, "limit": 3, "elements": 3, "totalElements": 7}
-    assert names(await nav.pages(first, "loc:item")) == EVENING
+    assert first["base"]["id"] == evening_id
+    page = nav.collection(first)
+    assert page["paging"] == {"offset": 0, "limit": 3, "elements": 3}
+    assert names(await nav.pages(page, "loc:item")) == EVENING
 
-    clip = nav.child(evening, "Harbour fire - wide shot")
-    asset = await nav.get(nav.href(clip, "aa:asset"))
+    entry = nav.child(evening, "Harbour fire - wide shot")
+    assert entry["base"]["type"] == "folder-item"
+    asset = await nav.get(nav.href(entry, "loc:referenced-object"))
     assert asset["base"] == {
-        "id": clip["base"]["id"],
+        "id": simulator.platform.assets[asset["base"]["id"]].id,
         "type": "masterclip",
-        "systemID": "newsroom-pam",
+        "systemID": SimSystem().system_id,
         "systemType": "interplay-pam",
     }
+    assert asset["base"]["id"] != entry["base"]["id"]
     assert asset["common"]["name"] == "Harbour fire - wide shot"
     assert asset["common"]["duration"] == "00:01:12:08"
     assert {"created", "modified"} <= set(asset["common"])
-    assert nav.href(asset, "loc:parent") == nav.href(nav.child(news, "Evening Bulletin"), "self")
-    same = await nav.get(nav.href(backend, "mc:asset", id=clip["base"]["id"]))
+    same = await nav.get(nav.href(backend, "mc:asset", id=asset["base"]["id"]))
     assert same == asset
-    response, image = await nav.request("GET", nav.href(asset, "aa:thumbnail"))
+    thumb = await nav.get(nav.href(asset, "aa:thumb"))
+    response, image = await nav.request("GET", thumb["thumbnail"])
     assert response.status == 200
     assert response.content_type == "image/png"
     assert image.startswith(b"\x89PNG\r\n\x1a\n")
 
     hits = await nav.get(nav.href(backend, "mc:search", search="harbour fire", limit=2))
-    assert hits["paging"]["totalElements"] == len(HARBOUR_FIRE)
     assert len(nav.embedded(hits, "aa:asset")) == 2
     found = await nav.pages(hits, "aa:asset")
     assert sorted(names(found)) == HARBOUR_FIRE
@@ -93,6 +104,18 @@ async def test_a_client_browses_folders_opens_an_asset_and_pages_a_search(
         "mcux" if flow == "mcux" else "oauth",
         PRINCIPALS[flow],
     )
+
+
+async def test_a_folder_with_one_child_on_a_page_is_passed_on_as_the_platform_sends_it(
+    simulator: MediaCentralSimulator, connect: Connect
+) -> None:
+    nav = Navigator(await connect(simulator))
+    backend = await nav.backend(BACKEND)
+    last = await nav.get(nav.href(backend, "mc:item", id="/News/Evening Bulletin/", offset=6))
+    alone = nav.collection(last)["_embedded"]["loc:item"]
+    assert isinstance(alone, dict)
+    assert alone["common"]["name"] == EVENING[-1]
+    assert nav.href(alone, "self").startswith(nav.href(backend, "self") + "/items/")
 
 
 async def test_the_backend_root_links_each_service_by_its_mc_and_ctms_names(
@@ -148,9 +171,17 @@ async def test_upstream_curies_keep_their_documentation_on_the_developer_site(
     }
 
 
-async def test_an_asset_is_renamed_through_its_link(
-    simulator: MediaCentralSimulator, connect: Connect
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param("empty", id="platform-answers-204"),
+        pytest.param("body", id="platform-answers-200-with-the-asset"),
+    ],
+)
+async def test_an_asset_is_renamed_through_its_link_and_the_client_gets_200(
+    simulators: SimFactory, connect: Connect, answer: str
 ) -> None:
+    simulator = await simulators(update_answer=answer)
     nav = Navigator(await connect(simulator))
     backend = await nav.backend(BACKEND)
     hits = await nav.get(nav.href(backend, "mc:search", search="trophy"))
@@ -159,6 +190,7 @@ async def test_an_asset_is_renamed_through_its_link(
     body = {"common": {"name": "Cup final - trophy lift (graded)"}}
     response, updated = await nav.request("PATCH", href, json=body, headers={"Accept": HAL})
     assert response.status == 200
+    assert response.content_type == HAL
     assert updated["common"]["name"] == "Cup final - trophy lift (graded)"
     assert updated["_links"]["self"]["href"] == href
     assert (await nav.get(href))["common"]["name"] == "Cup final - trophy lift (graded)"
@@ -175,7 +207,7 @@ def _search(backend: Doc, **values: Any) -> str:
 
 
 def _item(backend: Doc, **values: Any) -> str:
-    return Navigator.href(backend, "mc:item", id="news", **values)
+    return Navigator.href(backend, "mc:item", id="/News/", **values)
 
 
 @pytest.mark.parametrize(
@@ -219,7 +251,8 @@ async def test_an_unknown_id_is_a_404_with_the_platform_code_and_no_new_discover
     [
         pytest.param("/auth/tokens/current", id="auth"),
         pytest.param(
-            "/apis/avid.pam;version=1;realm=newsroom/../../auth/logout", id="dot-segments"
+            f"/apis/avid.pam;version=1;realm={SimSystem().system_id}/../../auth/logout",
+            id="dot-segments",
         ),
         pytest.param("/ctms-registry/v1", id="outside-the-services"),
     ],

@@ -6,6 +6,7 @@ gateway request's identity, against the simulated platform on a loopback port.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from typing import Any
 
@@ -35,6 +36,7 @@ EVENING = [
     "Council vote - mayor statement",
     "Weather - satellite loop",
 ]
+EVENING_ID = "/News/Evening Bulletin/"
 FOLDERS = ["Archive", "Evening Bulletin", "Morning Show", "News", "Newsroom", "Sports"]
 
 
@@ -129,14 +131,15 @@ async def test_a_listed_asset_is_the_asset_opened_by_its_id(
         [in_folder] = [
             a for a in (await adapter.list_assets(AssetQuery())).items if a.title == clip.title
         ]
-    assert opened == clip == in_folder
+    # Opened by id or found by the search, an asset names no folder; the walk knows it.
+    assert opened == clip == dataclasses.replace(in_folder, collections=())
+    assert in_folder.collections == (EVENING_ID,)
     assert clip.title == "Harbour fire - wide shot"
     assert clip.type == "video"
     assert clip.duration_ms == 72_320  # 00:01:12:08 at 25 frames a second
     assert (clip.created, clip.modified) == ("2024-05-14T06:30:00.000Z", "2024-05-14T16:02:44.000Z")
-    assert clip.collections == ("evening",)
 
-    # The hrefs lead to the asset and its thumbnail through the gateway.
+    # The hrefs lead to the asset and, through its aa:thumb, its image on the gateway.
     root = f"/backends/{BACKEND}"
     assert clip.native is not None
     assert clip.thumbnail is not None
@@ -151,9 +154,9 @@ async def test_a_listed_asset_is_the_asset_opened_by_its_id(
 @pytest.mark.parametrize(
     ("text", "folder", "thumbnail"),
     [
-        # A folder item knows its folder but links no thumbnail; a search hit the reverse.
-        pytest.param(None, ("evening",), False, id="from-the-folder-tree"),
-        pytest.param("harbour", (), True, id="searched"),
+        # The asset a folder item embeds links its aa:thumb; a search hit links none.
+        pytest.param(None, ("/News/Evening Bulletin/",), True, id="from-the-folder-tree"),
+        pytest.param("harbour", (), False, id="searched"),
     ],
 )
 @pytest.mark.parametrize("limit", [pytest.param(1, id="by-1"), pytest.param(4, id="by-4")])
@@ -184,13 +187,15 @@ async def test_an_asset_that_cannot_be_read_is_listed_from_its_entry(
 async def test_a_folder_that_cannot_be_read_is_left_out_of_the_walk(
     simulator: MediaCentralSimulator, adapter: MediaCentralAdapter, status: int
 ) -> None:
-    simulator.refuse_folder("news", status)  # and with it Evening Bulletin and Morning Show
+    simulator.refuse_folder("/News/", status)  # and with it Evening Bulletin and Morning Show
     with acting_as(ADMIN):
         assets = await every_asset(adapter, AssetQuery(limit=4))
         folders = await adapter.list_collections(0, 10)
         with pytest.raises(GatewayError) as refused:
-            await adapter.get_collection("news")
-    visible = [a for a in simulator.platform.assets.values() if a.folder in ("sports", "archive")]
+            await adapter.get_collection("/News/")
+    visible = [
+        a for a in simulator.platform.assets.values() if a.folder in ("/Sports/", "/Archive/")
+    ]
     assert sorted(a.native_id for a in assets) == sorted(a.id for a in visible)
     assert [c.title for c in folders.items] == ["Archive", "Newsroom", "Sports"]
     assert (folders.more, folders.total) == (False, 3)
@@ -201,7 +206,7 @@ async def test_a_folder_that_cannot_be_read_is_left_out_of_the_walk(
     "native_id",
     [
         pytest.param("060a2b340101010101010f0013-000000-00000000000000ff", id="unknown"),
-        pytest.param("news", id="a-folder"),
+        pytest.param("/News/", id="a-folder"),
     ],
 )
 async def test_an_id_that_is_no_asset_is_not_found(
@@ -219,26 +224,26 @@ async def test_folders_are_collections_and_their_assets_page_in_folder_order(
     with acting_as(ADMIN):
         first = await adapter.list_collections(0, 4)
         rest = await adapter.list_collections(4, 4)
-        evening = await adapter.get_collection("evening")
-        pages = [await adapter.collection_items("evening", start, 3) for start in (0, 3, 6)]
-        beyond = await adapter.collection_items("evening", 7, 3)
+        evening = await adapter.get_collection(EVENING_ID)
+        pages = [await adapter.collection_items(EVENING_ID, start, 3) for start in (0, 3, 6)]
+        beyond = await adapter.collection_items(EVENING_ID, 7, 3)
         clip = await adapter.get_asset(pages[0].items[1].native_id)
     folders = first.items + rest.items
     assert [c.title for c in folders] == FOLDERS
     assert (first.more, rest.more, first.total) == (True, False, len(FOLDERS))
-    [listed] = [c for c in folders if c.native_id == "evening"]
+    [listed] = [c for c in folders if c.native_id == EVENING_ID]
     assert evening == listed
     assert evening.title == "Evening Bulletin"
     assert evening.item_count == len(EVENING)
-    assert evening.native == "/items/evening"
+    assert evening.native == "/items/%2FNews%2FEvening%20Bulletin%2F"
     assert [c.item_count for c in folders if c.title in ("News", "Newsroom")] == [0, 0]
 
     assert [p.more for p in pages] == [True, True, False]
     assert [a.title for p in pages for a in p.items] == EVENING
     assert pages[0].total == len(EVENING)
     assert (beyond.items, beyond.more) == ([], False)
-    assert pages[0].items[1] == clip
-    assert all(a.collections == ("evening",) for p in pages for a in p.items)
+    assert pages[0].items[1] == dataclasses.replace(clip, collections=(EVENING_ID,))
+    assert all(a.collections == (EVENING_ID,) for p in pages for a in p.items)
 
 
 @pytest.mark.parametrize(

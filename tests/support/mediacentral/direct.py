@@ -7,6 +7,7 @@ from typing import Any
 import aiohttp
 
 from adapters.mediacentral.simulator import MediaCentralSimulator
+from gateway.web import hal
 from tests.support.mediacentral.fixtures import PASSWORD, USER
 from tests.support.navigator import Doc
 
@@ -26,12 +27,46 @@ async def get(http: aiohttp.ClientSession, url: str, **kwargs: Any) -> Doc:
         return body
 
 
+def first(doc: Doc, rel: str) -> str:
+    """The href of the first link of ``rel``: the platform's links are arrays."""
+    links = doc["_links"][rel]
+    assert isinstance(links, list), f"{rel} is not an array of links"
+    href: str = links[0]["href"]
+    return href
+
+
+def items(doc: Doc, rel: str) -> list[Doc]:
+    """Embedded resources of ``rel``: one alone may be an object."""
+    value = doc.get("_embedded", {}).get(rel, [])
+    return value if isinstance(value, list) else [value]
+
+
 async def login(http: aiohttp.ClientSession, sim: MediaCentralSimulator) -> None:
     """The legacy login, found by links from /auth as the forum thread describes."""
     auth = await get(http, sim.url + "/auth")
-    providers = await get(http, auth["_links"]["auth:identity-providers"]["href"])
-    [mcux] = [p for p in providers["_embedded"]["auth:identity-provider"] if p["kind"] == "mcux"]
+    providers = await get(http, first(auth, "auth:identity-providers"))
+    [mcux] = [p for p in items(providers, "auth:identity-provider") if p["kind"] == "mcux"]
     body = {"username": USER, "password": PASSWORD}
-    async with http.post(mcux["_links"]["auth-mcux:login"]["href"], json=body) as response:
+    async with http.post(first(mcux, "auth-mcux:login"), json=body) as response:
         assert response.status == 200
         assert "avidAccessToken" in response.cookies
+
+
+async def serviceroots(http: aiohttp.ClientSession, sim: MediaCentralSimulator) -> Doc:
+    """The service roots, reached from the legacy root through its templated link."""
+    root = await get(http, sim.url + REGISTRY)
+    link = root["_links"]["registry:serviceroots"]
+    assert link["templated"] is True
+    return await get(http, hal.expand(link["href"]))
+
+
+def service(roots: Doc, rel: str, system_id: str | None = None) -> str:
+    """The href of ``rel`` for one system (the only one, when not named)."""
+    found = [
+        e
+        for e in roots["resources"][rel]
+        if system_id is None or any(s["systemID"] == system_id for s in e["systems"])
+    ]
+    [entry] = found
+    href: str = entry["href"]
+    return href

@@ -10,7 +10,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from adapters.mediacentral.simulator import DEFAULT_CLIENTS, DEFAULT_USERS, MediaCentralSimulator
+from adapters.mediacentral.simulator import (
+    DEFAULT_CLIENTS,
+    DEFAULT_USERS,
+    MediaCentralSimulator,
+    SimSystem,
+)
 from gateway.web.routing import Handler
 from tests.support.fixtures import ConfigFactory, GatewayFactory, StartSimulator
 
@@ -36,6 +41,17 @@ FLOWS: dict[str, dict[str, str]] = {
     },
 }
 """The backend keys of each login flow, with the simulator's demonstration accounts."""
+
+NEWSROOM = SimSystem()
+"""The simulator's default system: Production Management, its tree rooted at "Newsroom"."""
+ARCHIVE = SimSystem(
+    "interplay-mam",
+    "FDFD806C-ADA5-441C-9256-ADFF3E91C849",
+    "Archive",
+    "Asset Management",
+    "avid.mam.assets.access",
+)
+"""A second system, as the registry example of ctmsregistry.html names one."""
 
 SimFactory = Callable[..., Awaitable[MediaCentralSimulator]]
 Connect = Callable[..., Awaitable[TestClient[Any, Any]]]

@@ -14,9 +14,10 @@ from collections.abc import Iterator
 
 import aiohttp
 import pytest
+from yarl import URL
 
 from adapters.mediacentral.simulator import MediaCentralSimulator
-from tests.support.mediacentral.direct import AVID_PROBLEM, REGISTRY, get, login
+from tests.support.mediacentral.direct import AVID_PROBLEM, REGISTRY, first, get, login
 from tests.support.mediacentral.fixtures import CLIENT_ID, CLIENT_SECRET, PASSWORD, USER, SimFactory
 
 
@@ -24,18 +25,19 @@ def basic(client_id: str = CLIENT_ID, secret: str = CLIENT_SECRET) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
-async def test_auth_root_leads_to_both_kinds_of_identity_provider(
+async def test_auth_root_leads_to_both_kinds_of_identity_provider_through_link_arrays(
     simulator: MediaCentralSimulator, http: aiohttp.ClientSession
 ) -> None:
     auth = await get(http, simulator.url + "/auth")
     links = auth["_links"]
+    # As PlatformAuthorization.html shows them and the samples read them: arrays.
     assert [t["name"] for t in links["auth:token"]] == ["current"]
-    assert "auth:logout" in links
-    providers = await get(http, links["auth:identity-providers"]["href"])
-    by_kind = {p["kind"]: p["_links"] for p in providers["_embedded"]["auth:identity-provider"]}
+    assert [t["name"] for t in links["auth:logout"]] == ["reactive"]
+    providers = await get(http, first(auth, "auth:identity-providers"))
+    by_kind = {p["kind"]: p for p in providers["_embedded"]["auth:identity-provider"]}
     assert set(by_kind) == {"mcux", "oauth"}
-    assert "auth-mcux:login" in by_kind["mcux"]
-    assert "auth:ropc-default" in by_kind["oauth"]
+    assert first(by_kind["mcux"], "auth-mcux:login").endswith("/mcux/login")
+    assert first(by_kind["oauth"], "auth:ropc-default").endswith("/ropc/default")
 
 
 async def test_calls_without_a_session_answer_unauthenticated_with_incident_ids(
@@ -63,8 +65,13 @@ async def test_the_mcux_login_opens_a_cookie_session_that_ends_on_delete(
     await login(http, simulator)
     token = await get(http, simulator.url + "/auth/tokens/current")
     assert (token["kind"], token["principal"]) == ("mcux", USER)
+    assert (
+        token["accessToken"]
+        == http.cookie_jar.filter_cookies(URL(simulator.url))["avidAccessToken"].value
+    )
     assert token["expiresIn"] == 900
-    async with http.delete(token["_links"]["self"]["href"]) as response:
+    assert first(token, "auth-token:extend").endswith("/auth/tokens/current/extension")
+    async with http.delete(first(token, "auth-token:removal")) as response:
         assert response.status == 204
     async with http.get(simulator.url + REGISTRY) as response:
         assert response.status == 401
@@ -166,7 +173,7 @@ async def test_oauth2_grants_give_short_lived_bearer_tokens(
         assert (doc["kind"], doc["principal"]) == ("oauth", principal)
     sim.advance(100)
     bearer = {"Authorization": f"Bearer {token['access_token']}"}
-    extension = doc["_links"]["auth:token-extension"]["href"]
+    extension = first(doc, "auth-token:extend")
     async with http.post(extension, headers=bearer) as response:
         assert response.status == 200
         assert (await response.json())["expiresIn"] == 120
