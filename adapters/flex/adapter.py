@@ -19,20 +19,23 @@ Decisions where Flex and the gateway differ: ``per_page`` up to 500 is served by
 upstream requests of at most 100 (:mod:`adapters.flex.listing`); upstream ``href``
 fields become gateway links and matrix parameters never reach clients
 (:mod:`adapters.flex.mapping`); metadata is JSON with the XML document as ``alternate``,
-and client XML is parsed with defusedxml before anything is sent
-(:mod:`adapters.flex.metadata`); an action refused for the object's state is a 409
-(:mod:`adapters.flex.assets`). A 401 from Flex means the configured user was refused:
-503 ``upstream-login-failed``, never a 401 that would log the client out of the
-gateway. Flex's error messages reach clients without upstream paths or matrix
-parameters.
+client XML is parsed with defusedxml before anything is sent, and Flex gets the
+instance as JSON in its own media type (:mod:`adapters.flex.metadata`); an action
+refused for the object's state is a 409 (:mod:`adapters.flex.assets`); a 2xx answer
+carrying Flex's ``errors`` is a refusal, never a success (:mod:`adapters.flex.calls`).
+A 401 from Flex means the configured user was refused: 503 ``upstream-login-failed``,
+never a 401 that would log the client out of the gateway. Flex's error messages reach
+clients without upstream paths, matrix parameters or the Java classes of its JSON
+reader. Readiness is one asset listed (``/api/assets;limit=1``): Flex serves nothing at
+``/api`` itself.
 
 Credentials: one service login (``username``, ``password``) for everybody, or each
 gateway user's own Flex login (``[backends.<name>.users.<user>]``), or both. Flex takes
 no other word of who acts: a user's own login is what makes their changes theirs
 upstream (Flex records it as ``owner`` and ``createdBy``).
 
-In the unified view (:mod:`adapters.flex.unified`) Flex assets are assets and Flex
-collections are collections, filtered and sorted by Flex itself.
+In the unified view (:mod:`adapters.flex.unified`) Flex assets are assets, filtered
+and sorted by Flex itself, and Flex collections are collections, sorted by the adapter.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from aiohttp import web
 
 from adapters.flex import relations, unified
 from adapters.flex.assets import Assets
+from adapters.flex.calls import ask
 from adapters.flex.mapping import Rewriter
 from adapters.flex.members import Memberships
 from adapters.flex.metadata import XML_TYPE, XML_TYPES
@@ -83,9 +87,16 @@ _UPSTREAM_PATH: Final = re.compile(
 )
 """A Flex API URL or path in a message: the upstream's layout, none of a client's business."""
 _MATRIX: Final = re.compile(r";[A-Za-z][\w\-]*=[^;/\s'\"]*")
+_JAVA: Final = re.compile(
+    r"\s*\(Class [\w.$]+\)|\s*at \[Source: [^\]]*\]|\s*\(through reference chain: [^)]*\)"
+)
+"""What Flex's JSON reader adds to a refusal: its model classes and input stream."""
+PROBE: Final = "/api/assets;limit=1"
+"""One asset: Flex answers with the configured user's right to read assets, or refuses."""
 
 
 def _clean(message: str) -> str:
+    message = _JAVA.sub("", message)
     return _MATRIX.sub("", _UPSTREAM_PATH.sub("this address", message))
 
 
@@ -118,8 +129,8 @@ class FlexAdapter(Adapter):
         return UpstreamFault([_clean(m) for m in fault.messages], fault.code)
 
     async def probe(self) -> None:
-        """The API root answers for the configured user."""
-        await self.client.request("GET", "/api")
+        """One asset is listed for the configured user (nothing answers at ``/api`` itself)."""
+        await ask(self.client, "GET", PROBE, encoded=True)
 
     def rewriter(self, request: web.Request) -> Rewriter:
         """Makes gateway URLs (relative to this backend's root) and rewrites upstream ones."""

@@ -1,11 +1,16 @@
 """Assets of a Flex backend: list, create, show, update, metadata and actions.
 
 Actions: ``POST .../actions {"action": name}`` takes the documented action types only
-(anything else is the client's 400, never sent). Flex documents no 409, so it refuses
-an action the object's state does not allow with a 400; the adapter tells such a refusal
-from other 400s by asking which actions the asset's state allows right after: when the
-action is not among them, the refusal was about state and the client gets 409
-(transient: retry once the state changed) with Flex's message. Otherwise the 400 stands.
+(anything else is the client's 400, never sent). Flex has no 409: it refuses an action
+with a 400, or with a 200 carrying ``errors`` (:mod:`adapters.flex.calls`). The adapter
+tells a refusal about the asset's state from other refusals by asking which actions the
+asset allows right after (Flex lists them as ``[{"action": name, "options": {}}]``):
+when the action is not among them, the client gets 409 (transient: retry once the state
+changed) with Flex's message. Otherwise the refusal stands as a 400.
+
+Metadata goes to Flex as the working Flex clients send it: the instance as JSON, in
+Flex's media type (``application/vnd.nativ.mio.v1+json``). A client's XML document is
+parsed safely and sent as its JSON instance; nothing is sent as ``application/xml``.
 """
 
 from __future__ import annotations
@@ -15,13 +20,14 @@ from typing import TYPE_CHECKING, Any, Final
 from aiohttp import web
 
 from adapters.flex import listing, metadata
-from adapters.flex.calls import Json, created, json_object, send
+from adapters.flex.calls import Json, ask, created, json_object, send
 from adapters.flex.listing import Source
 from adapters.flex.mapping import Rewriter, number, seg
 from adapters.flex.relations import ASSETS, KEYFRAME_IMAGE, PAGED
 from gateway.spi import (
     BadRequest,
     Conflict,
+    UpstreamStatusError,
     UpstreamUnavailable,
     hal,
     hal_response,
@@ -87,7 +93,7 @@ class Assets:
         self.client = adapter.client
 
     async def _asset(self, rw: Rewriter, asset_id: str) -> hal.Resource:
-        response = await self.client.request("GET", f"/api/assets/{asset_id}")
+        response = await ask(self.client, "GET", f"/api/assets/{asset_id}")
         return asset(rw, response.json_object())
 
     async def list_assets(self, request: web.Request) -> web.Response:
@@ -141,7 +147,7 @@ class Assets:
         return doc
 
     async def _upstream_metadata(self, asset_id: str) -> Json:
-        return (await self.client.request("GET", f"/api/assets/{asset_id}/metadata")).json_object()
+        return (await ask(self.client, "GET", f"/api/assets/{asset_id}/metadata")).json_object()
 
     async def show_metadata(self, request: web.Request) -> web.Response:
         """``GET assets/{id}/metadata``: the instance as JSON, the XML as ``alternate``."""
@@ -166,24 +172,20 @@ class Assets:
     async def update_metadata(self, request: web.Request) -> web.Response:
         """``PUT assets/{id}/metadata``: an XML document, or ``{"instance": ...}`` as JSON.
 
-        Either way Flex gets an XML document: a client's XML is parsed safely first and
-        sent as parsed, so a refused document never reaches the upstream.
+        Either way Flex gets the instance as JSON. A client's XML is parsed safely, and a
+        JSON instance checked to have an XML document, before anything is sent: a refused
+        body never reaches the upstream.
         """
         asset_id = number(request.match_info["id"], "asset")
         if request.content_type in metadata.XML_TYPES:
-            root = metadata.parse(await request.read())
-            document, sent = metadata.serialize(root), metadata.to_json(root)
+            sent = metadata.to_json(metadata.parse(await request.read()))
         else:
             body: Any = await read_json(request)
             if not isinstance(body, dict) or "instance" not in body:
                 raise BadRequest('the JSON body must be {"instance": {root-element: ...}}')
-            document, sent = metadata.to_xml(body["instance"]), body["instance"]
-        response = await self.client.request(
-            "PUT",
-            f"/api/assets/{asset_id}/metadata",
-            data=document,
-            headers={"Content-Type": metadata.XML_TYPE},
-        )
+            metadata.to_xml(body["instance"])  # the metadata.xml form must exist for it
+            sent = body["instance"]
+        response = await send(self.client, "PUT", f"/api/assets/{asset_id}/metadata", sent)
         answer = response.json() if response.body else None
         if not isinstance(answer, dict) or "instance" not in answer:
             # Flex says it answers the updated metadata; without it, show what was stored.
@@ -193,9 +195,8 @@ class Assets:
     # -- actions -----------------------------------------------------------------------
 
     async def _available(self, asset_id: str) -> list[str]:
-        response = await self.client.request("GET", f"/api/assets/{asset_id}/actions")
-        items = response.json_object().get("actions")
-        names = [i.get("name") for i in items or [] if isinstance(i, dict)]
+        response = await ask(self.client, "GET", f"/api/assets/{asset_id}/actions")
+        names = [i.get("action") for i in response.json_list() if isinstance(i, dict)]
         return [n for n in names if isinstance(n, str)]
 
     async def list_actions(self, request: web.Request) -> web.Response:
@@ -218,21 +219,21 @@ class Assets:
         if action not in ACTION_TYPES:
             raise BadRequest(f"action must be one of {', '.join(ACTION_TYPES)}")
         path = f"/api/assets/{asset_id}/actions"
-        response = await send(self.client, "POST", path, {"action": action}, ok=(400,))
-        if response.status == 400:
-            refused = self.client.status_error(response)
-            if action in await self._available(asset_id):
-                raise refused
+        try:
+            response = await send(self.client, "POST", path, {"action": action})
+        except UpstreamStatusError as refused:
+            if refused.http_status != 400 or action in await self._available(asset_id):
+                raise
             message = "; ".join(refused.errors) or "the action is not allowed now"
             raise Conflict(
                 f"backend {self.adapter.name} refused to {action} asset {asset_id} in its "
                 f"current state: {message}",
                 extra={
                     "backend": self.adapter.name,
-                    "upstream_status": 400,
+                    "upstream_status": refused.upstream_status,
                     "errors": refused.errors,
                 },
-            )
+            ) from refused
         if response.status == 204 or not response.body:
             return web.Response(status=204)
         return hal_response(asset(rw, response.json_object()))

@@ -4,7 +4,8 @@ Flex serves at most 100 items per request. A gateway page of up to 500 items
 (``gateway.web.params.MAX_PER_PAGE``) is served by several upstream requests, one after the
 other, each asking for at most 100 from where the previous answer ended: a server that
 cuts pages shorter still fills the page, and no item is fetched twice. ``totalCount``
-(``totalResults`` for collection items) gives the HAL ``page`` object and paging links.
+(``totalResults`` for collections and their items, which page with ``?offset&limit``
+instead) gives the HAL ``page`` object and paging links.
 
 Filter values travel as matrix parameters, percent-encoded, and the path is sent exactly
 as built (``encoded=True``): a ``;`` inside a value stays ``%3B`` and cannot become a
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
 
+from adapters.flex.calls import ask
 from gateway.spi import UpstreamClient, UpstreamUnavailable, hal
 
 UPSTREAM_LIMIT: Final = 100
@@ -43,8 +45,9 @@ class Source:
     """Where a Flex list lives and how it pages.
 
     ``key`` names the items in the answer (``assets``, ``items``); ``total_key`` the
-    count (``totalCount``, or ``totalResults`` for collection items); ``by_query`` says
-    that offset and limit go in the query string instead of matrix parameters.
+    count (``totalCount``, or ``totalResults`` for collections and their items);
+    ``by_query`` says that offset and limit go in the query string instead of matrix
+    parameters.
     """
 
     path: str
@@ -52,6 +55,16 @@ class Source:
     total_key: str = "totalCount"
     by_query: bool = False
     filters: tuple[tuple[str, str], ...] = ()
+
+
+def collections(filters: Sequence[tuple[str, str]] = ()) -> Source:
+    """The collections: paged by query and counted by ``totalResults``, as Flex does."""
+    return Source("/api/collections", "collections", "totalResults", True, tuple(filters))
+
+
+def collection_items(collection_id: str) -> Source:
+    """The items of the collection ``collection_id`` (a checked uuid), paged likewise."""
+    return Source(f"/api/collections/{collection_id}/items", "items", "totalResults", True)
 
 
 def _window(data: Any, source: Source, backend: str) -> Window:
@@ -74,12 +87,12 @@ async def fetch(client: UpstreamClient, source: Source, offset: int, count: int)
         start, limit = offset + len(items), min(UPSTREAM_LIMIT, count - len(items))
         window = [("offset", str(start)), ("limit", str(limit))]
         if source.by_query:
-            response = await client.request(
-                "GET", matrix(source.path, source.filters), params=window, encoded=True
+            response = await ask(
+                client, "GET", matrix(source.path, source.filters), params=window, encoded=True
             )
         else:
-            response = await client.request(
-                "GET", matrix(source.path, [*source.filters, *window]), encoded=True
+            response = await ask(
+                client, "GET", matrix(source.path, [*source.filters, *window]), encoded=True
             )
         got = _window(response.json(), source, client.backend)
         items += got.items[:limit]
@@ -107,3 +120,21 @@ async def page(
     doc = hal.Resource()
     doc.embed(rel, [to_hal(item) for item in window.items])
     return hal.add_paging(doc, template, hal.Page(page_number, per_page, window.total), **fixed)
+
+
+async def assets_by_id(client: UpstreamClient, ids: list[str]) -> dict[str, Json]:
+    """The assets with these ids, by id (as text), asked for 100 at a time.
+
+    An id Flex does not know is simply not among them.
+    """
+    found: dict[str, Json] = {}
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), UPSTREAM_LIMIT):
+        chunk = unique[start : start + UPSTREAM_LIMIT]
+        params = [*(("id", i) for i in chunk), ("limit", str(len(chunk)))]
+        response = await ask(client, "GET", matrix("/api/assets", params), encoded=True)
+        assets = response.json_object().get("assets")
+        for data in assets if isinstance(assets, list) else []:
+            if isinstance(data, dict):
+                found[str(data.get("id"))] = data
+    return found

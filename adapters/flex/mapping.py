@@ -11,6 +11,10 @@ are rewritten in place, or replaced by ``[link removed]``. Fields that name wher
 Flex stores files (``fileInformation.currentLocation``: storage paths and hosts) are
 left out. The object's own ``href`` becomes its ``self`` link; its ``objectType`` and
 ``account`` are linked as ``flex:object-type`` and ``flex:account``.
+
+Flex writes some URLs of its own host with the scheme's default port spelt out
+(``https://flex.example.org:443/images/icons/...`` on object types): the upstream's
+URLs are recognised with and without it, so none passes as text.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any, Final
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from gateway.spi import Href, NotFound, hal
 
@@ -50,6 +54,29 @@ REFERENCE_RELS: Final = {"objectType": "flex:object-type", "account": "flex:acco
 STORAGE_FIELDS: Final = frozenset({"currentLocation", "storageLocation", "storagePath"})
 """Where Flex keeps a file: the storage layout, none of a client's business."""
 REMOVED: Final = "[link removed]"
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+
+def is_asset_type(name: object) -> bool:
+    """Whether an object type name (a collection item's ``type``) is one of Flex's assets.
+
+    Flex names its asset types ``media-asset``, ``image-asset``, ``text-asset`` and
+    ``group-asset``, and user-defined ones alike.
+    """
+    return isinstance(name, str) and name.endswith("-asset")
+
+
+def _spellings(base: str) -> list[str]:
+    """``base`` as Flex may write it: with the scheme's default port and without."""
+    if not base:
+        return []
+    parts = urlsplit(base)
+    default = _DEFAULT_PORTS.get(parts.scheme)
+    if default is None or parts.hostname is None or parts.port not in (None, default):
+        return [base]
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    bare = urlunsplit((parts.scheme, host, parts.path, "", ""))
+    return [f"{parts.scheme}://{host}:{default}{parts.path}", bare]
 
 
 def seg(value: object) -> str:
@@ -96,8 +123,9 @@ class Rewriter:
         self.href = href
         self.upstream_base = upstream_base
         # An upstream URL runs to the next space or quote, trailing punctuation excluded.
-        url = re.escape(upstream_base) + r"""[^\s"'<>]*?(?=[.,:!?)]*(?:[\s"'<>]|$))"""
-        self._inline = re.compile(url) if upstream_base else None
+        bases = "|".join(re.escape(b) for b in _spellings(upstream_base))
+        url = f"(?:{bases})" + r"""[^\s"'<>]*?(?=[.,:!?)]*(?:[\s"'<>]|$))"""
+        self._inline = re.compile(url) if bases else None
 
     def url(self, value: str) -> str | None:
         """The gateway URL for an upstream URL; None when the gateway has none."""

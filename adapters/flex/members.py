@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Final
 
 from aiohttp import web
 
-from adapters.flex.calls import Json, created, integer, json_object, send
+from adapters.flex.calls import Json, ask, created, integer, json_object, send
 from adapters.flex.mapping import Rewriter, number
 from adapters.flex.parts import sub_list
 from gateway.spi import hal, hal_response
@@ -86,7 +86,7 @@ class Memberships:
     async def show(self, request: web.Request) -> web.Response:
         """``GET .../{membership_id}``."""
         asset_id, path = self._path(request)
-        data = (await self.client.request("GET", path)).json_object()
+        data = (await ask(self.client, "GET", path)).json_object()
         return hal_response(self._to_hal(self.adapter.rewriter(request), data, asset_id))
 
     async def move(self, request: web.Request) -> web.Response:
@@ -100,5 +100,5 @@ class Memberships:
     async def delete(self, request: web.Request) -> web.Response:
         """``DELETE .../{membership_id}``: the asset leaves the group; 204."""
         _, path = self._path(request)
-        await self.client.request("DELETE", path)
+        await ask(self.client, "DELETE", path)
         return web.Response(status=204)

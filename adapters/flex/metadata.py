@@ -1,13 +1,15 @@
 """Flex metadata between its two forms: the XML document and its JSON instance.
 
-Flex answers metadata as JSON, ``{"definition": ..., "instance": ...}``, and takes an
-XML metadata document on PUT. The instance is ``{root-element-name: node}``: a node
-without attributes or child elements is its text; any other node is an object of
-``"@attribute"`` values, child nodes by element name (a list when the name repeats) and
-``"#text"`` for text beside them. :func:`to_xml` turns an instance into the document;
-:func:`to_json` reads a document into an instance. The two are inverses for documents
-whose repeated elements are not interleaved with others (order across different
-element names is not kept), and for instances whose values are strings.
+Flex answers metadata as JSON, ``{"definition": ..., "instance": ...}``, and the
+adapter writes it as the instance in JSON (:mod:`adapters.flex.assets`); gateway
+clients may read and write it as an XML document too. The instance is
+``{root-element-name: node}``: a node without attributes or child elements is its
+text; any other node is an object of ``"@attribute"`` values, child nodes by element
+name (a list when the name repeats) and ``"#text"`` for text beside them.
+:func:`to_xml` turns an instance into the document; :func:`to_json` reads a document
+into an instance. The two are inverses for documents whose repeated elements are not
+interleaved with others (order across different element names is not kept), and for
+instances whose values are strings.
 
 Documents from clients are parsed with defusedxml and nothing else: a document type
 declaration (which is where entity expansion, "billion laughs", and external entities

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from adapters.flex import listing
 from adapters.flex.assets import asset
-from adapters.flex.calls import Json, created, json_object, send
+from adapters.flex.calls import Json, ask, created, json_object, send
 from adapters.flex.listing import Source
 from adapters.flex.mapping import Rewriter, number
 from adapters.flex.relations import PAGED
@@ -146,7 +146,7 @@ class Parts:
         """``DELETE assets/{id}/annotations/{annotation_id}``: 204."""
         asset_id = number(request.match_info["id"], "asset")
         annotation_id = number(request.match_info["annotation_id"], "annotation")
-        await self.client.request("DELETE", f"/api/assets/{asset_id}/annotations/{annotation_id}")
+        await ask(self.client, "DELETE", f"/api/assets/{asset_id}/annotations/{annotation_id}")
         return web.Response(status=204)
 
     # -- keyframes ---------------------------------------------------------------------
@@ -171,7 +171,7 @@ class Parts:
     async def show_keyframe(self, request: web.Request) -> web.Response:
         """``GET assets/{id}/keyframes/{keyframe_id}``."""
         asset_id, path = self._keyframe_path(request)
-        data = (await self.client.request("GET", path)).json_object()
+        data = (await ask(self.client, "GET", path)).json_object()
         return hal_response(keyframe(self.adapter.rewriter(request), data, asset_id))
 
     async def update_keyframe(self, request: web.Request) -> web.Response:
@@ -185,7 +185,7 @@ class Parts:
     async def delete_keyframe(self, request: web.Request) -> web.Response:
         """``DELETE assets/{id}/keyframes/{keyframe_id}``: 204."""
         _, path = self._keyframe_path(request)
-        await self.client.request("DELETE", path)
+        await ask(self.client, "DELETE", path)
         return web.Response(status=204)
 
     async def keyframe_image(self, request: web.Request) -> web.StreamResponse:
@@ -220,7 +220,7 @@ class Parts:
         """``GET assets/{id}/comments/{comment_id}``."""
         asset_id = number(request.match_info["id"], "asset")
         comment_id = number(request.match_info["comment_id"], "comment")
-        response = await self.client.request("GET", f"/api/assets/{asset_id}/comments/{comment_id}")
+        response = await ask(self.client, "GET", f"/api/assets/{asset_id}/comments/{comment_id}")
         rw = self.adapter.rewriter(request)
         return hal_response(self._comment(rw, response.json_object(), asset_id))
 

@@ -119,8 +119,9 @@ RELATIONS: Final = (
         "On an asset: the actions its state allows now ('actions'), and POST "
         '{"action": name} performs one of enable, disable, delete, approve, unapprove, destroy: '
         "200 with the asset (204 after destroy). An action the asset's state does not allow "
-        "(approving an approved asset, destroying one not deleted) is 409 with the backend's "
-        "message; try again once the state has changed. At the backend root: the workflow "
+        "(approving an approved asset, enabling an enabled one) is 409 with the backend's "
+        "message; try again once the state has changed. Any other refusal is 400, also when "
+        "the backend words it in a 200 answer. At the backend root: the workflow "
         "actions configured in the MAM, each embedded as flex:action." + _PAGING,
         ("GET", "POST"),
         "/assets/{id}/actions",
@@ -202,7 +203,7 @@ RELATIONS: Final = (
     _doc(
         "collection",
         "One collection",
-        "A collection (its id is a uuid), linking its items. PUT {name, displayName, "
+        "A collection (its id is a uuid), linking its items. PUT {name, "
         "description, fql} updates it; DELETE removes it (204).",
         ("GET", "PUT", "DELETE"),
         COLLECTION,

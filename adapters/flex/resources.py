@@ -2,27 +2,38 @@
 workflow actions, events, event handlers, user groups and their members, users, object
 types and stored files.
 
-Collections are known by uuid; their items page with ``?offset&limit`` and count with
-``totalResults`` (see :class:`adapters.flex.listing.Source`). A collection item links
-its asset as ``self`` and ``flex:asset``. The other families are read-only lists and
-single objects, mapped alike (:data:`FAMILIES`).
+Collections are known by uuid; they and their items page with ``?offset&limit`` and
+count with ``totalResults`` (see :class:`adapters.flex.listing.Source`). Flex gives a
+collection and its items no ``href``: their links are made from their ids. An item
+(``{"itemKey", "id", "uuid", "type": "media-asset", ...}``) of an asset type links its
+asset as ``self`` and ``flex:asset``. Flex takes new items as ``{"id", "type"}`` with
+the asset's object type name, so adding assets reads their types first, and the answer,
+a list of ``{"code", "item"}``, is checked item by item. The other families are
+read-only lists and single objects, mapped alike (:data:`FAMILIES`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
 from adapters.flex import listing
-from adapters.flex.calls import Json, created, json_object, send
+from adapters.flex.calls import Json, RefusedInAnswer, ask, created, json_object, send
 from adapters.flex.listing import Source
-from adapters.flex.mapping import Rewriter, file_name, number, seg, uuid_id
+from adapters.flex.mapping import Rewriter, file_name, is_asset_type, number, seg, uuid_id
 from adapters.flex.parts import event, stream
 from adapters.flex.relations import COLLECTIONS, PAGED
-from gateway.spi import BadRequest, Handler, hal, hal_response, page_params
+from gateway.spi import (
+    BadRequest,
+    Handler,
+    UpstreamUnavailable,
+    hal,
+    hal_response,
+    page_params,
+)
 
 if TYPE_CHECKING:
     from adapters.flex.adapter import FlexAdapter
@@ -44,12 +55,25 @@ def collection(rw: Rewriter, data: Json) -> hal.Resource:
 
 
 def item(rw: Rewriter, data: Json) -> hal.Resource:
-    """A collection item: its ``self`` is the asset it refers to."""
-    resource = rw.resource(data)
-    own = resource.href("self")
-    if own is not None:
-        resource.link("flex:asset", own, title=str(data.get("name") or "") or None)
+    """A collection item: when it is an asset, its ``self`` is that asset."""
+    resource = rw.resource({k: v for k, v in data.items() if k != "href"})
+    asset_id = str(data.get("id", ""))
+    if is_asset_type(data.get("type")) and asset_id.isdigit():
+        target = rw.href(f"/assets/{asset_id}")
+        resource.link("self", target)
+        resource.link("flex:asset", target, title=str(data.get("itemName") or "") or None)
     return resource
+
+
+def _not_added(answer: Any) -> list[str]:
+    """What Flex's answer to new items (``[{"code", "item"}, ...]``) says it did not add."""
+    out: list[str] = []
+    for entry in answer if isinstance(answer, list) else []:
+        if isinstance(entry, dict) and entry.get("code") not in (200, 201):
+            added = entry.get("item")
+            which = added.get("id") if isinstance(added, dict) else None
+            out.append(f"asset {'?' if which is None else which}: code {entry.get('code')}")
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +131,7 @@ class Resources:
 
         async def handler(request: web.Request) -> web.Response:
             item_id = number(request.match_info["id"], family.path.rstrip("s"))
-            response = await self.client.request("GET", f"/api/{family.upstream}/{item_id}")
+            response = await ask(self.client, "GET", f"/api/{family.upstream}/{item_id}")
             return hal_response(
                 family.to_hal(self.adapter.rewriter(request), response.json_object())
             )
@@ -124,7 +148,7 @@ class Resources:
         filters = (("name", name),) if name else ()
         doc = await listing.page(
             self.client,
-            Source("/api/collections", "collections", filters=filters),
+            listing.collections(filters),
             page,
             per_page,
             rw.href(COLLECTIONS),
@@ -144,7 +168,7 @@ class Resources:
 
     async def show_collection(self, request: web.Request) -> web.Response:
         """``GET collections/{id}``."""
-        response = await self.client.request("GET", self._collection_path(request))
+        response = await ask(self.client, "GET", self._collection_path(request))
         return hal_response(collection(self.adapter.rewriter(request), response.json_object()))
 
     async def update_collection(self, request: web.Request) -> web.Response:
@@ -155,7 +179,7 @@ class Resources:
 
     async def delete_collection(self, request: web.Request) -> web.Response:
         """``DELETE collections/{id}``: 204."""
-        await self.client.request("DELETE", self._collection_path(request))
+        await ask(self.client, "DELETE", self._collection_path(request))
         return web.Response(status=204)
 
     async def items(self, request: web.Request) -> web.Response:
@@ -164,10 +188,9 @@ class Resources:
         collection_id = uuid_id(request.match_info["id"])
         page, per_page = page_params(request)
         base = f"/collections/{collection_id}"
-        source = Source(f"/api{base}/items", "items", total_key="totalResults", by_query=True)
         doc = await listing.page(
             self.client,
-            source,
+            listing.collection_items(collection_id),
             page,
             per_page,
             rw.href(base + "/items" + PAGED),
@@ -185,9 +208,32 @@ class Resources:
             or not all(isinstance(a, int) and not isinstance(a, bool) for a in assets)
         ):
             raise BadRequest('the body must be {"assets": [asset id, ...]}')
-        body = {"items": [{"id": a, "type": "asset"} for a in assets]}
-        await send(self.client, "PUT", self._collection_path(request) + "/items", body)
+        body = {"items": [{"id": a, "type": t} for a, t in await self._types(assets)]}
+        response = await send(self.client, "PUT", self._collection_path(request) + "/items", body)
+        failed = _not_added(response.json() if response.body else None)
+        if failed:
+            raise RefusedInAnswer(
+                f"backend {self.adapter.name} did not add every asset to the collection",
+                backend=self.adapter.name,
+                upstream_status=response.status,
+                errors=failed,
+            )
         return await self.items(request)
+
+    async def _types(self, assets: list[int]) -> list[tuple[int, str]]:
+        """Each asset with its object type name, as Flex takes collection items."""
+        found = await listing.assets_by_id(self.client, [str(a) for a in assets])
+        missing = [str(a) for a in assets if str(a) not in found]
+        if missing:
+            raise BadRequest(f"backend {self.adapter.name} has no asset {', '.join(missing)}")
+        kinds = [found[str(a)].get("objectType") for a in assets]
+        types = [kind.get("name") if isinstance(kind, dict) else None for kind in kinds]
+        if not all(isinstance(t, str) for t in types):
+            raise UpstreamUnavailable(
+                f"backend {self.adapter.name} answered assets without their object type",
+                backend=self.adapter.name,
+            )
+        return [(a, str(t)) for a, t in zip(assets, types, strict=True)]
 
     # -- group members and files -------------------------------------------------------
 

@@ -5,7 +5,7 @@ asset's name, case-insensitive), ``type`` as an ``;fql=`` clause on ``fileAssetT
 and ``isGroup`` (:data:`TYPE_QUERIES`), so offsets and ``totalCount`` are Flex's own.
 A title is the asset's ``name``, the field the filter and the sort read.
 
-Lists are sorted by name (``;sortBy=name;sort=asc``), the order the unified merge uses
+Asset lists are sorted by name (``;sortBy=name;sort=asc``), the order the unified merge uses
 (:func:`gateway.spi.assets.sort_key`: title in any case, then id) but for one thing: Flex
 sorts by one key, so items of one title come in Flex's order, not by id as text ("10"
 before "9"). :func:`_titled_window` puts each such run in ``sort_key`` order: it reads
@@ -14,9 +14,17 @@ on, so that every run on the page is whole. A run longer than :data:`RUN_LIMIT` 
 Flex's order (the same at every call, so paging stays exact). Titles that Flex's sort
 does not put side by side (should it not ignore case) are not moved.
 
-A collection's items are references (``{itemKey, id, type, name}``); their assets come
-in one ``/api/assets;id=..;id=..`` request per page, in the items' order. An item whose
-asset Flex no longer has is left out of the page (``more`` and ``total`` still count it).
+Collections page by query and count with ``totalResults``; nothing public says Flex
+sorts them by name, so the adapter reads all of them (there are few; up to
+:data:`SORTED_COLLECTIONS`) and puts them in ``sort_key`` order itself. Beyond that
+many, they are listed in Flex's own order, which is the same at every call. Their dates
+are ``createdDate`` and ``modifiedDate`` in ISO 8601 (``2024-02-16T02:36:29Z``).
+
+A collection's items are references (``{itemKey, id, uuid, type, createdDate}``, the
+type an object type name such as ``media-asset``); the assets of the items of an asset
+type come in one ``/api/assets;id=..;id=..`` request per page, in the items' order. An
+item whose asset Flex no longer has is left out of the page (``more`` and ``total``
+still count it).
 """
 
 from __future__ import annotations
@@ -27,8 +35,9 @@ from datetime import datetime
 from typing import Any, Final
 
 from adapters.flex import listing
-from adapters.flex.listing import UPSTREAM_LIMIT, Source, matrix
-from adapters.flex.mapping import Json, number, seg, uuid_id
+from adapters.flex.calls import ask
+from adapters.flex.listing import UPSTREAM_LIMIT, Source
+from adapters.flex.mapping import Json, is_asset_type, number, seg, uuid_id
 from gateway.spi import (
     AssetPage,
     AssetQuery,
@@ -59,6 +68,8 @@ TYPE_QUERIES: Final = {
 BY_NAME: Final = (("sortBy", "name"), ("sort", "asc"))
 RUN_LIMIT: Final = 500
 """Most items of one title put in ``sort_key`` order; a longer run keeps Flex's order."""
+SORTED_COLLECTIONS: Final = 1000
+"""Most collections the adapter sorts itself; a longer list keeps Flex's order."""
 _TIMECODE: Final = re.compile(r"(\d+):([0-5]\d):([0-5]\d)(?:[:;.,](\d+))?")
 
 
@@ -73,11 +84,18 @@ def _title(data: Mapping[str, Any]) -> str:
 
 
 def iso_time(value: Any) -> str | None:
-    """A Flex timestamp in ISO 8601, same instant and offset; None when there is none."""
+    """A Flex timestamp in ISO 8601, same instant and offset; None when there is none.
+
+    Objects have Flex's own format; collections ISO 8601 with ``Z``.
+    """
     if not isinstance(value, str):
         return None
     try:
         return datetime.strptime(value, TIME_FORMAT).isoformat()
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
     except ValueError:
         return None
 
@@ -127,8 +145,8 @@ def unified_collection(data: Mapping[str, Any]) -> UnifiedCollection:
         native_id=collection_id,
         title=_title(data),
         description=_text(data.get("description")),
-        created=iso_time(data.get("created")),
-        modified=iso_time(data.get("lastModified")),
+        created=iso_time(data.get("createdDate")),
+        modified=iso_time(data.get("modifiedDate")),
         native=f"/collections/{seg(collection_id)}",
     )
 
@@ -244,50 +262,44 @@ async def list_assets(client: UpstreamClient, query: AssetQuery) -> AssetPage:
 
 async def get_asset(client: UpstreamClient, native_id: str) -> UnifiedAsset:
     """One Flex asset; 404 for an id that is no number or that Flex does not know."""
-    response = await client.request("GET", f"/api/assets/{number(native_id, 'asset')}")
+    response = await ask(client, "GET", f"/api/assets/{number(native_id, 'asset')}")
     return unified_asset(response.json_object())
 
 
 async def list_collections(client: UpstreamClient, offset: int, limit: int) -> CollectionPage:
-    """Flex collections by title."""
-    source = Source("/api/collections", "collections", filters=BY_NAME)
-    items, more, total = await _titled_window(client, source, offset, limit)
+    """Flex collections by title (in Flex's order beyond :data:`SORTED_COLLECTIONS`)."""
+    source = listing.collections()
+    offset, limit = max(offset, 0), max(limit, 0)
+    head = await listing.fetch(client, source, 0, UPSTREAM_LIMIT)
+    if head.total > SORTED_COLLECTIONS:
+        items, more, total = await _window(client, source, offset, limit)
+    else:
+        found = head.items
+        if len(found) < head.total:
+            found += (await listing.fetch(client, source, len(found), head.total)).items
+        found.sort(key=lambda data: sort_key(_title(data), str(data.get("id", ""))))
+        items, total = found[offset : offset + limit], len(found)
+        more = offset + len(items) < total
     return CollectionPage([unified_collection(i) for i in items], more=more, total=total)
 
 
 async def get_collection(client: UpstreamClient, native_id: str) -> UnifiedCollection:
     """One Flex collection; 404 for an id that is no uuid or that Flex does not know."""
-    response = await client.request("GET", f"/api/collections/{uuid_id(native_id)}")
+    response = await ask(client, "GET", f"/api/collections/{uuid_id(native_id)}")
     return unified_collection(response.json_object())
-
-
-async def _assets_by_id(client: UpstreamClient, ids: list[str]) -> dict[str, Json]:
-    """The assets with these ids, by id, asked for 100 at a time."""
-    found: dict[str, Json] = {}
-    unique = list(dict.fromkeys(ids))
-    for start in range(0, len(unique), UPSTREAM_LIMIT):
-        chunk = unique[start : start + UPSTREAM_LIMIT]
-        params = [*(("id", i) for i in chunk), ("limit", str(len(chunk)))]
-        response = await client.request("GET", matrix("/api/assets", params), encoded=True)
-        assets = response.json_object().get("assets")
-        for data in assets if isinstance(assets, list) else []:
-            if isinstance(data, dict):
-                found[str(data.get("id"))] = data
-    return found
 
 
 async def collection_items(
     client: UpstreamClient, native_id: str, offset: int, limit: int
 ) -> AssetPage:
     """The assets of one collection, in the collection's order."""
-    path = f"/api/collections/{uuid_id(native_id)}/items"
-    source = Source(path, "items", total_key="totalResults", by_query=True)
+    source = listing.collection_items(uuid_id(native_id))
     items, more, total = await _window(client, source, offset, limit)
     ids = [
         str(i["id"])
         for i in items
-        if i.get("type", "asset") == "asset" and str(i.get("id", "")).isdigit()
+        if is_asset_type(i.get("type")) and str(i.get("id", "")).isdigit()
     ]
-    assets = await _assets_by_id(client, ids) if ids else {}
+    assets = await listing.assets_by_id(client, ids) if ids else {}
     found = [unified_asset(assets[i]) for i in ids if i in assets]
     return AssetPage(found, more=more, total=total)

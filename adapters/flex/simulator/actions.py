@@ -1,12 +1,18 @@
 """Actions on Flex simulator objects (``/{plural}/{id}/actions``), with Flex's state rules.
 
-``GET`` lists the actions the object's state allows; ``POST {"action": name}`` performs
-one. The rules: a deleted object allows only ``destroy`` (which removes it for good);
-otherwise ``disable`` when enabled, ``enable`` when disabled, ``unapprove`` when
-approved, ``approve`` when not (assets only), and ``delete``. An action of the object's
-kind that its state does not allow is refused with 400 and a message that says why
-("Cannot approve asset 12: it is already approved"), as Flex documents no 409; an action
-type the kind does not have is a 400 too ("Unsupported action type").
+``GET`` lists the actions the object's state allows as a bare JSON array,
+``[{"action": "delete", "options": {}}, ...]``, as Flex answers it; ``POST {"action":
+name}`` performs one and answers the object. The rules: a deleted object allows only
+``destroy`` (which removes it for good); otherwise ``delete``, then ``disable`` when
+enabled or ``enable`` when disabled, ``unapprove`` when approved or ``approve`` when not
+(assets only), and ``destroy``, which Flex offers without a ``delete`` first.
+
+Flex refuses an action it cannot carry out in a 200 answer carrying
+``{"errors": {"error": ...}}`` (the simulator can be set to answer 400 instead): an
+action the object's state does not allow ("Cannot approve asset 12: it is already
+approved"), and approving a placeholder asset, which has no file to approve yet. An
+action type the kind does not have is a 400 ("Unsupported action type"). Asset groups
+hold no file of their own and are approved as they are.
 """
 
 from __future__ import annotations
@@ -16,15 +22,8 @@ from typing import Final
 from aiohttp import web
 
 from adapters.flex.simulator.assets import asset_json
-from adapters.flex.simulator.plumbing import (
-    Call,
-    FlexError,
-    Handler,
-    Json,
-    json_response,
-    list_body,
-)
-from adapters.flex.simulator.state import LABELS, FlexState, render, state
+from adapters.flex.simulator.plumbing import Call, FlexError, Handler, Json, json_response
+from adapters.flex.simulator.state import LABELS, FlexState, refusal, render, state
 
 KINDS: Final = {
     "assets": ("enable", "disable", "delete", "approve", "unapprove", "destroy"),
@@ -40,7 +39,6 @@ _REASONS: Final = {
     "approve": "it is already approved",
     "unapprove": "it is not approved",
     "delete": "it is already deleted",
-    "destroy": "it is not deleted; delete it first",
 }
 _DEPENDENTS: Final = ("annotations", "keyframes", "comments", "externalIds")
 
@@ -50,13 +48,12 @@ def available(plural: str, record: Json) -> list[str]:
     kinds = KINDS[plural]
     if record.get("deleted"):
         return ["destroy"]
-    out: list[str] = []
+    out = ["delete"]
     if "enable" in kinds:
         out.append("disable" if record.get("enabled", True) else "enable")
     if "approve" in kinds:
         out.append("unapprove" if record.get("approved") else "approve")
-    out.append("delete")
-    return out
+    return [*out, "destroy"]
 
 
 def _destroy(sim: FlexState, plural: str, record: Json) -> None:
@@ -75,14 +72,24 @@ def _destroy(sim: FlexState, plural: str, record: Json) -> None:
         items[:] = [item for item in items if item["id"] != asset_id]
 
 
-def perform(sim: FlexState, plural: str, record: Json, action: str, user: str) -> None:
-    """Carry out ``action`` on ``record`` or refuse it with Flex's 400."""
+def refused(plural: str, record: Json, action: str) -> str | None:
+    """Why Flex will not carry out ``action`` on ``record``; None when it will.
+
+    400 for an action type the kind does not have.
+    """
     label = LABELS[plural].lower()
     if action not in KINDS[plural]:
         raise FlexError(400, f"Unsupported action type '{action}' for {label} {record['id']}")
     if action not in available(plural, record):
         reason = "it is deleted" if record.get("deleted") else _REASONS[action]
-        raise FlexError(400, f"Cannot {action} {label} {record['id']}: {reason}")
+        return f"Cannot {action} {label} {record['id']}: {reason}"
+    if action == "approve" and not record.get("isGroup") and not record.get("fileInformation"):
+        return f"Cannot approve {label} {record['id']}: it has no file yet"
+    return None
+
+
+def perform(sim: FlexState, plural: str, record: Json, action: str, user: str) -> None:
+    """Carry out ``action`` on ``record``, which :func:`refused` allows."""
     if action == "destroy":
         _destroy(sim, plural, record)
     else:
@@ -108,8 +115,7 @@ def handlers(plural: str) -> tuple[Handler, Handler]:
 
     async def list_actions(call: Call) -> web.StreamResponse:
         record = state(call).get(plural, call.int_param("id", label))
-        items = [{"name": a, "displayName": a.capitalize()} for a in available(plural, record)]
-        return json_response(list_body("actions", items, call.matrix))
+        return json_response([{"action": a, "options": {}} for a in available(plural, record)])
 
     async def perform_action(call: Call) -> web.StreamResponse:
         sim = state(call)
@@ -117,6 +123,9 @@ def handlers(plural: str) -> tuple[Handler, Handler]:
         action = (await call.object_body()).get("action")
         if not isinstance(action, str) or not action:
             raise FlexError(400, "action is required")
+        reason = refused(plural, record, action)
+        if reason is not None:
+            return refusal(call, reason)
         perform(sim, plural, record, action, call.user)
         if action == "destroy":
             return web.Response(status=204)

@@ -4,7 +4,11 @@ Besides the common object fields an asset has size, fileAssetType (VIDEO, AUDIO,
 IMAGE, DOCUMENT), variant, isGroup, approved, fileInformation, parent (the parent
 file asset, or null), assetContext, published, archived and locked. A placeholder has
 no file yet: size 0 and fileInformation null. ``;externalId=key:value`` and
-``;includeMetadata=true`` work on the list besides the common filters.
+``;includeMetadata=true`` (the instance under ``metadata.instance``) work on the list
+besides the common filters. Object types are named as Flex names them: ``media-asset``
+(video and audio), ``image-asset``, ``text-asset`` (documents) and ``group-asset``.
+A create body with a member the simulator does not know is refused with 400, as Flex's
+JSON reader refuses members of no field of its model.
 """
 
 from __future__ import annotations
@@ -23,9 +27,12 @@ TYPE_NAMES: Final = {
     "VIDEO": "media-asset",
     "AUDIO": "media-asset",
     "IMAGE": "image-asset",
-    "DOCUMENT": "document-asset",
+    "DOCUMENT": "text-asset",
 }
-GROUP_TYPE: Final = "asset-group"
+GROUP_TYPE: Final = "group-asset"
+NEW_ASSET: Final = "tv.nativ.mio.api.model.asset.create.NewAsset"
+"""The model class Flex's JSON reader names when it refuses a create body."""
+CREATE_FIELDS: Final = ("name", "displayName", "description", "fileAssetType", "isGroup")
 
 
 def type_id(sim: FlexState, name: str) -> int:
@@ -36,12 +43,17 @@ def type_id(sim: FlexState, name: str) -> int:
     raise FlexError(500, f"Object type {name} is not configured")
 
 
+def type_name(sim: FlexState, asset: Json) -> str:
+    """The name of ``asset``'s object type (``media-asset``, ...)."""
+    return str(sim.get("objectTypes", asset["_type"])["name"])
+
+
 def asset_json(call: Call, asset: Json, *, metadata: bool = False) -> Json:
     """An asset as the API shows it."""
     out = render(call, "assets", asset)
     out["parent"] = ref(call, "assets", asset.get("_parent"))
     if metadata:
-        out["metadata"] = state(call).metadata.get(asset["id"])
+        out["metadata"] = {"instance": state(call).metadata.get(asset["id"])}
     return out
 
 
@@ -120,9 +132,10 @@ def new_asset(sim: FlexState, user: str, body: Json) -> Json:
 
 
 async def create(call: Call) -> web.StreamResponse:
-    """``POST /assets``: a placeholder asset; 201 with the asset."""
-    asset = new_asset(state(call), call.user, await call.object_body())
-    return json_response(asset_json(call, asset), 201)
+    """``POST /assets``: a placeholder asset; 201 with the asset and ``Location``."""
+    body = await call.object_body(model=NEW_ASSET, fields=CREATE_FIELDS)
+    asset = new_asset(state(call), call.user, body)
+    return call.created(asset_json(call, asset), f"/assets/{asset['id']}")
 
 
 async def show(call: Call) -> web.StreamResponse:
@@ -161,7 +174,7 @@ async def parent(call: Call) -> web.StreamResponse:
     """``GET /assets/{id}/parent``: the parent file asset; 404 when there is none."""
     asset = find(call)
     if asset.get("_parent") is None:
-        raise FlexError(404, f"Asset with id {asset['id']} has no parent")
+        raise FlexError(404, f"Asset: {asset['id']} has no parent.")
     return json_response(asset_json(call, state(call).get("assets", asset["_parent"])))
 
 

@@ -6,12 +6,15 @@ created (and filtered with ``;eventType=``); event handlers and groups can be de
 (deleted objects stay, flagged, until destroyed through their actions); groups can be
 created and updated, and ``PUT /groups/{id}/members`` with ``{"users": [{"id"}, ...]}``
 sets the whole member list in the order given, as Flex wants every member named.
+Object types and workflow actions carry ``icons``: absolute URLs that name the port
+even where it is the scheme's default (``https://host:443/images/icons/...``), as Flex
+writes them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import web
 
@@ -31,9 +34,30 @@ from adapters.flex.simulator.state import LABELS, ref, render, state
 Renderer = Callable[[Call, Json], Json]
 
 
+_ICON_SIZES: Final = (("small", "small"), ("normal", "normal"), ("medium", "medium"))
+
+
+def _icons(call: Call, name: str) -> Json:
+    url = call.request.url
+    origin = f"{url.scheme}://{url.host}:{url.port}"
+    sizes = (*_ICON_SIZES, ("large", "giant"))
+    return {size: f"{origin}/images/icons/{folder}/{name}.png" for size, folder in sizes}
+
+
+def _with_icons(plural: str, icon: Callable[[Json], str]) -> Renderer:
+    def show(call: Call, record: Json) -> Json:
+        return {**render(call, plural, record), "icons": _icons(call, icon(record))}
+
+    return show
+
+
 def _renderer(plural: str) -> Renderer:
     if plural == "events":
         return event_json
+    if plural == "objectTypes":
+        return _with_icons(plural, lambda record: str(record["name"]))
+    if plural == "actions":
+        return _with_icons(plural, lambda record: str(record["type"]["name"]))
     return lambda call, record: render(call, plural, record)
 
 
@@ -76,7 +100,7 @@ async def create_event(call: Call) -> web.StreamResponse:
     event = sim.record_event(str(event_type), call.user, "users", {"id": sim.user_id(call.user)})
     event["eventData"] = data
     event["message"] = _text(body, "message") or event_type
-    return json_response(event_json(call, event), 201)
+    return call.created(event_json(call, event), f"/events/{event['id']}")
 
 
 def soft_delete(plural: str) -> Handler:
@@ -111,7 +135,7 @@ async def create_group(call: Call) -> web.StreamResponse:
             "_account": next(iter(sim.records["accounts"]), None),
         },
     )
-    return json_response(render(call, "groups", record), 201)
+    return call.created(render(call, "groups", record), f"/groups/{record['id']}")
 
 
 async def update_group(call: Call) -> web.StreamResponse:

@@ -86,7 +86,7 @@ def _keyframe(call: Call) -> Json:
     asset = find(call)
     record = state(call).get("keyframes", call.int_param("keyframe_id", "Keyframe"))
     if record["_asset"] != asset["id"]:
-        raise FlexError(404, f"Keyframe with id {record['id']} not found")
+        raise FlexError(404, f"Keyframe: {record['id']} not found.")
     return record
 
 
@@ -111,7 +111,7 @@ async def create_keyframe(call: Call) -> web.StreamResponse:
     name: Any = body.get("name") or f"Keyframe at {timecode(frame)}"
     record = sim.add("keyframes", {"name": str(name), "frame": frame, "_asset": asset["id"]})
     sim.record_event("Keyframe Created", call.user, "assets", asset)
-    return json_response(keyframe_json(call, record), 201)
+    return call.created(keyframe_json(call, record))
 
 
 async def show_keyframe(call: Call) -> web.StreamResponse:

@@ -95,7 +95,7 @@ def _membership(call: Call, view: str) -> Json:
     record = state(call).get("memberships", call.int_param("membership_id", "Membership"))
     owner = record["_parent"] if view == MEMBERS else record["_child"]
     if owner != asset["id"]:
-        raise FlexError(404, f"Membership with id {record['id']} not found")
+        raise FlexError(404, f"Membership: {record['id']} not found.")
     return record
 
 
@@ -121,7 +121,7 @@ async def create_member(call: Call) -> web.StreamResponse:
     """``POST /assets/{id}/members`` with ``{"assetId", "index"?}``; 201."""
     body = await call.object_body()
     record = add_member(state(call), find(call), body.get("assetId"), body.get("index"))
-    return json_response(membership_json(call, record, MEMBERS), 201)
+    return call.created(membership_json(call, record, MEMBERS))
 
 
 async def create_membership(call: Call) -> web.StreamResponse:
@@ -132,7 +132,7 @@ async def create_membership(call: Call) -> web.StreamResponse:
     if isinstance(parent_id, bool) or not isinstance(parent_id, int):
         raise FlexError(400, "parentId is required")
     record = add_member(sim, sim.get("assets", parent_id), find(call)["id"], body.get("index"))
-    return json_response(membership_json(call, record, MEMBERSHIPS), 201)
+    return call.created(membership_json(call, record, MEMBERSHIPS))
 
 
 def _one(view: str) -> tuple[Any, Any, Any]:

@@ -82,14 +82,14 @@ async def create_annotations(call: Call) -> web.StreamResponse:
     ]
     sim.record_event("Annotation Created", call.user, "assets", asset, {"count": len(created)})
     shown = [annotation_json(call, r) for r in created]
-    return json_response(shown if many else shown[0], 201)
+    return json_response(shown, 201) if many else call.created(shown[0])
 
 
 def _annotation(call: Call) -> Json:
     asset = find(call)
     record = state(call).get("annotations", call.int_param("annotation_id", "Annotation"))
     if record["_asset"] != asset["id"]:
-        raise FlexError(404, f"Annotation with id {record['id']} not found")
+        raise FlexError(404, f"Annotation: {record['id']} not found.")
     return record
 
 
@@ -137,7 +137,7 @@ async def create_comment(call: Call) -> web.StreamResponse:
     record = sim.add(
         "comments", {"comment": text, "_asset": asset["id"], "_owner": sim.user_id(call.user)}
     )
-    return json_response(comment_json(call, record), 201)
+    return call.created(comment_json(call, record))
 
 
 async def show_comment(call: Call) -> web.StreamResponse:
@@ -145,7 +145,7 @@ async def show_comment(call: Call) -> web.StreamResponse:
     asset = find(call)
     record = state(call).get("comments", call.int_param("comment_id", "Comment"))
     if record["_asset"] != asset["id"]:
-        raise FlexError(404, f"Comment with id {record['id']} not found")
+        raise FlexError(404, f"Comment: {record['id']} not found.")
     return json_response(comment_json(call, record))
 
 
@@ -206,4 +206,4 @@ async def create_external_id(call: Call) -> web.StreamResponse:
     if any(r["_asset"] == asset["id"] and r["key"] == key for r in records):
         raise FlexError(400, f"Asset {asset['id']} already has an external id {key}")
     record = sim.add("externalIds", {"key": key, "value": value, "_asset": asset["id"]})
-    return json_response(external_id_json(call, record), 201)
+    return call.created(external_id_json(call, record))

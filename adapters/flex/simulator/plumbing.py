@@ -6,14 +6,22 @@ the simulator serves everything under ``/api`` from one handler and routes itsel
 the raw path is split into segments, each segment into its name and its ``;key=value``
 parameters (percent-decoded one by one, so an encoded ``;`` inside a value stays a
 character of that value), and the segment names are matched against a route table.
+
+Answers are labelled ``application/json`` and request bodies must come in Flex's own
+media types (``application/vnd.nativ.mio.v1+json``, and ``...+xml`` where XML is
+taken), as every recorded exchange has them. Flex's own errors are
+``{"errors": {"error": ...}}``; what its web container answers before Flex sees the
+request (no resource at that path, a method or body type no resource takes) is an
+HTML error page, as recorded.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import html
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import unquote
@@ -22,6 +30,11 @@ from aiohttp import web
 from multidict import MultiDict
 
 MEDIA_TYPE: Final = "application/vnd.nativ.mio.v1+json"
+"""What request bodies of JSON must be labelled."""
+XML_MEDIA_TYPE: Final = "application/vnd.nativ.mio.v1+xml"
+"""What request bodies of XML must be labelled, where a resource takes XML."""
+ANSWER_TYPE: Final = "application/json"
+"""What every JSON answer is labelled."""
 DEFAULT_LIMIT: Final = 100
 MAX_LIMIT: Final = 100
 REALM: Final = "Flex"
@@ -30,29 +43,44 @@ Json = dict[str, Any]
 
 
 class FlexError(Exception):
-    """Ends a request with ``status`` and Flex's ``{"errors": {"error": message}}`` body."""
+    """Ends a request with ``status`` and Flex's ``{"errors": {"error": message}}`` body.
 
-    def __init__(self, status: int, message: str) -> None:
+    ``page`` makes it the web container's HTML error page instead.
+    """
+
+    def __init__(self, status: int, message: str, *, page: bool = False) -> None:
         super().__init__(status, message)
         self.status = status
         self.message = message
+        self.page = page
 
     def response(self) -> web.Response:
         """The HTTP answer this error stands for."""
+        if self.page:
+            return web.Response(
+                text=_PAGE.format(status=self.status, message=html.escape(self.message)),
+                status=self.status,
+                content_type="text/html",
+                charset="utf-8",
+            )
         headers = {"WWW-Authenticate": f'Basic realm="{REALM}"'} if self.status == 401 else None
         return json_response({"errors": {"error": self.message}}, self.status, headers)
+
+
+_PAGE: Final = (
+    "<html><head><title>JBoss Web/7.4.10.Final-redhat-1 - JBWEB000064: Error report</title>"
+    "</head><body><h1>JBWEB000065: HTTP Status {status} - {message}</h1>"
+    '<HR size="1" noshade="noshade"><p><b>JBWEB000068: message</b> <u>{message}</u></p>'
+    "<h3>JBoss Web/7.4.10.Final-redhat-1</h3></body></html>"
+)
 
 
 def json_response(
     data: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
-    """A Flex JSON answer (``application/vnd.nativ.mio.v1+json``)."""
+    """A Flex JSON answer, labelled ``application/json`` as Flex labels its answers."""
     return web.Response(
-        body=json.dumps(data).encode(),
-        status=status,
-        content_type=MEDIA_TYPE,
-        charset="utf-8",
-        headers=headers,
+        body=json.dumps(data).encode(), status=status, content_type=ANSWER_TYPE, headers=headers
     )
 
 
@@ -96,11 +124,17 @@ class Call:
         """An integer path parameter; 404 naming ``what`` when it is not one."""
         raw = self.params[name]
         if not raw.isdigit():
-            raise FlexError(404, f"{what} with id {raw} not found")
+            raise FlexError(404, f"{what}: {raw} not found.")
         return int(raw)
 
+    def check_type(self, *accepted: str) -> None:
+        """415 (the container's page) unless the body is labelled with one of ``accepted``."""
+        if self.request.content_type not in accepted:
+            raise FlexError(415, "Cannot consume content type", page=True)
+
     async def body(self) -> Any:
-        """The request body as JSON; 400 when it is missing or broken."""
+        """The request body as JSON in Flex's media type; 400 when it is missing or broken."""
+        self.check_type(MEDIA_TYPE)
         raw = await self.request.read()
         if not raw.strip():
             raise FlexError(400, "A request body is required")
@@ -109,12 +143,29 @@ class Call:
         except ValueError:
             raise FlexError(400, "The request body is not valid JSON") from None
 
-    async def object_body(self) -> Json:
-        """The request body, which must be a JSON object."""
+    async def object_body(self, *, model: str | None = None, fields: Iterable[str] = ()) -> Json:
+        """The request body, which must be a JSON object.
+
+        With ``model``, a member not among ``fields`` is refused with 400, as Flex's JSON
+        reader refuses members its model class does not have.
+        """
         body = await self.body()
         if not isinstance(body, dict):
             raise FlexError(400, "The request body must be a JSON object")
+        unknown = [key for key in body if key not in fields] if model is not None else []
+        if unknown:
+            raise FlexError(
+                400,
+                f'Unrecognized field "{unknown[0]}" (Class {model}), not marked as ignorable\n'
+                " at [Source: org.apache.catalina.connector.CoyoteInputStream@5f2a7c31; line: 1,"
+                f' column: 2] (through reference chain: {model}["{unknown[0]}"])',
+            )
         return body
+
+    def created(self, data: Any, path: str | None = None) -> web.Response:
+        """201 with the new object and its URL (its ``href`` unless given) in ``Location``."""
+        where = self.href(path) if path is not None else data.get("href")
+        return json_response(data, 201, {"Location": where} if where else None)
 
 
 Handler = Callable[[Call], Awaitable[web.StreamResponse]]
@@ -131,8 +182,15 @@ class Router:
         pattern = tuple(s for s in path.strip("/").split("/") if s)
         self.routes.append((method, pattern, handler))
 
-    def resolve(self, method: str, segments: list[str]) -> tuple[Handler, dict[str, str]]:
-        """The handler and path parameters; 404 or 405 with Flex's error body."""
+    def resolve(self, method: str, segments: list[str], url: str) -> tuple[Handler, dict[str, str]]:
+        """The handler and path parameters of ``method`` on ``segments`` (of ``url``).
+
+        An unknown first segment is Flex's JSON 404 (it looks plurals up by name); any
+        other path no route takes, ``/api`` itself included, is the container's 404 page,
+        and a method no route of the path takes its 405 page.
+        """
+        if segments and segments[0] not in {pattern[0] for _, pattern, _ in self.routes}:
+            raise FlexError(404, f"No object type found for plural name: {segments[0]}")
         allowed = False
         for route_method, pattern, handler in self.routes:
             params = _match(pattern, segments)
@@ -142,8 +200,10 @@ class Router:
                 return handler, params
             allowed = True
         if allowed:
-            raise FlexError(405, f"Method {method} is not supported by this resource")
-        raise FlexError(404, "No resource found at /api/" + "/".join(segments))
+            raise FlexError(405, f"No resource method found for {method}", page=True)
+        relative = "/" + "/".join(segments)
+        message = f"Could not find resource for relative : {relative} of full path: {url}"
+        raise FlexError(404, message, page=True)
 
 
 def _match(pattern: tuple[str, ...], segments: list[str]) -> dict[str, str] | None:
@@ -193,9 +253,14 @@ def _natural(raw: str | None, name: str, default: int) -> int:
 
 
 def list_body(plural: str, items: list[Json], matrix: MultiDict[str]) -> Json:
-    """Flex's list body for one window of ``items``: totalCount, limit and the items."""
+    """Flex's list body for one window of ``items``: the items, totalCount, offset, limit."""
     offset, limit = window(matrix)
-    return {"totalCount": len(items), "limit": limit, plural: items[offset : offset + limit]}
+    return {
+        plural: items[offset : offset + limit],
+        "totalCount": len(items),
+        "offset": offset,
+        "limit": limit,
+    }
 
 
 def flag(matrix: MultiDict[str], name: str) -> bool | None:

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable
 from typing import Final
 
-from adapters.flex.simulator.asset_collections import new_collection
+from adapters.flex.simulator.asset_collections import add_item, new_collection
 from adapters.flex.simulator.assets import new_asset
 from adapters.flex.simulator.keyframes import png
 from adapters.flex.simulator.members import add_member
@@ -25,9 +25,11 @@ from adapters.flex.simulator.state import FlexState
 
 OBJECT_TYPES: Final = (
     ("media-asset", "Media Asset", "Media Assets"),
+    ("group-asset", "Group Asset", "Group Assets"),
     ("image-asset", "Image Asset", "Image Assets"),
-    ("document-asset", "Document Asset", "Document Assets"),
-    ("asset-group", "Asset Group", "Asset Groups"),
+    ("text-asset", "Text Asset", "Text Assets"),
+    ("clip", "Clip", "Clips"),
+    ("sequence", "Sequence", "Sequences"),
     ("collection", "Collection", "Collections"),
     ("action", "Action", "Actions"),
     ("event-handler", "Event Handler", "Event Handlers"),
@@ -177,11 +179,8 @@ def seed_state(logins: Iterable[str], extra_assets: int = 0) -> FlexState:
     _notes(sim, assets[0], owner)
     _workflow(sim, owner)
     highlights = new_collection(sim, owner, {"name": "Highlights", "description": "Best of"})
-    sim.collection_items[highlights["id"]] = [
-        {"itemKey": key, "id": asset["id"], "type": "asset"}
-        for key, asset in enumerate((assets[0], assets[2]), start=1)
-    ]
-    sim.next_item_key = 3
+    for asset in (assets[0], assets[2]):
+        add_item(sim, highlights["id"], asset)
     new_collection(
         sim, owner, {"name": "Approved video", "fql": "fileAssetType = VIDEO AND approved = true"}
     )

@@ -1,24 +1,34 @@
 """A simulator of the Dalet Flex MAM REST API under ``/api``, served by aiohttp.
 
-The documented contract, as the reference and the notes describe it:
+The contract as the recorded answers of a real Flex (``Financial-Times/mio-config``'s
+cassette) and the working Flex clients (``flex-python-sdk``, ``flex-toolbox``) show it,
+the vendor reference where they say nothing (``docs/backends/flex.md`` names the source
+of each point):
 
 - HTTP Basic authentication on every request; without valid credentials 401 with
   ``WWW-Authenticate: Basic`` and ``{"errors": {"error": "..."}}``.
-- JSON bodies as ``application/vnd.nativ.mio.v1+json`` (``application/json`` is taken
-  too); errors as ``{"errors": {"error": "<message>"}}`` with 400, 401, 404 and 500.
+- Request bodies in ``application/vnd.nativ.mio.v1+json`` (metadata also takes
+  ``application/vnd.nativ.mio.v1+xml``); anything else is refused with 415. Answers are
+  labelled ``application/json``; Flex's errors are ``{"errors": {"error": "<message>"}}``,
+  and a refused action comes as 200 with that body (:mod:`.actions`).
+- Nothing lives at ``/api`` itself: like any path no resource takes, it is the web
+  container's HTML 404 page. An unknown plural (``/api/nothing``) is Flex's own JSON 404
+  ("No object type found for plural name: nothing").
 - Lists page and filter with matrix parameters (``;offset``, ``;limit`` up to 100 (more
   is cut to 100), ``;name``, ``;exactNameMatch``, ``;enabled``, ``;deleted``, ``;sortBy``,
   ``;sort``, ``;id=..;id=..``, ``;fql``, see :mod:`adapters.flex.simulator.query`) and answer
-  ``{"totalCount", "limit", "<plural>": [...]}``.
+  ``{"<plural>": [...], "totalCount", "offset", "limit"}``. Collections and their items
+  page with ``?offset&limit`` and count with ``totalResults`` (:mod:`.asset_collections`).
 - Objects carry the common fields (id, uuid, name, displayName, description,
   externalIds, enabled, deleted, href, created, lastModified, owner, createdBy, account,
-  visibility, objectType {id, name, href, displayName, pluralName}).
+  visibility, objectType {id, name, href, displayName, pluralName}); collections their
+  own. A create answers 201 with ``Location``.
 
 Routes (under ``/api``)::
 
     /assets                                   GET list, POST placeholder
     /assets/{id}                              GET, PUT
-    /assets/{id}/metadata                     GET (JSON), PUT (XML, or JSON)
+    /assets/{id}/metadata                     GET (JSON), PUT (JSON, or XML)
     /assets/{id}/annotations[/{aid}]          GET, POST (one or an array) / PUT, DELETE
     /assets/{id}/keyframes[/{kid}[/image]]    GET, POST / GET, PUT, DELETE / GET (PNG)
     /assets/{id}/actions                      GET available, POST {"action"}
@@ -26,7 +36,7 @@ Routes (under ``/api``)::
     /assets/{id}/memberships[/{mid}]          the asset's parent group memberships
     /assets/{id}/children, /parent            child file assets, parent file asset
     /assets/{id}/comments[/{cid}], /history, /references, /externalIds
-    /collections[/{uuid}[/items]]             uuid ids; items by ?offset&limit
+    /collections[/{uuid}[/items]]             uuid ids; paged by ?offset&limit
     /accounts, /users, /actions, /events, /eventHandlers, /groups, /objectTypes,
     /metadataDefinitions [/{id}]              lists and single objects
     /actions|/groups|/eventHandlers/{id}/actions, /groups/{id}/members, /files/{name}
@@ -54,11 +64,11 @@ from adapters.flex.simulator import (
 )
 from adapters.flex.simulator.plumbing import (
     MEDIA_TYPE,
+    XML_MEDIA_TYPE,
     Call,
     FlexError,
     Router,
     authenticate,
-    json_response,
     parse_path,
 )
 from adapters.flex.simulator.seed import seed_state
@@ -77,8 +87,10 @@ class FlexSimulator(Simulator):
 
     ``users`` maps each accepted user name to its password (default: the demonstration
     user ``flexadmin``); ``extra_assets`` adds that many video clips to the seed for
-    long lists. :attr:`refusals` counts requests refused for their credentials. Fault
-    options (``latency_s``, ``fail_status``, ``drop_connections``) go to
+    long lists. ``refusal_status`` is the status of a refused action: 200 with an
+    ``errors`` body, as Flex has answered it, or 400, as the vendor reference documents
+    errors. :attr:`refusals` counts requests refused for their credentials. Fault options
+    (``latency_s``, ``fail_status``, ``drop_connections``) go to
     :class:`~gateway.spi.simulator.Simulator`.
     """
 
@@ -89,11 +101,12 @@ class FlexSimulator(Simulator):
         *,
         users: Mapping[str, str] | None = None,
         extra_assets: int = 0,
+        refusal_status: int = 200,
         **faults: Any,
     ) -> None:
         super().__init__(**faults)
         accepted = dict(users) if users is not None else {DEFAULT_USER: DEFAULT_PASSWORD}
-        self.config = SimConfig(users=accepted)
+        self.config = SimConfig(users=accepted, refusal_status=refusal_status)
         self.extra_assets = extra_assets
 
     @property
@@ -167,24 +180,21 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     """Every ``/api`` request: parse the matrix path, authenticate, route, answer errors."""
     parsed = parse_path(request.raw_path)
     try:
-        if parsed is None:
-            raise FlexError(404, f"No resource found at {request.path}")
+        if parsed is None:  # /apifoo: the container's, not Flex's
+            raise FlexError(404, f"Could not find resource for {request.path}", page=True)
         segments, matrix = parsed
         try:
             user = authenticate(request, request.app[CONFIG].users)
         except FlexError:
             request.app[CONFIG].counters.refusals += 1
             raise
-        handler, params = request.app[ROUTER].resolve(request.method, segments)
+        handler, params = request.app[ROUTER].resolve(request.method, segments, str(request.url))
         call = Call(request, str(request.url.origin()), user, params, matrix)
+        if request.body_exists:  # the container refuses a body no resource consumes first
+            call.check_type(MEDIA_TYPE, XML_MEDIA_TYPE)
         return await handler(call)
     except FlexError as exc:
         return exc.response()
-
-
-async def api_root(call: Call) -> web.StreamResponse:
-    """``GET /api``: what this server is."""
-    return json_response({"name": "Flex MAM API", "version": "1", "user": call.user})
 
 
 def _routes(router: Router, prefix: str, entries: Iterable[tuple[str, Any]]) -> None:
@@ -195,7 +205,6 @@ def _routes(router: Router, prefix: str, entries: Iterable[tuple[str, Any]]) -> 
 def build_router() -> Router:
     """The route table of the API."""
     r = Router()
-    r.add("GET", "", api_root)
     a = "assets/{id}"
     _routes(r, "assets", [("GET", assets.list_assets), ("POST", assets.create)])
     _routes(r, a, [("GET", assets.show), ("PUT", assets.update)])

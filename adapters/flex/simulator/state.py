@@ -3,7 +3,8 @@
 Records are dicts keyed by the API's own field names; keys starting with ``_`` are
 private (references by id, timestamps as datetimes) and turned into the API's shapes
 by :func:`render`: ``href``, ``objectType``, ``owner``, ``createdBy``, ``account``,
-``created`` and ``lastModified``. Integer ids come from one sequence, as from one
+``created`` and ``lastModified`` (collections have shapes of their own, see
+:mod:`adapters.flex.simulator.asset_collections`). Integer ids come from one sequence, as from one
 database; collections are keyed by uuid. The clock advances one second per change, so
 ordering by time is stable and tests never wait.
 """
@@ -17,7 +18,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from adapters.flex.simulator.plumbing import Call, FlexError, Json
+from adapters.flex.simulator.plumbing import Call, FlexError, Json, json_response
 
 TIME_FORMAT: Final = "%d %b %Y %H:%M:%S %z"
 START: Final = datetime(2024, 1, 29, 15, 48, 5, tzinfo=UTC)
@@ -48,6 +49,11 @@ def stamp(moment: datetime) -> str:
     return moment.strftime(TIME_FORMAT)
 
 
+def iso_stamp(moment: datetime) -> str:
+    """The timestamps of collections and their items, e.g. ``2024-01-29T15:48:05Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def parse_day(raw: str, name: str) -> datetime:
     """A ``;createdFrom``/``;createdTo`` value such as ``29 Jan 2024``; 400 otherwise."""
     try:
@@ -71,6 +77,8 @@ class SimConfig:
     """Per-instance settings: the accepted users and their passwords; and its counters."""
 
     users: dict[str, str]
+    refusal_status: int = 200
+    """The status of a refused action: 200 with an ``errors`` body, as recorded, or 400."""
     counters: SimCounters = field(default_factory=SimCounters)
 
 
@@ -123,7 +131,7 @@ class FlexState:
         """One record; Flex's 404 when there is none."""
         record = self.records[plural].get(key)
         if record is None:
-            raise FlexError(404, f"{LABELS[plural]} with id {key} not found")
+            raise FlexError(404, f"{LABELS[plural]}: {key} not found.")
         return record
 
     def touch(self, record: Json) -> None:
@@ -160,6 +168,12 @@ STATE: Final = web.AppKey("flex_state", FlexState)
 def state(call: Call) -> FlexState:
     """The state of the simulator serving ``call``."""
     return call.request.app[STATE]
+
+
+def refusal(call: Call, message: str) -> web.Response:
+    """Flex refusing to do what it was asked, with the status the simulator is set to."""
+    status = call.request.app[CONFIG].refusal_status
+    return json_response({"errors": {"error": message}}, status)
 
 
 def ref(call: Call, plural: str, key: Any) -> Json | None:

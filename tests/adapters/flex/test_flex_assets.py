@@ -10,8 +10,9 @@ from aiohttp.test_utils import TestClient
 
 from adapters.flex.simulator import MEDIA_TYPE, FlexSimulator
 from gateway.backends.runtime import BACKENDS
-from tests.support.flex.fixtures import NEWS, PACKAGE, REEL
-from tests.support.flex.navigator import Navigator
+from tests.support.fixtures import ConfigFactory, GatewayFactory, StartSimulator
+from tests.support.flex.fixtures import NEWS, PACKAGE, PASSWORD, REEL, USER
+from tests.support.flex.navigator import PROBLEM, Navigator
 
 # --- assets ------------------------------------------------------------------------------
 
@@ -98,7 +99,15 @@ async def test_wrong_upstream_credentials_are_503_login_failed_without_the_passw
             "See http://flex.internal:8080/api/assets/1;a=b now", "See this address now", id="url"
         ),
         pytest.param("Invalid value x for limit;limit=3", "Invalid value x for limit", id="matrix"),
-        pytest.param("Asset with id 5 not found", "Asset with id 5 not found", id="plain"),
+        pytest.param("Asset: 5 not found.", "Asset: 5 not found.", id="plain"),
+        pytest.param(
+            'Unrecognized field "colour" (Class tv.nativ.mio.api.model.asset.create.NewAsset), '
+            "not marked as ignorable\n at [Source: org.apache.catalina.connector."
+            "CoyoteInputStream@832dde9; line: 1, column: 49] (through reference chain: "
+            'tv.nativ.mio.api.model.asset.create.NewAsset["colour"])',
+            'Unrecognized field "colour", not marked as ignorable',
+            id="java-reader",
+        ),
     ],
 )
 def test_flex_messages_lose_upstream_paths_and_matrix_parameters(
@@ -117,12 +126,19 @@ def test_flex_messages_lose_upstream_paths_and_matrix_parameters(
 async def test_actions_are_performed_and_refused_by_state(nav: Navigator) -> None:
     reel = await nav.asset(REEL)
     actions = await nav.follow(reel, "flex:actions")
-    assert [a["action"] for a in actions["actions"]] == ["disable", "unapprove", "delete"]
+    assert [a["action"] for a in actions["actions"]] == [
+        "delete",
+        "disable",
+        "unapprove",
+        "destroy",
+    ]
     href = actions["_links"]["self"]["href"]
 
+    # Flex refuses it in a 200 answer: a problem all the same, and about the state.
     response, problem = await nav.request("POST", href, json={"action": "approve"})
     assert response.status == 409
     assert problem["transient"] is True
+    assert problem["upstream_status"] == 200
     assert problem["errors"] == [f"Cannot approve asset {reel['id']}: it is already approved"]
     assert "it is already approved" in problem["detail"]
 
@@ -133,9 +149,6 @@ async def test_actions_are_performed_and_refused_by_state(nav: Navigator) -> Non
     response, done = await nav.request("POST", href, json={"action": "approve"})
     assert (response.status, done["approved"]) == (200, True)
 
-    response, problem = await nav.request("POST", href, json={"action": "destroy"})
-    assert response.status == 409
-    assert "delete it first" in problem["detail"]
     response, problem = await nav.request("POST", href, json={"action": "publish"})
     assert response.status == 400
     assert "upstream_status" not in problem
@@ -148,3 +161,37 @@ async def test_actions_are_performed_and_refused_by_state(nav: Navigator) -> Non
     assert response.status == 204
     response, problem = await nav.request("GET", reel["_links"]["self"]["href"])
     assert response.status == 404
+
+
+async def test_a_refusal_in_a_200_answer_is_a_problem_not_a_success(nav: Navigator) -> None:
+    backend = await nav.backend()
+    response, placeholder = await nav.request(
+        "POST", nav.href(backend, "flex:assets"), json={"name": "Rushes to come"}
+    )
+    assert response.status == 201
+    href = nav.href(placeholder, "flex:actions")
+    assert "approve" in [
+        a["action"] for a in (await nav.follow(placeholder, "flex:actions"))["actions"]
+    ]
+    # Flex lists approve, then will not approve an asset without a file: 200 with errors.
+    response, problem = await nav.request("POST", href, json={"action": "approve"})
+    assert response.status == 400
+    assert response.content_type == PROBLEM
+    assert (problem["code"], problem["upstream_status"]) == ("upstream-status", 200)
+    assert problem["errors"] == [f"Cannot approve asset {placeholder['id']}: it has no file yet"]
+    assert (await nav.follow(placeholder, "self"))["approved"] is False
+
+
+async def test_refusals_answered_with_400_are_read_alike(
+    start_simulator: StartSimulator[FlexSimulator],
+    gateway: GatewayFactory,
+    make_config: ConfigFactory,
+) -> None:
+    sim = await start_simulator(FlexSimulator(users={USER: PASSWORD}, refusal_status=400))
+    table = {"kind": "flex", "url": sim.url, "username": USER, "password": PASSWORD}
+    nav = Navigator(await gateway(make_config(backends={"mam": table})))
+    reel = await nav.asset(REEL)
+    response, problem = await nav.request(
+        "POST", nav.href(reel, "flex:actions"), json={"action": "approve"}
+    )
+    assert (response.status, problem["upstream_status"]) == (409, 400)

@@ -7,6 +7,7 @@ identity, against a gateway whose Flex backend talks to the simulator.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +17,7 @@ from aiohttp.test_utils import TestClient
 
 from adapters.flex import unified
 from adapters.flex.adapter import FlexAdapter
-from adapters.flex.simulator import FlexSimulator
+from adapters.flex.simulator import MEDIA_TYPE, FlexSimulator
 from gateway.auth.identity import Identity, acting_as
 from gateway.backends.runtime import BACKENDS
 from gateway.spi import ASSET_TYPES, AssetQuery, UnifiedAsset, UnifiedCollection
@@ -105,9 +106,10 @@ async def rename(simulator: FlexSimulator, asset_id: str, name: str) -> None:
     """Rename an asset in Flex itself, behind the gateway's back."""
     url = f"{simulator.url}/api/assets/{asset_id}"
     headers = {"Authorization": aiohttp.encode_basic_auth(USER, PASSWORD)}
+    headers["Content-Type"] = MEDIA_TYPE
     async with (
         aiohttp.ClientSession() as session,
-        session.put(url, json={"name": name}, headers=headers) as response,
+        session.put(url, data=json.dumps({"name": name}), headers=headers) as response,
     ):
         assert response.status == 200
 
@@ -239,6 +241,15 @@ async def test_collections_page_by_name(adapter: FlexAdapter) -> None:
         assert one.created.endswith("+00:00")
     highlights = (await adapter.list_collections(1, 1)).items[0]
     assert highlights.description == "Best of"
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+async def test_more_collections_than_it_sorts_keep_flexs_order(
+    adapter: FlexAdapter, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    monkeypatch.setattr(unified, "SORTED_COLLECTIONS", 1)
+    listed = await every_collection(adapter, limit)
+    assert [c.title for c in listed] == ["Highlights", "Approved video"]  # as Flex lists them
 
 
 async def items_of(adapter: FlexAdapter, collection_id: str, limit: int) -> list[UnifiedAsset]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from yarl import URL
 
-from adapters.flex.simulator import FlexSimulator
+from adapters.flex.simulator import MEDIA_TYPE, FlexSimulator
 from tests.support.fixtures import ConfigFactory, GatewayFactory, StartSimulator
 from tests.support.flex.direct import AUTH, Api
 from tests.support.flex.navigator import Navigator
@@ -72,13 +73,20 @@ async def sim(start_simulator: StartSimulator[FlexSimulator]) -> FlexSimulator:
 
 @pytest.fixture
 def api(sim: FlexSimulator, http: aiohttp.ClientSession) -> Api:
-    """``await api(method, path, headers=AUTH, **options)`` against the simulator."""
+    """``await api(method, path, headers=AUTH, **options)`` against the simulator.
+
+    A ``json=`` body goes in Flex's media type, as Flex clients send it.
+    """
 
     async def call(
         method: str, path: str | URL, headers: dict[str, str] | None = None, **kw: Any
     ) -> Reply:
         url = path if isinstance(path, URL) else sim.url + path
         kw.setdefault("allow_redirects", True)
-        return await fetch(http, method, url, headers=AUTH if headers is None else headers, **kw)
+        headers = dict(AUTH if headers is None else headers)
+        if "json" in kw:
+            kw["data"] = json.dumps(kw.pop("json")).encode()
+            headers.setdefault("Content-Type", MEDIA_TYPE)
+        return await fetch(http, method, url, headers=headers, **kw)
 
     return call

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 import pytest
 from yarl import URL
 
-from adapters.flex.simulator import DEFAULT_USER
+from adapters.flex.simulator import DEFAULT_USER, MEDIA_TYPE, FlexSimulator
+from tests.support.fixtures import StartSimulator
 from tests.support.flex.direct import AUTH, Api, Doc, asset_named, error, ok
+from tests.support.replies import fetch
+
+XML_MEDIA = "application/vnd.nativ.mio.v1+xml"
 
 # --- assets ------------------------------------------------------------------------------
 
@@ -50,19 +56,24 @@ async def test_file_hierarchy_and_references(api: Api) -> None:
 # --- metadata ----------------------------------------------------------------------------
 
 
-async def test_metadata_is_json_and_takes_xml_or_json(api: Api) -> None:
+async def test_metadata_is_json_and_takes_json_or_xml_in_flexs_media_types(api: Api) -> None:
     news = await asset_named(api, "Evening News 2024-01-29")
     path = f"/api/assets/{news['id']}/metadata"
     body = await ok(api, "GET", path)
     assert body["definition"]["name"] == "programme"
     assert body["instance"]["metadata"]["keywords"] == {"keyword": ["news", "evening"]}
     xml = b'<metadata lang="en"><title>Late News</title><tag>a</tag><tag>b</tag><empty/></metadata>'
-    put = await ok(api, "PUT", path, data=xml, headers={**AUTH, "Content-Type": "application/xml"})
+    put = await ok(api, "PUT", path, data=xml, headers={**AUTH, "Content-Type": XML_MEDIA})
     expected = {"metadata": {"@lang": "en", "title": "Late News", "tag": ["a", "b"], "empty": ""}}
     assert put["instance"] == expected
     assert (await ok(api, "GET", path))["instance"] == expected
-    await ok(api, "PUT", path, json={"instance": {"metadata": {"title": "JSON"}}})
-    assert (await ok(api, "GET", path))["instance"] == {"metadata": {"title": "JSON"}}
+    # The instance itself, as the Flex clients send it.
+    await ok(api, "PUT", path, json={"title": "JSON", "keywords": ["a"]})
+    assert (await ok(api, "GET", path))["instance"] == {"title": "JSON", "keywords": ["a"]}
+    for plain in ("application/xml", "text/xml", "application/json"):
+        reply = await api("PUT", path, data=xml, headers={**AUTH, "Content-Type": plain})
+        assert reply.status == 415
+    assert (await ok(api, "GET", path))["instance"] == {"title": "JSON", "keywords": ["a"]}
 
 
 @pytest.mark.parametrize(
@@ -86,7 +97,7 @@ async def test_refused_metadata_xml_changes_nothing(api: Api, body: bytes, messa
     news = await asset_named(api, "Evening News 2024-01-29")
     path = f"/api/assets/{news['id']}/metadata"
     before = await ok(api, "GET", path)
-    reply = await api("PUT", path, data=body, headers={**AUTH, "Content-Type": "text/xml"})
+    reply = await api("PUT", path, data=body, headers={**AUTH, "Content-Type": XML_MEDIA})
     assert reply.status == 400
     assert message in error(reply)
     assert await ok(api, "GET", path) == before
@@ -169,21 +180,27 @@ async def test_comments_and_external_ids(api: Api) -> None:
 async def test_actions_follow_the_state_rules(api: Api) -> None:
     reel = await asset_named(api, "Archive reel 1968")
     path = f"/api/assets/{reel['id']}/actions"
-    available = await ok(api, "GET", path)
-    assert [a["name"] for a in available["actions"]] == ["disable", "unapprove", "delete"]
+    assert await ok(api, "GET", path) == [
+        {"action": "delete", "options": {}},
+        {"action": "disable", "options": {}},
+        {"action": "unapprove", "options": {}},
+        {"action": "destroy", "options": {}},
+    ]
+    # Refused in a 200 answer carrying errors, as Flex refuses an action.
     for action, message in (
         ("approve", f"Cannot approve asset {reel['id']}: it is already approved"),
         ("enable", "it is already enabled"),
-        ("destroy", "it is not deleted; delete it first"),
-        ("publish", "Unsupported action type 'publish'"),
     ):
         reply = await api("POST", path, json={"action": action})
-        assert reply.status == 400
+        assert reply.status == 200
         assert message in error(reply)
+    reply = await api("POST", path, json={"action": "publish"})
+    assert reply.status == 400
+    assert "Unsupported action type 'publish'" in error(reply)
     assert (await ok(api, "POST", path, json={"action": "unapprove"}))["approved"] is False
     assert (await ok(api, "POST", path, json={"action": "disable"}))["enabled"] is False
     assert (await ok(api, "POST", path, json={"action": "delete"}))["deleted"] is True
-    assert [a["name"] for a in (await ok(api, "GET", path))["actions"]] == ["destroy"]
+    assert [a["action"] for a in await ok(api, "GET", path)] == ["destroy"]
     reply = await api("POST", path, json={"action": "enable"})
     assert "it is deleted" in error(reply)
     assert (await api("POST", path, json={"action": "destroy"})).status == 204
@@ -192,12 +209,41 @@ async def test_actions_follow_the_state_rules(api: Api) -> None:
     assert events["totalCount"] == 1
 
 
+async def test_destroy_needs_no_delete_first_and_placeholders_are_not_approved(
+    api: Api,
+) -> None:
+    made = await ok(api, "POST", "/api/assets", 201, json={"name": "Placeholder"})
+    path = f"/api/assets/{made['id']}/actions"
+    reply = await api("POST", path, json={"action": "approve"})
+    assert reply.status == 200
+    assert error(reply) == f"Cannot approve asset {made['id']}: it has no file yet"
+    assert (await api("POST", path, json={"action": "destroy"})).status == 204
+    assert (await api("GET", f"/api/assets/{made['id']}")).status == 404
+
+
+async def test_refusals_can_be_400s(
+    start_simulator: StartSimulator[FlexSimulator], http: aiohttp.ClientSession
+) -> None:
+    sim = await start_simulator(FlexSimulator(refusal_status=400))
+    found = await fetch(http, "GET", sim.url + "/api/assets;name=Archive reel", headers=AUTH)
+    reel = found.json()["assets"][0]
+    reply = await fetch(
+        http,
+        "POST",
+        f"{sim.url}/api/assets/{reel['id']}/actions",
+        data=json.dumps({"action": "approve"}),
+        headers={**AUTH, "Content-Type": MEDIA_TYPE},
+    )
+    assert reply.status == 400
+    assert "it is already approved" in error(reply)
+
+
 @pytest.mark.parametrize(
     ("plural", "first", "allowed"),
     [
-        pytest.param("eventHandlers", "delete", ["delete"], id="event-handlers"),
-        pytest.param("groups", "disable", ["disable", "delete"], id="groups"),
-        pytest.param("actions", "disable", ["disable", "delete"], id="actions"),
+        pytest.param("eventHandlers", "delete", ["delete", "destroy"], id="event-handlers"),
+        pytest.param("groups", "disable", ["delete", "disable", "destroy"], id="groups"),
+        pytest.param("actions", "disable", ["delete", "disable", "destroy"], id="actions"),
     ],
 )
 async def test_other_objects_have_their_own_actions(
@@ -205,7 +251,7 @@ async def test_other_objects_have_their_own_actions(
 ) -> None:
     target = (await ok(api, "GET", f"/api/{plural};limit=1"))[plural][0]
     path = f"/api/{plural}/{target['id']}/actions"
-    assert [a["name"] for a in (await ok(api, "GET", path))["actions"]] == allowed
+    assert [a["action"] for a in await ok(api, "GET", path)] == allowed
     assert (await api("POST", path, json={"action": "approve"})).status == 400
     await ok(api, "POST", path, json={"action": first})
 
@@ -218,7 +264,7 @@ async def _first_keyframe(api: Api) -> str:
 
 async def _first_collection(api: Api) -> str:
     listing = await ok(api, "GET", "/api/collections;type=static")
-    return str(URL(listing["collections"][0]["href"]).path)
+    return f"/api/collections/{listing['collections'][0]['id']}"
 
 
 async def _news(api: Api) -> str:

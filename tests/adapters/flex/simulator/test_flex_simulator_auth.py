@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import subprocess
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import aiohttp
 import pytest
 
+import adapters.flex.simulator
 from adapters.flex.simulator import DEFAULT_PASSWORD, DEFAULT_USER, MEDIA_TYPE, FlexSimulator
 from tests.support.flex.direct import AUTH, Api, error, ok
+
+ANSWER = "application/json"
+"""How Flex labels its JSON answers, whatever the request's media type."""
 
 # --- authentication and error shapes --------------------------------------------------
 
@@ -43,7 +49,7 @@ async def test_requests_without_valid_basic_credentials_are_401(
         reply = await api("GET", path, headers=headers)
         assert reply.status == 401
         assert reply.headers["WWW-Authenticate"] == 'Basic realm="Flex"'
-        assert reply.headers["Content-Type"].startswith(MEDIA_TYPE)
+        assert reply.headers["Content-Type"] == ANSWER
         assert message in error(reply)
 
 
@@ -57,7 +63,7 @@ async def test_the_configured_users_are_the_ones_accepted() -> None:
                 (DEFAULT_USER, DEFAULT_PASSWORD, 401),
             ):
                 headers = {"Authorization": aiohttp.encode_basic_auth(user, password)}
-                async with session.get(sim.url + "/api", headers=headers) as resp:
+                async with session.get(sim.url + "/api/assets;limit=1", headers=headers) as resp:
                     assert resp.status == status
     finally:
         await sim.close()
@@ -66,14 +72,15 @@ async def test_the_configured_users_are_the_ones_accepted() -> None:
 @pytest.mark.parametrize(
     ("method", "path", "status", "message"),
     [
+        pytest.param("GET", "/api/assets/999999", 404, "Asset: 999999 not found.", id="asset"),
+        pytest.param("GET", "/api/assets/abc", 404, "Asset: abc not found.", id="not-a-number"),
         pytest.param(
-            "GET", "/api/assets/999999", 404, "Asset with id 999999 not found", id="asset"
+            "GET",
+            "/api/nothing",
+            404,
+            "No object type found for plural name: nothing",
+            id="unknown-plural",
         ),
-        pytest.param(
-            "GET", "/api/assets/abc", 404, "Asset with id abc not found", id="not-a-number"
-        ),
-        pytest.param("GET", "/api/nothing", 404, "No resource found", id="no-route"),
-        pytest.param("DELETE", "/api/assets", 405, "not supported", id="method"),
         pytest.param(
             "GET", "/api/assets;limit=ten", 400, "Invalid value 'ten' for limit", id="limit"
         ),
@@ -84,15 +91,56 @@ async def test_the_configured_users_are_the_ones_accepted() -> None:
         pytest.param("GET", "/api/assets;fql=name", 400, "Invalid FQL", id="fql"),
         pytest.param("GET", "/api/assets;fql=colour=red", 400, "unknown field", id="fql-field"),
         pytest.param("POST", "/api/assets", 400, "not valid JSON", id="broken-json"),
+        pytest.param(
+            "POST",
+            "/api/assets",
+            400,
+            'Unrecognized field "colour" (Class tv.nativ.mio.api.model.asset.create.NewAsset)',
+            id="unknown-field",
+        ),
     ],
 )
 async def test_errors_have_flex_shape(
     api: Api, method: str, path: str, status: int, message: str
 ) -> None:
-    reply = await api(method, path, data=b"{oops")
+    body = b'{"name": "x", "colour": "red"}' if "field" in message else b"{oops"
+    reply = await api(method, path, data=body, headers={**AUTH, "Content-Type": MEDIA_TYPE})
     assert reply.status == status
-    assert reply.headers["Content-Type"].startswith(MEDIA_TYPE)
+    assert reply.headers["Content-Type"] == ANSWER
     assert message in error(reply)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content_type", "status", "message"),
+    [
+        pytest.param(
+            "GET", "/api", None, 404, "Could not find resource for relative : / of", id="api-root"
+        ),
+        pytest.param(
+            "GET",
+            "/api/assets/1/nothing",
+            None,
+            404,
+            "Could not find resource for relative : /assets/1/nothing of full path: http",
+            id="no-route",
+        ),
+        pytest.param("DELETE", "/api/assets", None, 405, "No resource method", id="method"),
+        pytest.param(
+            "POST", "/api/assets", "application/json", 415, "Cannot consume", id="plain-json"
+        ),
+        pytest.param(
+            "PUT", "/api/assets/1/metadata", "application/xml", 415, "Cannot consume", id="xml"
+        ),
+    ],
+)
+async def test_what_flex_never_sees_is_the_containers_html_page(
+    api: Api, method: str, path: str, content_type: str | None, status: int, message: str
+) -> None:
+    headers = {**AUTH, **({"Content-Type": content_type} if content_type else {})}
+    reply = await api(method, path, data=b"<metadata/>", headers=headers)
+    assert reply.status == status
+    assert reply.headers["Content-Type"].startswith("text/html")
+    assert message in reply.body.decode()
 
 
 async def test_injected_failures_use_the_error_shape() -> None:
@@ -151,7 +199,7 @@ def test_hal_gateway_simulate_flex_serves_on_an_ephemeral_port() -> None:
         url = line.rsplit(" ", 1)[1].strip() + "/api/assets;name=Clip;limit=2"
         good = {"Authorization": aiohttp.encode_basic_auth("ops", "pw")}
         with urllib.request.urlopen(urllib.request.Request(url, headers=good), timeout=10) as resp:
-            assert resp.headers["Content-Type"].startswith(MEDIA_TYPE)
+            assert resp.headers["Content-Type"] == ANSWER
             body = json.load(resp)
             assert (body["totalCount"], len(body["assets"])) == (3, 2)
         with pytest.raises(urllib.error.HTTPError) as refused:
@@ -164,3 +212,15 @@ def test_hal_gateway_simulate_flex_serves_on_an_ephemeral_port() -> None:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_the_simulator_imports_nothing_of_the_adapter() -> None:
+    package = Path(adapters.flex.simulator.__file__).parent
+    for module in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                inside = name.startswith("adapters.flex.simulator")
+                assert inside or not name.startswith("adapters.flex"), (module.name, name)

@@ -16,8 +16,8 @@ async def test_lists_page_with_matrix_offset_and_limit(api: Api) -> None:
     offset = 0
     while True:
         body = await ok(api, "GET", f"/api/assets;offset={offset};limit=100;name=Clip")
-        assert set(body) == {"totalCount", "limit", "assets"}
-        assert (body["totalCount"], body["limit"]) == (250, 100)
+        assert list(body) == ["assets", "totalCount", "offset", "limit"]
+        assert (body["totalCount"], body["offset"], body["limit"]) == (250, offset, 100)
         seen += [a["id"] for a in body["assets"]]
         offset += body["limit"]
         if offset >= body["totalCount"]:
@@ -97,7 +97,6 @@ async def test_several_ids_at_once_and_encoded_separators(api: Api, sim: FlexSim
     "plural",
     [
         "assets",
-        "collections",
         "accounts",
         "users",
         "actions",
@@ -109,8 +108,8 @@ async def test_several_ids_at_once_and_encoded_separators(api: Api, sim: FlexSim
 )
 async def test_every_list_has_the_list_body(api: Api, sim: FlexSimulator, plural: str) -> None:
     body = await ok(api, "GET", f"/api/{plural};limit=2")
-    assert set(body) == {"totalCount", "limit", plural}
-    assert body["limit"] == 2
+    assert set(body) == {plural, "totalCount", "offset", "limit"}
+    assert (body["offset"], body["limit"]) == (0, 2)
     assert 0 < len(body[plural]) <= 2
     one = body[plural][0]
     assert one["href"].startswith(sim.url + "/api/")
@@ -159,3 +158,35 @@ async def test_objects_have_the_common_fields(api: Api, sim: FlexSimulator) -> N
     assert news["created"].endswith(" +0000")
     assert len(news["created"].split()) == 5
     assert (await ok(api, "GET", URL(news["objectType"]["href"]).path))["name"] == "media-asset"
+
+
+async def test_asset_object_types_have_flexs_names(api: Api) -> None:
+    types = await ok(api, "GET", "/api/objectTypes")
+    names = {t["name"] for t in types["objectTypes"]}
+    assert {"media-asset", "image-asset", "text-asset", "group-asset", "collection"} <= names
+    for name, deleted, expected in (
+        ("Press release", "true", "text-asset"),
+        ("Morning Show package", "false", "group-asset"),
+        ("Weather map", "false", "image-asset"),
+    ):
+        path = f"/api/assets;name={name};exactNameMatch=true;deleted={deleted}"
+        assert (await ok(api, "GET", path))["assets"][0]["objectType"]["name"] == expected
+
+
+async def test_object_type_icons_name_the_port_as_flex_writes_them(
+    api: Api, sim: FlexSimulator
+) -> None:
+    media = next(
+        t
+        for t in (await ok(api, "GET", "/api/objectTypes"))["objectTypes"]
+        if t["name"] == "media-asset"
+    )
+    port = URL(sim.url).port
+    assert media["icons"]["small"] == f"http://127.0.0.1:{port}/images/icons/small/media-asset.png"
+    assert set(media["icons"]) == {"small", "normal", "medium", "large"}
+
+
+async def test_include_metadata_puts_the_instance_under_metadata(api: Api) -> None:
+    news = await asset_named(api, "Evening News 2024-01-29")
+    shown = await ok(api, "GET", f"/api/assets/{news['id']};includeMetadata=true")
+    assert shown["metadata"]["instance"]["metadata"]["title"] == "Evening News"

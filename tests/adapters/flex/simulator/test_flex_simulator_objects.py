@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
 from yarl import URL
 
-from adapters.flex.simulator import DEFAULT_USER
+from adapters.flex.simulator import DEFAULT_USER, FlexSimulator
 from tests.support.flex.direct import Api, Doc, asset_named, error, ok
 
 # --- group memberships -------------------------------------------------------------------
@@ -75,44 +76,69 @@ async def test_memberships_that_cannot_be(api: Api, group: str, body: Doc, messa
 # --- collections -------------------------------------------------------------------------
 
 
-async def test_collections_have_uuid_ids_and_query_paged_items(api: Api) -> None:
-    listing = await ok(api, "GET", "/api/collections;type=static")
-    highlights = listing["collections"][0]
+async def test_collections_page_by_query_and_count_total_results(api: Api) -> None:
+    body = await ok(api, "GET", "/api/collections?offset=1&limit=1")
+    assert list(body) == ["collections", "totalResults"]
+    assert body["totalResults"] == 2
+    assert [c["name"] for c in body["collections"]] == ["Approved video"]  # the order made
+    # Matrix paging and sorting are not the collections': the whole list, in its order.
+    body = await ok(api, "GET", "/api/collections;offset=1;limit=1;sortBy=name;sort=desc")
+    assert [c["name"] for c in body["collections"]] == ["Highlights", "Approved video"]
+    highlights = body["collections"][0]
     assert str(uuid.UUID(highlights["id"])) == highlights["id"] == highlights["uuid"]
-    path = URL(highlights["href"]).path
-    assert path == f"/api/collections/{highlights['id']}"
+    assert "href" not in highlights
+    assert {"created", "lastModified", "owner"}.isdisjoint(highlights)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", highlights["createdDate"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", highlights["modifiedDate"])
+    assert isinstance(highlights["ownerId"], int)
+    assert highlights["objectType"]["name"] == "collection"
+    assert (await ok(api, "GET", f"/api/collections/{highlights['id']}")) == highlights
+
+
+async def test_collection_items_are_typed_references_without_links(api: Api) -> None:
+    listing = await ok(api, "GET", "/api/collections;type=static")
+    path = f"/api/collections/{listing['collections'][0]['id']}"
     items = await ok(api, "GET", path + "/items?offset=1&limit=1")
-    assert set(items) == {"items", "totalResults"}
+    assert list(items) == ["items", "totalResults"]
     assert items["totalResults"] == 2
-    assert [i["name"] for i in items["items"]] == ["Weather map"]
+    (weather,) = items["items"]
+    assert set(weather) == {"itemKey", "id", "uuid", "type", "createdDate"}
+    assert isinstance(weather["itemKey"], str)
+    assert weather["type"] == "image-asset"
+    asset = await ok(api, "GET", f"/api/assets/{weather['id']}")
+    assert (asset["name"], asset["uuid"]) == ("Weather map", weather["uuid"])
+
     reel = await asset_named(api, "Archive reel 1968")
-    added = await ok(
-        api, "PUT", path + "/items", json={"items": [{"id": reel["id"], "type": "asset"}]}
-    )
-    assert added[0]["code"] == 200
+    entry = {"id": reel["id"], "type": "media-asset", "itemName": "Reel"}
+    added = await ok(api, "PUT", path + "/items", json={"items": [entry]})
+    assert [(a["code"], a["item"]["id"], a["item"]["itemName"]) for a in added] == [
+        (200, reel["id"], "Reel")
+    ]
     assert (await ok(api, "GET", path + "/items"))["totalResults"] == 3
-    reply = await api("PUT", path + "/items", json={"items": [{"id": 999999}]})
-    assert reply.status == 404
+    for entry, status, message in (
+        ({"id": reel["id"], "type": "asset"}, 400, "Invalid item type 'asset'"),
+        ({"id": reel["id"]}, 400, "object type name"),
+        ({"id": 999999, "type": "media-asset"}, 404, "Asset: 999999 not found."),
+    ):
+        reply = await api("PUT", path + "/items", json={"items": [entry]})
+        assert reply.status == status
+        assert message in error(reply)
+    assert (await ok(api, "GET", path + "/items"))["totalResults"] == 3
+    removed = await api("DELETE", path + "/items", json={"itemKeys": [added[0]["item"]["itemKey"]]})
+    assert removed.status == 204
+    assert (await ok(api, "GET", path + "/items"))["totalResults"] == 2
 
 
 async def test_dynamic_collections_follow_their_query(api: Api) -> None:
     made = await ok(
-        api,
-        "POST",
-        "/api/collections",
-        201,
-        json={
-            "name": "Audio",
-            "fql": "fileAssetType = AUDIO",
-        },
+        api, "POST", "/api/collections", 201, json={"name": "Audio", "fql": "fileAssetType = AUDIO"}
     )
-    path = URL(made["href"]).path
-    assert [i["name"] for i in (await ok(api, "GET", path + "/items"))["items"]] == [
-        "Archive reel 1968"
-    ]
+    path = f"/api/collections/{made['id']}"
+    items = (await ok(api, "GET", path + "/items"))["items"]
+    assert [(i["type"], i["itemKey"]) for i in items] == [("media-asset", str(items[0]["id"]))]
     await ok(api, "POST", "/api/assets", 201, json={"name": "Jingle", "fileAssetType": "AUDIO"})
     assert (await ok(api, "GET", path + "/items"))["totalResults"] == 2
-    reply = await api("PUT", path + "/items", json={"items": [{"id": 1}]})
+    reply = await api("PUT", path + "/items", json={"items": [{"id": 1, "type": "media-asset"}]})
     assert "dynamic" in error(reply)
     dynamic = await ok(api, "GET", "/api/collections;type=dynamic")
     assert sorted(c["name"] for c in dynamic["collections"]) == ["Approved video", "Audio"]
@@ -120,6 +146,17 @@ async def test_dynamic_collections_follow_their_query(api: Api) -> None:
     assert bad.status == 400
     assert (await api("DELETE", path)).status == 204
     assert (await api("GET", path)).status == 404
+
+
+async def test_creates_answer_201_with_location(api: Api, sim: FlexSimulator) -> None:
+    reply = await api("POST", "/api/collections", json={"name": "Promos"})
+    assert reply.status == 201
+    assert reply.headers["Location"] == f"{sim.url}/api/collections/{reply.json()['id']}"
+    reply = await api("POST", "/api/assets", json={"name": "Promo"})
+    assert reply.headers["Location"] == reply.json()["href"]
+    reply = await api("POST", "/api/collections", json={"name": "X", "displayName": "Y"})
+    assert reply.status == 400
+    assert 'Unrecognized field "displayName"' in error(reply)
 
 
 # --- accounts, events, event handlers, groups, files -------------------------------------
