@@ -23,7 +23,8 @@ collections are collections.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -52,6 +53,18 @@ from gateway.spi import (
 UNKNOWN_TOKEN: Final = 403
 """Avalon's answer to a token it does not know, on every endpoint, before any other check."""
 
+
+def _check_origins(value: Any) -> str | None:
+    """Every entry an http(s) origin: scheme, host and port only."""
+    for entry in value:
+        parts = urlsplit(entry)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return f"{entry!r} is not an http(s) origin"
+        if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+            return f"{entry!r} is not an origin (scheme, host and port only)"
+    return None
+
+
 _OWNERS = ("/media-objects/{id}", "/media-objects/{id}/master-files/{master_file_id}")
 
 
@@ -69,12 +82,25 @@ class AvalonAdapter(Adapter):
             required=True,
             secret=True,
         ),
+        Field(
+            "storage_origins",
+            list,
+            "Origins (http(s)://host[:port]) of the storage service Avalon's downloads "
+            "redirect to; when given, the only ones followed besides Avalon's own, on any "
+            "address.",
+            check=_check_origins,
+        ),
     )
     user_fields: ClassVar[tuple[Field, ...]] = (
         Field("api_key", str, "The user's own Avalon API token.", required=True, secret=True),
     )
     search_method = unified.SEARCH_METHOD
     offers_collections = True
+
+    @property
+    def storage_origins(self) -> tuple[str, ...]:
+        """The configured ``storage_origins``; empty when none are."""
+        return tuple(self.backend.options.get("storage_origins") or ())
 
     @classmethod
     def upstream_auth(cls, backend: BackendConfig) -> UpstreamAuth:

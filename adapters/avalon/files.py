@@ -170,7 +170,8 @@ class SupplementalFiles:
         upstream, _ = _owner(request)
         await _check_owner(self.adapter, request)
         path = f"{upstream}/supplemental_files/{seg(request.match_info['file_id'])}"
-        async with downloads.content(self.client, path) as response:
+        storage = self.adapter.storage_origins
+        async with downloads.content(self.client, path, storage) as response:
             return await relay(request, response, status=response.status)
 
     async def replace(self, request: web.Request) -> web.Response:

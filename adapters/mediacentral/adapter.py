@@ -33,6 +33,7 @@ from adapters.mediacentral.faults import read_fault
 from adapters.mediacentral.resources import Resources
 from adapters.mediacentral.rewrite import PROXY
 from adapters.mediacentral.systems import SystemChoice, check_token
+from adapters.mediacentral.thumbnails import Thumbnails, check_origins, origins_of
 from adapters.mediacentral.unified import SEARCH_METHOD, UnifiedView
 from gateway.spi import (
     JSON_TYPES,
@@ -90,6 +91,13 @@ class MediaCentralAdapter(Adapter):
             "CTMS systemType of that system (interplay-pam, interplay-mam, avid-pmplus, ...).",
             check=check_token,
         ),
+        Field(
+            "thumbnail_origins",
+            list,
+            "Origins (http(s)://host[:port]) off the platform whose thumbnail images are "
+            "fetched, without credentials: the Production Management workgroup host.",
+            check=check_origins,
+        ),
     )
     user_fields: ClassVar[tuple[Field, ...]] = tuple(
         f for f in config_fields if f.name in ("username", "password", "client_id", "client_secret")
@@ -100,6 +108,7 @@ class MediaCentralAdapter(Adapter):
     def __init__(self, backend: BackendConfig, client: UpstreamClient) -> None:
         super().__init__(backend, client)
         self.discovery = Discovery(client, SystemChoice.of(backend.options))
+        self.thumbnails = Thumbnails(client, self.discovery, origins_of(backend.options))
         self.unified = UnifiedView(self)
 
     @classmethod

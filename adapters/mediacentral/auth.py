@@ -8,6 +8,10 @@ as the platform's are), reads the current token (``auth:token`` named ``current`
 extends the session through that token's ``auth-token:extend`` link, and ends it with
 a ``DELETE`` of its ``auth-token:removal`` link, or of the current token where none is
 linked (gateway logout, shutdown), as the sample clients do (``PlatformTools.*``).
+These links are resolved against the document they came in and must lie on the
+platform's own origin (the backend's ``url``): they are called with the session's
+headers, so a link elsewhere is not followed (logged once): the session is then not
+extended (it is renewed by a fresh login) and is ended at the current token.
 Its life is the token's ``expires_in``, or the current token's ``expiresIn`` where the
 platform says; a session of unknown life is renewed when the platform answers 401.
 Keeping, sharing and renewing the session is :mod:`gateway.upstream.logins`' part.
@@ -18,9 +22,11 @@ The flows themselves live in :mod:`adapters.mediacentral.logins`.
 from __future__ import annotations
 
 import abc
+import logging
 from typing import Any, ClassVar, Final
+from urllib.parse import urljoin
 
-from adapters.mediacentral.discovery import HAL_ACCEPT, link_href
+from adapters.mediacentral.discovery import HAL_ACCEPT, link_href, split_origin
 from gateway.spi import (
     LoginResult,
     RenewingLogin,
@@ -28,6 +34,8 @@ from gateway.spi import (
     UpstreamLoginFailed,
     UpstreamSession,
 )
+
+log = logging.getLogger(__name__)
 
 AUTH_ENTRY: Final = "/auth"
 CURRENT: Final = "token_href"
@@ -52,6 +60,8 @@ class PlatformLogin(RenewingLogin, abc.ABC):
     """The ``kind`` of identity provider the flow logs in with."""
     login_rels: ClassVar[tuple[str, ...]]
     """Link relations of the provider's login endpoint, in order of preference."""
+    _warned: ClassVar[set[str]] = set()
+    """Token links on another host already logged (once per process and relation)."""
 
     @abc.abstractmethod
     async def authenticate(
@@ -66,6 +76,7 @@ class PlatformLogin(RenewingLogin, abc.ABC):
         extras: dict[str, str] = {}
         if token_href is not None:
             extras[CURRENT] = token_href
+            # The session's headers go with this call: only to the platform itself.
             response = await client.request(
                 "GET",
                 token_href,
@@ -77,11 +88,30 @@ class PlatformLogin(RenewingLogin, abc.ABC):
                 doc = response.json()
                 life = lifetime(doc, life)
                 if isinstance(doc, dict):
-                    extras[CURRENT] = link_href(doc, "auth-token:removal") or token_href
-                    extension = link_href(doc, "auth-token:extend")
+                    removal = self._own(client, response.url, doc, "auth-token:removal")
+                    extras[CURRENT] = removal or token_href
+                    extension = self._own(client, response.url, doc, "auth-token:extend")
                     if extension is not None:
                         extras[EXTENSION] = extension
         return LoginResult(headers, life, extras)
+
+    def _own(self, client: UpstreamClient, url: str, doc: Any, rel: str) -> str | None:
+        """``rel``'s href in the document from ``url``, resolved against it, if it is on
+        the platform; one elsewhere is not followed (it would carry the session there)."""
+        href = link_href(doc, rel) if isinstance(doc, dict) else None
+        if href is None:
+            return None
+        target = urljoin(url, href)
+        if split_origin(target)[0] != split_origin(client.base_url)[0]:
+            if rel not in self._warned:
+                self._warned.add(rel)
+                log.warning(
+                    "backend %s: the platform links %s on another host; not followed",
+                    self.backend,
+                    rel,
+                )
+            return None
+        return target
 
     async def extend(self, client: UpstreamClient, session: UpstreamSession) -> float | None:
         """``POST`` the token's extension link: the token lives on, its life starts again."""
@@ -112,6 +142,9 @@ class PlatformLogin(RenewingLogin, abc.ABC):
     async def _login_links(self, client: UpstreamClient) -> tuple[str, str | None]:
         root = await self._json(client, AUTH_ENTRY)
         token_href = link_href(root, "auth:token", name="current")
+        if token_href is not None:
+            named = {"_links": {"auth:token": {"href": token_href}}}
+            token_href = self._own(client, client.url(AUTH_ENTRY), named, "auth:token")
         providers_href = link_href(root, "auth:identity-providers")
         providers = await self._json(client, providers_href) if providers_href else {}
         embedded = providers.get("_embedded")

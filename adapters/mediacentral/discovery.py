@@ -1,7 +1,8 @@
 """Finding the platform's services through its CTMS registry.
 
 The registry is the one upstream path the adapter knows, tried in this order:
-``/ctms-registry/v1`` (CloudUX 2023.11 and newer: the service roots themselves), the
+``/ctms-registry/v1`` (CloudUX 2023.11 and newer: the service roots themselves; on an
+older platform a 404, 403, 405 or 406, or a 200 HTML page of its web client), the
 older root ``/apis/avid.ctms.registry;version=0;realm=global`` (whose
 ``registry:serviceroots`` link is a URI template, ``.../serviceroots{?rels}``, expanded
 before it is read), and ``/apis/avid.ctms.registry;version=0/serviceroots``, the path
@@ -29,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Final
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 from adapters.mediacentral.systems import UNCHOSEN, SystemChoice, choose
 from adapters.mediacentral.templates import TemplateMatcher
@@ -49,6 +50,10 @@ REGISTRY_ENTRY_POINTS: Final = (
     "/apis/avid.ctms.registry;version=0/serviceroots",
 )
 HAL_ACCEPT: Final = "application/hal+json, application/json;q=0.9"
+NOT_HERE: Final = (403, 404, 405, 406)
+"""What ``/ctms-registry/v1`` answers on an older platform that lacks it, besides a 200
+HTML page (a web client's fallback route): the next entry point is tried."""
+_JSON_TYPES: Final = ("application/hal+json", "application/json")
 _ORIGIN: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://[^/?#{}]*)(.*)$", re.DOTALL)
 _DEFAULT_PORTS: Final = {"http": ":80", "https": ":443"}
 FAILURE_HOLD_S: Final = 5.0
@@ -147,6 +152,15 @@ class Services:
         found = [(len(p), o) for p, o in self.directories if path.startswith(p)]
         return max(found)[1] if found else None
 
+    def inside(self, url: str) -> bool:
+        """Whether an absolute ``url`` lies inside one of the chosen system's services, on
+        the host that serves it: no other system's realm, no other host, no dot segments."""
+        origin, rest = split_origin(url)
+        path = rest.split("#", 1)[0].split("?", 1)[0]
+        if origin is None or any(p in (".", "..") for p in unquote(path).split("/")):
+            return False
+        return self.origin_of(path) == origin
+
 
 def _directory(path_template: str) -> str:
     """``/apis/x/assets/{id}`` → ``/apis/x/assets/``: the fixed part, up to its last slash."""
@@ -227,23 +241,31 @@ class Discovery:
             self._failure.forget()
             return self._services
 
-    async def _get(self, path_or_url: str) -> tuple[Any, str, int]:
+    async def _get(self, path_or_url: str, ok: tuple[int, ...] = (404,)) -> tuple[Any, str, int]:
+        """The JSON document at ``path_or_url``; None for a status in ``ok`` or no JSON."""
         response = await self.client.request(
-            "GET", path_or_url, headers={"Accept": HAL_ACCEPT}, ok=(404,)
+            "GET", path_or_url, headers={"Accept": HAL_ACCEPT}, ok=ok
         )
-        return (response.json() if response.status < 300 else None), response.url, response.status
+        if response.status >= 300 or response.content_type not in _JSON_TYPES:
+            return None, response.url, response.status
+        try:
+            return response.json(), response.url, response.status
+        except UpstreamUnavailable:
+            return None, response.url, response.status  # JSON in name only: not a registry
 
     async def _read(self) -> Services:
         for entry in REGISTRY_ENTRY_POINTS:
-            doc, url, status = await self._get(entry)
-            if status == 404 or not isinstance(doc, dict):
-                continue  # a newer platform without the older entry point
+            # Only the newest entry point is refused for being unknown (403/405/406): a
+            # refusal of the older ones is the login's, and must reach its caller.
+            doc, url, _ = await self._get(entry, NOT_HERE if entry.endswith("/v1") else (404,))
+            if not isinstance(doc, dict):
+                continue  # not here: an older platform, or a newer one without this one
             if "resources" not in doc:
                 href = link_href(doc, "registry:serviceroots")
                 if href is None:
                     continue
                 # "{?rels}" left unset asks for every relation.
-                doc, url, status = await self._get(urljoin(url, hal.expand(href)))
+                doc, url, _ = await self._get(urljoin(url, hal.expand(href)))
                 if not isinstance(doc, dict):
                     continue
             return parse_serviceroots(

@@ -8,7 +8,9 @@ answers with the platform's HAL document, every href rewritten
 once; if the service moved, the call is repeated at its new place.
 
 A redirect of the platform is not followed (the session's headers must not travel
-to another host): the client gets the same status with the Location rewritten.
+to another host): the client gets the same status with the Location rewritten, if
+the target is on the platform; a redirect elsewhere is a 503 (404 for a thumbnail), and
+only a 200 is relayed (any other 2xx is a 503).
 Other platform hrefs (next pages of a folder, ``aa:thumb``, ...) pass through
 ``/proxy``, their bytes relayed as they arrive, never held whole.
 
@@ -17,9 +19,12 @@ An update (``aa:update-asset-by-id``) answers ``204 No Content`` on the platform
 either way the client gets 200 and the asset as it now is, read back when the
 platform sent none. An asset's thumbnail image is two links away (``aa:thumb`` leads to
 a document naming the image's URL, thumb.html); ``/assets/{id}/thumbnail`` follows
-them and relays the image when it lies inside the platform's services, and answers
-404 when the platform names none or keeps it on another host, whose address the
-client must not learn and the session's credentials must not reach.
+them and relays the image when it lies inside the chosen system's services, or on an
+origin of ``thumbnail_origins`` (fetched without credentials;
+:mod:`adapters.mediacentral.thumbnails`), and answers 404 when the platform names none,
+keeps it on another host (whose address the client must not learn and the session's
+credentials must not reach), answers anything but a 2xx, or anything but an ``image/*``
+other than SVG.
 
 Errors: the platform's problems map through the upstream-status table with their
 ``code`` as ``upstream_code``. A 401 that survives a fresh login (registry reads
@@ -35,10 +40,9 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urljoin
 
-from aiohttp import web
+from aiohttp import ClientResponse, web
 
 from adapters.mediacentral.discovery import HAL_ACCEPT, Service, Services, link_href, split_origin
-from adapters.mediacentral.faults import text_or_none
 from adapters.mediacentral.rewrite import PROXY, Rewriter
 from gateway.spi import (
     NO_COMPRESSION,
@@ -47,6 +51,7 @@ from gateway.spi import (
     UpstreamLoginFailed,
     UpstreamResponse,
     UpstreamStatusError,
+    UpstreamUnavailable,
     hal,
     hal_response,
     read_json,
@@ -154,16 +159,45 @@ class Resources:
         return Rewriter(services, self.adapter.hrefs(request)(""), url)
 
     def _answer(
-        self, request: web.Request, response: UpstreamResponse, services: Services
+        self,
+        request: web.Request,
+        response: UpstreamResponse,
+        services: Services,
+        *,
+        image: bool = False,
     ) -> web.Response:
-        """The platform's answer for the client: a redirect passed on, or the document."""
+        """The platform's answer for the client: a redirect passed on, or the document.
+
+        A redirect off the platform is never passed on (404 for an ``image``, else 503);
+        a document is passed on only from a 200.
+        """
         rewriter = self._rewriter(request, services, response.url)
         target = _redirect(response)
         if target is not None:
+            if split_origin(target)[0] not in services.origins:
+                raise self._refused(image, "redirected off the platform")
             # Not followed here: the client follows the rewritten Location itself, with
             # the status the platform chose (a 303 stays a 303).
             return web.Response(status=response.status, headers={"Location": rewriter.href(target)})
+        if response.status != 200:
+            raise self._refused(image, f"answered {response.status} where 200 was expected")
         return hal_response(rewriter.document(response.json_object()))
+
+    def _refused(self, image: bool, why: str) -> NotFound | UpstreamUnavailable:
+        """The error for an upstream answer not passed on: 404 for a thumbnail image, 503
+        for anything else (the platform failed the gateway, not the client)."""
+        if image:
+            return NotFound(f"backend {self.adapter.name} offers no thumbnail image here")
+        return UpstreamUnavailable(f"backend {self.adapter.name} {why}", backend=self.adapter.name)
+
+    def _image_answer(self, up: ClientResponse) -> None:
+        """A thumbnail image answer the client may get: 2xx of an ``image/*`` type other
+        than SVG (which carries scripts); else 404. A redirect is :meth:`_answer`'s."""
+        if 300 <= up.status < 400:
+            return
+        kind = up.content_type.lower()
+        if not 200 <= up.status < 300 or not kind.startswith("image/") or "svg" in kind:
+            raise self._refused(True, "")
 
     async def _serve(
         self, request: web.Request, rel: str, item_id: str | None = None
@@ -205,22 +239,18 @@ class Resources:
         response, services = await self.call("aa:asset-by-id", {}, asset_id)
         thumb = link_href(response.json_object(), "aa:thumb")
         thumb_url = urljoin(response.url, thumb) if thumb else ""
-        if split_origin(thumb_url)[0] not in services.origins:
+        if not services.inside(thumb_url):
             return None, services  # none, or elsewhere: the session goes to the platform only
-        found = await self.client.request("GET", thumb_url, headers={"Accept": HAL_ACCEPT})
-        named = text_or_none(found.json_object().get("thumbnail"))
-        return (urljoin(found.url, named) if named else None), services
+        return await self.adapter.thumbnails.image_of(thumb_url), services
 
     async def thumbnail(self, request: web.Request) -> web.StreamResponse:
         """``GET /assets/{id}/thumbnail``: the image the asset's ``aa:thumb`` names."""
         asset_id = request.match_info["id"]
         image, services = await self._image_of(asset_id)
-        origin, rest = split_origin(image or "")
-        path = rest.split("?", 1)[0]
-        inside = origin is not None and services.origin_of(path) == origin
-        if image is None or not inside or ".." in unquote(path).split("/"):
+        place = self.adapter.thumbnails.place(image, services) if image else None
+        if image is None or place is None:
             raise NotFound(f"backend {self.adapter.name} offers no thumbnail of asset {asset_id}")
-        return await self._relay(request, image, services)
+        return await self._relay(request, image, services, image=True, listed=place == "listed")
 
     async def passthrough(self, request: web.Request) -> web.StreamResponse:
         """``GET /proxy/...``: an upstream href no route stands for, inside a service.
@@ -238,24 +268,44 @@ class Resources:
         return await self._relay(request, origin + tail + (f"?{query}" if query else ""), services)
 
     async def _relay(
-        self, request: web.Request, url: str, services: Services
+        self,
+        request: web.Request,
+        url: str,
+        services: Services,
+        *,
+        image: bool = False,
+        listed: bool = False,
     ) -> web.StreamResponse:
-        """GET ``url`` of the platform: HAL rewritten, anything else relayed as it comes."""
+        """GET ``url`` of the platform: HAL rewritten, anything else relayed as it comes.
+
+        Only a 200 is relayed (503 else, 404 for an ``image``, which must be one). A
+        ``listed`` image host (``thumbnail_origins``) gets no credentials, and its
+        redirects are not passed on.
+        """
         headers = {"Accept": request.headers.get("Accept") or "*/*", **NO_COMPRESSION}
         auth = self.client.auth.active()
-        renew = auth.renewable
+        renew = auth.renewable and not listed
         async with self._session_refused():
             while True:
-                async with self.client.stream("GET", url, headers=headers, transfer=True) as up:
+                async with self.client.stream(
+                    "GET", url, headers=headers, transfer=True, authenticate=not listed
+                ) as up:
                     if up.status == 401 and renew:
                         renew = False  # expired meanwhile: log in again, once
                         await auth.invalidate()
                         continue
-                    await self.client.check(up)
+                    if image:
+                        self._image_answer(up)
+                        if listed and 300 <= up.status < 400:
+                            raise self._refused(True, "")
+                    else:
+                        await self.client.check(up)
                     if up.content_type not in _JSON_TYPES and not 300 <= up.status < 400:
+                        if up.status != 200:
+                            raise self._refused(False, f"answered {up.status}, not 200")
                         return await relay(request, up)
                     body = await up.read()
                     read = UpstreamResponse(
                         up.status, up.headers, body, str(up.url), self.client.backend
                     )
-                    return self._answer(request, read, services)
+                    return self._answer(request, read, services, image=image)

@@ -12,7 +12,9 @@ The backend names its system with ``system_id`` and/or ``system_type`` (compared
 without regard to case: the vendor's own examples mix the case of system ids). Without
 either, a registry that lists one system is taken as it is; one that lists several is
 a configuration problem the operator must settle, and discovery fails with a message
-that lists them. An entry that names no system serves every system.
+that lists them. A system named in the configuration of a backend whose registry names
+no systems at all fails the same way, never silently ignored. An entry that names no
+system serves every system.
 """
 
 from __future__ import annotations
@@ -130,8 +132,16 @@ def _pick(
     fitting = [s for s in offered if choice.fits(s)] if choice else offered
     if len(fitting) == 1:
         return fitting[0]
-    if not offered:
+    if not offered and not choice:
         return None  # a registry that names no systems: its entries serve whoever asks
+    if not offered:
+        rels = ", ".join(r for r in CHOSEN_RELS if resources.get(r)) or "no service"
+        raise UpstreamUnavailable(
+            f"backend {backend}: the configuration names {choice}, but the platform's "
+            f"registry names no systems (it offers {rels} for whoever asks); remove "
+            "system_id and system_type, or point the backend at the platform that has it",
+            backend=backend,
+        )
     listed = _describe(doc, offered)
     if not fitting:
         message = f"the platform's registry lists no system with {choice}; it lists {listed}"

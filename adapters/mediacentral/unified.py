@@ -35,7 +35,8 @@ the walk found it in. An asset read by its id names no folder (``aa:asset`` link
 ``loc:referencing-items``, whose folder items lead to their folders only through more
 reads), so one opened by id, or found by the search, shows none. Its thumbnail is the
 gateway's ``/assets/{id}/thumbnail``, which follows ``aa:thumb`` when a client asks for
-the image, not while the list is made.
+the image, not while the list is made; it is advertised only where the route can serve
+it (:mod:`adapters.mediacentral.thumbnails`).
 
 Collections are the folders, sorted by title then id; a folder's items are its asset
 children in the folder's own order. Pages of the platform follow ``_links.next``, as
@@ -50,7 +51,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urljoin
 
 from adapters.mediacentral import relations
-from adapters.mediacentral.discovery import HAL_ACCEPT, Services, link_href, split_origin
+from adapters.mediacentral.discovery import HAL_ACCEPT, Services, link_href
 from adapters.mediacentral.entries import (
     REFERENCED,
     Entry,
@@ -124,10 +125,12 @@ class UnifiedView:
     async def _follow(self, href: str, url: str, services: Services) -> UpstreamResponse:
         """GET a link of the platform found in the answer from ``url``."""
         target = urljoin(url, href)
-        if split_origin(target)[0] not in services.origins:
-            # The session's credentials go to the platform's own hosts only.
+        if not services.inside(target):
+            # The session's credentials go to the platform's own hosts only, and the
+            # walk stays in the chosen system: another realm on the same host is another
+            # catalogue.
             raise UpstreamUnavailable(
-                f"backend {self.adapter.name} linked a page outside the platform",
+                f"backend {self.adapter.name} linked a page outside the chosen system's services",
                 backend=self.adapter.name,
             )
         return await self.client.request("GET", target, headers={"Accept": HAL_ACCEPT})
@@ -256,8 +259,9 @@ class UnifiedView:
 
     # -- mapping --------------------------------------------------------------------
 
-    def _asset(self, doc: Json, folder: str | None = None) -> UnifiedAsset:
-        """An asset document (or a list entry) as a unified asset, filed in ``folder``."""
+    def _asset(self, doc: Json, folder: str | None = None, thumbs: bool = True) -> UnifiedAsset:
+        """An asset document (or a list entry) as a unified asset, filed in ``folder``;
+        its thumbnail advertised when it has one and ``thumbs`` says they can be served."""
         common = group(doc, "common")
         asset_id = entry_id(doc)
         return UnifiedAsset(
@@ -268,7 +272,11 @@ class UnifiedView:
             created=text_or_none(common.get("created")),
             modified=text_or_none(common.get("modified")),
             native=route(relations.ASSET, asset_id),
-            thumbnail=route(relations.THUMBNAIL, asset_id) if link_href(doc, "aa:thumb") else None,
+            thumbnail=(
+                route(relations.THUMBNAIL, asset_id)
+                if thumbs and link_href(doc, "aa:thumb")
+                else None
+            ),
             collections=(folder,) if folder else (),
         )
 
@@ -286,7 +294,8 @@ class UnifiedView:
             except UpstreamStatusError as exc:
                 if exc.upstream_status != 403:
                     raise
-        return self._asset(entry.item, entry.folder)
+        thumbs = await self.adapter.thumbnails.served(entry.item)
+        return self._asset(entry.item, entry.folder, thumbs)
 
     async def _resolved(self, entries: list[Entry]) -> list[UnifiedAsset]:
         """The listed entries as assets, in their order, every one of them."""
@@ -313,10 +322,10 @@ class UnifiedView:
         return AssetPage(await self._resolved(entries), more=more, total=total)
 
     async def _read(self, native_id: str, folder: str | None) -> UnifiedAsset:
-        doc, _, _ = await self._call("aa:asset-by-id", {}, native_id)
+        doc, response, _ = await self._call("aa:asset-by-id", {}, native_id)
         if is_folder(doc) or not entry_id(doc):
             raise NotFound(f"backend {self.adapter.name} has no asset {native_id}")
-        return self._asset(doc, folder)
+        return self._asset(doc, folder, await self.adapter.thumbnails.served(doc, response.url))
 
     async def asset(self, native_id: str) -> UnifiedAsset:
         """One asset by its id (``aa:asset-by-id``); 404 when the platform has none."""

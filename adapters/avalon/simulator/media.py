@@ -229,20 +229,35 @@ async def delete_media_object(request: web.Request) -> web.StreamResponse:
     who = logged_in(request)
     state = request.app[STATE]
     mo = find_media_object(state, ident(request, "id"))
-    if who.can_edit(mo, state):  # the same rule as :destroy (ability.rb:172-181)
+    pending = request.app[PURGE_TASKS]
+    # The same rule as :destroy (ability.rb:172-181); a job already queued is enough.
+    if who.can_edit(mo, state) and mo.id not in pending:
         task = asyncio.get_running_loop().create_task(
             _purge_later(state, mo.id, request.app[CONFIG].purge_delay_s)
         )
-        tasks = request.app[PURGE_TASKS]
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
+        pending[mo.id] = task
+        task.add_done_callback(lambda _: pending.pop(mo.id, None))
     return web.Response(status=302, headers={"Location": f"{base_url(request)}/"})
+
+
+async def _stop_purges(app: web.Application) -> list[str]:
+    """Stop the pending purges; the ids of the media objects they were to delete."""
+    pending = app[PURGE_TASKS]
+    ids, tasks = list(pending), list(pending.values())
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    pending.clear()
+    return ids
 
 
 async def cancel_purges(app: web.Application) -> None:
     """On cleanup: stop pending purges so no task outlives the application."""
-    pending: set[asyncio.Task[None]] = app[PURGE_TASKS]
-    tasks = list(pending)
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await _stop_purges(app)
+
+
+async def run_purges(app: web.Application) -> None:
+    """Run every queued deletion job now, as if its delay had passed."""
+    state = app[STATE]
+    for object_id in await _stop_purges(app):
+        state.purge_media_object(object_id)

@@ -54,8 +54,8 @@ class AvalonSimulator(Simulator):
     ``api_keys`` maps each token to a username (default: the document's token for the
     administrator "archivist" and :data:`DEFAULT_USER_KEY` for "viewer"); ``admins`` names
     the users with administrator rights. A media object whose deletion the key may
-    perform stays readable for ``purge_delay_s`` seconds (the background job), then
-    answers 410 for good.
+    perform stays readable for ``purge_delay_s`` seconds (the background job), or until
+    :meth:`purge_now`, then answers 410 for good.
 
     Alternatives the real server can be configured into, all off by default:
     ``vocabulary_post`` also routes the POST the old document shows for vocabulary
@@ -84,6 +84,7 @@ class AvalonSimulator(Simulator):
         self.separate_storage = separate_storage
         self._blobs = storage.BlobStore()
         self._storage: web.AppRunner | None = None
+        self._app: web.Application | None = None
         keys = (
             dict(api_keys)
             if api_keys is not None
@@ -108,12 +109,18 @@ class AvalonSimulator(Simulator):
         app = web.Application(middlewares=[avalon_middleware], client_max_size=_MAX_UPLOAD)
         app[CONFIG] = self.config
         app[STATE] = seed_state()
-        app[PURGE_TASKS] = set()
+        app[PURGE_TASKS] = {}
         self._blobs = storage.BlobStore()
         app[storage.BLOBS] = self._blobs
         app.on_cleanup.append(media.cancel_purges)
         _add_routes(app.router, self.config)
+        self._app = app
         return app
+
+    async def purge_now(self) -> None:
+        """Run every deletion job Avalon has queued, now, as if its delay had passed."""
+        if self._app is not None:
+            await media.run_purges(self._app)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve on ``host:port``; with ``separate_storage``, the storage host as well."""

@@ -258,4 +258,5 @@ class Viewer:
 
 CONFIG = web.AppKey("avalon_config", SimConfig)
 STATE = web.AppKey("avalon_state", AvalonState)
-PURGE_TASKS = web.AppKey("avalon_purge_tasks", set[asyncio.Task[None]])
+PURGE_TASKS = web.AppKey("avalon_purge_tasks", dict[str, asyncio.Task[None]])
+"""Deletion jobs queued and not yet run: the media object's id and the task that runs it."""

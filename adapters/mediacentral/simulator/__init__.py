@@ -9,8 +9,9 @@ the other modules its state, systems and seed, login endpoints, registry and ser
 from adapters.mediacentral.simulator.server import (
     DEFAULT_CLIENTS,
     DEFAULT_USERS,
+    ImageAnswer,
     MediaCentralSimulator,
     SimSystem,
 )
 
-__all__ = ["DEFAULT_CLIENTS", "DEFAULT_USERS", "MediaCentralSimulator", "SimSystem"]
+__all__ = ["DEFAULT_CLIENTS", "DEFAULT_USERS", "ImageAnswer", "MediaCentralSimulator", "SimSystem"]

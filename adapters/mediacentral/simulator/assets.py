@@ -11,7 +11,10 @@
   the asset for a simulator made with ``update_answer="body"`` (the same page's
   "Response body: An aa:asset resource").
 - ``GET {svc}/assets/{id}/thumbs``: the ``aa:thumb`` resource, ``{"thumbnail": <URL>}``
-  (thumb.html); the URL leads to ``.../thumbnail``, a small PNG.
+  (thumb.html); the URL leads to ``.../thumbnail``, a small PNG, or with
+  ``ImageAnswer(second_origin=True)`` to ``/nxn/workgroup/preview?path=<id>`` on a second
+  origin, as Production Management keeps them on its workgroup host (:func:`image_app`).
+  The image's status, type and a redirect elsewhere are :class:`ImageAnswer` options.
 - ``GET {svc}/assets/{id}/referencing-items``: the folder items that file the asset.
 """
 
@@ -21,6 +24,7 @@ import struct
 import zlib
 from datetime import UTC, datetime
 from typing import Any, Final
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -32,9 +36,11 @@ from adapters.mediacentral.simulator.plumbing import (
     not_found,
 )
 from adapters.mediacentral.simulator.render import Here, asset_doc, folder_item_doc
-from adapters.mediacentral.simulator.state import Asset
+from adapters.mediacentral.simulator.state import Asset, ImageAnswer, Platform
 
 MAX_NAME: Final = 255
+PREVIEW: Final = "/nxn/workgroup/preview"
+"""Where the workgroup host of :func:`image_app` serves preview images."""
 _GROUPS: Final = frozenset({"base", "common", "_embedded", "_links"})
 """The parts of an ``aa:asset`` an update may carry; ``_links`` are read-only and ignored."""
 
@@ -122,13 +128,38 @@ async def thumb(request: web.Request) -> web.Response:
     """``GET {svc}/assets/{id}/thumbs``: where the thumbnail image is."""
     here, asset = _asset(request)
     url = here.asset_url(asset.id)
-    return hal({"thumbnail": url + "/thumbnail", "_links": {"self": {"href": url + "/thumbs"}}})
+    image = url + "/thumbnail"
+    if here.platform.image.second_origin and here.platform.image_origin:
+        image = f"{here.platform.image_origin}{PREVIEW}?path={quote(asset.id, safe='')}"
+    return hal({"thumbnail": image, "_links": {"self": {"href": url + "/thumbs"}}})
+
+
+def _image(answer: ImageAnswer, path_qs: str) -> web.Response:
+    if answer.redirect is not None:
+        return web.Response(status=302, headers={"Location": answer.redirect + path_qs})
+    return web.Response(status=answer.status, body=THUMBNAIL, content_type=answer.content_type)
 
 
 async def thumbnail(request: web.Request) -> web.Response:
     """``GET {svc}/assets/{id}/thumbnail``: the image itself."""
-    _asset(request)
-    return web.Response(body=THUMBNAIL, content_type="image/png")
+    here, _ = _asset(request)
+    return _image(here.platform.image, request.path_qs)
+
+
+def image_app(platform: Platform) -> web.Application:
+    """The workgroup host's preview images: no session asked for, any credentials counted."""
+
+    async def preview(request: web.Request) -> web.Response:
+        if "Authorization" in request.headers or "Cookie" in request.headers:
+            platform.counters.image_credentials += 1
+        if request.query.get("path") not in platform.catalogues[0].assets:
+            raise web.HTTPNotFound()
+        platform.counters.image_reads += 1
+        return _image(platform.image, request.path_qs)
+
+    app = web.Application()
+    app.router.add_get(PREVIEW, preview)
+    return app
 
 
 async def referencing_items(request: web.Request) -> web.Response:

@@ -177,6 +177,11 @@ async def oauth_token(request: web.Request) -> web.Response:
 def _token_doc(request: web.Request, session: Session) -> web.Response:
     platform = platform_of(request)
     base = origin(request)
+    extend, removal = base + EXTENSION, base + TOKEN
+    if platform.token_links == "relative":
+        extend, removal = EXTENSION[len(TOKEN) - len("current") :], "current"
+    elif platform.token_links != "absolute":
+        extend, removal = platform.token_links + EXTENSION, platform.token_links + TOKEN
     return hal(
         {
             "accessToken": session.access_token,
@@ -185,8 +190,8 @@ def _token_doc(request: web.Request, session: Session) -> web.Response:
             "expiresIn": max(round(session.expires_at - platform.now()), 0),
             "_links": {
                 "self": {"href": base + TOKEN},
-                "auth-token:extend": [{"href": base + EXTENSION}],
-                "auth-token:removal": [{"href": base + TOKEN}],
+                "auth-token:extend": [{"href": extend}],
+                "auth-token:removal": [{"href": removal}],
                 "curies": curies("auth", "auth-token"),
             },
         }

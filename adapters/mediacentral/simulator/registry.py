@@ -2,7 +2,9 @@
 
 - ``GET /ctms-registry/v1``: everything the registry holds, ``resources`` and
   ``systems`` (CloudUX 2023.11 and newer; ctms_registry_client.html). Left out when the
-  simulator plays an older platform (``registry="legacy"``).
+  simulator plays an older platform (``registry="legacy"``), or answered 200 with the
+  web client's HTML page (``registry="web-fallback"``); ``v1_status`` makes it answer
+  that status instead.
 - ``GET /apis/avid.ctms.registry;version=0;realm=global``: the older root, whose
   ``registry:serviceroots`` link is the template ``.../serviceroots{?rels}``.
 - ``GET .../serviceroots{?rels}`` and ``/apis/avid.ctms.registry;version=0/serviceroots``
@@ -25,6 +27,7 @@ from aiohttp import web
 
 from adapters.mediacentral.simulator.locations import ITEM_TEMPLATE, ROOT_ITEM_TEMPLATE
 from adapters.mediacentral.simulator.plumbing import (
+    PROBLEM,
     curies,
     hal,
     origin,
@@ -32,11 +35,14 @@ from adapters.mediacentral.simulator.plumbing import (
     unauthenticated,
 )
 from adapters.mediacentral.simulator.search import SEARCH_TEMPLATE
-from adapters.mediacentral.simulator.state import Catalogue, Json
+from adapters.mediacentral.simulator.state import Catalogue, Json, RegistryVersion
 
 LEGACY_ROOT: Final = "/apis/avid.ctms.registry;version=0;realm=global"
 LEGACY_SHORT: Final = "/apis/avid.ctms.registry;version=0/serviceroots"
 V1_ROOT: Final = "/ctms-registry/v1"
+WEB_PAGE: Final = (
+    "<!DOCTYPE html><html><head><title>MediaCentral</title></head><body></body></html>"
+)
 _PREFIXES: Final = ("registry", "aa", "loc", "search")
 # (relation, path template under the system's service, templated)
 _SERVICES: Final = (
@@ -102,13 +108,18 @@ async def serviceroots(request: web.Request) -> web.Response:
             {
                 "href": f"{origin(request)}/apis/{platform.segment(c)}{template}",
                 "templated": templated,
-                "systems": [{"systemType": c.system.system_type, "systemID": c.system.system_id}],
             }
+            | (
+                {"systems": [{"systemType": c.system.system_type, "systemID": c.system.system_id}]}
+                if platform.names_systems
+                else {}
+            )
             for c in platform.catalogues
         ]
+    systems = [_system(request, c) for c in platform.catalogues] if platform.names_systems else []
     return hal(
         {
-            "systems": [_system(request, c) for c in platform.catalogues],
+            "systems": systems,
             "resources": resources,
             "_links": {
                 "self": {"href": origin(request) + request.path_qs},
@@ -118,10 +129,27 @@ async def serviceroots(request: web.Request) -> web.Response:
     )
 
 
-def add_routes(router: web.UrlDispatcher, *, current: bool) -> None:
-    """The registry routes; ``/ctms-registry/v1`` only on a ``current`` platform."""
+async def web_page(request: web.Request) -> web.Response:
+    """An older platform's web fallback: any unknown path is its HTML page, answered 200."""
+    return web.Response(text=WEB_PAGE, content_type="text/html")
+
+
+async def v1(request: web.Request) -> web.Response:
+    """``/ctms-registry/v1``: the service roots, or the status the simulator is told to."""
+    status = platform_of(request).v1_status
+    if status is None:
+        return await serviceroots(request)
+    body = {"code": "avid.upstream/REFUSED", "message": "Not served", "params": {}}
+    return web.json_response({**body, "status": status}, status=status, content_type=PROBLEM)
+
+
+def add_routes(router: web.UrlDispatcher, *, version: RegistryVersion) -> None:
+    """The registry routes; ``/ctms-registry/v1`` on a ``current`` platform, its web
+    page on a ``web-fallback`` one."""
     router.add_get(LEGACY_ROOT, legacy_root)
     router.add_get(LEGACY_ROOT + "/serviceroots", serviceroots)
     router.add_get(LEGACY_SHORT, serviceroots)
-    if current:
-        router.add_get(V1_ROOT, serviceroots)
+    if version == "current":
+        router.add_get(V1_ROOT, v1)
+    elif version == "web-fallback":
+        router.add_get(V1_ROOT, web_page)

@@ -48,6 +48,18 @@ class Here:
             raise web.HTTPNotFound()
         return cls(platform, catalogue, f"{origin(request)}/apis/{platform.segment(catalogue)}")
 
+    def elsewhere(self, key: str) -> Here | None:
+        """The other system ``key`` links into (:meth:`MediaCentralSimulator.link_away`)."""
+        index = self.platform.links_away.get(key)
+        if index is None:
+            return None
+        other = self.platform.catalogues[index]
+        return Here(
+            self.platform,
+            other,
+            self.base.split("/apis/", 1)[0] + "/apis/" + self.platform.segment(other),
+        )
+
     def root_url(self) -> str:
         """The root folder (``loc:root-item``)."""
         return self.base + "/locations/folders"
@@ -119,15 +131,19 @@ def asset_doc(here: Here, asset: Asset, *, with_curies: bool = True) -> Json:
 def folder_item_doc(here: Here, item: FolderItem, *, embed: bool) -> Json:
     """An asset's entry in a folder, its asset embedded when ``embed``."""
     asset = here.catalogue.assets[item.asset]
+    away = here.elsewhere(asset.id)
+    target = here.asset_url(asset.id)
+    if away is not None:
+        target = away.asset_url(next(iter(away.catalogue.assets)))
     doc: Json = {
         "base": here.base_attributes(item.id, "folder-item"),
         "common": {"name": asset.name},
         "_links": {
             "self": {"href": here.item_url(item.id)},
-            "loc:referenced-object": {"href": here.asset_url(asset.id)},
+            "loc:referenced-object": {"href": target},
         },
     }
-    if embed:
+    if embed and away is None:
         doc["_embedded"] = {"loc:referenced-object": asset_doc(here, asset, with_curies=False)}
     return doc
 
@@ -153,6 +169,10 @@ def collection_doc(
     page = folder.children[offset : offset + limit]
     kept = ("embed=asset&" if embed else "") + ("insist=totalElements&" if insist else "")
     links = paged_links(here.collection_url(folder.id), offset, limit, len(folder.children), kept)
+    away = here.elsewhere(folder.id)
+    if away is not None and "next" in links:
+        # The other system's folder of the same path, if it has one; same host either way.
+        links["next"]["href"] = links["next"]["href"].replace(here.base, away.base, 1)
     links["loc:item"] = [{"href": here.item_url(child)} for child in page]
     paging: Json = {"offset": offset, "limit": limit, "elements": len(page)}
     if insist:

@@ -35,6 +35,7 @@ from adapters.mediacentral.simulator.seed import CLIP_CREATED, seed
 from adapters.mediacentral.simulator.state import (
     PLATFORM,
     Counters,
+    ImageAnswer,
     Platform,
     RegistryVersion,
     SimSystem,
@@ -44,7 +45,7 @@ from adapters.mediacentral.simulator.state import (
 )
 from gateway.spi import BackendConfig, Simulator, plain
 
-__all__ = ["DEFAULT_CLIENTS", "DEFAULT_USERS", "MediaCentralSimulator", "SimSystem"]
+__all__ = ["DEFAULT_CLIENTS", "DEFAULT_USERS", "ImageAnswer", "MediaCentralSimulator", "SimSystem"]
 
 DEFAULT_USERS: Final = {"newsroom": "mediacentral-demo-password"}
 DEFAULT_CLIENTS: Final = {"hal-gateway": "mediacentral-demo-secret"}
@@ -84,7 +85,13 @@ class MediaCentralSimulator(Simulator):
     platform that does not let the gateway's login read it. ``unadvertised`` relations
     are left out of the registry, as on a platform without that service. With
     ``mcux_redirect`` the mcux login answers ``303 See Other`` with its cookie, as some
-    platform versions do. :meth:`when` gives an event for a state of the counters.
+    platform versions do. ``v1_status`` makes ``/ctms-registry/v1`` answer that status;
+    ``token_links`` puts the token's extension and removal links ``relative`` to the
+    token document or on another origin; with ``names_systems=False`` the registry's
+    entries name no system. ``image`` says how thumbnail images answer
+    (:class:`ImageAnswer`: a status, a type, a redirect, or a second origin of their
+    own). :meth:`link_away` lets a page link into another system. :meth:`when` gives an
+    event for a state of the counters.
     :meth:`withdraw` and :meth:`refuse_folder` put the asset service or a folder out of
     step with what the tree and the search list, as deletions and per-user rights do.
     Fault options (``latency_s``, ``fail_status``, ``drop_connections``) go
@@ -108,6 +115,10 @@ class MediaCentralSimulator(Simulator):
         unadvertised: Iterable[str] = (),
         mcux_redirect: bool = False,
         refuse_registry: bool = False,
+        v1_status: int | None = None,
+        token_links: str = "absolute",  # noqa: S107 - where links lead, no secret
+        names_systems: bool = True,
+        image: ImageAnswer | None = None,
         **faults: Any,
     ) -> None:
         super().__init__(**faults)
@@ -128,7 +139,12 @@ class MediaCentralSimulator(Simulator):
             catalogues=[seed(system, index) for index, system in enumerate(systems)],
             update_answer=update_answer,
             single_item=single_item,
+            v1_status=v1_status,
+            token_links=token_links,
+            names_systems=names_systems,
+            image=image or ImageAnswer(),
         )
+        self._images: web.AppRunner | None = None
 
     def advance(self, seconds: float) -> None:
         """Move the platform's clock on: tokens age as if ``seconds`` had passed."""
@@ -173,6 +189,30 @@ class MediaCentralSimulator(Simulator):
         """Serve every service under a new path; hrefs handed out before stop working."""
         self.platform.service_version += 1
 
+    def link_away(self, key: str, system: int = 1) -> None:
+        """Let the pages after the first of folder ``key`` (``next``), or the folder items
+        of asset ``key`` (``loc:referenced-object``, not embedded), link into the services
+        of the ``system``-th system on the same host, as a page of another realm would."""
+        self.platform.links_away[key] = system
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Start the platform, and the image host when images live on a second origin."""
+        url = await super().start(host, port)
+        if self.platform.image.second_origin and self._images is None:
+            runner = web.AppRunner(assets.image_app(self.platform), access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, host, 0).start()
+            self._images = runner
+            self.platform.image_origin = f"http://{host}:{runner.addresses[0][1]}"
+        return url
+
+    async def close(self) -> None:
+        """Stop the platform and its image host."""
+        if self._images is not None:
+            await self._images.cleanup()
+            self._images = None
+        await super().close()
+
     def failure_response(self, status: int) -> web.StreamResponse:
         """Simulated failures in the platform's problem shape."""
         body = {
@@ -190,7 +230,7 @@ class MediaCentralSimulator(Simulator):
         )
         app[PLATFORM] = self.platform
         auth.add_routes(app.router)
-        registry.add_routes(app.router, current=self.platform.registry == "current")
+        registry.add_routes(app.router, version=self.platform.registry)
         locations.add_routes(app.router)
         assets.add_routes(app.router)
         search.add_routes(app.router)

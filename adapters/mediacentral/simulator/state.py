@@ -23,9 +23,11 @@ from aiohttp import web
 
 Json = dict[str, Any]
 LoginKind = Literal["mcux", "oauth"]
-RegistryVersion = Literal["current", "legacy"]
+RegistryVersion = Literal["current", "legacy", "web-fallback"]
 """``current``: CloudUX 2023.11 and newer (``/ctms-registry/v1`` beside the version-0
-entry points); ``legacy``: 2023.7 and older (the version-0 entry points only)."""
+entry points); ``legacy``: 2023.7 and older (the version-0 entry points only);
+``web-fallback``: an older platform whose web server answers ``/ctms-registry/v1`` with
+its HTML page (200), as a single-page application's fallback route does."""
 UpdateAnswer = Literal["empty", "body"]
 """What ``aa:update-asset-by-id`` answers: 204 without a body, or 200 with the asset."""
 SingleItem = Literal["object", "array"]
@@ -47,6 +49,19 @@ class SimSystem:
     service: str = "avid.pam"
     """The service type of its paths: ``/apis/<service>;version=<n>;realm=<system_id>``."""
     version: str = "2024.2"
+
+
+@dataclass(frozen=True, slots=True)
+class ImageAnswer:
+    """How the thumbnail image URL answers: its status, type, or a redirect."""
+
+    status: int = 200
+    content_type: str = "image/png"
+    redirect: str | None = None
+    """An origin the image URL redirects to (302, the same path), if any."""
+    second_origin: bool = False
+    """Whether images live on a second origin (the Production Management workgroup
+    host, thumb.html) instead of the platform's; that host takes no credentials."""
 
 
 @dataclass(slots=True)
@@ -75,6 +90,10 @@ class Counters:
     """Calls made with a live session (logins aside), by the session's principal."""
     paths: Counter[str] = field(default_factory=Counter)
     """Requests received, by path (decoded)."""
+    image_reads: int = 0
+    """Images served from the second origin."""
+    image_credentials: int = 0
+    """Requests to the second origin that came with credentials (a header or cookie)."""
 
 
 @dataclass(slots=True)
@@ -212,6 +231,19 @@ class Platform:
     folder_refusals: dict[str, int] = field(default_factory=dict)
     """Folders whose reads answer this status (403 or 404) though their parent lists them."""
     service_version: int = 1
+    token_links: str = "absolute"
+    """How the token document links its extension and removal: ``absolute`` on the
+    platform, ``relative`` to the document, or absolute on the origin given."""
+    names_systems: bool = True
+    """Whether the registry's entries name their systems (``systems``)."""
+    v1_status: int | None = None
+    """A status ``/ctms-registry/v1`` answers with a problem instead of the registry."""
+    image: ImageAnswer = field(default_factory=lambda: ImageAnswer())
+    image_origin: str | None = None
+    """The second origin thumbnail images live on (the workgroup host), once it is up."""
+    links_away: dict[str, int] = field(default_factory=dict)
+    """Folders (or assets) whose ``next`` pages (or folder items) link into the services
+    of the system of this index, on the same host."""
     offset_s: float = 0.0
     watchers: list[tuple[Callable[[Counters], bool], asyncio.Event]] = field(default_factory=list)
     """Conditions on the counters, each with the event to set once it holds."""

@@ -7,13 +7,19 @@ Ruby's full message, backtrace and all (``supplemental_files_controller.rb:27-33
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 
 import pytest
+from aiohttp import web
 
-from adapters.avalon.errors import MAX_CHARS, clean, read_error
+from adapters.avalon.errors import MAX_CHARS, OUTAGE, clean, read_error
+from adapters.avalon.simulator import DEFAULT_ADMIN_KEY
 from adapters.avalon.simulator.ruby import bad_request, not_found
 from tests.support.avalon import first_media_object as _first_media_object
+from tests.support.fixtures import ConfigFactory, GatewayFactory
 from tests.support.navigator import Navigator
+
+Serve = Callable[[web.Application], Awaitable[str]]
 
 # What no problem document may hold of the server behind Avalon.
 INTERNALS = (".rb", "/home/app", "from ", "gems", "Avalon::", "actionpack", "\t")
@@ -109,29 +115,167 @@ def test_long_messages_are_cut() -> None:
     assert len(clean("x" * 1000)) == MAX_CHARS
 
 
+# Ruby 3.4's Exception#full_message(highlight: false) as Avalon's supplemental-files
+# controller sends it, written out here rather than built by the simulator's helper.
+_RUBY_34 = (
+    "/home/app/avalon/app/controllers/supplemental_files_controller.rb:197:in "
+    "'SupplementalFilesController#find_supplemental_file': Supplemental file: 9 not found "
+    "(Avalon::NotFound)\n"
+    "\tfrom /home/app/avalon/app/controllers/supplemental_files_controller.rb:82:in "
+    "'SupplementalFilesController#show'\n"
+    "\tfrom /usr/local/bundle/gems/actionpack-8.0.2.1/lib/action_controller/metal/"
+    "basic_implicit_render.rb:8:in 'ActionController::BasicImplicitRender#send_action'\n"
+    "\tfrom /usr/local/bundle/gems/activesupport-8.0.2.1/lib/active_support/callbacks.rb:120:"
+    "in 'block in ActiveSupport::Callbacks#run_callbacks'\n"
+    "\tfrom <internal:kernel>:187:in 'loop'\n"
+    "\tfrom /usr/local/bundle/gems/puma-6.6.0/lib/puma/thread_pool.rb:167:in "
+    "'block in Puma::ThreadPool#spawn_thread'"
+)
+_FEDORA = (
+    "Failed to open TCP connection to fedora:8080 (getaddrinfo: Name or service not known) "
+    'for "fedora" port 8080'
+)
+_SOLR = (
+    "RSolr::Error::ConnectionRefused: Connection refused - {:data=>nil, :method=>:get, "
+    ':params=>{:wt=>:json}, :query=>"wt=json&q=id%3Aabc", :path=>"select", '
+    ":uri=>#<URI::HTTP http://solr.prod.internal:8983/solr/avalon/select?wt=json&q=id%3Aabc>, "
+    ":open_timeout=>nil, :read_timeout=>nil}"
+)
+_POSTGRES = (
+    "PG::ConnectionBad: could not connect to server: Connection refused Is the server "
+    'running on host "db.prod.local" (10.1.2.3) and accepting TCP/IP connections on port 5432?'
+)
+# What no message may hold of the hosts behind Avalon.
+HOSTS = ("fedora", "8080", "solr.prod.internal", "8983", "db.prod.local", "10.1.2.3", "5432")
+
+
 @pytest.mark.parametrize(
-    ("content_type", "body", "messages"),
+    ("raw", "cleaned"),
+    [
+        pytest.param(_RUBY_34, "Supplemental file: 9 not found", id="ruby-3.4-verbatim"),
+        pytest.param(
+            "<internal:kernel>:187:in 'loop': stopped (StopIteration)",
+            "stopped",
+            id="internal-frame",
+        ),
+        pytest.param(
+            "undefined method `[]' for nil", "undefined method `[]' for nil", id="method-brackets"
+        ),
+        pytest.param(
+            "\nSupplemental file: 9 not found",
+            "Supplemental file: 9 not found",
+            id="leading-newline",
+        ),
+        pytest.param(
+            _FEDORA,
+            "Failed to open TCP connection to <host> (getaddrinfo: Name or service not known)",
+            id="fedora-host-port",
+        ),
+        pytest.param(
+            "Could not reach http://fedora.internal/rest/dev/abc: refused",
+            "Could not reach <url>: refused",
+            id="url-masked",
+        ),
+        pytest.param(
+            "License https://creativecommons.org/licenses/by/4.0/ unknown",
+            "License https://creativecommons.org/licenses/by/4.0/ unknown",
+            id="allowed-url-kept",
+        ),
+        pytest.param("no route to [fd00::12]:443", "no route to <host>", id="ipv6-host-port"),
+        pytest.param("no route to fe80::1%eth0 now", "no route to <address> now", id="ipv6"),
+        pytest.param("timeout from 192.168.4.20", "timeout from <address>", id="ipv4"),
+        pytest.param(
+            "at 00:00:02.500 the cue ends", "at 00:00:02.500 the cue ends", id="times-kept"
+        ),
+    ],
+)
+def test_clean_masks_what_names_a_host(raw: str, cleaned: str) -> None:
+    assert clean(raw) == cleaned
+
+
+@pytest.mark.parametrize("raw", [_FEDORA, _SOLR, _POSTGRES])
+def test_below_500_no_host_survives_either(raw: str) -> None:
+    text = clean(raw)
+    for host in HOSTS:
+        assert host not in text, (host, text)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_an_outage_says_only_that_avalon_failed(status: int) -> None:
+    body = json.dumps({"errors": [_FEDORA, _SOLR, _POSTGRES]}).encode()
+    fault = read_error(status, "application/json", body)
+    assert list(fault.messages) == [OUTAGE]
+
+
+async def test_an_outage_reaches_the_client_without_avalons_hosts(
+    gateway: GatewayFactory, make_config: ConfigFactory, upstream: Serve
+) -> None:
+    """application_controller.rb:268-288 answers Solr, Fedora and database failures with
+    503 and the exception's message."""
+
+    async def outage(request: web.Request) -> web.StreamResponse:
+        return web.json_response({"errors": [_FEDORA, _SOLR, _POSTGRES]}, status=503)
+
+    app = web.Application()
+    app.router.add_get("/media_objects/{id}", outage)
+    url = await upstream(app)
+    backend = {"kind": "avalon", "url": url, "api_key": DEFAULT_ADMIN_KEY, "retries": 0}
+    nav = Navigator(await gateway(make_config(backends={"archive": backend})), "archive")
+    root = await nav.backend()
+    response, problem = await nav.request("GET", nav.href(root, "avalon:media-object", id="a1"))
+    assert (response.status, problem["upstream_status"]) == (503, 503)
+    assert problem["errors"] == [OUTAGE]
+    text = json.dumps(problem)
+    for host in HOSTS:
+        assert host not in text, host
+
+
+@pytest.mark.parametrize(
+    ("status", "content_type", "body", "messages"),
     [
         pytest.param(
+            404,
             "application/json",
             json.dumps({"errors": _FULL}).encode(),
             ["Supplemental file: 9 not found"],
             id="string",
         ),
         pytest.param(
+            422,
             "application/json",
             b'{"errors": ["Title can\'t be blank", ""]}',
             ["Title can't be blank"],
             id="list",
         ),
         pytest.param(
+            500,
             "application/json",
             b'{"status": 500, "error": "Internal Server Error"}',
-            ["Internal Server Error"],
+            [OUTAGE],
             id="rails-public-exception",
         ),
-        pytest.param("text/html", b"<html><body>We're sorry</body></html>", [], id="page"),
+        pytest.param(
+            500,
+            "application/json",
+            b'{"errors": "An error occurred when saving the supplemental file: [\\"Bad\\"]"}',
+            ["An error occurred when saving the supplemental file: Bad"],
+            id="save-error-kept",
+        ),
+        pytest.param(
+            500,
+            "application/json",
+            json.dumps({"errors": "An error occurred when saving: " + _FEDORA}).encode(),
+            [
+                "An error occurred when saving: Failed to open TCP connection to <host> "
+                "(getaddrinfo: Name or service not known)"
+            ],
+            id="save-error-naming-a-host",
+        ),
+        pytest.param(404, "text/html", b"<html><body>We're sorry</body></html>", [], id="page"),
+        pytest.param(
+            500, "text/html", b"<html><body>We're sorry</body></html>", [OUTAGE], id="page-500"
+        ),
     ],
 )
-def test_read_error(content_type: str, body: bytes, messages: list[str]) -> None:
-    assert list(read_error(500, content_type, body).messages) == messages
+def test_read_error(status: int, content_type: str, body: bytes, messages: list[str]) -> None:
+    assert list(read_error(status, content_type, body).messages) == messages

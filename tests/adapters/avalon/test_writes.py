@@ -8,14 +8,14 @@ import pytest
 from aiohttp import web
 
 from adapters.avalon import mapping
-from adapters.avalon.simulator import DEFAULT_ADMIN_KEY
+from adapters.avalon.simulator import DEFAULT_ADMIN_KEY, AvalonSimulator
 from tests.support.avalon import first_media_object as _first_media_object
 from tests.support.avalon import gone_after_the_job
 from tests.support.fixtures import ConfigFactory, GatewayFactory
 from tests.support.navigator import PROBLEM, Doc, Navigator
 
 
-async def test_create_update_delete_round_trip(nav: Navigator) -> None:
+async def test_create_update_delete_round_trip(nav: Navigator, simulator: AvalonSimulator) -> None:
     backend = await nav.backend()
     collections = await nav.follow(backend, "avalon:collections")
     collection_id = collections["_embedded"]["avalon:collection"][0]["id"]
@@ -36,7 +36,7 @@ async def test_create_update_delete_round_trip(nav: Navigator) -> None:
     response, queued = await nav.request("DELETE", updated["_links"]["self"]["href"])
     assert response.status == 202
     assert queued["status"] == "queued"
-    gone = await gone_after_the_job(nav, updated["_links"]["self"]["href"])
+    gone = await gone_after_the_job(simulator, nav, updated["_links"]["self"]["href"])
     # Avalon's 410 for good (its tombstone); the client cannot tell it from "not found".
     assert (gone["status"], gone["upstream_status"]) == (404, 410)
 

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aiohttp import web
 
-from adapters.mediacentral.adapter import MediaCentralAdapter
-from adapters.mediacentral.auth import PlatformLogin
 from adapters.mediacentral.logins import McuxLogin
-from gateway.backends.runtime import BACKENDS
 from gateway.config.schema import Secret
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.logins import FAILURE_HOLD_S
@@ -27,29 +22,10 @@ from tests.support.mediacentral.fixtures import (
     SimFactory,
     counting,
 )
-from tests.support.mediacentral.navigator import Doc, Navigator
+from tests.support.mediacentral.navigator import Navigator
+from tests.support.mediacentral.sessions import locations, with_clock
 
 ALL_FLOWS = [pytest.param(flow, id=flow) for flow in FLOWS]
-
-
-async def locations(nav: Navigator) -> tuple[str, Doc]:
-    href = nav.href(await nav.backend(BACKEND), "mc:locations")
-    return href, await nav.get(href)
-
-
-def with_clock(clock: FakeClock) -> Callable[[web.Application], None]:
-    """Sets the backend's renewal clock before the gateway starts, so before any login."""
-
-    def install(app: web.Application) -> None:
-        backend = app[BACKENDS].get(BACKEND)
-        assert backend is not None
-        login = app[BACKENDS].auth(backend).strategy(None)
-        assert isinstance(login, PlatformLogin)
-        assert isinstance(backend.adapter, MediaCentralAdapter)
-        login.clock = clock
-        backend.adapter.discovery.clock = clock
-
-    return install
 
 
 @pytest.mark.parametrize("flow", ALL_FLOWS)

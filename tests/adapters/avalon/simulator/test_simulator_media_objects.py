@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
@@ -263,15 +262,6 @@ async def test_update_errors(
     assert (await call("GET", "/media_objects/1g05fb83r.json")).json()["title"] == "Lease Test"
 
 
-async def _status_once_purged(call: Call, path: str) -> int:
-    for _ in range(100):
-        status = (await call("GET", path)).status
-        if status != 200:
-            return status
-        await asyncio.sleep(0.02)
-    return 200
-
-
 async def test_delete_redirects_to_root_and_the_job_leaves_a_tombstone(
     sim: AvalonSimulator, call: Call
 ) -> None:
@@ -281,7 +271,8 @@ async def test_delete_redirects_to_root_and_the_job_leaves_a_tombstone(
     assert (reply.status, reply.headers["Location"], reply.body) == (302, f"{sim.url}/", b"")
     # Until the job runs, nothing has changed.
     assert (await call("GET", "/media_objects/mk61rh07c.json")).status == 200
-    assert await _status_once_purged(call, "/media_objects/mk61rh07c.json") == 410
+    await sim.purge_now()
+    assert (await call("GET", "/media_objects/mk61rh07c.json")).status == 410
     gone = await call("GET", "/media_objects/mk61rh07c.json")
     assert gone.json() == {"errors": ["mk61rh07c has been deleted"]}
     listed = (await call("GET", "/media_objects.json")).json()
@@ -296,7 +287,7 @@ async def test_a_delete_the_key_may_not_perform_also_redirects_and_changes_nothi
     same 302 (spec/controllers/media_objects_controller_spec.rb:94-96)."""
     reply = await call("DELETE", "/media_objects/gt54kn04s.json", headers=VIEWER)
     assert (reply.status, reply.headers["Location"], reply.body) == (302, f"{sim.url}/", b"")
-    await asyncio.sleep(0.1)  # twice the purge delay
+    await sim.purge_now()  # every job queued has run
     assert (await call("GET", "/media_objects/gt54kn04s.json")).status == 200
 
 

@@ -22,6 +22,7 @@ from tests.support.avalon import (
     follow,
     send,
 )
+from tests.support.replies import fetch
 
 pytestmark = pytest.mark.asyncio
 
@@ -120,7 +121,13 @@ async def test_a_separate_storage_host_serves_presigned_urls(
     assert blob.headers["Location"].startswith(sim.storage_url + "/")
     assert sim.storage_url != sim.url
     assert (served.status, served.body[:6]) == (200, b"WEBVTT")
-    assert [h.get("Avalon-Api-Key") for h in sim.storage_requests] == [None]
+    # It records what it receives, so a client sending the key there would show.
+    again = await fetch(http, "GET", blob.headers["Location"], headers=ADMIN)
+    assert (again.status, again.body) == (200, served.body)
+    assert [h.get("Avalon-Api-Key") for h in sim.storage_requests] == [
+        None,
+        ADMIN["Avalon-Api-Key"],
+    ]
 
 
 async def test_delete_without_json_redirects_to_the_edit_page(
