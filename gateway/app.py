@@ -21,6 +21,7 @@ from gateway.state.base import StateStore
 from gateway.state.memory_store import MemoryStore
 from gateway.state.redis_store import RedisStore
 from gateway.unified import routes as unified
+from gateway.web.hosts import hosts, server_header
 from gateway.web.middlewares import (
     add_request_id_header,
     limits,
@@ -28,27 +29,39 @@ from gateway.web.middlewares import (
     problems,
     request_ids,
 )
+from gateway.web.security import add_security_headers
 from gateway.web.settings import HTTP
 
 STORE: Final = web.AppKey("state_store", StateStore)
 """Upstream logins, revocations and failed-login windows (memory or Redis)."""
 
 
-def handler_args(config: GatewayConfig) -> dict[str, int]:
+def handler_args(config: GatewayConfig) -> dict[str, float | bool]:
     """Arguments of aiohttp's request handler.
 
     The HTTP parser's line limit sits above ``max_uri_bytes`` so that an over-long
     URI reaches the limits middleware and gets a 414 problem; a request line past
     even that parser limit is refused by aiohttp itself with a plain 400.
+
+    Request bodies are never inflated: aiohttp would inflate a ``Content-Encoding``
+    body as it arrives, before any handler could refuse it (a small gzip bomb grew
+    to tens of MB), so the limits middleware refuses encoded bodies with 415 instead.
+    Idle connections close after ``keepalive_timeout_s`` (aiohttp also closes a new
+    connection that sends no complete request within it).
     """
-    return {"max_line_size": max(8190, 2 * config.server.max_uri_bytes + 1024)}
+    return {
+        "max_line_size": max(8190, 2 * config.server.max_uri_bytes + 1024),
+        "auto_decompress": False,
+        "keepalive_timeout": config.server.keepalive_timeout_s,
+    }
 
 
 def create_app(config: GatewayConfig) -> web.Application:
     """The gateway for ``config``: routes, middlewares, backends and their lifecycle.
 
-    Middlewares, outermost first: request id, problems, session, access, limits,
-    negotiation (see :mod:`gateway.web.middlewares` and :mod:`gateway.auth.access`).
+    Middlewares, outermost first: request id, problems, hosts, session, access, limits,
+    negotiation (see :mod:`gateway.web.middlewares`, :mod:`gateway.web.hosts` and
+    :mod:`gateway.auth.access`).
     """
     redis = None
     store: StateStore = MemoryStore()
@@ -60,6 +73,7 @@ def create_app(config: GatewayConfig) -> web.Application:
         middlewares=(
             request_ids,
             problems,
+            hosts,
             aiohttp_session.session_middleware(sessions.storage(config, redis)),
             access,
             limits,
@@ -90,6 +104,8 @@ def create_app(config: GatewayConfig) -> web.Application:
     app.cleanup_ctx.append(backends.lifecycle)
     app.on_response_prepare.append(add_request_id_header)
     app.on_response_prepare.append(sessions.mark_secure)
+    app.on_response_prepare.append(server_header)
+    app.on_response_prepare.append(add_security_headers)
     return app
 
 

@@ -20,6 +20,7 @@ from gateway import plugins
 from gateway.auth import passwords
 from gateway.config import auth as authconfig
 from gateway.config import loading as config_mod
+from gateway.web import serving
 from gateway.web.errors import ConfigError
 
 log = logging.getLogger("gateway")
@@ -109,11 +110,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 async def _run(app: web.Application, host: str, port: int) -> None:
     """Serve until SIGINT or SIGTERM, then shut down cleanly (upstream logouts included)."""
-    runner = web.AppRunner(app, access_log_format='%a "%r" %s %b %Tfs')
-    await runner.setup()
+    runner = await serving.serve(app, host, port, access_log_format='%a "%r" %s %b %Tfs')
     try:
-        site = web.TCPSite(runner, host, port)
-        await site.start()
         bound_host, bound_port = runner.addresses[0][:2]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         # The first line on stdout says where to go; scripts and tests read it.

@@ -17,8 +17,11 @@ live) is refused with 400, as are entity and external references without one.
 
 What the instance cannot carry is refused with 400 before anything is sent, since Flex
 would store it and every later read of ``metadata.xml`` would fail: namespaced
-elements or attributes, names outside ``[A-Za-z_][A-Za-z0-9_.-]*``, and mixed content
-(text after a child element, which the instance has no place for).
+elements or attributes, names outside ``[A-Za-z_][A-Za-z0-9_.-]*``, mixed content
+(text after a child element, which the instance has no place for), and elements nested
+deeper than :data:`MAX_DEPTH` (reading, converting and writing a document recurse per
+level; the parser itself does not, so without the limit a deep document overflowed the
+stack later, as a 500).
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from gateway.spi import BadRequest, MalformedBody
 XML_TYPE: Final = "application/xml"
 XML_TYPES: Final = (XML_TYPE, "text/xml")
 _NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+MAX_DEPTH: Final = 100
+"""Deepest element nesting taken in a metadata document (the root is level 1)."""
 
 
 def parse(body: bytes) -> Element:
@@ -63,24 +68,36 @@ def parse(body: bytes) -> Element:
     return root
 
 
-def _check(element: Element, where: str = "") -> None:
-    """400 for what the JSON instance cannot hold (see the module's docstring)."""
-    here = f"{where}/{element.tag}"
-    if element.tag.startswith("{") or any(name.startswith("{") for name in element.attrib):
-        raise BadRequest(
-            f"{here}: XML namespaces are not supported in metadata documents; "
-            "send the elements without a namespace"
-        )
-    for name in (element.tag, *element.attrib):
-        if _NAME.fullmatch(name) is None:
-            raise BadRequest(f"{here}: {name!r} is not a supported element or attribute name")
-    for child in element:
-        if (child.tail or "").strip():
+def _check(root: Element) -> None:
+    """400 for what the JSON instance cannot hold (see the module's docstring).
+
+    Walks the tree with a stack of its own, not by recursion, so that the depth check is
+    reached however deep the document is.
+    """
+    stack: list[tuple[Element, str, int]] = [(root, "", 1)]
+    while stack:
+        element, where, depth = stack.pop()
+        here = f"{where}/{element.tag}"
+        if depth > MAX_DEPTH:
             raise BadRequest(
-                f"{here}: mixed content (text after the child element {child.tag}) is not "
-                "supported in metadata documents"
+                f"the XML document is nested more than {MAX_DEPTH} elements deep "
+                f"(below {where[:200]}...)"
             )
-        _check(child, here)
+        if element.tag.startswith("{") or any(name.startswith("{") for name in element.attrib):
+            raise BadRequest(
+                f"{here}: XML namespaces are not supported in metadata documents; "
+                "send the elements without a namespace"
+            )
+        for name in (element.tag, *element.attrib):
+            if _NAME.fullmatch(name) is None:
+                raise BadRequest(f"{here}: {name!r} is not a supported element or attribute name")
+        for child in reversed(element):  # reversed: the stack pops them in document order
+            if (child.tail or "").strip():
+                raise BadRequest(
+                    f"{here}: mixed content (text after the child element {child.tag}) is not "
+                    "supported in metadata documents"
+                )
+            stack.append((child, here, depth + 1))
 
 
 def serialize(root: Element) -> bytes:

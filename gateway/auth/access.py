@@ -4,11 +4,17 @@ Every route says who may call it (:class:`~gateway.web.routing.Route` ``access``
 ``public`` routes (the root, relation and problem pages, login, token, health) take
 anybody; every other route needs an identity, else 401 with ``WWW-Authenticate:
 Bearer``; ``admin`` routes need the admin role. A route under ``/backends/<name>``
-also obeys that backend's rules (:func:`check_backend`): its role restriction, its
-per-user credentials, and the method the caller's roles allow (readers read). Not
-allowed is 403. Unsafe requests that authenticate with the session cookie must
-carry the session's CSRF token in ``X-CSRF-Token`` (403 otherwise); bearer requests
-need none, as no browser sends a bearer token by itself.
+also obeys that backend's rules (:func:`check_backend`): its role restriction and its
+per-user credentials decide whether the caller may use the backend at all, and a
+backend the caller may not use answers 404 exactly as a backend that does not exist
+(the root and the lists do not show it either, so names cannot be enumerated); on a
+backend the caller may use, a method their roles do not allow (readers read) is 403,
+as are admin routes for others. Unsafe requests that authenticate with the session
+cookie must carry the session's CSRF token in ``X-CSRF-Token`` (403 otherwise); bearer
+requests need none, as no browser sends a bearer token by itself.
+
+Path values ``.`` and ``..`` in any spelling are 404 for every route
+(:func:`gateway.web.urls.refuse_dot_segments`), checked here once the caller is known.
 
 The identity is bound (:func:`gateway.auth.identity.acting_as`) while the handler runs,
 for the upstream credentials to follow it.
@@ -25,8 +31,9 @@ from gateway.auth.authenticator import AUTH, login_required
 from gateway.auth.identity import SAFE_METHODS, Identity, acting_as, implied
 from gateway.backends.runtime import BACKENDS, Backend
 from gateway.config.auth import ADMIN
-from gateway.web.errors import Forbidden, ServiceUnavailable, Unauthorized
+from gateway.web.errors import Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from gateway.web.routing import Handler, route_meta
+from gateway.web.urls import refuse_dot_segments
 
 _IDENTITY: Final = web.RequestKey("identity", Identity)
 _DATA: Final = web.RequestKey("identity_data", dict[str, Any])
@@ -67,14 +74,24 @@ def visible(request: web.Request, who: Identity | None, backend: Backend) -> boo
     return who is not None and backend_refusal(request, who, backend) is None
 
 
+def _not_served(request: web.Request) -> NotFound:
+    # Word for word the router's 404 (gateway.web.middlewares): nothing tells them apart.
+    return NotFound(f"nothing is served at {request.path}")
+
+
+def _backend_of_path(request: web.Request) -> str | None:
+    """The backend a path under ``/backends/<name>`` names, when no route matched it."""
+    parts = request.path.split("/", 3)
+    return parts[2] if len(parts) > 2 and parts[1] == "backends" else None
+
+
 def check_backend(request: web.Request, who: Identity, name: str) -> None:
-    """403 unless ``who`` may send this request's method to backend ``name``."""
+    """404 unless ``who`` may use backend ``name``; 403 for a method their roles refuse."""
     backend = request.app[BACKENDS].get(name)
     if backend is None:
         return
-    refusal = backend_refusal(request, who, backend)
-    if refusal is not None:
-        raise Forbidden(refusal)
+    if backend_refusal(request, who, backend) is not None:
+        raise _not_served(request)
     if not who.may(request.method):
         raise Forbidden(
             f"your roles ({', '.join(sorted(who.roles)) or 'none'}) allow reading only; "
@@ -108,6 +125,12 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
             )
         if meta is not None and meta.backend is not None:
             check_backend(request, who, meta.backend)
+        elif meta is None and (name := _backend_of_path(request)) is not None:
+            # No route, or not this method (405 with Allow): as silent as an unknown name.
+            backend = request.app[BACKENDS].get(name)
+            if backend is not None and backend_refusal(request, who, backend) is not None:
+                raise _not_served(request)
+    refuse_dot_segments(request)
     if who is not None:
         request[_IDENTITY] = who
         request[_DATA] = dict(data)

@@ -4,9 +4,11 @@
   session and answers who logged in, with the CSRF token unsafe requests must echo.
 - ``POST /auth/token`` is an OAuth2 token endpoint (RFC 6749): the ``password`` and
   ``client_credentials`` grants, the client authenticated with HTTP Basic or form
-  fields; errors carry RFC 6749's ``error`` member inside the problem document.
+  fields, never both (RFC 6749 2.3.1), and no parameter twice (3.2); errors carry
+  RFC 6749's ``error`` member inside the problem document.
 - ``GET /auth/me`` says who is calling, with which roles until when, and per backend
-  whether they may use it and whether an upstream login of theirs is live.
+  they may use its methods and whether an upstream login of theirs is live (backends
+  they may not use are left out, as everywhere else).
 - ``POST /auth/logout`` ends the session (or revokes the bearer token) and the
   caller's own upstream sessions.
 - ``GET /admin`` shows admins who may log in and how each backend is reached.
@@ -94,6 +96,8 @@ async def _with_backends(request: web.Request, who: Identity, doc: hal.Resource)
     rows = []
     for backend in backends:
         allowed = visible(request, who, backend)
+        if not allowed:
+            continue  # its name is not for this caller (a 404 everywhere else)
         with acting_as(who):  # a login answers before the middleware knew who it was
             live = await backends.auth(backend).live() if allowed else False
         rows.append(
@@ -159,10 +163,20 @@ async def login(request: web.Request) -> web.Response:
 
 
 def _client_credentials(request: web.Request, form: Mapping[str, str]) -> tuple[str, str] | None:
-    """(client id, secret) from HTTP Basic (RFC 6749 2.3.1) or the form; None if absent."""
+    """(client id, secret) from HTTP Basic (RFC 6749 2.3.1) or the form; None if absent.
+
+    Both at once is an ``invalid_request``: "the client MUST NOT use more than one
+    authentication method in each request", and the two could name different clients.
+    """
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "basic":
+        if "client_id" in form or "client_secret" in form:
+            raise OAuthError(
+                "invalid_request",
+                "authenticate the client with HTTP Basic or with client_id/client_secret "
+                "in the body, not both",
+            )
         try:
             decoded = base64.b64decode(value.strip(), validate=True).decode()
         except (binascii.Error, UnicodeDecodeError):
@@ -187,7 +201,15 @@ def _invalid_client(detail: str) -> OAuthError:
 
 async def token(request: web.Request) -> web.Response:
     """``POST /auth/token``: the OAuth2 token endpoint."""
-    form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+    posted = await request.post()
+    # RFC 6749 3.2: parameters MUST NOT be included more than once; taking either value
+    # would let two parts of a stack read two different requests.
+    repeated = sorted({k for k in posted if len(posted.getall(k)) > 1})
+    if repeated:
+        raise OAuthError(
+            "invalid_request", f"parameters sent more than once: {', '.join(repeated)}"
+        )
+    form = {k: v for k, v in posted.items() if isinstance(v, str)}
     authenticator = request.app[AUTH]
     address = client_address(request)
     grant = form.get("grant_type", "")

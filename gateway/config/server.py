@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from gateway.config.schema import Field, http_url
+from gateway.web.hosts import LOOPBACK, pattern_problem
 
 
 def _public_url(value: Any) -> str | None:
@@ -15,6 +16,11 @@ def _public_url(value: Any) -> str | None:
     if problem is None and ("?" in value or "#" in value):
         return "must not have a query or fragment"
     return problem
+
+
+def _allowed_hosts(value: tuple[str, ...]) -> str | None:
+    problems = [p for p in map(pattern_problem, value) if p is not None]
+    return "; ".join(problems) or None
 
 
 SERVER_FIELDS: Final = (
@@ -33,6 +39,13 @@ SERVER_FIELDS: Final = (
         "Base URL clients use; empty means derive it per request.",
         default="",
         check=_public_url,
+    ),
+    Field(
+        "allowed_hosts",
+        list,
+        "Hosts the gateway answers for (Host, X-Forwarded-Host); '*.domain' and '*' too.",
+        default=LOOPBACK,
+        check=_allowed_hosts,
     ),
     Field(
         "trust_forwarded",
@@ -61,6 +74,34 @@ SERVER_FIELDS: Final = (
         default=8192,
         minimum=256,
         maximum=1024 * 1024,
+    ),
+    Field(
+        "header_timeout_s",
+        float,
+        "Time a client has to send a request's head once it began it (408 after).",
+        default=10.0,
+        minimum=0.001,
+    ),
+    Field(
+        "body_timeout_s",
+        float,
+        "Longest wait for the next bytes of a request body (408 after).",
+        default=30.0,
+        minimum=0.001,
+    ),
+    Field(
+        "keepalive_timeout_s",
+        float,
+        "How long an idle connection stays open, waiting for a request.",
+        default=75.0,
+        minimum=0.001,
+    ),
+    Field(
+        "max_connections",
+        int,
+        "Most client connections served at once; beyond it, new ones get a 503.",
+        default=1000,
+        minimum=1,
     ),
     Field(
         "upstream_timeout_s",
@@ -108,10 +149,15 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str = ""
+    allowed_hosts: tuple[str, ...] = LOOPBACK
     trust_forwarded: bool = False
     max_body_bytes: int = 10 * 1024 * 1024
     max_upload_bytes: int = 2 * 1024**3
     max_uri_bytes: int = 8192
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 30.0
+    keepalive_timeout_s: float = 75.0
+    max_connections: int = 1000
     upstream_timeout_s: float = 10.0
     upstream_retries: int = 2
     fanout_budget_s: float = 5.0

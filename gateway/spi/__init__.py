@@ -50,6 +50,7 @@ from gateway.web.errors import (
 from gateway.web.params import bool_param, int_param, page_params
 from gateway.web.relay import NO_COMPRESSION, relay
 from gateway.web.routing import JSON_TYPES, NO_STORE, Handler, Route, hal_response
+from gateway.web.security import passive, relayed_headers
 from gateway.web.urls import path_segment, public_base
 
 __all__ = [
@@ -107,11 +108,13 @@ __all__ = [
     "int_param",
     "matches",
     "page_params",
+    "passive",
     "path_segment",
     "plain",
     "public_base",
     "read_json",
     "relay",
+    "relayed_headers",
     "sort_key",
     "stream_body",
     "upload_filename",

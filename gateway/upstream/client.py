@@ -2,8 +2,9 @@
 
 :class:`UpstreamClient` owns one ``aiohttp.ClientSession`` for its backend, applies
 the backend's time budget, retries transient failures of idempotent methods with
-jittered exponential backoff, lets the adapter's :class:`UpstreamAuth` add the
-upstream credentials (logging in again once on a 401), and translates every
+jittered exponential backoff, all within one budget per call (:mod:`.retries`), lets
+the adapter's :class:`UpstreamAuth` add the upstream credentials (logging in again once
+on a 401), sends every URL exactly as built (:mod:`.targets`), and translates every
 ``aiohttp`` client exception into a gateway error. No other module catches
 ``aiohttp.ClientError`` for upstream calls.
 """
@@ -11,22 +12,21 @@ upstream credentials (logging in again once on a 401), and translates every
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import random
+import math
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 import aiohttp
-from multidict import CIMultiDictProxy
-from yarl import URL
 
 from gateway.upstream.auth import NoAuth, UpstreamAuth
 from gateway.upstream.faults import ErrorReader, default_error_reader
+from gateway.upstream.response import UpstreamResponse as UpstreamResponse
+from gateway.upstream.retries import Deadline, RetryPolicy, retry_after_s
+from gateway.upstream.targets import exact_url
 from gateway.web.errors import (
     GatewayError,
     UpstreamLoginFailed,
@@ -42,67 +42,6 @@ SHORT_SECRET: Final = 8
 """Secrets shorter than this are masked only as whole tokens."""
 RETRY_STATUSES: Final = frozenset({502, 503, 504})
 """Upstream statuses worth another try of an idempotent call."""
-
-
-@dataclass(slots=True)
-class UpstreamResponse:
-    """A complete upstream answer."""
-
-    status: int
-    headers: CIMultiDictProxy[str]
-    body: bytes
-    url: str
-    backend: str
-    links: Mapping[str, str] = field(default_factory=dict)
-    """RFC 8288 ``Link`` header: relation → absolute URL."""
-
-    @property
-    def content_type(self) -> str:
-        """The media type, without parameters, lower case."""
-        return self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
-
-    def json_object(self) -> dict[str, Any]:
-        """The body as a JSON object; anything else is the upstream's fault (503)."""
-        data = self.json()
-        if not isinstance(data, dict):
-            raise UpstreamUnavailable(
-                f"backend {self.backend} answered with an unexpected document",
-                backend=self.backend,
-            )
-        return data
-
-    def json_list(self) -> list[Any]:
-        """The body as a JSON array; anything else is the upstream's fault (503)."""
-        data = self.json()
-        if not isinstance(data, list):
-            raise UpstreamUnavailable(
-                f"backend {self.backend} answered with an unexpected list", backend=self.backend
-            )
-        return data
-
-    def json(self) -> Any:
-        """The body decoded as JSON; a broken body is the upstream's fault (503)."""
-        try:
-            return json.loads(self.body) if self.body else None
-        except ValueError as exc:
-            raise UpstreamUnavailable(
-                f"backend {self.backend} answered with a body that is not valid JSON",
-                backend=self.backend,
-            ) from exc
-
-
-@dataclass(slots=True)
-class RetryPolicy:
-    """Retries of idempotent calls: ``attempts`` extra tries, jittered exponential backoff."""
-
-    attempts: int = 2
-    base_delay_s: float = 0.05
-    max_delay_s: float = 1.0
-    rng: random.Random = field(default_factory=random.Random)
-
-    def delay(self, attempt: int) -> float:
-        """Full-jitter backoff before retry number ``attempt`` (1-based)."""
-        return self.rng.uniform(0, min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)))
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -136,6 +75,7 @@ class UpstreamClient:
         transfer_timeout_s: float = 3600.0,
     ) -> None:
         self.backend = backend
+        self.timeout_s = timeout_s
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         # A media file takes longer than an API call, but must keep moving.
         self.transfer_timeout = aiohttp.ClientTimeout(
@@ -203,15 +143,18 @@ class UpstreamClient:
         authenticate: bool = True,
         encoded: bool = False,
     ) -> UpstreamResponse:
-        """Send a request and read the whole answer.
+        """Send a request and read the whole answer, within the backend's ``timeout_s``.
 
         An answer of 400 or more raises :class:`UpstreamStatusError` unless its status
-        is listed in ``ok``. Idempotent methods are retried on connection failures,
-        timeouts and 502/503/504; POST and PATCH never are. ``encoded`` sends the path
-        exactly as given (already percent-encoded: an escaped ``;`` stays escaped).
+        is listed in ``ok``. Idempotent methods are retried on connection failures and
+        502/503/504 while the budget lasts (an upstream's ``Retry-After`` is waited for
+        when it fits, and ends the retries when it does not); POST and PATCH never are.
+        ``encoded`` sends the path exactly as given (already percent-encoded: an escaped
+        ``;`` stays escaped); otherwise only what cannot stand in a URL is escaped.
         """
         method = method.upper()
         attempts = 1 + (self.retry.attempts if method in IDEMPOTENT else 0)
+        deadline = Deadline(self.timeout_s)
         auth = self.auth.active()
         relogged = False
         attempt = 0
@@ -228,11 +171,16 @@ class UpstreamClient:
                     allow_redirects,
                     authenticate,
                     encoded,
+                    deadline,
                 )
-            except (UpstreamUnavailable, UpstreamTimeout):
-                if attempt >= attempts:
+            except UpstreamTimeout:
+                # The attempt had all that was left: the budget is spent.
+                raise self._timeout(tries=attempt) from None
+            except UpstreamUnavailable:
+                wait = self.retry.delay(attempt)
+                if attempt >= attempts or wait >= deadline.remaining():
                     raise
-                await asyncio.sleep(self.retry.delay(attempt))
+                await asyncio.sleep(wait)
                 continue
             if response.status == 401 and authenticate and auth.renewable and not relogged:
                 # Credentials expired upstream: log in again, once.
@@ -242,9 +190,14 @@ class UpstreamClient:
                 continue
             if authenticate and response.status in auth.refusals:
                 raise self.login_failed(response)
-            if response.status in RETRY_STATUSES and attempt < attempts:
-                await asyncio.sleep(self.retry.delay(attempt))
-                continue
+            if response.status in RETRY_STATUSES:
+                asked = retry_after_s(response.headers.get("Retry-After"))
+                wait = max(self.retry.delay(attempt), asked or 0.0)
+                if attempt < attempts and wait < deadline.remaining():
+                    await asyncio.sleep(wait)
+                    continue
+                if response.status not in ok:
+                    raise self.status_error(response, retry_after=asked)
             if response.status >= 400 and response.status not in ok:
                 raise self.status_error(response)
             return response
@@ -271,15 +224,24 @@ class UpstreamClient:
             upstream_code=fault.code,
         )
 
-    def status_error(self, response: UpstreamResponse) -> UpstreamStatusError:
-        """The gateway error for an upstream error answer, messages cleaned of secrets."""
+    def status_error(
+        self, response: UpstreamResponse, *, retry_after: float | None = None
+    ) -> UpstreamStatusError:
+        """The gateway error for an upstream error answer, messages cleaned of secrets.
+
+        ``retry_after``: the wait the upstream asked for, passed on to the client.
+        """
         fault = self._read_errors(response.status, response.content_type, response.body)
+        headers = {}
+        if retry_after is not None and math.isfinite(retry_after):
+            headers["Retry-After"] = str(math.ceil(retry_after))
         return UpstreamStatusError(
             f"backend {self.backend} answered {response.status}",
             backend=self.backend,
             upstream_status=response.status,
             errors=[self.scrub(m) for m in fault.messages],
             upstream_code=fault.code,
+            headers=headers,
         )
 
     def scrub(self, text: str) -> str:
@@ -308,9 +270,10 @@ class UpstreamClient:
         headers: Mapping[str, str] | None,
         allow_redirects: bool,
         authenticate: bool,
-        encoded: bool = False,
+        encoded: bool,
+        deadline: Deadline,
     ) -> UpstreamResponse:
-        async with self.stream(
+        async with self._exchange(
             method,
             path_or_url,
             params=params,
@@ -320,6 +283,7 @@ class UpstreamClient:
             allow_redirects=allow_redirects,
             authenticate=authenticate,
             encoded=encoded,
+            limit=deadline,
         ) as response:
             body = await self._read(response)
             links = {str(rel): str(link.get("url", "")) for rel, link in response.links.items()}
@@ -335,8 +299,7 @@ class UpstreamClient:
         except aiohttp.ClientError as exc:
             raise self._unavailable(exc) from exc
 
-    @asynccontextmanager
-    async def stream(
+    def stream(
         self,
         method: str,
         path_or_url: str,
@@ -349,32 +312,67 @@ class UpstreamClient:
         authenticate: bool = True,
         transfer: bool = False,
         encoded: bool = False,
-    ) -> AsyncIterator[aiohttp.ClientResponse]:
+    ) -> AbstractAsyncContextManager[aiohttp.ClientResponse]:
         """One attempt, the answer unread: for streaming bodies either way. No retries.
 
         Credentials go only to the backend's own origin, whatever URL is asked for.
         ``transfer`` is for media bytes: the whole exchange gets the backend's
         ``transfer_timeout_s`` while each read still gets its ``timeout_s``.
         """
-        timeout = self.transfer_timeout if transfer else self.timeout
+        return self._exchange(
+            method,
+            path_or_url,
+            params=params,
+            json_body=json_body,
+            data=data,
+            headers=headers,
+            allow_redirects=allow_redirects,
+            authenticate=authenticate,
+            encoded=encoded,
+            limit=self.transfer_timeout if transfer else self.timeout,
+        )
+
+    @asynccontextmanager
+    async def _exchange(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Any,
+        json_body: Any,
+        data: Any,
+        headers: Mapping[str, str] | None,
+        allow_redirects: bool,
+        authenticate: bool,
+        encoded: bool,
+        limit: aiohttp.ClientTimeout | Deadline,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
         url = self.url(path_or_url)
+        target = exact_url(url, encoded=encoded)  # before any login: a dot id sends nothing
         send_headers = dict(headers or {})
         if authenticate and _origin(url) == _origin(self.base_url):
             send_headers.update(await self.auth.active().headers(self))
+        if isinstance(limit, Deadline):
+            # What the call's budget has left, logging in included; aiohttp reads a total
+            # of 0 as "no limit", so an empty budget ends here.
+            left = limit.remaining()
+            if left <= 0:
+                raise self._timeout()
+            limit = aiohttp.ClientTimeout(total=left)
         try:
             async with self.session.request(
                 method,
-                URL(url, encoded=True) if encoded else url,
+                target,
                 params=params,
                 json=json_body,
                 data=data,
                 headers=send_headers,
                 allow_redirects=allow_redirects,
-                timeout=timeout,
+                timeout=limit,
             ) as response:
                 yield response
         except TimeoutError as exc:
-            raise self._timeout(timeout) from exc
+            raise self._timeout() from exc
         except aiohttp.ClientError as exc:
             # A streamed request body that failed on our side (say, over the upload limit)
             # surfaces as a connection error: report the body's own error instead.
@@ -383,10 +381,12 @@ class UpstreamClient:
                 raise cause from exc
             raise self._unavailable(exc) from exc
 
-    def _timeout(self, timeout: aiohttp.ClientTimeout | None = None) -> UpstreamTimeout:
-        budget = (timeout or self.timeout).total or 0.0
+    def _timeout(self, tries: int = 1) -> UpstreamTimeout:
+        # The budget of a whole call, retries included: what the client really waited.
+        more = f" ({tries} tries)" if tries > 1 else ""
         return UpstreamTimeout(
-            f"backend {self.backend} did not answer within {budget:g} s", backend=self.backend
+            f"backend {self.backend} did not answer within {self.timeout_s:g} s{more}",
+            backend=self.backend,
         )
 
     def _unavailable(self, exc: aiohttp.ClientError) -> UpstreamUnavailable:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import AsyncIterator
 from typing import Any, Final
 
@@ -14,6 +15,13 @@ from gateway.web.settings import HTTP
 
 CHUNK_BYTES: Final = 256 * 1024
 """Bytes read at a time from a streamed body, request or upstream download."""
+MAX_JSON_DEPTH: Final = 100
+"""Deepest nesting of arrays and objects taken in a JSON body.
+
+No resource needs more, and everything that walks a document afterwards (adapters'
+checks, ``json.dumps`` on the way upstream) recurses per level: a limit well inside
+Python's recursion limit keeps a deep document a 400, never a 500.
+"""
 
 
 async def read_json(request: web.Request) -> Any:
@@ -21,19 +29,49 @@ async def read_json(request: web.Request) -> Any:
 
     The size limit is the app's ``client_max_size`` (``server.max_body_bytes``; 413
     above it, raised by aiohttp and converted by the problem middleware). An empty
-    or unparsable body is a 400 that says where parsing stopped.
+    or unparsable body is a 400 that says where parsing stopped; so is a document nested
+    deeper than :data:`MAX_JSON_DEPTH` or with an integer longer than Python converts.
     """
     raw = await request.read()
     if not raw.strip():
         raise MalformedBody("the request body is empty; a JSON document is expected")
     try:
-        return json.loads(raw)
+        document = json.loads(raw)
     except UnicodeDecodeError as exc:
         raise MalformedBody("the request body is not UTF-8 encoded") from exc
     except json.JSONDecodeError as exc:
         raise MalformedBody(
             f"the request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
+    except RecursionError:
+        # The parser recurses per level; the stack ran out before the document did.
+        raise MalformedBody(_too_deep()) from None
+    except ValueError:
+        # The only other ValueError json raises: an integer past Python's int-str limit.
+        raise MalformedBody(
+            f"the request body holds a number with more than {sys.get_int_max_str_digits()} digits"
+        ) from None
+    if _depth_exceeds(document, MAX_JSON_DEPTH):
+        raise MalformedBody(_too_deep())
+    return document
+
+
+def _too_deep() -> str:
+    return f"the request body is nested more than {MAX_JSON_DEPTH} levels deep"
+
+
+def _depth_exceeds(document: Any, limit: int) -> bool:
+    """Whether arrays and objects in ``document`` nest deeper than ``limit``; no recursion."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in value)
+    return False
 
 
 async def stream_body(request: web.Request) -> AsyncIterator[bytes]:

@@ -11,6 +11,7 @@ Hierarchy::
     ├── NotFound                    404 no such route or resource
     ├── MethodNotAllowed            405 the route exists, the method does not
     ├── NotAcceptable               406 no representation the Accept header admits
+    ├── RequestTimeout              408 the client sent its request too slowly
     ├── Conflict                    409 the resource's state forbids the change
     ├── PreconditionFailed          412 If-Match and friends did not hold
     ├── PayloadTooLarge             413 body over server.max_body_bytes
@@ -20,6 +21,7 @@ Hierarchy::
     ├── InternalError               500 a bug; logged with the incident id
     ├── NotOffered                  501 the backend's kind does not offer the operation
     ├── ServiceUnavailable          503 a store the gateway itself needs is unreachable
+    │   └── TooManyConnections      503 server.max_connections are open already
     ├── EveryBackendFailed          the status most backends of a unified list failed with
     └── UpstreamError               an upstream answered badly or not at all
         ├── UpstreamStatusError     the upstream answered with an error status
@@ -150,6 +152,13 @@ class NotAcceptable(GatewayError):
     code = "not-acceptable"
 
 
+class RequestTimeout(GatewayError):
+    """408: the client did not send its request's head or body in time."""
+
+    status = 408
+    code = "request-timeout"
+
+
 class Conflict(GatewayError):
     """409: the resource's state does not allow the change."""
 
@@ -215,6 +224,12 @@ class ServiceUnavailable(GatewayError):
 
     status = 503
     code = "service-unavailable"
+
+
+class TooManyConnections(ServiceUnavailable):
+    """503: the gateway serves as many connections as it may; try again shortly."""
+
+    code = "too-many-connections"
 
 
 class EveryBackendFailed(GatewayError):

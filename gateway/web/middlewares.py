@@ -8,7 +8,8 @@ The app stacks them with the session and access middlewares (:func:`gateway.app.
   with a status from the table: gateway errors as they say, aiohttp's HTTP
   exceptions by status, anything else as 500 (logged with the incident id; the body
   holds no stack trace).
-- ``limits`` refuses URIs over ``server.max_uri_bytes`` (414), declared bodies over
+- ``limits`` refuses URIs over ``server.max_uri_bytes`` (414), compressed bodies (any
+  ``Content-Encoding`` but ``identity``: no route takes one) (415), declared bodies over
   ``server.max_body_bytes`` (``server.max_upload_bytes`` on streaming routes) (413), and
   body types the route does not take (415) before the handler runs.
 - ``negotiation`` answers 406 when the client accepts nothing the route produces.
@@ -21,7 +22,7 @@ import re
 import uuid
 from typing import Final
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from gateway.web import errors, problem
 from gateway.web.negotiation import choose
@@ -91,7 +92,18 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
         )
     else:
         return response
-    if error.http_status >= 500:
+    if error.http_status < 500:
+        # One line says what the client got wrong; a traceback would only say where.
+        log.info(
+            "incident %s: %s %s -> %s %s: %s",
+            request_id(request),
+            request.method,
+            request.path,
+            error.http_status,
+            error.problem_code,
+            error.detail,
+        )
+    else:
         log.warning(
             "incident %s: %s %s -> %s: %s",
             request_id(request),
@@ -100,7 +112,10 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
             error.http_status,
             error.detail,
         )
-    return problem.response(error, request_id(request), public_base(request))
+    response = problem.response(error, request_id(request), public_base(request))
+    if isinstance(error, errors.RequestTimeout):
+        response.force_close()  # the rest of the body will not come: say the connection ends
+    return response
 
 
 def _content_type_taken(content_type: str, consumes: tuple[str, ...]) -> bool:
@@ -126,6 +141,15 @@ async def limits(request: web.Request, handler: Handler) -> web.StreamResponse:
     if uri_bytes > server.max_uri_bytes:
         raise errors.UriTooLong(
             f"the request URI is {uri_bytes} bytes; the limit is {server.max_uri_bytes}"
+        )
+    coding = request.headers.get(hdrs.CONTENT_ENCODING, "").strip().lower()
+    if coding not in ("", "identity"):
+        # Checked on every route and method: aiohttp is told not to inflate bodies
+        # (gateway.app.handler_args), so an encoded body would reach handlers as bytes
+        # they cannot read. Refused unread, never inflated.
+        raise errors.UnsupportedMediaType(
+            f"request bodies with Content-Encoding {coding[:64]!r} are not accepted; "
+            "send the body uncompressed"
         )
     meta = route_meta(request)
     if request.method in BODY_METHODS and _has_body(request) and meta is not None:

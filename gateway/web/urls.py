@@ -11,22 +11,18 @@ from __future__ import annotations
 import ipaddress
 import re
 from typing import Final
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from aiohttp import web
 
+from gateway.web.errors import NotFound
+from gateway.web.hosts import HOST, first_value, host_allowed
 from gateway.web.settings import HTTP, HttpSettings
 
-_HOST: Final = re.compile(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 _PREFIX: Final = re.compile(r"(/[A-Za-z0-9._~!$&'()*+,;=:@%\-]+)*/?")
-
-
-def _first(value: str | None) -> str | None:
-    """The first (client-most) value of a comma-separated forwarded header."""
-    if not value:
-        return None
-    first = value.split(",", 1)[0].strip()
-    return first or None
+_DOTS: Final = frozenset({".", ".."})
+_UNESCAPES: Final = 4
+"""How often a segment is unescaped looking for a dot segment (%252e is %2e is ".")."""
 
 
 def base_url(request: web.BaseRequest, server: HttpSettings) -> str:
@@ -36,16 +32,17 @@ def base_url(request: web.BaseRequest, server: HttpSettings) -> str:
     scheme, host, prefix = request.scheme, request.host, ""
     if server.trust_forwarded:
         # Malformed forwarded values are ignored rather than copied into links.
-        proto = _first(request.headers.get("X-Forwarded-Proto"))
+        proto = first_value(request.headers.get("X-Forwarded-Proto"))
         if proto in ("http", "https"):
             scheme = proto
-        fwd_host = _first(request.headers.get("X-Forwarded-Host"))
-        if fwd_host and _HOST.fullmatch(fwd_host):
+        fwd_host = first_value(request.headers.get("X-Forwarded-Host"))
+        if fwd_host and host_allowed(fwd_host, server):
             host = fwd_host
-        fwd_prefix = _first(request.headers.get("X-Forwarded-Prefix"))
+        fwd_prefix = first_value(request.headers.get("X-Forwarded-Prefix"))
         if fwd_prefix and _PREFIX.fullmatch(fwd_prefix):
             prefix = fwd_prefix.rstrip("/")
-    if not _HOST.fullmatch(host):
+    if not HOST.fullmatch(host) or not host_allowed(host, server):
+        # The hosts middleware refuses such a request; its problem still links nowhere else.
         host = "localhost"
     return f"{scheme}://{host}{prefix}"
 
@@ -55,9 +52,41 @@ def public_base(request: web.Request) -> str:
     return base_url(request, request.app[HTTP])
 
 
+def is_dot_segment(segment: str) -> bool:
+    """Whether ``segment`` is ``.`` or ``..``, as it stands or once unescaped (again)."""
+    for _ in range(_UNESCAPES):
+        if segment in _DOTS:
+            return True
+        decoded = unquote(segment)
+        if decoded == segment:
+            return False
+        segment = decoded
+    return segment in _DOTS
+
+
 def path_segment(value: object) -> str:
-    """``value`` as one escaped path segment (``/`` and ``;`` included)."""
-    return quote(str(value), safe="")
+    """``value`` as one escaped path segment (``/`` and ``;`` included).
+
+    ``.`` and ``..`` are refused (404): escaping leaves dots as they are, and any URL
+    resolver on the way would read them as "this" and "the parent" resource.
+    """
+    text = str(value)
+    if is_dot_segment(text):
+        raise NotFound("'.' and '..' are not ids of anything")
+    return quote(text, safe="")
+
+
+def refuse_dot_segments(request: web.Request) -> None:
+    """404 when a value the route matched holds a ``.`` or ``..`` segment in any spelling.
+
+    ``%2e%2e`` in the request arrives in ``match_info`` as ``..``; an adapter building an
+    upstream path from it would name another resource. Checked for every route before
+    its handler runs (by :mod:`gateway.auth.access`, after the caller is known, so that
+    anonymous callers learn no more of the routes than a 401).
+    """
+    for value in request.match_info.values():
+        if any(is_dot_segment(part) for part in value.split("/")):
+            raise NotFound("'.' and '..' are not ids of anything")
 
 
 def client_address(request: web.Request) -> str:

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import aiohttp
 import pytest
@@ -29,6 +29,18 @@ from tests.support.navigator import Navigator
 
 FLEX = {"kind": "flex", "url": "simulator", "username": "u", "password": "p-secret"}
 AZURE = {"kind": "azure", "url": "simulator", "token": "t-secret"}
+EVERY_KIND: Final = {
+    "avalon": {"kind": "avalon", "url": "simulator", "api_key": "a" * 128},
+    "news": {
+        "kind": "mediacentral",
+        "url": "simulator",
+        "username": "newsroom",
+        "password": "mc-password-1",
+    },
+    "flex": FLEX,
+    "azure": AZURE,
+}
+"""One simulated backend of every kind, for tests that go over every route."""
 
 SimulatorT = TypeVar("SimulatorT", bound=Simulator)
 StartSimulator = Callable[[SimulatorT], Awaitable[SimulatorT]]

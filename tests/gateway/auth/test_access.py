@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from gateway.auth.authenticator import AUTH
 from gateway.auth.identity import Identity
 from gateway.web.routing import ROUTE_META
-from tests.support.fixtures import AZURE, FLEX, ConfigFactory, GatewayFactory
+from tests.support.fixtures import AZURE, EVERY_KIND, FLEX, ConfigFactory, GatewayFactory
 from tests.support.identities import auth_table, bearer, user_entry
 
 PUBLIC = {
@@ -56,18 +57,7 @@ def _concrete(path: str) -> str:
 async def _all_backends(
     gateway: GatewayFactory, make_config: ConfigFactory
 ) -> TestClient[Any, Any]:
-    backends = {
-        "avalon": {"kind": "avalon", "url": "simulator", "api_key": "a" * 128},
-        "news": {
-            "kind": "mediacentral",
-            "url": "simulator",
-            "username": "newsroom",
-            "password": "mc-password-1",
-        },
-        "flex": FLEX,
-        "azure": AZURE,
-    }
-    return await gateway(make_config(backends=backends), user=None)
+    return await gateway(make_config(backends=EVERY_KIND), user=None)
 
 
 async def test_every_route_but_the_public_ones_needs_a_login(
@@ -135,13 +125,10 @@ async def test_a_backend_restricted_to_roles_is_hidden_and_refused_for_others(
     registry = await (await client.get("/serviceroots")).json()
     assert [s["systemID"] for s in registry["systems"]] == ["azure"]
     refused = await client.get("/backends/flex")
-    assert refused.status == 403
-    assert "editor" in (await refused.json())["detail"]
+    assert refused.status == 404  # as for a backend that does not exist
+    assert "flex" not in str((await refused.json()).get("detail", "")).replace("/backends/flex", "")
     me = await (await client.get("/auth/me")).json()
-    assert [(b["name"], b["allowed"]) for b in me["backends"]] == [
-        ("flex", False),
-        ("azure", True),
-    ]
+    assert [(b["name"], b["allowed"]) for b in me["backends"]] == [("azure", True)]
     for user in ("editor", "admin"):
         response = await client.get("/backends/flex", headers=bearer(client.app, user))
         assert response.status == 200, user
@@ -159,8 +146,7 @@ async def test_a_per_user_backend_refuses_users_without_credentials(
     config = make_config(auth=auth_table(users=users), backends={"flex": flex, "azure": AZURE})
     client = await gateway(config, user="editor")
     refused = await client.get("/backends/flex")
-    assert refused.status == 403
-    assert "no credentials for backend flex" in (await refused.json())["detail"]
+    assert refused.status == 404
     root = await (await client.get("/")).json()
     assert [link["name"] for link in root["_links"]["gw:backend"]] == ["azure"]
     alice = bearer(client.app, "alice")
@@ -206,5 +192,44 @@ async def test_an_identity_without_roles_sees_and_opens_no_backend(
     root = await (await client.get("/", headers=headers)).json()
     assert root["_links"]["gw:backend"] == []
     refused = await client.get("/backends/flex", headers=headers)
+    assert refused.status == 404
+
+
+async def _answer(client: TestClient[Any, Any], method: str, path: str) -> tuple[int, Any, str]:
+    response = await client.request(method, path, json={})
+    body = await response.json()
+    detail = body["detail"].replace(path, "<path>")
+    return response.status, response.headers.get("Allow"), f"{body['code']}: {detail}"
+
+
+@pytest.mark.parametrize(
+    ("method", "tail"),
+    [
+        pytest.param("GET", "", id="root"),
+        pytest.param("GET", "/assets", id="listing"),
+        pytest.param("GET", "/assets/1", id="one"),
+        pytest.param("POST", "/assets", id="unsafe"),
+        pytest.param("PATCH", "", id="method-the-route-lacks"),
+        pytest.param("GET", "/no/such/route", id="no-route"),
+    ],
+)
+async def test_a_forbidden_backend_answers_as_an_unknown_one(
+    gateway: GatewayFactory, make_config: ConfigFactory, method: str, tail: str
+) -> None:
+    """Names cannot be enumerated: a backend you may not use is one that does not exist."""
+    config = make_config(backends={"flex": {**FLEX, "roles": ["editor"]}, "azure": AZURE})
+    client = await gateway(config, user="reader")
+    forbidden = await _answer(client, method, f"/backends/flex{tail}")
+    unknown = await _answer(client, method, f"/backends/nosuch{tail}")
+    assert forbidden[0] == 404
+    assert forbidden == unknown
+
+
+async def test_method_refusals_on_a_usable_backend_stay_403(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    client = await gateway(user="reader")
+    refused = await client.post("/backends/flex/assets", json={"name": "x"})
     assert refused.status == 403
-    assert "no role" in (await refused.json())["detail"]
+    assert "editor role" in (await refused.json())["detail"]
+    assert (await client.get("/admin")).status == 403

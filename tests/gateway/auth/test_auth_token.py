@@ -142,6 +142,65 @@ async def test_token_errors_follow_rfc_6749_inside_a_problem(
         assert response.headers["WWW-Authenticate"].startswith("Basic")
 
 
+BOT, BOT_SECRET = "ingest-bot", CLIENTS["ingest-bot"][0]
+EDITOR_LOGIN = f"username=editor&password={USERS['editor'][0]}"
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        pytest.param(
+            f"grant_type=client_credentials&client_id={BOT}&client_secret={BOT_SECRET}",
+            _basic(BOT, BOT_SECRET),
+            id="client-in-basic-and-body",
+        ),
+        pytest.param(
+            f"grant_type=client_credentials&client_secret={BOT_SECRET}",
+            _basic(BOT, BOT_SECRET),
+            id="secret-in-basic-and-body",
+        ),
+        pytest.param(
+            f"grant_type=password&{EDITOR_LOGIN}&client_id={BOT}&client_secret={BOT_SECRET}",
+            _basic(BOT, BOT_SECRET),
+            id="password-grant-with-both",
+        ),
+        pytest.param(
+            f"grant_type=password&grant_type=client_credentials&{EDITOR_LOGIN}",
+            {},
+            id="repeated-grant-type",
+        ),
+        pytest.param(
+            f"grant_type=password&{EDITOR_LOGIN}&username=reader",
+            {},
+            id="repeated-username",
+        ),
+        pytest.param(
+            f"grant_type=client_credentials&client_id={BOT}&client_id=dashboard"
+            f"&client_secret={BOT_SECRET}",
+            {},
+            id="repeated-client-id",
+        ),
+        pytest.param(
+            f"grant_type=password&{EDITOR_LOGIN}&scope=reader&scope=editor",
+            {},
+            id="repeated-scope",
+        ),
+    ],
+)
+async def test_two_client_authentications_or_repeated_parameters_are_invalid_requests(
+    gateway: GatewayFactory, body: str, headers: dict[str, str]
+) -> None:
+    """RFC 6749 2.3.1: one client authentication per request; 3.2: no parameter twice."""
+    client = await gateway(user=None)
+    form = {"Content-Type": "application/x-www-form-urlencoded", **headers}
+    response = await _token(client, data=body.encode(), headers=form)
+    assert response.status == 400, await response.text()
+    assert response.content_type == PROBLEM
+    problem = await response.json()
+    assert problem["error"] == "invalid_request"
+    assert "access_token" not in problem
+
+
 async def test_the_token_endpoint_takes_only_forms(gateway: GatewayFactory) -> None:
     client = await gateway(user=None)
     response = await _token(client, json={"grant_type": "client_credentials"})

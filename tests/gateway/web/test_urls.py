@@ -16,7 +16,8 @@ FORWARDED = {
 async def test_forwarded_headers_set_the_public_base_when_trusted(
     gateway: GatewayFactory, make_config: ConfigFactory
 ) -> None:
-    client = await gateway(make_config({"trust_forwarded": True}))
+    config = make_config({"trust_forwarded": True, "allowed_hosts": ["127.0.0.1", "*.example.org"]})
+    client = await gateway(config)
     body = await (await client.get("/", headers=FORWARDED)).json()
     base = "https://media.example.org/gateway"
     assert body["_links"]["self"]["href"] == base + "/"
@@ -31,7 +32,8 @@ async def test_forwarded_headers_set_the_public_base_when_trusted(
 async def test_first_forwarded_value_wins_and_garbage_is_ignored(
     gateway: GatewayFactory, make_config: ConfigFactory
 ) -> None:
-    client = await gateway(make_config({"trust_forwarded": True}))
+    config = make_config({"trust_forwarded": True, "allowed_hosts": ["*"]})
+    client = await gateway(config)
     headers = {
         "X-Forwarded-Proto": "gopher",
         "X-Forwarded-Host": "a.example.org, proxy.internal",
@@ -50,7 +52,13 @@ async def test_forwarded_headers_are_ignored_unless_trusted(gateway: GatewayFact
 async def test_public_url_wins_over_everything(
     gateway: GatewayFactory, make_config: ConfigFactory
 ) -> None:
-    config = make_config({"public_url": "https://gw.example.org/media/", "trust_forwarded": True})
+    config = make_config(
+        {
+            "public_url": "https://gw.example.org/media/",
+            "trust_forwarded": True,
+            "allowed_hosts": ["127.0.0.1", "media.example.org"],
+        }
+    )
     client = await gateway(config)
     body = await (await client.get("/", headers=FORWARDED)).json()
     hrefs = re.findall(r'"href": "([^"]+)"', str(body).replace("'", '"'))
