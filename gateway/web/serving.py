@@ -14,13 +14,23 @@ for ever, and any number of them could. The protocol here adds what is missing:
   problems middleware) and the connection closes after the answer. Time the gateway
   itself makes the client wait (reading paused because the handler is busy) never counts;
 - **connection cap**: beyond ``server.max_connections`` open connections, a new one gets
-  a 503 problem and is closed at once.
+  a 503 problem and is closed at once;
+- **parser errors**: a request aiohttp's HTTP parser refuses (bad or duplicate
+  ``Content-Length``, ``Content-Length`` with ``Transfer-Encoding``, a line over the
+  parser's limit, a control or non-ASCII byte in the target, an invalid method, a folded
+  header, a duplicate ``Host``...) gets a 400 ``bad-request`` problem in the gateway's
+  own words, never aiohttp's ``text/plain`` answer that repeats the request's bytes, and
+  the connection closes. aiohttp raises one error for a request line and a header line
+  over its limit alike, so neither can be told apart for a 414.
 
-The head timeout and the cap answer before any request is parsed, so their problems are
-written here, raw, with a ``type`` relative to the public URL (empty: to the server).
+The head timeout, the cap and parser errors answer before any request is parsed, so no
+middleware or response hook runs: their problems are written here, with a ``type``
+relative to the public URL (empty: to the server), the security headers of every answer
+and ``Server: hal-media-gateway``.
 
-This reaches into aiohttp's request handler (its waiter, current request and lingering
-time): aiohttp offers no hook for either timeout. ``aiohttp>=3.14`` is pinned for it.
+This reaches into aiohttp's request handler (its waiter, current request, lingering time
+and error handler): aiohttp offers no hook for the timeouts or the parser's errors.
+``aiohttp>=3.14`` is pinned for it.
 """
 
 from __future__ import annotations
@@ -28,13 +38,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
-from aiohttp.web_protocol import RequestHandler
+from aiohttp import hdrs, http_exceptions, web
+from aiohttp.http_parser import SINGLETON_HEADERS
+from aiohttp.web_protocol import RequestHandler, _ErrInfo
 
-from gateway.web import errors, problem
+from gateway.web import errors, problem, security
+from gateway.web.hosts import SERVER_NAME
 from gateway.web.settings import HTTP, HttpSettings
 
 log = logging.getLogger(__name__)
@@ -161,6 +175,44 @@ class _GuardedProtocol(RequestHandler):
         _answer_raw(self.transport, error, self._settings)
         self.force_close()
 
+    # -- parser errors -----------------------------------------------------------------
+
+    def _make_error_handler(
+        self, err_info: _ErrInfo
+    ) -> Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]:
+        """A 400 problem for a request the parser refused, instead of aiohttp's echo."""
+        first_request = self._request_count == 1
+
+        async def handler(request: web.BaseRequest) -> web.StreamResponse:
+            return self._refuse_malformed(err_info.exc, request.remote, first_request)
+
+        return handler
+
+    def _refuse_malformed(
+        self, exc: BaseException, peer: str | None, first_request: bool
+    ) -> web.Response:
+        error = errors.BadRequest(malformed_detail(exc))
+        incident = str(uuid.uuid4())
+        # Non-HTTP bytes (a TLS handshake, a scanner) on a new connection are internet
+        # noise; aiohttp itself logs them at debug level.
+        noise = first_request and isinstance(exc, http_exceptions.BadHttpMethod)
+        log.log(
+            logging.DEBUG if noise else logging.INFO,
+            "refused a malformed request from %s: %s (%s; incident %s)",
+            peer,
+            error.detail,
+            type(exc).__name__,
+            incident,
+        )
+        response = web.Response(
+            status=error.http_status,
+            body=_problem_bytes(error, incident, self._settings),
+            content_type=problem.MEDIA_TYPE,
+            headers=_own_headers(incident),
+        )
+        response.force_close()
+        return response
+
     def _check_body(self) -> None:
         """Fail the body read of a client that stopped sending it (see the module doc)."""
         self._body_timer = None
@@ -195,17 +247,11 @@ def _answer_raw(
     For answers given before any request was parsed: no request, no Host, no middleware.
     """
     incident = str(uuid.uuid4())
-    base = settings.public_url.rstrip("/")
-    doc = problem.body(
-        error.http_status, error.problem_code, error.detail, incident, base, error.extra
-    )
-    body = json.dumps(doc).encode()
+    body = _problem_bytes(error, incident, settings)
     headers = {
         "Content-Type": problem.MEDIA_TYPE,
         "Content-Length": str(len(body)),
-        "Connection": "close",
-        "X-Request-Id": incident,
-        "X-Content-Type-Options": "nosniff",
+        **_own_headers(incident),
         **error.headers,
     }
     head = f"HTTP/1.1 {error.http_status} {_REASONS[error.http_status]}\r\n" + "".join(
@@ -214,3 +260,74 @@ def _answer_raw(
     assert isinstance(transport, asyncio.WriteTransport)
     transport.write(head.encode("latin-1") + b"\r\n" + body)
     transport.close()  # after the buffer is written
+
+
+def _problem_bytes(error: errors.GatewayError, incident: str, settings: HttpSettings) -> bytes:
+    base = settings.public_url.rstrip("/")
+    doc = problem.body(
+        error.http_status, error.problem_code, error.detail, incident, base, error.extra
+    )
+    return json.dumps(doc).encode()
+
+
+def _own_headers(incident: str) -> dict[str, str]:
+    """The headers of an answer written here: what the response hooks would have added."""
+    return {
+        hdrs.CONNECTION: "close",
+        "X-Request-Id": incident,
+        hdrs.SERVER: SERVER_NAME,
+        **security.EVERY_ANSWER,
+        "Content-Security-Policy": security.OWN_POLICY,
+    }
+
+
+_PARSER_REASONS = (
+    ("Duplicate Content-Length", "Content-Length is given more than once"),
+    (
+        "can't be present with",
+        "Content-Length and Transfer-Encoding are both given: the body's length is ambiguous",
+    ),
+    ("Content-Length", "Content-Length is not a number of bytes"),
+    ("Transfer-Encoding", "Transfer-Encoding is not one the gateway reads (chunked, last)"),
+    (
+        "whitespace",
+        "a header line starts or its name ends with whitespace: folded (obs-fold) "
+        "or padded headers are not accepted",
+    ),
+    ("Missing 'Host'", "an HTTP/1.1 request must have a Host header"),
+    ("Too many headers", "the request has more headers than the gateway reads"),
+    ("header", "a header's name or value holds a byte no header may hold"),
+)
+"""Parser message fragment → what the problem says: aiohttp's words repeat the bytes."""
+_DUPLICATE = re.compile(r"Duplicate '([!#$%&'*+.^_`|~0-9A-Za-z-]+)' header")
+
+
+def malformed_detail(exc: BaseException) -> str:
+    """The problem detail for a parser error: the gateway's words, none of the request's."""
+    message = getattr(exc, "message", "") or ""
+    duplicate = _DUPLICATE.search(message)
+    if duplicate and duplicate.group(1).lower() in SINGLETON_HEADERS:
+        return f"the {duplicate.group(1).title()} header may appear once and appears twice"
+    if isinstance(exc, http_exceptions.LineTooLong):
+        limit = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
+        most = f"{limit} bytes, " if limit is not None else ""
+        return (
+            "a line of the request's head (the request line or a header) is longer than "
+            f"the gateway reads ({most}server.max_uri_bytes sets the request line's limit)"
+        )
+    if isinstance(exc, http_exceptions.BadHttpMethod):
+        if "HTTPS" in message:
+            return "TLS was sent to a plain HTTP port"
+        return "the request's method is not a valid HTTP method name"
+    if isinstance(exc, http_exceptions.InvalidURLError):
+        return (
+            "the request target is not a valid URL: it holds a byte no URL may hold "
+            "(a control byte, a space or a byte above 0x7E, which must be %-encoded)"
+        )
+    if isinstance(exc, http_exceptions.BadStatusLine):
+        return "the request line is not 'METHOD target HTTP/1.1'"
+    head = message.split("\n", 1)[0]
+    for fragment, detail in _PARSER_REASONS:
+        if fragment in head:
+            return detail
+    return "the request is not valid HTTP/1.1: the gateway cannot read it"
