@@ -10,7 +10,7 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from gateway.api import health, mount, problem_docs, registry, relations
-from gateway.auth import identity, sessions
+from gateway.auth import idempotency, identity, sessions
 from gateway.auth import routes as authroutes
 from gateway.auth.access import access
 from gateway.auth.authenticator import AUTH, Authenticator
@@ -33,7 +33,7 @@ from gateway.web.security import add_security_headers
 from gateway.web.settings import HTTP
 
 STORE: Final = web.AppKey("state_store", StateStore)
-"""Upstream logins, revocations and failed-login windows (memory or Redis)."""
+"""Upstream logins, revocations, failed-login windows, POST outcomes (memory or Redis)."""
 
 
 def handler_args(config: GatewayConfig) -> dict[str, float | bool]:
@@ -60,8 +60,8 @@ def create_app(config: GatewayConfig) -> web.Application:
     """The gateway for ``config``: routes, middlewares, backends and their lifecycle.
 
     Middlewares, outermost first: request id, problems, hosts, session, access, limits,
-    negotiation (see :mod:`gateway.web.middlewares`, :mod:`gateway.web.hosts` and
-    :mod:`gateway.auth.access`).
+    negotiation, idempotency (see :mod:`gateway.web.middlewares`, :mod:`gateway.web.hosts`,
+    :mod:`gateway.auth.access` and :mod:`gateway.auth.idempotency`).
     """
     redis = None
     store: StateStore = MemoryStore()
@@ -78,6 +78,7 @@ def create_app(config: GatewayConfig) -> web.Application:
             access,
             limits,
             negotiation,
+            idempotency.middleware(store),
         ),
         client_max_size=config.server.max_body_bytes,
         handler_args=handler_args(config),

@@ -1,9 +1,11 @@
 """Short-lived state the gateway keeps beside the sessions: the store contract.
 
 What lives here: upstream logins per (identity, backend), revoked gateway sessions and
-tokens, and the windows of failed logins. :class:`~gateway.state.memory_store.MemoryStore`
-keeps it in the process; :class:`~gateway.state.redis_store.RedisStore` keeps it in
-Redis, so that several gateway processes share it (``[session] store = "redis"``).
+tokens, the windows of failed logins, and the outcomes of POSTs sent with an
+``Idempotency-Key`` (:mod:`gateway.auth.idempotency`).
+:class:`~gateway.state.memory_store.MemoryStore` keeps it in the process;
+:class:`~gateway.state.redis_store.RedisStore` keeps it in Redis, so that several
+gateway processes share it (``[session] store = "redis"``).
 Values are JSON objects; every key lives at most its TTL.
 """
 
@@ -28,6 +30,14 @@ class StateStore(abc.ABC):
     @abc.abstractmethod
     async def put(self, key: str, value: dict[str, Any], ttl_s: float) -> None:
         """Store ``value`` under ``key`` for ``ttl_s`` seconds."""
+
+    @abc.abstractmethod
+    async def put_new(self, key: str, value: dict[str, Any], ttl_s: float) -> bool:
+        """Store ``value`` for ``ttl_s`` seconds only if ``key`` holds nothing; whether it did.
+
+        Atomic: of several callers racing for the same key (in any process sharing the
+        store), exactly one gets True.
+        """
 
     @abc.abstractmethod
     async def delete(self, key: str) -> None:

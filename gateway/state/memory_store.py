@@ -38,6 +38,13 @@ class MemoryStore(StateStore):
         """Keep a copy until ``ttl_s`` from now."""
         self._values[key] = (self._clock() + ttl_s, json.loads(json.dumps(value)))
 
+    async def put_new(self, key: str, value: dict[str, Any], ttl_s: float) -> bool:
+        """Keep a copy unless a live value is there; no await between look and store."""
+        if self._values.get(key) is not None:
+            return False
+        await self.put(key, value, ttl_s)
+        return True
+
     async def delete(self, key: str) -> None:
         """Forget ``key``."""
         self._values.pop(key, None)

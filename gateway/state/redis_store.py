@@ -45,6 +45,16 @@ class RedisStore(StateStore):
         except RedisError as exc:
             raise unreachable() from exc
 
+    async def put_new(self, key: str, value: dict[str, Any], ttl_s: float) -> bool:
+        """``SET NX PX``: Redis decides which of racing processes stores it."""
+        try:
+            stored = await self._redis.set(
+                self._prefix + key, json.dumps(value), px=max(1, int(ttl_s * 1000)), nx=True
+            )
+        except RedisError as exc:
+            raise unreachable() from exc
+        return bool(stored)
+
     async def delete(self, key: str) -> None:
         """``DEL``."""
         try:

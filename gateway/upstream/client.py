@@ -24,6 +24,7 @@ import aiohttp
 
 from gateway.upstream.auth import NoAuth, UpstreamAuth
 from gateway.upstream.faults import ErrorReader, default_error_reader
+from gateway.upstream.outcomes import IDEMPOTENT, lost_answer, may_have_acted
 from gateway.upstream.response import UpstreamResponse as UpstreamResponse
 from gateway.upstream.retries import Deadline, RetryPolicy, retry_after_s
 from gateway.upstream.targets import exact_url
@@ -37,7 +38,6 @@ from gateway.web.errors import (
 
 log = logging.getLogger(__name__)
 
-IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 SHORT_SECRET: Final = 8
 """Secrets shorter than this are masked only as whole tokens."""
 RETRY_STATUSES: Final = frozenset({502, 503, 504})
@@ -173,9 +173,9 @@ class UpstreamClient:
                     encoded,
                     deadline,
                 )
-            except UpstreamTimeout:
+            except UpstreamTimeout as exc:
                 # The attempt had all that was left: the budget is spent.
-                raise self._timeout(tries=attempt) from None
+                raise self._timeout(tries=attempt).unknown_outcome(exc.outcome_unknown) from None
             except UpstreamUnavailable:
                 wait = self.retry.delay(attempt)
                 if attempt >= attempts or wait >= deadline.remaining():
@@ -197,7 +197,8 @@ class UpstreamClient:
                     await asyncio.sleep(wait)
                     continue
                 if response.status not in ok:
-                    raise self.status_error(response, retry_after=asked)
+                    unknown = lost_answer(method, response.status)
+                    raise self.status_error(response, retry_after=asked).unknown_outcome(unknown)
             if response.status >= 400 and response.status not in ok:
                 raise self.status_error(response)
             return response
@@ -285,19 +286,19 @@ class UpstreamClient:
             encoded=encoded,
             limit=deadline,
         ) as response:
-            body = await self._read(response)
+            body = await self._read(response, method)
             links = {str(rel): str(link.get("url", "")) for rel, link in response.links.items()}
             return UpstreamResponse(
                 response.status, response.headers, body, str(response.url), self.backend, links
             )
 
-    async def _read(self, response: aiohttp.ClientResponse) -> bytes:
+    async def _read(self, response: aiohttp.ClientResponse, method: str = "GET") -> bytes:
         try:
             return await response.read()
         except TimeoutError as exc:
-            raise self._timeout() from exc
+            raise self._timeout().unknown_outcome(may_have_acted(method)) from exc
         except aiohttp.ClientError as exc:
-            raise self._unavailable(exc) from exc
+            raise self._unavailable(exc).unknown_outcome(may_have_acted(method)) from exc
 
     def stream(
         self,
@@ -372,14 +373,14 @@ class UpstreamClient:
             ) as response:
                 yield response
         except TimeoutError as exc:
-            raise self._timeout() from exc
+            raise self._timeout().unknown_outcome(may_have_acted(method, exc)) from exc
         except aiohttp.ClientError as exc:
             # A streamed request body that failed on our side (say, over the upload limit)
             # surfaces as a connection error: report the body's own error instead.
             cause = _gateway_cause(exc)
             if cause is not None:
                 raise cause from exc
-            raise self._unavailable(exc) from exc
+            raise self._unavailable(exc).unknown_outcome(may_have_acted(method, exc)) from exc
 
     def _timeout(self, tries: int = 1) -> UpstreamTimeout:
         # The budget of a whole call, retries included: what the client really waited.

@@ -31,6 +31,10 @@ Hierarchy::
 
     ConfigError                     the configuration is invalid (not an HTTP error)
 
+An upstream error marked :meth:`~UpstreamError.unknown_outcome` (a POST that may have
+reached the upstream before its answer was lost) says ``"transient": false`` whatever
+its status's row says: sending it again could act twice.
+
 Third-party exceptions are translated where they enter the gateway, with
 ``raise X(...) from exc``; nothing else reaches the client.
 """
@@ -38,7 +42,7 @@ Third-party exceptions are translated where they enter the gateway, with
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from gateway.web import statuses
 
@@ -252,6 +256,8 @@ class UpstreamError(GatewayError):
     """An upstream failed; carries the backend name and what the upstream said."""
 
     code = "upstream-error"
+    outcome_unknown: bool = False
+    """Whether the request may have taken effect upstream although it failed."""
 
     def __init__(
         self,
@@ -271,6 +277,22 @@ class UpstreamError(GatewayError):
         self.extra.update(backend=backend, upstream_status=upstream_status, errors=self.errors)
         if upstream_code is not None:
             self.extra["upstream_code"] = upstream_code
+
+    def unknown_outcome(self, unknown: bool = True) -> Self:
+        """This error, marked (when ``unknown``) as one whose request may have taken effect.
+
+        Its problem then says ``"transient": false`` (an extra member overrides the
+        table's) and its detail tells the client to look before sending it again.
+        """
+        if unknown and not self.outcome_unknown:
+            self.outcome_unknown = True
+            self.detail += (
+                "; the request may have reached it, so its outcome is unknown: "
+                "check the resource before sending it again"
+            )
+            self.args = (self.detail,)
+            self.extra["transient"] = False
+        return self
 
 
 class UpstreamStatusError(UpstreamError):

@@ -115,7 +115,8 @@ async def test_a_broken_avalon_is_a_problem_without_its_address(
             assert response.status == status
             assert response.content_type == PROBLEM
             assert problem["backend"] == "archive"
-            assert problem["transient"] is (status == 408)
+            # A POST that timed out may have been taken: its outcome is unknown.
+            assert problem["transient"] is (status == 408 and method == "GET")
         assert not nav.leaks(broken.url)
     finally:
         await broken.close()
