@@ -13,45 +13,15 @@ import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
-from typing import Any, NamedTuple
 
 import pytest
-from aiohttp import web
 
-from gateway.app import create_app
-from gateway.web import serving
-from tests.support.fixtures import ConfigFactory
+from tests.support.served import BOUND_S, Answer, Serve, parse, read_to_end
 
-BOUND_S = 5.0
-"""Longest wait for any socket event; far above every configured timeout."""
 QUICK_S = 0.3
 """The timeouts configured for the test gateways."""
 
 Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
-
-
-class Answer(NamedTuple):
-    """A raw HTTP answer read up to the connection's end."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-def parse(raw: bytes) -> Answer:
-    """The status, headers and body of one raw HTTP/1.1 answer."""
-    head, _, body = raw.partition(b"\r\n\r\n")
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return Answer(int(status_line.split()[1]), headers, body)
-
-
-async def read_to_end(reader: asyncio.StreamReader) -> bytes:
-    """Everything until the gateway closes the connection, within :data:`BOUND_S`."""
-    return await asyncio.wait_for(reader.read(), BOUND_S)
 
 
 def assert_timeout_problem(answer: Answer) -> None:
@@ -62,26 +32,6 @@ def assert_timeout_problem(answer: Answer) -> None:
     assert problem["status"] == 408
     assert problem["code"] == "request-timeout"
     assert "Traceback" not in problem["detail"]
-
-
-Serve = Callable[..., Awaitable[tuple[str, int]]]
-
-
-@pytest.fixture
-async def serve(make_config: ConfigFactory) -> AsyncIterator[Serve]:
-    """Start a gateway with ``[server]`` keys ``**server``; its host and port."""
-    runners: list[web.AppRunner] = []
-
-    async def start(**server: Any) -> tuple[str, int]:
-        app = create_app(make_config(server=server, backends={}))
-        runner = await serving.serve(app, "127.0.0.1", 0)
-        runners.append(runner)
-        host, port = runner.addresses[0][:2]
-        return host, port
-
-    yield start
-    for runner in runners:
-        await runner.cleanup()
 
 
 @pytest.fixture

@@ -13,55 +13,14 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, NamedTuple
 
 import pytest
-from aiohttp import web
 
-from gateway.app import create_app
 from gateway.web import serving, statuses
-from tests.support.fixtures import ConfigFactory
+from tests.support.served import BOUND_S, Answer, Serve, parse, read_to_end
 
-BOUND_S = 5.0
-"""Longest wait for any socket event."""
 MARK = b"zqmark"
 """In every malformed request: an answer that holds it echoed the request."""
-
-Serve = Callable[..., Awaitable[tuple[str, int]]]
-
-
-class Answer(NamedTuple):
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    raw: bytes
-
-
-def parse(raw: bytes) -> Answer:
-    head, _, body = raw.partition(b"\r\n\r\n")
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return Answer(int(status_line.split()[1]), headers, body, raw)
-
-
-@pytest.fixture
-async def serve(make_config: ConfigFactory) -> AsyncIterator[Serve]:
-    runners: list[web.AppRunner] = []
-
-    async def start(**server: Any) -> tuple[str, int]:
-        app = create_app(make_config(server=server, backends={}))
-        runner = await serving.serve(app, "127.0.0.1", 0)
-        runners.append(runner)
-        host, port = runner.addresses[0][:2]
-        return host, port
-
-    yield start
-    for runner in runners:
-        await runner.cleanup()
 
 
 async def exchange(host: str, port: int, request: bytes) -> Answer:
@@ -69,7 +28,7 @@ async def exchange(host: str, port: int, request: bytes) -> Answer:
     reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), BOUND_S)
     try:
         writer.write(request)
-        raw = await asyncio.wait_for(reader.read(), BOUND_S)
+        raw = await read_to_end(reader)
     finally:
         writer.close()
         with contextlib.suppress(OSError):  # the gateway reset it first
