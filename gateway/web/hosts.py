@@ -16,8 +16,8 @@ its version, with the gateway's own name.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -69,11 +69,13 @@ def _name(host: str) -> str | None:
     return host.split(":", 1)[0].lower()
 
 
-def _allowed(server: HttpSettings) -> Iterable[str]:
-    yield from (pattern.lower() for pattern in server.allowed_hosts)
-    if server.public_url:
-        name = urlsplit(server.public_url).hostname or ""
-        yield f"[{name}]" if ":" in name else name
+@functools.cache  # the same two settings on every request: worked out once
+def _allowed(allowed_hosts: tuple[str, ...], public_url: str) -> tuple[str, ...]:
+    patterns = [pattern.lower() for pattern in allowed_hosts]
+    if public_url:
+        name = urlsplit(public_url).hostname or ""
+        patterns.append(f"[{name}]" if ":" in name else name)
+    return tuple(patterns)
 
 
 def host_allowed(host: str, server: HttpSettings) -> bool:
@@ -81,7 +83,7 @@ def host_allowed(host: str, server: HttpSettings) -> bool:
     name = _name(host)
     if name is None:
         return False
-    for pattern in _allowed(server):
+    for pattern in _allowed(server.allowed_hosts, server.public_url):
         if pattern in ("*", name):
             return True
         if pattern.startswith("*.") and name.endswith(pattern[1:]):
