@@ -94,9 +94,11 @@ def middleware(store: StateStore) -> Middleware:
     @web.middleware
     async def idempotency(request: web.Request, handler: Handler) -> web.StreamResponse:
         """Replay, refuse or run a POST that carries ``Idempotency-Key``."""
+        if request.method != "POST":  # most requests: nothing to look up
+            return await handler(request)
         raw = request.headers.getall(HEADER, [])
         who = identity.current()
-        if request.method != "POST" or not raw or who is None or route_meta(request) is None:
+        if not raw or who is None or route_meta(request) is None:
             return await handler(request)
         if len(raw) > 1:
             raise BadRequest(f"send one {HEADER} header, not {len(raw)}")
