@@ -10,7 +10,7 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from gateway.api import health, mount, problem_docs, registry, relations
-from gateway.auth import idempotency, identity, sessions
+from gateway.auth import idempotency, identity, ratelimit, sessions
 from gateway.auth import routes as authroutes
 from gateway.auth.access import access
 from gateway.auth.authenticator import AUTH, Authenticator
@@ -33,7 +33,8 @@ from gateway.web.security import add_security_headers
 from gateway.web.settings import HTTP
 
 STORE: Final = web.AppKey("state_store", StateStore)
-"""Upstream logins, revocations, failed-login windows, POST outcomes (memory or Redis)."""
+"""Upstream logins, revocations, failed-login windows, POST outcomes, rate-limit buckets,
+upstream call slots (memory or Redis)."""
 
 
 def handler_args(config: GatewayConfig) -> dict[str, float | bool]:
@@ -59,9 +60,10 @@ def handler_args(config: GatewayConfig) -> dict[str, float | bool]:
 def create_app(config: GatewayConfig) -> web.Application:
     """The gateway for ``config``: routes, middlewares, backends and their lifecycle.
 
-    Middlewares, outermost first: request id, problems, hosts, session, access, limits,
-    negotiation, idempotency (see :mod:`gateway.web.middlewares`, :mod:`gateway.web.hosts`,
-    :mod:`gateway.auth.access` and :mod:`gateway.auth.idempotency`).
+    Middlewares, outermost first: request id, problems, hosts, session, access, rate
+    limits, limits, negotiation, idempotency (see :mod:`gateway.web.middlewares`,
+    :mod:`gateway.web.hosts`, :mod:`gateway.auth.access`, :mod:`gateway.auth.ratelimit`
+    and :mod:`gateway.auth.idempotency`).
     """
     redis = None
     store: StateStore = MemoryStore()
@@ -76,6 +78,7 @@ def create_app(config: GatewayConfig) -> web.Application:
             hosts,
             aiohttp_session.session_middleware(sessions.storage(config, redis)),
             access,
+            ratelimit.middleware(ratelimit.RateLimiter(config.server, store)),
             limits,
             negotiation,
             idempotency.middleware(store),
@@ -107,6 +110,7 @@ def create_app(config: GatewayConfig) -> web.Application:
     app.on_response_prepare.append(sessions.mark_secure)
     app.on_response_prepare.append(server_header)
     app.on_response_prepare.append(add_security_headers)
+    app.on_response_prepare.append(ratelimit.add_rate_limit_headers)
     return app
 
 

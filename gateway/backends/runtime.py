@@ -24,6 +24,7 @@ from gateway.backends.credentials import CurrentCaller, IdentityAuth
 from gateway.config.loading import GatewayConfig
 from gateway.state.base import StateStore
 from gateway.upstream.client import UpstreamClient
+from gateway.upstream.slots import CallSlots
 from gateway.web.errors import GatewayError
 
 if TYPE_CHECKING:
@@ -95,6 +96,9 @@ class BackendSet:
                 auth=IdentityAuth(name, store, service, users, current=current),
                 secrets=adapter_cls.secrets(backend_config),
                 error_reader=adapter_cls.read_upstream_error,
+                slots=CallSlots(
+                    name, backend_config.max_concurrent, config.server.upstream_queue_s, store
+                ),
             )
             adapter = adapter_cls(backend_config, client)
             out.backends[name] = Backend(adapter, client)

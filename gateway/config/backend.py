@@ -23,6 +23,8 @@ class BackendConfig:
     retries: int
     options: Mapping[str, Any] = field(default_factory=dict)
     transfer_timeout_s: float = 3600.0
+    max_concurrent: int = 32
+    """Most calls to this backend in flight at once, across every gateway process."""
     roles: tuple[str, ...] = ()
     """Roles that may use the backend; empty: every role."""
     users: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

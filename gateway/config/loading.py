@@ -2,11 +2,11 @@
 
 Shape (every key documented in the README)::
 
-    [server]            host, port, public_url, trust_forwarded, max_body_bytes,
-                        max_upload_bytes, max_uri_bytes,
-                        upstream_timeout_s, upstream_retries, probe_interval_s, log_level
+    [server]            where it listens and how it is reached, request limits and
+                        timeouts, rate limits, upstream defaults (gateway.config.server)
     [auth], [session]   who may log in and where sessions live (gateway.config.auth)
-    [backends.<name>]   kind, title, url, timeout_s, retries, transfer_timeout_s, roles,
+    [backends.<name>]   kind, title, url, timeout_s, retries, transfer_timeout_s,
+                        max_concurrent, roles,
                         plus the kind's own keys
     [backends.<name>.users.<user>]   the user's own upstream credentials (the kind's
                         ``user_fields``)
@@ -79,6 +79,12 @@ BACKEND_FIELDS: Final = (
         "Retries of idempotent calls (server default if unset).",
         minimum=0,
         maximum=10,
+    ),
+    Field(
+        "max_concurrent",
+        int,
+        "Most upstream calls in flight at once (server.upstream_max_concurrent if unset).",
+        minimum=1,
     ),
     Field(
         "roles",
@@ -243,6 +249,7 @@ def _backend(
         timeout_s=values["timeout_s"] or server.upstream_timeout_s,
         retries=server.upstream_retries if values["retries"] is None else values["retries"],
         transfer_timeout_s=values["transfer_timeout_s"],
+        max_concurrent=values["max_concurrent"] or server.upstream_max_concurrent,
         options=MappingProxyType({k: v for k, v in values.items() if k not in common}),
         roles=values["roles"],
         users=MappingProxyType(users),

@@ -119,6 +119,34 @@ SERVER_FIELDS: Final = (
         maximum=10,
     ),
     Field(
+        "upstream_max_concurrent",
+        int,
+        "Default cap on concurrent calls to one backend, across every gateway process.",
+        default=32,
+        minimum=1,
+    ),
+    Field(
+        "upstream_queue_s",
+        float,
+        "Longest wait of a call for a free slot under that cap (503 backend-busy after).",
+        default=2.0,
+        minimum=0,
+    ),
+    Field(
+        "rate_limit_per_s",
+        float,
+        "Requests a second each logged-in identity may make on average; 0 turns it off.",
+        default=20.0,
+        minimum=0,
+    ),
+    Field(
+        "rate_limit_burst",
+        int,
+        "Requests an identity may make at once, above the average (the bucket's size).",
+        default=100,
+        minimum=1,
+    ),
+    Field(
         "fanout_budget_s",
         float,
         "Time each backend has to answer its part of a unified list (/assets, /collections).",
@@ -160,6 +188,10 @@ class ServerConfig:
     max_connections: int = 1000
     upstream_timeout_s: float = 10.0
     upstream_retries: int = 2
+    upstream_max_concurrent: int = 32
+    upstream_queue_s: float = 2.0
+    rate_limit_per_s: float = 20.0
+    rate_limit_burst: int = 100
     fanout_budget_s: float = 5.0
     probe_interval_s: float = 15.0
     log_level: str = "info"

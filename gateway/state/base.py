@@ -1,8 +1,10 @@
 """Short-lived state the gateway keeps beside the sessions: the store contract.
 
 What lives here: upstream logins per (identity, backend), revoked gateway sessions and
-tokens, the windows of failed logins, and the outcomes of POSTs sent with an
-``Idempotency-Key`` (:mod:`gateway.auth.idempotency`).
+tokens, the windows of failed logins, the outcomes of POSTs sent with an
+``Idempotency-Key`` (:mod:`gateway.auth.idempotency`), each identity's rate-limit
+bucket (:mod:`gateway.auth.ratelimit`) and the leases on each backend's upstream call
+slots (:mod:`gateway.upstream.slots`).
 :class:`~gateway.state.memory_store.MemoryStore` keeps it in the process;
 :class:`~gateway.state.redis_store.RedisStore` keeps it in Redis, so that several
 gateway processes share it (``[session] store = "redis"``).
@@ -12,9 +14,35 @@ Values are JSON objects; every key lives at most its TTL.
 from __future__ import annotations
 
 import abc
+import math
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from gateway.web.errors import ServiceUnavailable
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """A token bucket as one take left it: whether the take was allowed, what is left."""
+
+    allowed: bool
+    tokens: float
+    """Tokens left after the take (a refused take leaves them as they were)."""
+    capacity: int
+    refill_per_s: float
+
+    def wait_s(self, cost: float = 1.0) -> float:
+        """Seconds until ``cost`` tokens are there again (0 when they are now)."""
+        return max(0.0, (cost - self.tokens) / self.refill_per_s)
+
+    def full_s(self) -> float:
+        """Seconds until the bucket is full again."""
+        return max(0.0, (self.capacity - self.tokens) / self.refill_per_s)
+
+    @property
+    def remaining(self) -> int:
+        """Whole requests the bucket allows now."""
+        return max(0, math.floor(self.tokens))
 
 
 class StateStore(abc.ABC):
@@ -49,6 +77,27 @@ class StateStore(abc.ABC):
 
         ``add`` records the current time first. Timestamps are epoch seconds, oldest first.
         """
+
+    @abc.abstractmethod
+    async def take(self, key: str, capacity: int, refill_per_s: float, cost: float = 1.0) -> Bucket:
+        """Take ``cost`` tokens from the bucket under ``key``, if it holds them.
+
+        The bucket holds at most ``capacity`` tokens, starts full and gains
+        ``refill_per_s`` tokens a second. Atomic across every process sharing the store.
+        """
+
+    @abc.abstractmethod
+    async def acquire_slot(self, key: str, limit: int, lease_s: float, holder: str) -> bool:
+        """Lease one of ``limit`` slots under ``key`` to ``holder`` for ``lease_s``; whether it did.
+
+        A lease ends when released or when ``lease_s`` has passed (a process that died
+        holding one does not keep it); asking again while holding it renews it. Atomic
+        across every process sharing the store.
+        """
+
+    @abc.abstractmethod
+    async def release_slot(self, key: str, holder: str) -> None:
+        """End ``holder``'s lease under ``key``."""
 
     async def close(self) -> None:  # noqa: B027 - the memory store holds nothing to close
         """Release connections."""

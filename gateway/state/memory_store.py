@@ -9,7 +9,7 @@ from typing import Any, Final
 
 import cachetools
 
-from gateway.state.base import StateStore
+from gateway.state.base import Bucket, StateStore
 
 MAX_ENTRIES: Final = 100_000
 """Bound of the in-process caches: old entries go first when it is reached."""
@@ -28,6 +28,12 @@ class MemoryStore(StateStore):
             )
         )
         self._windows: dict[str, list[float]] = {}
+        # tokens, when counted, when full: a bucket that would be full is dropped, as a
+        # missing bucket is a full one.
+        self._buckets: cachetools.TLRUCache[str, tuple[float, float, float]] = cachetools.TLRUCache(
+            maxsize=MAX_ENTRIES, ttu=lambda _key, value, _now: value[2], timer=clock
+        )
+        self._slots: dict[str, dict[str, float]] = {}
 
     async def get(self, key: str) -> dict[str, Any] | None:
         """The value, unless expired."""
@@ -62,3 +68,41 @@ class MemoryStore(StateStore):
         else:
             self._windows.pop(key, None)
         return recent
+
+    async def take(self, key: str, capacity: int, refill_per_s: float, cost: float = 1.0) -> Bucket:
+        """Refill by the time passed, then take; no await, so no other request interleaves."""
+        now = self._clock()
+        found = self._buckets.get(key)
+        tokens = float(capacity)
+        if found is not None:
+            tokens = min(capacity, found[0] + max(0.0, now - found[1]) * refill_per_s)
+        allowed = tokens >= cost
+        if allowed:
+            tokens -= cost
+        full_at = now + (capacity - tokens) / refill_per_s
+        if full_at > now:
+            self._buckets[key] = (tokens, now, full_at)
+        else:
+            self._buckets.pop(key, None)
+        return Bucket(allowed, tokens, capacity, refill_per_s)
+
+    async def acquire_slot(self, key: str, limit: int, lease_s: float, holder: str) -> bool:
+        """Count live leases, then lease one if fewer than ``limit`` are out (or renew it)."""
+        now = self._clock()
+        leases = {h: end for h, end in self._slots.get(key, {}).items() if end > now}
+        allowed = holder in leases or len(leases) < limit
+        if allowed:
+            leases[holder] = now + lease_s
+        if leases:
+            self._slots[key] = leases
+        else:
+            self._slots.pop(key, None)
+        return allowed
+
+    async def release_slot(self, key: str, holder: str) -> None:
+        """Drop the lease; a key with none left is forgotten."""
+        leases = self._slots.get(key)
+        if leases is not None:
+            leases.pop(holder, None)
+            if not leases:
+                del self._slots[key]

@@ -5,12 +5,50 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any
+from typing import Any, Final
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from gateway.state.base import StateStore, unreachable
+from gateway.state.base import Bucket, StateStore, unreachable
+
+# Both scripts read the time from Redis itself: every gateway process then counts by
+# the same clock, whatever their own clocks say.
+_TAKE: Final = """
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1])
+if tokens == nil then
+  tokens = capacity
+else
+  tokens = math.min(capacity, tokens + math.max(0, now - tonumber(state[2])) * rate)
+end
+local allowed = 0
+if tokens >= cost then
+  tokens = tokens - cost
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate * 1000) + 1000)
+return {allowed, tostring(tokens)}
+"""
+_ACQUIRE: Final = """
+local limit = tonumber(ARGV[1])
+local lease = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if not redis.call('ZSCORE', KEYS[1], ARGV[3]) and redis.call('ZCARD', KEYS[1]) >= limit then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now + lease, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], math.ceil(lease * 1000) + 1000)
+return 1
+"""
 
 
 class RedisStore(StateStore):
@@ -21,6 +59,8 @@ class RedisStore(StateStore):
     def __init__(self, client: aioredis.Redis, prefix: str) -> None:
         self._redis = client
         self._prefix = prefix
+        self._take = client.register_script(_TAKE)
+        self._acquire = client.register_script(_ACQUIRE)
 
     def __repr__(self) -> str:
         return f"RedisStore(prefix={self._prefix!r})"  # the URL may hold a password
@@ -78,6 +118,36 @@ class RedisStore(StateStore):
             raise unreachable() from exc
         members = results[2 if add else 1]
         return sorted(float(score) for _member, score in members)
+
+    async def take(self, key: str, capacity: int, refill_per_s: float, cost: float = 1.0) -> Bucket:
+        """One script run: refill by Redis' clock, take, set the expiry to when full."""
+        try:
+            allowed, tokens = await self._take(
+                keys=[self._prefix + key], args=[capacity, repr(refill_per_s), repr(cost)]
+            )
+        except RedisError as exc:
+            raise unreachable() from exc
+        return Bucket(bool(allowed), float(tokens), capacity, refill_per_s)
+
+    async def acquire_slot(self, key: str, limit: int, lease_s: float, holder: str) -> bool:
+        """A sorted set of holders scored by lease end; expired leases go first.
+
+        A holder that still holds its lease gets it renewed.
+        """
+        try:
+            stored = await self._acquire(
+                keys=[self._prefix + key], args=[limit, repr(lease_s), holder]
+            )
+        except RedisError as exc:
+            raise unreachable() from exc
+        return bool(stored)
+
+    async def release_slot(self, key: str, holder: str) -> None:
+        """``ZREM``."""
+        try:
+            await self._redis.zrem(self._prefix + key, holder)
+        except RedisError as exc:
+            raise unreachable() from exc
 
     async def close(self) -> None:
         """Close the connection pool."""

@@ -2,7 +2,8 @@
 
 :class:`UpstreamClient` owns one ``aiohttp.ClientSession`` for its backend, applies
 the backend's time budget, retries transient failures of idempotent methods with
-jittered exponential backoff, all within one budget per call (:mod:`.retries`), lets
+jittered exponential backoff, all within one budget per call (:mod:`.retries`), keeps
+to the backend's cap on concurrent calls (:mod:`.slots`), lets
 the adapter's :class:`UpstreamAuth` add the upstream credentials (logging in again once
 on a 401), sends every URL exactly as built (:mod:`.targets`), and translates every
 ``aiohttp`` client exception into a gateway error. No other module catches
@@ -12,6 +13,7 @@ on a 401), sends every URL exactly as built (:mod:`.targets`), and translates ev
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import re
@@ -21,12 +23,14 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import aiohttp
+from yarl import URL
 
 from gateway.upstream.auth import NoAuth, UpstreamAuth
 from gateway.upstream.faults import ErrorReader, default_error_reader
 from gateway.upstream.outcomes import IDEMPOTENT, lost_answer, may_have_acted
 from gateway.upstream.response import UpstreamResponse as UpstreamResponse
 from gateway.upstream.retries import Deadline, RetryPolicy, retry_after_s
+from gateway.upstream.slots import CallSlots
 from gateway.upstream.targets import exact_url
 from gateway.web.errors import (
     GatewayError,
@@ -73,8 +77,10 @@ class UpstreamClient:
         error_reader: ErrorReader = default_error_reader,
         secrets: Sequence[str] = (),
         transfer_timeout_s: float = 3600.0,
+        slots: CallSlots | None = None,
     ) -> None:
         self.backend = backend
+        self.slots = slots
         self.timeout_s = timeout_s
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         # A media file takes longer than an API call, but must keep moving.
@@ -353,9 +359,40 @@ class UpstreamClient:
         send_headers = dict(headers or {})
         if authenticate and _origin(url) == _origin(self.base_url):
             send_headers.update(await self.auth.active().headers(self))
+        budget = limit.remaining() if isinstance(limit, Deadline) else None
+        held = self.slots.held(budget) if self.slots is not None else contextlib.nullcontext()
+        async with (
+            held,
+            self._sent(
+                method,
+                target,
+                params=params,
+                json_body=json_body,
+                data=data,
+                headers=send_headers,
+                allow_redirects=allow_redirects,
+                limit=limit,
+            ) as response,
+        ):
+            yield response
+
+    @asynccontextmanager
+    async def _sent(
+        self,
+        method: str,
+        target: URL,
+        *,
+        params: Any,
+        json_body: Any,
+        data: Any,
+        headers: Mapping[str, str],
+        allow_redirects: bool,
+        limit: aiohttp.ClientTimeout | Deadline,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
         if isinstance(limit, Deadline):
-            # What the call's budget has left, logging in included; aiohttp reads a total
-            # of 0 as "no limit", so an empty budget ends here.
+            # What the call's budget has left, logging in and waiting for a slot
+            # included; aiohttp reads a total of 0 as "no limit", so an empty budget
+            # ends here.
             left = limit.remaining()
             if left <= 0:
                 raise self._timeout()
@@ -367,7 +404,7 @@ class UpstreamClient:
                 params=params,
                 json=json_body,
                 data=data,
-                headers=send_headers,
+                headers=headers,
                 allow_redirects=allow_redirects,
                 timeout=limit,
             ) as response:

@@ -18,6 +18,7 @@ Hierarchy::
     ├── UriTooLong                  414 URI over server.max_uri_bytes
     ├── UnsupportedMediaType        415 request Content-Type not accepted
     ├── TooManyRequests             429 failed logins over the limit (Retry-After)
+    │   └── RateLimited             429 the caller's request rate is over its limit
     ├── InternalError               500 a bug; logged with the incident id
     ├── NotOffered                  501 the backend's kind does not offer the operation
     ├── ServiceUnavailable          503 a store the gateway itself needs is unreachable
@@ -27,7 +28,8 @@ Hierarchy::
         ├── UpstreamStatusError     the upstream answered with an error status
         ├── UpstreamUnavailable     503 connection refused, reset, DNS or TLS failure
         ├── UpstreamLoginFailed     503 the gateway's upstream credentials were refused
-        └── UpstreamTimeout         408 no answer within the time budget
+        ├── UpstreamTimeout         408 no answer within the time budget
+        └── BackendBusy             503 the backend's cap on concurrent calls stayed full
 
     ConfigError                     the configuration is invalid (not an HTTP error)
 
@@ -209,6 +211,12 @@ class TooManyRequests(GatewayError):
         self.extra["retry_after_s"] = retry_after_s
 
 
+class RateLimited(TooManyRequests):
+    """429: the caller sent more requests than its rate limit allows; see Retry-After."""
+
+    code = "rate-limited"
+
+
 class InternalError(GatewayError):
     """500: an unexpected failure inside the gateway."""
 
@@ -326,6 +334,16 @@ class UpstreamTimeout(UpstreamError):
 
     status = statuses.UPSTREAM_TIMED_OUT
     code = "upstream-timeout"
+
+
+class BackendBusy(UpstreamError):
+    """503: the backend's cap on concurrent upstream calls stayed full; retry shortly."""
+
+    status = 503
+    code = "backend-busy"
+
+    def __init__(self, detail: str, *, backend: str, retry_after_s: int = 1) -> None:
+        super().__init__(detail, backend=backend, headers={"Retry-After": str(retry_after_s)})
 
 
 _BY_STATUS: dict[int, type[GatewayError]] = {}

@@ -2,7 +2,7 @@
 
 ``DOCUMENTED`` is the gateway's status-code table (status, condition, methods,
 transient), the one every client is promised (docs/http.md); ``STATUS_TABLE`` is it
-plus ``ADDED_ROWS``, the one row added to it (429 for throttled logins). Every response
+plus ``ADDED_ROWS``, the one row added to it (429 for throttled logins and callers). Every response
 the gateway sends uses a status from it. ``UPSTREAM_STATUS_MAP`` says which of those
 statuses a client sees when an upstream answers with an error status; statuses missing
 from both fall to the nearest row (see :func:`map_upstream_status`).
@@ -67,12 +67,13 @@ DOCUMENTED: Final = _rows(
 ADDED_ROWS: Final = _rows(
     (
         429,
-        "Too many requests -- failed logins over the limit; retry after Retry-After seconds",
-        "POST",
+        "Too many requests -- failed logins or the caller's request rate over the limit; "
+        "retry after Retry-After seconds",
+        "All",
         True,
     ),
 )
-"""The gateway's one addition to the documented table: login throttling."""
+"""The gateway's one addition to the documented table: login throttling and rate limits."""
 
 STATUS_TABLE: Final = MappingProxyType({**DOCUMENTED, **ADDED_ROWS})
 """Status → row. The only statuses the gateway answers with."""

@@ -36,7 +36,8 @@ async def test_every_asset_of_a_tree_longer_than_a_page_is_listed_once_and_opens
     # and its second page is a loc:collection page of one child.
     at_root = sim.file_clips("/", ROOT_CLIPS)
     in_sports = sim.file_clips("/Sports/", SPORTS_CLIPS)
-    nav = Navigator(await connect(sim))
+    # The walk below opens all 345 assets one after another: more than the default burst.
+    nav = Navigator(await connect(sim, server={"rate_limit_burst": 1000}))
     root = await nav.root()
 
     listed = await every_page(nav, nav.href(root, "gw:assets", backend=BACKEND, per_page=100))

@@ -28,12 +28,13 @@ SIGNING_KEY = "shared-signing-key-for-both-gateways"
 FLEX_PASSWORD = "flex-shared-password"
 
 
-def _config(tmp_path: Path, redis_url: str, key_prefix: str) -> Path:
+def _config(tmp_path: Path, redis_url: str, key_prefix: str, server: str = "") -> Path:
     path = tmp_path / "gateway.toml"
     path.write_text(
         f"""
 [server]
 port = 0
+{server}
 [auth]
 signing_key = "{SIGNING_KEY}"
 login_attempts = 3
@@ -158,6 +159,35 @@ def test_failed_logins_count_across_processes(
     assert status == 429
     assert int(headers["Retry-After"]) > 0
     assert problem["code"] == "too-many-requests"
+
+
+def test_one_rate_limit_bucket_serves_every_process(
+    tmp_path: Path, redis_url: str, key_prefix: str, process: Started
+) -> None:
+    config = _config(
+        tmp_path, redis_url, key_prefix, "rate_limit_burst = 4\nrate_limit_per_s = 0.01"
+    )
+    urls = [
+        start(process, "serve", "--config", str(config), log=tmp_path / f"{n}.log")[1] for n in "ab"
+    ]
+    client = Browser()
+    status, token, _ = client.call(
+        "POST",
+        urls[0] + "auth/token",
+        {"grant_type": "password", "username": "maria", "password": PASSWORD},
+        headers={"Content-Type": "form"},
+    )
+    assert status == 200, token
+    bearer = {"Authorization": f"Bearer {token['access_token']}"}
+    remaining = []
+    for url in (urls[0], urls[1], urls[0], urls[1]):
+        status, _, headers = client.call("GET", url + "auth/me", headers=bearer)
+        assert status == 200
+        remaining.append(headers["RateLimit"].split(";")[1])
+    assert remaining == ["r=3", "r=2", "r=1", "r=0"]
+    status, problem, headers = client.call("GET", urls[0] + "auth/me", headers=bearer)
+    assert (status, problem["code"]) == (429, "rate-limited")
+    assert int(headers["Retry-After"]) >= 99  # a token comes back every 100 s
 
 
 async def test_an_unreachable_redis_is_a_503_problem_without_its_address(

@@ -77,17 +77,19 @@ async def simulator(simulators: SimFactory) -> MediaCentralSimulator:
 def connect(simulators: SimFactory, gateway: GatewayFactory, make_config: ConfigFactory) -> Connect:
     """A gateway whose backend ``newsroom`` is ``sim``, logging in with ``flow``.
 
-    ``keys`` override the flow's backend keys; other options go to the gateway fixture.
+    ``keys`` override the flow's backend keys, ``server`` sets ``[server]`` keys; other
+    options go to the gateway fixture.
     """
 
     async def make(
         sim: MediaCentralSimulator,
         flow: str = "mcux",
         keys: Mapping[str, Any] | None = None,
+        server: Mapping[str, Any] | None = None,
         **options: Any,
     ) -> TestClient[Any, Any]:
         table = {"kind": "mediacentral", "url": sim.url, **FLOWS[flow], **(keys or {})}
-        return await gateway(make_config(backends={BACKEND: table}), **options)
+        return await gateway(make_config(server, backends={BACKEND: table}), **options)
 
     return make
 
