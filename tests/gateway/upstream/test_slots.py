@@ -91,9 +91,11 @@ async def test_a_call_waiting_for_a_slot_goes_out_when_one_frees(upstream: Serve
         first = asyncio.create_task(client.request("GET", "/held/1", ok=[404]))
         await held.until(1)
         queued = asyncio.create_task(client.request("GET", "/held/2", ok=[404]))
-        while not slots.waiting:
-            await asyncio.sleep(0)  # one turn of the loop at a time, until it queues
-        assert held.held == 1
+        for _ in range(100):  # a few turns of the loop, no time: until it queues
+            if slots.waiting:
+                break
+            await asyncio.sleep(0)
+        assert (slots.waiting, held.held) == (1, 1)
         held.release.set()
         assert (await first).status == 404
         assert (await queued).status == 404
