@@ -9,7 +9,7 @@ import aiohttp_session
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from gateway.api import health, mount, problem_docs, registry, relations
+from gateway.api import health, mount, openapi, problem_docs, registry, relations
 from gateway.auth import idempotency, identity, ratelimit, sessions
 from gateway.auth import routes as authroutes
 from gateway.auth.access import access
@@ -104,6 +104,7 @@ def create_app(config: GatewayConfig) -> web.Application:
     health.setup(app)
     relations.setup(app)
     problem_docs.setup(app)
+    openapi.setup(app)
     app.cleanup_ctx.append(_state_lifecycle)
     app.cleanup_ctx.append(backends.lifecycle)
     app.on_response_prepare.append(add_request_id_header)

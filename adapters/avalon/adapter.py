@@ -33,12 +33,15 @@ from adapters.avalon.files import MULTIPART, SupplementalFiles
 from adapters.avalon.resources import Resources
 from gateway.spi import (
     JSON_TYPES,
+    PAGING,
+    UPLOAD_NAME,
     Adapter,
     AssetPage,
     AssetQuery,
     BackendConfig,
     CollectionPage,
     Field,
+    QueryParam,
     RegistryEntry,
     RelationDoc,
     Route,
@@ -65,6 +68,9 @@ def _check_origins(value: Any) -> str | None:
     return None
 
 
+_STRUCTURE: Final = QueryParam(
+    "include_structure", "boolean", "with each master file's structure (its sections)"
+)
 _OWNERS = ("/media-objects/{id}", "/media-objects/{id}/master-files/{master_file_id}")
 
 
@@ -167,27 +173,28 @@ class AvalonAdapter(Adapter):
         res = Resources(self)
         files = SupplementalFiles(self, res)
         routes = [
-            Route("GET", "/media-objects", res.list_media_objects),
+            Route("GET", "/media-objects", res.list_media_objects, query=PAGING),
             Route("POST", "/media-objects", res.create_media_object),
-            Route("GET", "/media-objects/{id}", res.show_media_object),
+            Route("GET", "/media-objects/{id}", res.show_media_object, query=(_STRUCTURE,)),
             Route("PUT", "/media-objects/{id}", res.update_media_object),
-            Route("DELETE", "/media-objects/{id}", res.delete_media_object),
+            # 202 when Avalon queues the deletion, 204 when it deleted at once.
+            Route("DELETE", "/media-objects/{id}", res.delete_media_object, answers=(202, 204)),
             Route("GET", "/media-objects/{id}/master-files/{master_file_id}", res.show_master_file),
-            Route("GET", "/collections", res.list_collections),
+            Route("GET", "/collections", res.list_collections, query=PAGING),
             Route("POST", "/collections", res.create_collection),
             Route("GET", "/collections/{id}", res.show_collection),
             Route("PUT", "/collections/{id}", res.update_collection),
-            Route("GET", "/collections/{id}/items", res.collection_items),
+            Route("GET", "/collections/{id}/items", res.collection_items, query=PAGING),
             Route("GET", "/vocabulary", res.list_vocabularies),
             Route("GET", "/vocabulary/{name}", res.show_vocabulary),
             Route("PUT", "/vocabulary/{name}", res.add_vocabulary_entry),
-            Route("POST", "/vocabulary/{name}", res.add_vocabulary_entry),
+            Route("POST", "/vocabulary/{name}", res.add_vocabulary_entry, answers=(200,)),
         ]
         for owner in _OWNERS:
             listing = owner + "/supplemental-files"
             one = listing + "/{file_id}"
             routes += [
-                Route("GET", listing, files.list),
+                Route("GET", listing, files.list, query=PAGING),
                 Route(
                     "POST", listing, files.create, consumes=(MULTIPART, *JSON_TYPES), stream=True
                 ),
@@ -196,7 +203,14 @@ class AvalonAdapter(Adapter):
                 Route("DELETE", one, files.delete),
                 # The bytes go out in whatever type they were stored as.
                 Route("GET", one + "/content", files.download, produces=()),
-                Route("PUT", one + "/content", files.replace, consumes=None, stream=True),
+                Route(
+                    "PUT",
+                    one + "/content",
+                    files.replace,
+                    consumes=None,
+                    stream=True,
+                    query=(UPLOAD_NAME,),
+                ),
             ]
         return routes
 

@@ -9,6 +9,8 @@ gateway (:mod:`adapters.avalon.downloads`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Final
 
 import aiohttp
@@ -19,9 +21,13 @@ from adapters.avalon import downloads, mapping
 from adapters.avalon.resources import Resources, created, created_id, json_object
 from gateway.spi import (
     BadRequest,
+    Conflict,
+    GatewayError,
     Href,
     NotFound,
+    UnsupportedMediaType,
     UpstreamResponse,
+    UpstreamStatusError,
     hal,
     hal_response,
     relay,
@@ -36,6 +42,34 @@ if TYPE_CHECKING:
 MULTIPART: Final = "multipart/form-data"
 # RFC 2046: 1 to 70 of these characters, the last not a space.
 _BOUNDARY: Final = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
+
+
+_NOT_CAPTIONS: Final = "is not a recognized captions file"
+"""What Avalon's save error says of a caption file that is neither WebVTT nor SRT."""
+
+
+@contextmanager
+def _captions(backend: str, refusal: type[GatewayError]) -> Iterator[None]:
+    """Avalon's 500 for a caption file of another type, as the client's error it is.
+
+    Avalon fails to save such a file and answers 500 (supplemental_files_controller.rb:59,
+    115; supplemental_file.rb:149-152); the gateway streams uploads unread, so it learns
+    the file's type only from that answer. ``refusal`` is 415 for an upload, 409 for new
+    metadata that makes a stored file a caption; Avalon's message stays in ``errors``.
+    """
+    try:
+        yield
+    except UpstreamStatusError as exc:
+        if exc.upstream_status != 500 or not any(_NOT_CAPTIONS in m for m in exc.errors):
+            raise
+        raise refusal(
+            f"backend {backend} takes captions as WebVTT (text/vtt) or SRT (text/srt) only",
+            extra={
+                "backend": backend,
+                "upstream_status": exc.upstream_status,
+                "errors": exc.errors,
+            },
+        ) from exc
 
 
 def _multipart_headers(request: web.Request) -> dict[str, str]:
@@ -123,7 +157,8 @@ class SupplementalFiles:
                 headers=_multipart_headers(request),
                 transfer=True,
             ) as response:
-                await self.client.check(response)
+                with _captions(self.adapter.name, UnsupportedMediaType):
+                    await self.client.check(response)
                 answer = await response.read()
             new_id = created_id(
                 UpstreamResponse(response.status, response.headers, answer, "", self.client.backend)
@@ -149,9 +184,10 @@ class SupplementalFiles:
         await _check_owner(self.adapter, request)
         file_id = request.match_info["file_id"]
         body = await json_object(request)
-        await self.client.request(
-            "PUT", f"{upstream}/supplemental_files/{seg(file_id)}.json", json_body=body
-        )
+        with _captions(self.adapter.name, Conflict):
+            await self.client.request(
+                "PUT", f"{upstream}/supplemental_files/{seg(file_id)}.json", json_body=body
+            )
         doc = await self._show(upstream, gateway, file_id, self.adapter.hrefs(request))
         return hal_response(doc)
 
@@ -195,6 +231,7 @@ class SupplementalFiles:
         async with self.client.stream(
             "PUT", path, data=data, headers=headers, transfer=True
         ) as response:
-            await self.client.check(response)
+            with _captions(self.adapter.name, UnsupportedMediaType):
+                await self.client.check(response)
         doc = await self._show(upstream, gateway, file_id, self.adapter.hrefs(request))
         return hal_response(doc)

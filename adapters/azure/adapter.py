@@ -27,21 +27,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from aiohttp import web
 
 from adapters.azure import errors, login, relations
 from adapters.azure.unified import SEARCH_METHOD, UnifiedVideos
 from adapters.azure.uploads import MEDIA_TYPES, Uploads
-from adapters.azure.videos import Videos
+from adapters.azure.videos import PROTECTION_MODES, Videos
 from gateway.spi import (
     JSON_TYPES,
+    PAGING,
+    UPLOAD_NAME,
     Adapter,
     AssetPage,
     AssetQuery,
     BackendConfig,
     Field,
+    QueryParam,
     RegistryEntry,
     RelationDoc,
     Route,
@@ -52,6 +55,12 @@ from gateway.spi import (
     hal,
     http_url,
     plain,
+)
+
+_PROTECTION: Final = QueryParam(
+    "protection",
+    description="how the video is protected when streamed (None when left out)",
+    enum=PROTECTION_MODES,
 )
 
 
@@ -180,16 +189,31 @@ class AzureAdapter(Adapter):
         uploads = Uploads(self, videos)
         one = "/videos/{id}"
         return (
-            Route("GET", "/videos", videos.list),
+            Route("GET", "/videos", videos.list, query=PAGING),
+            # JSON creates the video (201); media bytes are uploaded in one step (202).
             Route(
-                "POST", "/videos", uploads.post, consumes=(*MEDIA_TYPES, *JSON_TYPES), stream=True
+                "POST",
+                "/videos",
+                uploads.post,
+                consumes=(*MEDIA_TYPES, *JSON_TYPES),
+                stream=True,
+                query=(UPLOAD_NAME, _PROTECTION),
+                answers=(201, 202),
             ),
-            Route("GET", one, videos.show),
+            # 304 to an If-None-Match that names the video's ETag.
+            Route("GET", one, videos.show, answers=(200, 304)),
             Route("DELETE", one, videos.delete),
-            Route("PUT", one + "/upload", uploads.put, consumes=MEDIA_TYPES, stream=True),
-            Route("POST", one + "/complete", videos.complete, consumes=None),
+            Route(
+                "PUT",
+                one + "/upload",
+                uploads.put,
+                consumes=MEDIA_TYPES,
+                stream=True,
+                answers=(204,),
+            ),
+            Route("POST", one + "/complete", videos.complete, consumes=None, answers=(202,)),
             # A redirect: players ask with their own Accept, which must not be refused.
-            Route("GET", one + "/playback/{type}", videos.playback, produces=()),
+            Route("GET", one + "/playback/{type}", videos.playback, produces=(), answers=(307,)),
             Route("GET", one + "/thumbnails", videos.thumbnails),
             Route("GET", one + "/authorization-token", videos.authorization_token),
             Route("GET", "/formats", videos.formats),

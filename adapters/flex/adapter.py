@@ -48,15 +48,16 @@ import aiohttp
 from aiohttp import web
 
 from adapters.flex import relations, unified
-from adapters.flex.assets import Assets
+from adapters.flex.assets import ASSET_FILTERS, Assets
 from adapters.flex.calls import ask
 from adapters.flex.mapping import Rewriter
 from adapters.flex.members import Memberships
 from adapters.flex.metadata import XML_TYPE, XML_TYPES
 from adapters.flex.parts import Parts
-from adapters.flex.resources import FAMILIES, Resources
+from adapters.flex.resources import COLLECTION_FILTERS, FAMILIES, Resources
 from gateway.spi import (
     JSON_TYPES,
+    PAGING,
     Adapter,
     AssetPage,
     AssetQuery,
@@ -172,7 +173,7 @@ class FlexAdapter(Adapter):
         assets, parts, res = Assets(self), Parts(self), Resources(self)
         a = "/assets/{id}"
         routes = [
-            Route("GET", "/assets", assets.list_assets),
+            Route("GET", "/assets", assets.list_assets, query=(*PAGING, *ASSET_FILTERS)),
             Route("POST", "/assets", assets.create),
             Route("GET", a, assets.show),
             Route("PUT", a, assets.update),
@@ -182,40 +183,44 @@ class FlexAdapter(Adapter):
             ),
             Route("GET", a + "/metadata.xml", assets.metadata_xml, produces=(XML_TYPE,)),
             Route("GET", a + "/actions", assets.list_actions),
-            Route("POST", a + "/actions", assets.perform),
-            Route("GET", a + "/annotations", parts.list_annotations),
+            # 204, or 200 with the asset where Flex answers with it.
+            Route("POST", a + "/actions", assets.perform, answers=(200, 204)),
+            Route("GET", a + "/annotations", parts.list_annotations, query=PAGING),
             Route("POST", a + "/annotations", parts.create_annotations),
             Route("GET", a + "/annotations/{annotation_id}", parts.show_annotation),
             Route("PUT", a + "/annotations/{annotation_id}", parts.update_annotation),
             Route("DELETE", a + "/annotations/{annotation_id}", parts.delete_annotation),
-            Route("GET", a + "/keyframes", parts.list_keyframes),
+            Route("GET", a + "/keyframes", parts.list_keyframes, query=PAGING),
             Route("POST", a + "/keyframes", parts.create_keyframe),
             Route("GET", a + "/keyframes/{keyframe_id}", parts.show_keyframe),
             Route("PUT", a + "/keyframes/{keyframe_id}", parts.update_keyframe),
             Route("DELETE", a + "/keyframes/{keyframe_id}", parts.delete_keyframe),
             # Images go out in whatever type Flex stored them as.
             Route("GET", a + "/keyframes/{keyframe_id}/image", parts.keyframe_image, produces=()),
-            Route("GET", a + "/children", parts.children),
-            Route("GET", a + "/comments", parts.list_comments),
+            Route("GET", a + "/children", parts.children, query=PAGING),
+            Route("GET", a + "/comments", parts.list_comments, query=PAGING),
             Route("POST", a + "/comments", parts.create_comment),
             Route("GET", a + "/comments/{comment_id}", parts.show_comment),
-            Route("GET", a + "/history", parts.history),
-            Route("GET", "/collections", res.list_collections),
+            Route("GET", a + "/history", parts.history, query=PAGING),
+            Route(
+                "GET", "/collections", res.list_collections, query=(*PAGING, *COLLECTION_FILTERS)
+            ),
             Route("POST", "/collections", res.create_collection),
             Route("GET", "/collections/{id}", res.show_collection),
             Route("PUT", "/collections/{id}", res.update_collection),
             Route("DELETE", "/collections/{id}", res.delete_collection),
-            Route("GET", "/collections/{id}/items", res.items),
-            Route("POST", "/collections/{id}/items", res.add_items),
-            Route("GET", "/groups/{id}/members", res.group_members),
-            Route("PUT", "/groups/{id}/members", res.set_group_members),
+            Route("GET", "/collections/{id}/items", res.items, query=PAGING),
+            # Answers the collection's items, a page of them as GET would.
+            Route("POST", "/collections/{id}/items", res.add_items, query=PAGING, answers=(200,)),
+            Route("GET", "/groups/{id}/members", res.group_members, query=PAGING),
+            Route("PUT", "/groups/{id}/members", res.set_group_members, query=PAGING),
             Route("GET", "/files/{name}", res.file, produces=()),
         ]
         for view in ("members", "parents"):
             handlers = Memberships(self, view)
             one = f"{a}/{view}/{{membership_id}}"
             routes += [
-                Route("GET", f"{a}/{view}", handlers.listing),
+                Route("GET", f"{a}/{view}", handlers.listing, query=PAGING),
                 Route("POST", f"{a}/{view}", handlers.create),
                 Route("GET", one, handlers.show),
                 Route("PUT", one, handlers.move),
@@ -223,8 +228,23 @@ class FlexAdapter(Adapter):
             ]
         for family in FAMILIES:
             if family.listed:
-                routes.append(Route("GET", f"/{family.path}", res.listing(family)))
-            routes.append(Route("GET", f"/{family.path}/{{id}}", res.one(family)))
+                routes.append(
+                    Route(
+                        "GET",
+                        f"/{family.path}",
+                        res.listing(family),
+                        summary=f"One page of the {family.path}",
+                        query=PAGING,
+                    )
+                )
+            routes.append(
+                Route(
+                    "GET",
+                    f"/{family.path}/{{id}}",
+                    res.one(family),
+                    summary=f"One of the {family.path}",
+                )
+            )
         return routes
 
     # -- unified assets and collections -------------------------------------------

@@ -27,6 +27,7 @@ from adapters.flex.relations import ASSETS, KEYFRAME_IMAGE, PAGED
 from gateway.spi import (
     BadRequest,
     Conflict,
+    QueryParam,
     UpstreamStatusError,
     UpstreamUnavailable,
     hal,
@@ -40,6 +41,16 @@ if TYPE_CHECKING:
 
 ACTION_TYPES: Final = ("enable", "disable", "delete", "approve", "unapprove", "destroy")
 SORT_FIELDS: Final = ("id", "name", "displayName", "created", "lastModified")
+ASSET_FILTERS: Final = (
+    QueryParam("name", description="part of the name, in any case"),
+    QueryParam("fql", description="a query in Flex's own query language"),
+    QueryParam(
+        "sort",
+        description="the field to sort by, descending with a leading -",
+        enum=(*SORT_FIELDS, *(f"-{f}" for f in SORT_FIELDS)),
+    ),
+)
+"""The query parameters of the asset list besides paging (:func:`_filters` reads them)."""
 
 
 def asset(rw: Rewriter, data: Json) -> hal.Resource:

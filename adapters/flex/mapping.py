@@ -85,8 +85,12 @@ def seg(value: object) -> str:
 
 
 def number(raw: str, what: str) -> str:
-    """A numeric id from a gateway path; 404 for anything else (no matrix parameters pass)."""
-    if not raw.isdigit():
+    """A numeric id from a gateway path; 404 for anything else (no matrix parameters pass).
+
+    ASCII digits only: ``str.isdigit`` holds for ``¹`` or ``٣`` too, which Flex takes for
+    no number.
+    """
+    if not (raw.isascii() and raw.isdigit()):
         raise NotFound(f"there is no {what} {raw!r} here: {what} ids are numbers")
     return raw
 

@@ -29,6 +29,7 @@ from adapters.flex.relations import COLLECTIONS, PAGED
 from gateway.spi import (
     BadRequest,
     Handler,
+    QueryParam,
     UpstreamUnavailable,
     hal,
     hal_response,
@@ -74,6 +75,10 @@ def _not_added(answer: Any) -> list[str]:
             which = added.get("id") if isinstance(added, dict) else None
             out.append(f"asset {'?' if which is None else which}: code {entry.get('code')}")
     return out
+
+
+COLLECTION_FILTERS: Final = (QueryParam("name", description="part of the name, in any case"),)
+"""The query parameters of the collection list besides paging."""
 
 
 @dataclass(frozen=True, slots=True)

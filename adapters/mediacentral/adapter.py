@@ -43,6 +43,7 @@ from gateway.spi import (
     BackendConfig,
     CollectionPage,
     Field,
+    QueryParam,
     RegistryEntry,
     RelationDoc,
     Route,
@@ -54,6 +55,15 @@ from gateway.spi import (
     curie_template,
     hal,
 )
+
+_PAGE: Final = (
+    QueryParam("offset", "integer", "the first child to embed, from 0", minimum=0),
+    QueryParam("limit", "integer", "how many children to embed, 1 to 100", minimum=1, maximum=100),
+)
+_SEARCH: Final = (QueryParam("search", description="the words to look for"), *_PAGE)
+_PASSED_ON: Final = (200, 301, 302, 303, 307, 308)
+"""A 200, or a redirect of the platform's to another of its resources, passed on with the
+platform's status and its Location rewritten to the gateway."""
 
 CTMS_PREFIXES: Final = ("aa", "loc", "search")
 """CTMS CURIE prefixes the backend root uses; the gateway documents them under /rels."""
@@ -150,15 +160,21 @@ class MediaCentralAdapter(Adapter):
         """The discovered services, and the passage for other platform hrefs."""
         res = Resources(self)
         return (
-            Route("GET", "/locations", res.locations),
-            Route("GET", "/items/{id}", res.item),
-            Route("GET", "/assets/{id}", res.asset),
-            Route("PATCH", "/assets/{id}", res.update_asset, consumes=JSON_TYPES),
+            Route("GET", "/locations", res.locations, answers=_PASSED_ON),
+            Route("GET", "/items/{id}", res.item, query=_PAGE, answers=_PASSED_ON),
+            Route("GET", "/assets/{id}", res.asset, answers=_PASSED_ON),
+            Route(
+                "PATCH",
+                "/assets/{id}",
+                res.update_asset,
+                consumes=JSON_TYPES,
+                answers=_PASSED_ON,
+            ),
             # An image of whatever type the platform keeps.
-            Route("GET", "/assets/{id}/thumbnail", res.thumbnail, produces=()),
-            Route("GET", "/search", res.search),
+            Route("GET", "/assets/{id}/thumbnail", res.thumbnail, produces=(), answers=_PASSED_ON),
+            Route("GET", "/search", res.search, query=_SEARCH, answers=_PASSED_ON),
             # The platform decides what these are (HAL, images, ...).
-            Route("GET", PROXY + "/{tail:.+}", res.passthrough, produces=()),
+            Route("GET", PROXY + "/{tail:.+}", res.passthrough, produces=(), answers=_PASSED_ON),
         )
 
     def relations(self) -> Sequence[RelationDoc]:

@@ -24,7 +24,8 @@ def _backend_root(backend: Backend) -> Route:
         curies(doc, request, base)
         return hal_response(doc)
 
-    return Route("GET", backend.adapter.path, handler, backend=backend.name)
+    summary = f"The root of backend {backend.name}: its services"
+    return Route("GET", backend.adapter.path, handler, backend=backend.name, summary=summary)
 
 
 def setup(app: web.Application) -> None:

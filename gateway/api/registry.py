@@ -31,7 +31,8 @@ SERVICEROOTS_PATHS: Final = (
 
 
 @functools.cache  # reading distribution metadata scans site-packages: once is enough
-def _version() -> str:
+def package_version() -> str:
+    """The installed version of the gateway."""
     try:
         return version("hal-media-gateway")
     except PackageNotFoundError:  # running from a source tree that is not installed
@@ -64,7 +65,7 @@ async def root(request: web.Request) -> web.Response:
     doc = hal.Resource(
         {
             "title": "HAL media gateway",
-            "version": _version(),
+            "version": package_version(),
             "description": "One HAL API in front of several media systems. "
             "Follow gw:backend to a backend, registry:serviceroots to every service.",
         }

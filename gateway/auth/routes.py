@@ -330,7 +330,16 @@ def setup(app: web.Application) -> None:
     """Add the auth routes and the admin view."""
     add_route(
         app,
-        Route("POST", "/auth/login", login, consumes=("application/json", FORM), access="public"),
+        Route(
+            "POST",
+            "/auth/login",
+            login,
+            consumes=("application/json", FORM),
+            access="public",
+            answers=(200,),
+            # A wrong password; a login sent from another site's page.
+            errors=(401, 403),
+        ),
     )
     add_route(
         app,
@@ -341,8 +350,12 @@ def setup(app: web.Application) -> None:
             produces=("application/json",),
             consumes=(FORM,),
             access="public",
+            answers=(200,),
+            errors=(401,),  # invalid_client
         ),
     )
     add_route(app, Route("GET", "/auth/me", me))
-    add_route(app, Route("POST", "/auth/logout", logout, produces=(), consumes=None))
+    add_route(
+        app, Route("POST", "/auth/logout", logout, produces=(), consumes=None, answers=(204,))
+    )
     add_route(app, Route("GET", "/admin", admin, access="admin"))

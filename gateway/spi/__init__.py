@@ -29,7 +29,7 @@ from gateway.upstream.client import UpstreamClient, UpstreamResponse
 from gateway.upstream.faults import UpstreamFault, default_error_reader
 from gateway.upstream.logins import LoginResult, Remembered, RenewingLogin, UpstreamSession
 from gateway.web import hal
-from gateway.web.bodies import CHUNK_BYTES, read_json, stream_body, upload_filename
+from gateway.web.bodies import CHUNK_BYTES, UPLOAD_NAME, read_json, stream_body, upload_filename
 from gateway.web.errors import (
     BadRequest,
     ConfigError,
@@ -47,9 +47,9 @@ from gateway.web.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from gateway.web.params import bool_param, int_param, page_params
+from gateway.web.params import PAGING, bool_param, int_param, page_params
 from gateway.web.relay import NO_COMPRESSION, relay
-from gateway.web.routing import JSON_TYPES, NO_STORE, Handler, Route, hal_response
+from gateway.web.routing import JSON_TYPES, NO_STORE, Handler, QueryParam, Route, hal_response
 from gateway.web.security import passive, relayed_headers
 from gateway.web.urls import path_segment, public_base
 
@@ -59,6 +59,8 @@ __all__ = [
     "JSON_TYPES",
     "NO_COMPRESSION",
     "NO_STORE",
+    "PAGING",
+    "UPLOAD_NAME",
     "Adapter",
     "AssetPage",
     "AssetQuery",
@@ -78,6 +80,7 @@ __all__ = [
     "NotFound",
     "NotOffered",
     "PreconditionFailed",
+    "QueryParam",
     "RegistryEntry",
     "RelationDoc",
     "Remembered",

@@ -16,6 +16,7 @@ Lists are merged by :mod:`gateway.unified.lists`; documents are built by
 from __future__ import annotations
 
 import asyncio
+from typing import Final
 
 from aiohttp import web
 
@@ -36,8 +37,8 @@ from gateway.unified.documents import (
 from gateway.unified.lists import CURSORS, merged_list, usable
 from gateway.web import hal
 from gateway.web.errors import BadRequest, NotFound
-from gateway.web.params import DEFAULT_PER_PAGE, MAX_MERGED_PER_PAGE, int_param
-from gateway.web.routing import Route, add_route, hal_response
+from gateway.web.params import DEFAULT_PER_PAGE, MAX_MERGED_PER_PAGE, int_param, paging
+from gateway.web.routing import UPSTREAM_ERRORS, QueryParam, Route, add_route, hal_response
 from gateway.web.urls import public_base
 
 
@@ -147,13 +148,30 @@ async def schema(request: web.Request) -> web.Response:
     )
 
 
+_PAGE: Final = paging(maximum=MAX_MERGED_PER_PAGE)
+_PER_PAGE: Final = _PAGE[1]
+_LIST: Final = (
+    QueryParam("backend", description="only these backends, by name, comma-separated"),
+    QueryParam("cursor", description="where the next page starts: the next link's cursor"),
+    _PER_PAGE,
+)
+_ASSET_LIST: Final = (
+    QueryParam("q", description="words to look for, each kind with its upstream's search"),
+    QueryParam("type", description="only assets of this type", enum=ASSET_TYPES),
+    *_LIST,
+)
+
+
 def setup(app: web.Application) -> None:
     """Add the unified routes."""
     app[CURSORS] = CursorCodec(app[CONFIG].auth.signing_key.reveal())
-    add_route(app, Route("GET", "/assets", list_assets))
-    add_route(app, Route("GET", "/assets/{id}", get_asset))
-    add_route(app, Route("GET", "/collections", list_collections))
-    add_route(app, Route("GET", "/collections/{id}", get_collection))
+    # Every backend's failure can reach the client: the asset's own, or the one most
+    # backends of a list failed with.
+    errors = UPSTREAM_ERRORS
+    add_route(app, Route("GET", "/assets", list_assets, query=_ASSET_LIST, errors=errors))
+    add_route(app, Route("GET", "/assets/{id}", get_asset, errors=errors))
+    add_route(app, Route("GET", "/collections", list_collections, query=_LIST, errors=errors))
+    add_route(app, Route("GET", "/collections/{id}", get_collection, query=_PAGE, errors=errors))
     add_route(
         app,
         Route(

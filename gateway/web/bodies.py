@@ -11,6 +11,7 @@ from aiohttp import hdrs, web
 from aiohttp.multipart import content_disposition_filename, parse_content_disposition
 
 from gateway.web.errors import BadRequest, MalformedBody, PayloadTooLarge
+from gateway.web.routing import QueryParam
 from gateway.web.settings import HTTP
 
 CHUNK_BYTES: Final = 256 * 1024
@@ -95,6 +96,12 @@ async def stream_body(request: web.Request) -> AsyncIterator[bytes]:
         if seen > limit:
             raise PayloadTooLarge(f"the request body exceeds the limit of {limit} bytes")
         yield chunk
+
+
+UPLOAD_NAME: Final = QueryParam(
+    "filename", description="the file's name, when no Content-Disposition header names it"
+)
+"""The query parameter :func:`upload_filename` reads."""
 
 
 def upload_filename(request: web.Request) -> str:

@@ -7,6 +7,7 @@ from typing import Final
 from aiohttp import web
 
 from gateway.web.errors import BadRequest
+from gateway.web.routing import QueryParam
 
 DEFAULT_PER_PAGE: Final = 25
 MAX_PER_PAGE: Final = 500
@@ -14,6 +15,26 @@ MAX_PER_PAGE: Final = 500
 MAX_MERGED_PER_PAGE: Final = 100
 """Largest ``per_page`` of a list merged from every backend: each backend is asked for
 that many items, so a merged page costs several backends' pages."""
+
+
+def paging(
+    *, default: int = DEFAULT_PER_PAGE, maximum: int = MAX_PER_PAGE
+) -> tuple[QueryParam, QueryParam]:
+    """The ``page`` and ``per_page`` parameters :func:`page_params` reads, described."""
+    return (
+        QueryParam("page", "integer", "the page to answer, from 1", minimum=1),
+        QueryParam(
+            "per_page",
+            "integer",
+            f"items per page, 1 to {maximum} ({default} when left out)",
+            minimum=1,
+            maximum=maximum,
+        ),
+    )
+
+
+PAGING: Final = paging()
+"""``page`` and ``per_page`` of one backend's lists."""
 
 
 def int_param(

@@ -3,7 +3,9 @@
 Every route is added through :func:`add_route`, which records the media types the
 handler answers with (checked against ``Accept`` before the handler runs, so a 406
 never follows a side effect) and the request media types it takes (checked on
-POST, PUT and PATCH bodies: 415 otherwise).
+POST, PUT and PATCH bodies: 415 otherwise), beside what describes the route to
+clients: its query parameters, the statuses it answers with, a summary
+(:mod:`gateway.api.openapi` reads them).
 """
 
 from __future__ import annotations
@@ -17,16 +19,40 @@ from typing import Any, Final, Literal
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractRoute
 
-from gateway.web import hal
+from gateway.web import hal, statuses
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Access = Literal["public", "user", "admin"]
 
 JSON_TYPES: Final = ("application/json", "application/hal+json")
 HAL_OUT: Final = (hal.MEDIA_TYPE, "application/json")
+UPSTREAM_ERRORS: Final = tuple(
+    sorted(
+        {
+            *statuses.UPSTREAM_STATUS_MAP.values(),
+            statuses.UPSTREAM_CONNECT_FAILED,
+            statuses.UPSTREAM_TIMED_OUT,
+        }
+    )
+)
+"""Every status an upstream's failure can reach the client as: the ``errors`` of a route
+that calls upstreams without belonging to one backend (a backend's routes have them)."""
 NO_STORE: Final = MappingProxyType({"Cache-Control": "no-store", "Pragma": "no-cache"})
 """Headers of answers that hold credentials or facts about them: never to be stored
 (RFC 6749 section 5.1, RFC 9111)."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueryParam:
+    """One query parameter a route reads: its name, JSON Schema type and bounds."""
+
+    name: str
+    type: Literal["string", "integer", "boolean"] = "string"
+    description: str = ""
+    required: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+    enum: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +69,12 @@ class Route:
     ``access`` says who may call it: ``"public"`` anybody, ``"user"`` (the default)
     any logged-in identity, ``"admin"`` admins only; ``backend`` names the backend a
     route belongs to, whose role and credential rules then apply too.
+
+    The rest only describes the route: ``summary`` (the handler's first docstring
+    line when empty), the ``query`` parameters it reads, the statuses below 400 it
+    ``answers`` with (empty: the method's usual one, see :func:`success_statuses`),
+    and the error statuses its handler raises itself (``errors``) beyond those the
+    middlewares, the access rules and, for a backend's routes, the upstream give.
     """
 
     method: str
@@ -53,17 +85,58 @@ class Route:
     stream: bool = False
     access: Access = "user"
     backend: str | None = None
+    summary: str = ""
+    query: tuple[QueryParam, ...] = ()
+    answers: tuple[int, ...] = ()
+    errors: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class RouteMeta:
-    """What the negotiation and body middlewares need to know of a route."""
+    """What the middlewares need to know of a route, and what describes it to clients."""
 
     produces: tuple[str, ...]
     consumes: tuple[str, ...] | None
     stream: bool = False
     access: Access = "user"
     backend: str | None = None
+    summary: str = ""
+    query: tuple[QueryParam, ...] = ()
+    answers: tuple[int, ...] = ()
+    errors: tuple[int, ...] = ()
+    path: str = ""
+    """The path as declared, ``{name:regex}`` placeholders and all."""
+
+    @classmethod
+    def of(cls, route: Route) -> RouteMeta:
+        """The metadata of ``route``, its summary taken from the handler when it has none."""
+        summary = route.summary or _first_line(route.handler.__doc__)
+        return cls(
+            route.produces,
+            route.consumes,
+            route.stream,
+            route.access,
+            route.backend,
+            summary,
+            route.query,
+            route.answers or success_statuses(route.method),
+            route.errors,
+            route.path,
+        )
+
+
+_USUAL_SUCCESS: Final = MappingProxyType(
+    {"GET": (200,), "POST": (201,), "PUT": (200,), "PATCH": (200,), "DELETE": (204,)}
+)
+
+
+def success_statuses(method: str) -> tuple[int, ...]:
+    """The status a handler of ``method`` usually answers with when it succeeds."""
+    return _USUAL_SUCCESS.get(method, (200,))
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().split("\n", 1)[0].strip()
 
 
 ROUTE_META: Final = web.AppKey("route_meta", dict[AbstractRoute, RouteMeta])
@@ -76,9 +149,7 @@ def add_route(app: web.Application, route: Route) -> None:
     else:
         added = app.router.add_route(route.method, route.path, route.handler)
     meta = app.setdefault(ROUTE_META, {})
-    meta[added] = RouteMeta(
-        route.produces, route.consumes, route.stream, route.access, route.backend
-    )
+    meta[added] = RouteMeta.of(route)
     if route.method == "GET":
         # aiohttp adds HEAD beside GET; it answers the same way.
         for other in added.resource or ():

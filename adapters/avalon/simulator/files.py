@@ -23,6 +23,7 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from adapters.avalon.simulator import ruby, storage
 from adapters.avalon.simulator.plumbing import (
@@ -136,8 +137,9 @@ async def _params(request: web.Request) -> tuple[Json, _Upload | None]:
     if request.content_type in _FORM_TYPES:
         try:
             form = await request.post()
-        except ValueError:
-            # Rack refuses a form it cannot parse before the controller runs.
+        except (ValueError, HttpProcessingError):
+            # Rack refuses a form it cannot parse before the controller runs (aiohttp
+            # raises HttpProcessingError for a multipart part whose head is no header).
             raise public_exception(400, "Bad Request") from None
         upload = None
         for key in ("file", "supplemental_file[file]"):

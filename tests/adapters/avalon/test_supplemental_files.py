@@ -76,8 +76,8 @@ async def test_captions_must_be_vtt_or_srt(nav: Navigator) -> None:
     response, problem = await nav.request(
         "POST", nav.href(media_object, "avalon:supplemental-files"), data=form
     )
-    # Avalon fails to save it, and says so with a 500 (its SaveError), which stays one.
-    assert response.status == 500
+    # Avalon fails to save it and answers 500; the type is the client's to fix.
+    assert response.status == 415
     assert problem["upstream_status"] == 500
     assert problem["errors"] == [
         "An error occurred when saving the supplemental file: "
@@ -88,6 +88,36 @@ async def test_captions_must_be_vtt_or_srt(nav: Navigator) -> None:
         "avalon:supplemental-file" not in listing.get("_embedded", {})
         or not listing["_embedded"]["avalon:supplemental-file"]
     )
+
+
+async def test_a_caption_file_keeps_its_type(nav: Navigator) -> None:
+    media_object = await _first_media_object(nav)
+    files = nav.href(media_object, "avalon:supplemental-files")
+    form = aiohttp.FormData()
+    form.add_field("file", b"WEBVTT\n", filename="c.vtt", content_type="text/vtt")
+    form.add_field("metadata", json.dumps({"label": "Captions", "type": "caption"}))
+    response, caption = await nav.request("POST", files, data=form)
+    assert response.status == 201, caption
+
+    response, problem = await nav.request(
+        "PUT",
+        nav.href(caption, "avalon:content") + "?filename=c.png",
+        data=b"\x89PNG\r\n\x1a\n",
+        headers={"Content-Type": "image/png"},
+    )
+    assert response.status == 415, problem
+    assert problem["upstream_status"] == 500
+
+    form = aiohttp.FormData()
+    form.add_field("file", b"%PDF-1.4", filename="n.pdf", content_type="application/pdf")
+    response, notes = await nav.request("POST", files, data=form)
+    assert response.status == 201, notes
+    # Made a caption, the stored PDF would be one of another type.
+    response, problem = await nav.request(
+        "PUT", notes["_links"]["self"]["href"], json={"label": "Notes", "type": "caption"}
+    )
+    assert response.status == 409, problem
+    assert (await nav.get(notes["_links"]["self"]["href"]))["label"] == "n.pdf"
 
 
 async def test_json_only_supplemental_file(nav: Navigator) -> None:

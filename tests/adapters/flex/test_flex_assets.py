@@ -65,6 +65,9 @@ async def test_assets_are_created_and_updated(nav: Navigator) -> None:
         pytest.param("999999", 404, id="unknown"),
         pytest.param("12;deleted=true", None, id="matrix-injection"),
         pytest.param("twelve", None, id="not-a-number"),
+        # Digits to str.isdigit, no number to Flex (whose answer was a 500).
+        pytest.param("\u00b9", None, id="superscript-digit"),
+        pytest.param("\u0661\u0662", None, id="arabic-indic-digits"),
     ],
 )
 async def test_unknown_assets_are_404(nav: Navigator, asset_id: str, upstream: int | None) -> None:

@@ -209,7 +209,7 @@ async def test_a_flex_asset_as_an_asset(adapter: FlexAdapter, client: TestClient
     assert (await response.json())["name"] == NEWS
 
 
-@pytest.mark.parametrize("native_id", ["999999", "weather", "1;id=2", ""])
+@pytest.mark.parametrize("native_id", ["999999", "weather", "1;id=2", "", "\u00b9"])
 async def test_an_unknown_asset_is_not_found(adapter: FlexAdapter, native_id: str) -> None:
     with pytest.raises(GatewayError) as info:
         await adapter.get_asset(native_id)

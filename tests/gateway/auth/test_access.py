@@ -30,9 +30,11 @@ PUBLIC = {
     ("POST", "/auth/token"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    ("GET", "/openapi.json"),
 }
 """The issue's public routes, plus documentation like the relation pages: the problem
-pages every problem's ``type`` links to, and the unified asset's JSON Schema."""
+pages every problem's ``type`` links to, the unified asset's JSON Schema, and the
+OpenAPI description."""
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -104,6 +104,21 @@ async def test_languages_by_code_or_exact_name(call: Call, language: str, shown:
     assert (await call("GET", f"{FILES}/{created.json()['id']}.json")).json()["language"] == shown
 
 
+async def test_a_multipart_body_that_does_not_parse_is_rejected_before_the_controller(
+    call: Call,
+) -> None:
+    """Rack refuses a form it cannot read with 400 ``Bad Request``, as Rails renders it."""
+    boundary = "7255458bb6a5fb14290604e9dd50a69b"
+    reply = await call(
+        "POST",
+        f"{FILES}.json",
+        data=f"--{boundary}\r\nno header here--{boundary}--\r\n".encode(),
+        headers={**ADMIN, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert reply.status == 400
+    assert reply.json() == {"status": 400, "error": "Bad Request"}
+
+
 @pytest.mark.parametrize(
     ("kw", "message", "line"),
     [
