@@ -117,7 +117,7 @@ class ClientCredentialsLogin(RenewingLogin):
 
 def _life(value: Any) -> float | None:
     # RFC 6749 says seconds as a number; some servers send them as a string.
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value)
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
         return float(value)

@@ -104,7 +104,7 @@ def tag_matches(header: str | None, tag: str, *, weak: bool) -> bool:
 
 def _total(value: Any, backend: str) -> int:
     """An OData count: a number, or (OData's IEEE 754 compatible form) a digit string."""
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value

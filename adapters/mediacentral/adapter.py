@@ -61,9 +61,9 @@ _PAGE: Final = (
     QueryParam("limit", "integer", "how many children to embed, 1 to 100", minimum=1, maximum=100),
 )
 _SEARCH: Final = (QueryParam("search", description="the words to look for"), *_PAGE)
-_PASSED_ON: Final = (200, 301, 302, 303, 307, 308)
-"""A 200, or a redirect of the platform's to another of its resources, passed on with the
-platform's status and its Location rewritten to the gateway."""
+_PASSED_ON: Final = (200, 307)
+"""A 200, or a redirect of the platform's to another of its resources, passed on as a 307
+with its Location rewritten to the gateway."""
 
 CTMS_PREFIXES: Final = ("aa", "loc", "search")
 """CTMS CURIE prefixes the backend root uses; the gateway documents them under /rels."""

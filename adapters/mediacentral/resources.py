@@ -176,9 +176,10 @@ class Resources:
         if target is not None:
             if split_origin(target)[0] not in services.origins:
                 raise self._refused(image, "redirected off the platform")
-            # Not followed here: the client follows the rewritten Location itself, with
-            # the status the platform chose (a 303 stays a 303).
-            return web.Response(status=response.status, headers={"Location": rewriter.href(target)})
+            # Not followed here: the client follows the rewritten Location itself. Every
+            # redirect of a GET (301, 302, 303, 307, 308) leads a client to GET the
+            # target, so the one redirect status of the gateway's table says it: 307.
+            return web.Response(status=307, headers={"Location": rewriter.href(target)})
         if response.status != 200:
             raise self._refused(image, f"answered {response.status} where 200 was expected")
         return hal_response(rewriter.document(response.json_object()))

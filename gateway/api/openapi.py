@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from http import HTTPStatus
 from typing import Any, Final
 
 from aiohttp import web
@@ -261,9 +260,7 @@ def _body_schema(media: str, stream: bool) -> dict[str, Any]:
 
 
 def _success(status: int, meta: RouteMeta) -> dict[str, Any]:
-    row = statuses.STATUS_TABLE.get(status)
-    # Outside the table: an upstream's redirect a backend passes on as it came.
-    description = row.condition if row else HTTPStatus(status).phrase
+    description = statuses.row(status).condition
     response: dict[str, Any] = {"description": description}
     if status == 201 or (300 <= status < 400 and status != 304):
         response["headers"] = {

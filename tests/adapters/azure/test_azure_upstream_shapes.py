@@ -126,6 +126,7 @@ async def test_every_video_is_listed_once_however_the_connector_pages(
         pytest.param(-1, id="negative"),
         pytest.param(True, id="boolean"),
         pytest.param(2.5, id="fraction"),
+        pytest.param("\u00b9\u00b2", id="superscript-digits"),
     ],
 )
 async def test_an_unusable_count_is_a_503(
