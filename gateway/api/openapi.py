@@ -13,6 +13,10 @@ status.
 
 HEAD is answered wherever GET is, with the headers alone; it is not listed apart. The
 ``servers`` entry and the token URL are the public base URL of each request.
+
+The document is public, but a backend's routes are listed only to callers who may use
+that backend: to anybody else the backend does not exist (404), and its name must not
+show here either. One document is kept per set of visible backends.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ from aiohttp import web
 
 from gateway.api.problem_docs import problem_types
 from gateway.api.registry import package_version
+from gateway.auth.access import caller, visible
 from gateway.auth.identity import SAFE_METHODS
 from gateway.auth.sessions import CSRF_HEADER
+from gateway.backends.runtime import BACKENDS
 from gateway.config.auth import ROLES
 from gateway.config.loading import CONFIG
 from gateway.web import hal, problem, statuses
@@ -64,9 +70,10 @@ _BINARY: Final = {"type": "string", "contentMediaType": "application/octet-strea
 
 
 class _Cache:
-    """The document of one application, made on first use."""
+    """The documents of one application, one per set of visible backends, made on first use."""
 
-    document: dict[str, Any] | None = None
+    def __init__(self) -> None:
+        self.documents: dict[frozenset[str], dict[str, Any]] = {}
 
 
 _CACHE: Final = web.AppKey("openapi_document", _Cache)
@@ -90,11 +97,13 @@ def setup(app: web.Application) -> None:
 
 async def openapi_document(request: web.Request) -> web.Response:
     """``GET /openapi.json``: the OpenAPI 3.1 description of every route served here."""
-    cache = request.app[_CACHE]
-    if cache.document is None:
-        cache.document = document(request.app)
+    who = caller(request)
+    shown = frozenset(b.name for b in request.app[BACKENDS] if visible(request, who, b))
+    cache = request.app[_CACHE].documents
+    if shown not in cache:
+        cache[shown] = document(request.app, shown)
     base = public_base(request)
-    doc = dict(cache.document)
+    doc = dict(cache[shown])
     doc["servers"] = [{"url": base}]
     components = dict(doc["components"])
     components["securitySchemes"] = _security_schemes(request.app, base)
@@ -103,12 +112,15 @@ async def openapi_document(request: web.Request) -> web.Response:
     return web.json_response(doc, content_type=media)
 
 
-def document(app: web.Application) -> dict[str, Any]:
-    """The document for ``app``'s routes, without ``servers`` and security schemes."""
+def document(app: web.Application, backends: frozenset[str]) -> dict[str, Any]:
+    """The document for ``app``'s routes, those of ``backends`` only among the backends'
+    routes, without ``servers`` and security schemes."""
     paths: dict[str, dict[str, Any]] = {}
     used: set[int] = set()
     taken_ids: set[str] = set()
     for method, meta in _operations(app):
+        if meta.backend is not None and meta.backend not in backends:
+            continue
         path, parameters = _path(meta.path)
         operation = _operation(method, path, meta, parameters, used)
         operation["operationId"] = _unique(_operation_id(method, path), taken_ids)

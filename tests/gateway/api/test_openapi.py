@@ -18,8 +18,10 @@ Document = dict[str, Any]
 METHODS = ("get", "put", "post", "patch", "delete")
 
 
-async def _document(gateway: GatewayFactory, config: Any = None, **headers: str) -> Document:
-    client = await gateway(config, user=None)
+async def _document(
+    gateway: GatewayFactory, config: Any = None, user: str | None = "admin", **headers: str
+) -> Document:
+    client = await gateway(config, user=user)
     response = await client.get("/openapi.json", headers=headers)
     assert response.status == 200
     document: Document = await response.json(content_type=None)
@@ -74,7 +76,7 @@ async def test_it_comes_in_the_openapi_media_type_when_asked(gateway: GatewayFac
 async def test_every_route_and_no_other_is_described(
     gateway: GatewayFactory, make_config: ConfigFactory
 ) -> None:
-    client = await gateway(make_config(backends=EVERY_KIND), user=None)
+    client = await gateway(make_config(backends=EVERY_KIND))
     document = await (await client.get("/openapi.json")).json()
     described = set(_operations(document))
     assert described == _route_operations(client.app)
@@ -105,6 +107,22 @@ async def test_only_the_configured_backends_are_described(
     backends = {path.split("/")[2] for path in document["paths"] if path.startswith("/backends/")}
     assert backends == {"flex"}
     assert "/backends/avalon/media-objects" not in document["paths"]
+
+
+async def test_a_backend_shows_only_to_those_who_may_use_it(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    def backends(document: Document) -> set[str]:
+        return {p.split("/")[2] for p in document["paths"] if p.startswith("/backends/")}
+
+    flex_for_editors = {**EVERY_KIND["flex"], "roles": ["editor"]}
+    config = make_config(backends={"flex": flex_for_editors, "azure": EVERY_KIND["azure"]})
+    # To anybody else the backend does not exist (404): its name must not show either.
+    assert backends(await _document(gateway, config, user=None)) == set()
+    assert backends(await _document(gateway, config, user="reader")) == {"azure"}
+    assert backends(await _document(gateway, config, user="editor")) == {"azure", "flex"}
+    anonymous = await _document(gateway, config, user=None)
+    assert "GET /assets" in _operations(anonymous)  # the gateway's own routes stay
 
 
 async def test_who_may_call_each_operation(gateway: GatewayFactory) -> None:
