@@ -35,6 +35,7 @@ from urllib.parse import unquote, urljoin
 from adapters.mediacentral.systems import UNCHOSEN, SystemChoice, choose
 from adapters.mediacentral.templates import TemplateMatcher
 from gateway.spi import (
+    BackendBusy,
     Remembered,
     UpstreamClient,
     UpstreamError,
@@ -193,8 +194,9 @@ def parse_serviceroots(
 
 
 def _personal(exc: UpstreamError) -> bool:
-    # The login holds its own refusals, per identity.
-    return isinstance(exc, UpstreamLoginFailed) or (
+    # The login holds its own refusals, per identity; a full call cap says nothing of
+    # the platform and is over as soon as a call ends.
+    return isinstance(exc, UpstreamLoginFailed | BackendBusy) or (
         isinstance(exc, UpstreamStatusError) and exc.upstream_status in (401, 403)
     )
 

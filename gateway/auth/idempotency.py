@@ -39,6 +39,7 @@ from aiohttp.typedefs import Middleware
 from gateway.auth import identity
 from gateway.state.base import StateStore
 from gateway.web.errors import (
+    BackendBusy,
     BadRequest,
     Conflict,
     GatewayError,
@@ -69,7 +70,13 @@ KEPT_HEADERS: Final = (
     "Link",
 )
 """The headers of a kept answer that its replays carry."""
-_KNOWN_FAILURES: Final = (ServiceUnavailable, UpstreamUnavailable, UpstreamLoginFailed, NotOffered)
+_KNOWN_FAILURES: Final = (
+    ServiceUnavailable,
+    UpstreamUnavailable,
+    UpstreamLoginFailed,
+    BackendBusy,
+    NotOffered,
+)
 """5xx errors that say nothing was done (unless marked ``outcome_unknown``)."""
 
 

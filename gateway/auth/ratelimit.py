@@ -6,11 +6,12 @@ An empty bucket answers 429 ``rate-limited`` with ``Retry-After`` (seconds until
 token is back), before the request's body is read or any upstream is called. Buckets
 live in the state store, so with Redis every gateway process draws from the same one.
 
-Every answer to a logged-in caller says where it stands, in the fields of the IETF
-draft "RateLimit header fields for HTTP" (draft-ietf-httpapi-ratelimit-headers-10)::
+Every answer to a logged-in caller past the access check says where it stands, in the
+fields of the IETF draft "RateLimit header fields for HTTP"
+(draft-ietf-httpapi-ratelimit-headers-10)::
 
     RateLimit-Policy: "requests";q=100;w=5     the bucket's size, and seconds to refill it
-    RateLimit: "requests";r=42;t=3             requests left now, seconds until full again
+    RateLimit: "requests";r=42;t=0             requests left now, seconds until the next one
 
 Anonymous requests reach only public pages and the login routes, which have their own
 throttle (:mod:`gateway.auth.throttle`); they are not counted here.
@@ -62,7 +63,9 @@ class RateLimiter:
         """The RateLimit fields for an answer after ``bucket``'s take."""
         return {
             "RateLimit-Policy": self.policy,
-            "RateLimit": f'"{POLICY}";r={bucket.remaining};t={math.ceil(bucket.full_s())}',
+            # t: seconds until quota is there again (draft 10), so 0 while some is left
+            # and, when none is, the same wait as Retry-After.
+            "RateLimit": f'"{POLICY}";r={bucket.remaining};t={math.ceil(bucket.wait_s())}',
         }
 
 

@@ -25,7 +25,7 @@ from gateway.config.loading import GatewayConfig
 from gateway.state.base import StateStore
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.slots import CallSlots
-from gateway.web.errors import GatewayError
+from gateway.web.errors import BackendBusy, GatewayError
 
 if TYPE_CHECKING:
     from gateway.spi.adapter import Adapter
@@ -158,6 +158,9 @@ class BackendSet:
                 await backend.adapter.probe()
             else:  # nobody's credentials to probe with: is it there at all?
                 await backend.adapter.reachable()
+        except BackendBusy:
+            # Every call slot is taken by calls being served: busy is not down.
+            backend.probe = ProbeResult(True, time.time())
         except GatewayError as exc:
             backend.probe = ProbeResult(False, time.time(), exc.http_status, exc.detail)
         except Exception:  # a probe bug must not stop the loop

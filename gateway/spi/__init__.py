@@ -31,6 +31,7 @@ from gateway.upstream.logins import LoginResult, Remembered, RenewingLogin, Upst
 from gateway.web import hal
 from gateway.web.bodies import CHUNK_BYTES, UPLOAD_NAME, read_json, stream_body, upload_filename
 from gateway.web.errors import (
+    BackendBusy,
     BadRequest,
     ConfigError,
     Conflict,
@@ -64,6 +65,7 @@ __all__ = [
     "Adapter",
     "AssetPage",
     "AssetQuery",
+    "BackendBusy",
     "BackendConfig",
     "BadRequest",
     "CollectionPage",

@@ -35,10 +35,6 @@ class Bucket:
         """Seconds until ``cost`` tokens are there again (0 when they are now)."""
         return max(0.0, (cost - self.tokens) / self.refill_per_s)
 
-    def full_s(self) -> float:
-        """Seconds until the bucket is full again."""
-        return max(0.0, (self.capacity - self.tokens) / self.refill_per_s)
-
     @property
     def remaining(self) -> int:
         """Whole requests the bucket allows now."""
@@ -91,9 +87,12 @@ class StateStore(abc.ABC):
         """Lease one of ``limit`` slots under ``key`` to ``holder`` for ``lease_s``; whether it did.
 
         A lease ends when released or when ``lease_s`` has passed (a process that died
-        holding one does not keep it); asking again while holding it renews it. Atomic
-        across every process sharing the store.
+        holding one does not keep it). Atomic across every process sharing the store.
         """
+
+    @abc.abstractmethod
+    async def renew_slot(self, key: str, lease_s: float, holder: str) -> bool:
+        """Extend ``holder``'s live lease to ``lease_s`` from now; False when it had lapsed."""
 
     @abc.abstractmethod
     async def release_slot(self, key: str, holder: str) -> None:

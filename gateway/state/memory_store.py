@@ -87,10 +87,10 @@ class MemoryStore(StateStore):
         return Bucket(allowed, tokens, capacity, refill_per_s)
 
     async def acquire_slot(self, key: str, limit: int, lease_s: float, holder: str) -> bool:
-        """Count live leases, then lease one if fewer than ``limit`` are out (or renew it)."""
+        """Count live leases, then lease one if fewer than ``limit`` are out."""
         now = self._clock()
         leases = {h: end for h, end in self._slots.get(key, {}).items() if end > now}
-        allowed = holder in leases or len(leases) < limit
+        allowed = len(leases) < limit
         if allowed:
             leases[holder] = now + lease_s
         if leases:
@@ -98,6 +98,15 @@ class MemoryStore(StateStore):
         else:
             self._slots.pop(key, None)
         return allowed
+
+    async def renew_slot(self, key: str, lease_s: float, holder: str) -> bool:
+        """Move a live lease's end; a lapsed one stays gone."""
+        now = self._clock()
+        leases = self._slots.get(key, {})
+        if leases.get(holder, 0.0) <= now:
+            return False
+        leases[holder] = now + lease_s
+        return True
 
     async def release_slot(self, key: str, holder: str) -> None:
         """Drop the lease; a key with none left is forgotten."""

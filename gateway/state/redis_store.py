@@ -42,10 +42,22 @@ local lease = tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if not redis.call('ZSCORE', KEYS[1], ARGV[3]) and redis.call('ZCARD', KEYS[1]) >= limit then
+if redis.call('ZCARD', KEYS[1]) >= limit then
   return 0
 end
 redis.call('ZADD', KEYS[1], now + lease, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], math.ceil(lease * 1000) + 1000)
+return 1
+"""
+_RENEW: Final = """
+local lease = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local ends = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[2]))
+if ends == nil or ends <= now then
+  return 0
+end
+redis.call('ZADD', KEYS[1], 'XX', now + lease, ARGV[2])
 redis.call('PEXPIRE', KEYS[1], math.ceil(lease * 1000) + 1000)
 return 1
 """
@@ -61,6 +73,7 @@ class RedisStore(StateStore):
         self._prefix = prefix
         self._take = client.register_script(_TAKE)
         self._acquire = client.register_script(_ACQUIRE)
+        self._renew = client.register_script(_RENEW)
 
     def __repr__(self) -> str:
         return f"RedisStore(prefix={self._prefix!r})"  # the URL may hold a password
@@ -130,10 +143,7 @@ class RedisStore(StateStore):
         return Bucket(bool(allowed), float(tokens), capacity, refill_per_s)
 
     async def acquire_slot(self, key: str, limit: int, lease_s: float, holder: str) -> bool:
-        """A sorted set of holders scored by lease end; expired leases go first.
-
-        A holder that still holds its lease gets it renewed.
-        """
+        """A sorted set of holders scored by lease end; expired leases go first."""
         try:
             stored = await self._acquire(
                 keys=[self._prefix + key], args=[limit, repr(lease_s), holder]
@@ -141,6 +151,14 @@ class RedisStore(StateStore):
         except RedisError as exc:
             raise unreachable() from exc
         return bool(stored)
+
+    async def renew_slot(self, key: str, lease_s: float, holder: str) -> bool:
+        """``ZADD XX`` of a live lease only: a lapsed one is never brought back."""
+        try:
+            renewed = await self._renew(keys=[self._prefix + key], args=[repr(lease_s), holder])
+        except RedisError as exc:
+            raise unreachable() from exc
+        return bool(renewed)
 
     async def release_slot(self, key: str, holder: str) -> None:
         """``ZREM``."""

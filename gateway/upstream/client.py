@@ -324,7 +324,8 @@ class UpstreamClient:
 
         Credentials go only to the backend's own origin, whatever URL is asked for.
         ``transfer`` is for media bytes: the whole exchange gets the backend's
-        ``transfer_timeout_s`` while each read still gets its ``timeout_s``.
+        ``transfer_timeout_s`` while each read still gets its ``timeout_s``, and it takes
+        no slot of the backend's call cap.
         """
         return self._exchange(
             method,
@@ -337,6 +338,9 @@ class UpstreamClient:
             authenticate=authenticate,
             encoded=encoded,
             limit=self.transfer_timeout if transfer else self.timeout,
+            # Media bytes move for as long as a client reads them: counted against the
+            # call cap, one slow reader could hold every slot of the backend.
+            capped=not transfer,
         )
 
     @asynccontextmanager
@@ -353,6 +357,7 @@ class UpstreamClient:
         authenticate: bool,
         encoded: bool,
         limit: aiohttp.ClientTimeout | Deadline,
+        capped: bool = True,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         url = self.url(path_or_url)
         target = exact_url(url, encoded=encoded)  # before any login: a dot id sends nothing
@@ -360,7 +365,11 @@ class UpstreamClient:
         if authenticate and _origin(url) == _origin(self.base_url):
             send_headers.update(await self.auth.active().headers(self))
         budget = limit.remaining() if isinstance(limit, Deadline) else None
-        held = self.slots.held(budget) if self.slots is not None else contextlib.nullcontext()
+        held = (
+            self.slots.held(budget)
+            if self.slots is not None and capped
+            else contextlib.nullcontext()
+        )
         async with (
             held,
             self._sent(

@@ -72,12 +72,21 @@ class CallSlots:
                 yield
                 return
             holder = uuid.uuid4().hex
-            await self._lease(holder, deadline)
+            try:
+                await self._lease(holder, deadline)
+            except BaseException:
+                # Cancelled (a unified list's slow part) while the script ran: Redis may
+                # have leased the slot all the same.
+                await self._release(holder)
+                raise
             renewing = asyncio.create_task(self._renew(holder))
             try:
                 yield
             finally:
                 renewing.cancel()
+                # A renewal under way ends before the release, never after it.
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewing
                 await self._release(holder)
         finally:
             self._local.release()
@@ -99,7 +108,11 @@ class CallSlots:
         while True:
             await asyncio.sleep(RENEW_S)
             try:
-                await self._store.acquire_slot(self._key, self.limit, LEASE_S, holder)
+                if not await self._store.renew_slot(self._key, LEASE_S, holder):
+                    log.warning(
+                        "backend %s: an upstream call outlived its slot lease", self.backend
+                    )
+                    return
             except GatewayError:
                 log.warning("backend %s: could not renew an upstream call slot", self.backend)
 

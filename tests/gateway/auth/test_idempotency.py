@@ -168,9 +168,15 @@ class SlowAvalon:
         return app
 
 
-async def avalon_at(url: str, gateway: GatewayFactory, make_config: ConfigFactory) -> Navigator:
-    backend = {"kind": "avalon", "url": url, "api_key": DEFAULT_ADMIN_KEY, "retries": 0}
-    config = make_config(backends={"archive": backend})
+async def avalon_at(
+    url: str,
+    gateway: GatewayFactory,
+    make_config: ConfigFactory,
+    server: dict[str, Any] | None = None,
+    **keys: Any,
+) -> Navigator:
+    backend = {"kind": "avalon", "url": url, "api_key": DEFAULT_ADMIN_KEY, "retries": 0, **keys}
+    config = make_config(server, backends={"archive": backend})
     return Navigator(await gateway(config, wait_probed=False), "archive")
 
 
@@ -195,6 +201,29 @@ async def test_a_concurrent_duplicate_is_a_409_with_retry_after(
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.headers["Location"] == done.headers["Location"]
     assert fake.posts == 1
+
+
+async def test_a_post_refused_at_the_backends_cap_may_be_sent_again_with_its_key(
+    gateway: GatewayFactory, make_config: ConfigFactory, upstream: Any
+) -> None:
+    """Refused before anything was sent (503 backend-busy): the key is free, not unknown."""
+    fake = SlowAvalon()
+    url = await upstream(fake.app())
+    nav = await avalon_at(url, gateway, make_config, {"upstream_queue_s": 0.2}, max_concurrent=1)
+    href = await create_href(nav)
+    first = asyncio.create_task(
+        nav.request("POST", href, json=new_item(), headers={KEY: "k-first"})
+    )
+    await asyncio.wait_for(fake.arrived.wait(), 5)
+    key = {KEY: "k-refused-at-the-cap"}
+    problem = await nav.problem("POST", href, 503, json=new_item(), headers=key)
+    assert problem["code"] == "backend-busy"
+    fake.release.set()
+    assert (await first)[0].status == 201
+    again, _ = await nav.request("POST", href, json=new_item(), headers=key)
+    assert again.status == 201
+    assert "Idempotent-Replayed" not in again.headers
+    assert fake.posts == 2
 
 
 class DroppingAvalon:

@@ -46,8 +46,8 @@ async def test_a_caller_over_its_burst_gets_429_and_the_handler_is_not_run(
         assert response.status == 200
         assert response.headers["RateLimit-Policy"] == '"requests";q=3;w=6'
         seen.append(response.headers["RateLimit"])
-    # Remaining counts down; seconds until full grow by one token's refill (2 s) each time.
-    assert seen == ['"requests";r=2;t=2', '"requests";r=1;t=4', '"requests";r=0;t=6']
+    # Remaining counts down; once none is left, the next comes in one token's refill (2 s).
+    assert seen == ['"requests";r=2;t=0', '"requests";r=1;t=0', '"requests";r=0;t=2']
 
     over = await client.get("/counted")
     assert over.status == 429
@@ -58,7 +58,7 @@ async def test_a_caller_over_its_burst_gets_429_and_the_handler_is_not_run(
     # One token comes back every 2 s: the whole wait, rounded up.
     assert over.headers["Retry-After"] == "2"
     assert problem["retry_after_s"] == 2
-    assert over.headers["RateLimit"].startswith('"requests";r=0;')
+    assert over.headers["RateLimit"] == '"requests";r=0;t=2'
     assert over.headers["Content-Type"].startswith("application/problem+json")
     assert len(calls) == 3
 

@@ -14,6 +14,7 @@ import pytest
 import redis.asyncio as aioredis
 from aiohttp import web
 
+from gateway.backends.runtime import BACKENDS
 from gateway.state.memory_store import MemoryStore
 from gateway.state.redis_store import RedisStore
 from gateway.upstream.client import UpstreamClient
@@ -121,6 +122,12 @@ async def test_the_gateway_answers_backend_busy_as_a_problem(
     problem = await busy.json()
     assert (problem["code"], problem["backend"]) == ("backend-busy", "mam")
     assert busy.headers["Retry-After"] == "1"
+    # Its probe finds the cap full too: busy serving is not down (this stand-in fails the
+    # probe once it is let through).
+    backends = client.app[BACKENDS]
+    await backends.probe_all()
+    probe = backends.backends["mam"].probe
+    assert probe is not None and probe.ok
     held.release.set()
     assert (await first).status == 404
     assert held.held == 1
@@ -148,10 +155,41 @@ async def test_a_lease_left_by_a_dead_process_runs_out() -> None:
     store = MemoryStore(clock=clock)
     assert await store.acquire_slot("slots", 1, 30, "dead-process")
     assert not await store.acquire_slot("slots", 1, 30, "alive")
-    assert await store.acquire_slot("slots", 1, 30, "dead-process")  # renewed
+    assert await store.renew_slot("slots", 30, "dead-process")
     clock.advance(29)
     assert not await store.acquire_slot("slots", 1, 30, "alive")
     clock.advance(2)
+    assert not await store.renew_slot("slots", 30, "dead-process")  # lapsed: not brought back
     assert await store.acquire_slot("slots", 1, 30, "alive")
     await store.release_slot("slots", "alive")
     assert await store.acquire_slot("slots", 1, 30, "another")
+
+
+async def test_redis_renews_live_leases_only(redis_url: str, key_prefix: str) -> None:
+    store = RedisStore(aioredis.from_url(redis_url), key_prefix)
+    try:
+        assert await store.acquire_slot("slots", 1, 30, "one")
+        assert not await store.acquire_slot("slots", 1, 30, "one")  # a second lease: over the cap
+        assert await store.renew_slot("slots", 30, "one")
+        await store.release_slot("slots", "one")
+        # Released (or lapsed): a renewal that comes late never takes the slot back.
+        assert not await store.renew_slot("slots", 30, "one")
+        assert await store.acquire_slot("slots", 1, 30, "two")
+    finally:
+        await store.close()
+
+
+async def test_media_transfers_take_no_slot(upstream: Serve) -> None:
+    held = Held()
+    client = await _client(await upstream(held.app()), CallSlots("up", 1, queue_s=0.05))
+    try:
+        first = asyncio.create_task(client.request("GET", "/held/1", ok=[404]))
+        await held.until(1)
+        with pytest.raises(BackendBusy):
+            await client.request("GET", "/free", ok=[404])
+        async with client.stream("GET", "/media", transfer=True) as response:
+            assert response.status == 404
+        held.release.set()
+        await first
+    finally:
+        await client.close()
