@@ -127,7 +127,8 @@ async def test_the_gateway_answers_backend_busy_as_a_problem(
     backends = client.app[BACKENDS]
     await backends.probe_all()
     probe = backends.backends["mam"].probe
-    assert probe is not None and probe.ok
+    assert probe is not None
+    assert probe.ok
     held.release.set()
     assert (await first).status == 404
     assert held.held == 1
