@@ -15,6 +15,8 @@ from gateway.auth import routes as authroutes
 from gateway.auth.access import access
 from gateway.auth.authenticator import AUTH, Authenticator
 from gateway.backends.runtime import BACKENDS, BackendSet
+from gateway.caching import middleware as caching
+from gateway.caching.responses import ResponseCache
 from gateway.config.loading import CONFIG, GatewayConfig
 from gateway.spi.relations import RelationDoc
 from gateway.state.base import StateStore
@@ -61,9 +63,9 @@ def create_app(config: GatewayConfig) -> web.Application:
     """The gateway for ``config``: routes, middlewares, backends and their lifecycle.
 
     Middlewares, outermost first: request id, problems, hosts, session, access, rate
-    limits, limits, negotiation, idempotency (see :mod:`gateway.web.middlewares`,
-    :mod:`gateway.web.hosts`, :mod:`gateway.auth.access`, :mod:`gateway.auth.ratelimit`
-    and :mod:`gateway.auth.idempotency`).
+    limits, limits, negotiation, caching, idempotency (see :mod:`gateway.web.middlewares`,
+    :mod:`gateway.web.hosts`, :mod:`gateway.auth.access`, :mod:`gateway.auth.ratelimit`,
+    :mod:`gateway.caching.middleware` and :mod:`gateway.auth.idempotency`).
     """
     redis = None
     store: StateStore = MemoryStore()
@@ -71,6 +73,7 @@ def create_app(config: GatewayConfig) -> web.Application:
         # One connection pool for the sessions and the state store; it connects on first use.
         redis = aioredis.from_url(config.session.redis_url.reveal())
         store = RedisStore(redis, config.session.key_prefix)
+    cache = ResponseCache(config.server.cache_max_bytes, store)
     app = web.Application(
         middlewares=(
             request_ids,
@@ -81,6 +84,7 @@ def create_app(config: GatewayConfig) -> web.Application:
             ratelimit.middleware(ratelimit.RateLimiter(config.server, store)),
             limits,
             negotiation,
+            caching.middleware(cache),
             idempotency.middleware(store),
         ),
         client_max_size=config.server.max_body_bytes,
@@ -89,6 +93,7 @@ def create_app(config: GatewayConfig) -> web.Application:
     app[CONFIG] = config
     app[HTTP] = config.server
     app[STORE] = store
+    app[caching.RESPONSE_CACHE] = cache
     app[AUTH] = Authenticator(config.auth, store)
     backends = BackendSet.build(config, store, identity.current)
     app[BACKENDS] = backends

@@ -92,6 +92,13 @@ class IdentityAuth(UpstreamAuth):
         """Whether ``who`` has credentials on this backend."""
         return not self.per_user or mapping_name(who) in self._factories
 
+    def scope(self, who: Caller) -> str:
+        """Whose upstream credentials ``who``'s calls use: answers are shared only within one.
+
+        ``"service"`` on a shared backend, ``"user:<key>"`` on a per-user one.
+        """
+        return "user:" + who.key if self.per_user else "service"
+
     def strategy(self, who: Caller | None) -> UpstreamAuth:
         """The strategy ``who`` uses (the service's outside requests)."""
         if who is None or not self.per_user:

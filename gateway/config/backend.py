@@ -25,6 +25,8 @@ class BackendConfig:
     transfer_timeout_s: float = 3600.0
     max_concurrent: int = 32
     """Most calls to this backend in flight at once, across every gateway process."""
+    cache_max_age_s: float = 0.0
+    """Seconds a client, and the gateway's response cache, may reuse an answer."""
     roles: tuple[str, ...] = ()
     """Roles that may use the backend; empty: every role."""
     users: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

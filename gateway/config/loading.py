@@ -6,7 +6,7 @@ Shape (every key documented in the README)::
                         timeouts, rate limits, upstream defaults (gateway.config.server)
     [auth], [session]   who may log in and where sessions live (gateway.config.auth)
     [backends.<name>]   kind, title, url, timeout_s, retries, transfer_timeout_s,
-                        max_concurrent, roles,
+                        max_concurrent, cache_max_age_s, roles,
                         plus the kind's own keys
     [backends.<name>.users.<user>]   the user's own upstream credentials (the kind's
                         ``user_fields``)
@@ -85,6 +85,13 @@ BACKEND_FIELDS: Final = (
         int,
         "Most upstream calls in flight at once (server.upstream_max_concurrent if unset).",
         minimum=1,
+    ),
+    Field(
+        "cache_max_age_s",
+        float,
+        "Seconds an answer may be reused (Cache-Control max-age, the gateway's cache); 0: never.",
+        default=0.0,
+        minimum=0,
     ),
     Field(
         "roles",
@@ -250,6 +257,7 @@ def _backend(
         retries=server.upstream_retries if values["retries"] is None else values["retries"],
         transfer_timeout_s=values["transfer_timeout_s"],
         max_concurrent=values["max_concurrent"] or server.upstream_max_concurrent,
+        cache_max_age_s=values["cache_max_age_s"],
         options=MappingProxyType({k: v for k, v in values.items() if k not in common}),
         roles=values["roles"],
         users=MappingProxyType(users),

@@ -147,6 +147,13 @@ SERVER_FIELDS: Final = (
         minimum=1,
     ),
     Field(
+        "cache_max_bytes",
+        int,
+        "Bytes of answers the gateway's own response cache holds; 0 turns it off.",
+        default=64 * 1024 * 1024,
+        minimum=0,
+    ),
+    Field(
         "fanout_budget_s",
         float,
         "Time each backend has to answer its part of a unified list (/assets, /collections).",
@@ -192,6 +199,7 @@ class ServerConfig:
     upstream_queue_s: float = 2.0
     rate_limit_per_s: float = 20.0
     rate_limit_burst: int = 100
+    cache_max_bytes: int = 64 * 1024 * 1024
     fanout_budget_s: float = 5.0
     probe_interval_s: float = 15.0
     log_level: str = "info"

@@ -1,0 +1,1 @@
+"""HTTP caching: strong ETags, conditional requests, and the per-identity response cache."""
