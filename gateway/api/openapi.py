@@ -33,6 +33,7 @@ from gateway.auth.access import caller, visible
 from gateway.auth.identity import SAFE_METHODS
 from gateway.auth.sessions import CSRF_HEADER
 from gateway.backends.runtime import BACKENDS
+from gateway.caching.middleware import CONDITIONAL_WRITES, is_json
 from gateway.config.auth import ROLES
 from gateway.config.loading import CONFIG
 from gateway.web import hal, problem, statuses
@@ -184,13 +185,18 @@ def _operation(
     if meta.summary:
         operation["summary"] = _tidy(meta.summary)
     parameters = path_parameters + [_query_parameter(q) for q in meta.query]
+    revalidated = method == "GET" and any(is_json(t) for t in meta.produces)
+    if revalidated:
+        parameters.append(_condition("If-None-Match", "304 when the answer's ETag is listed"))
+    if method in CONDITIONAL_WRITES and meta.backend is not None:
+        parameters.append(_condition("If-Match", "412, nothing written, unless one is current"))
     if parameters:
         operation["parameters"] = parameters
     body = _request_body(method, meta)
     if body is not None:
         operation["requestBody"] = body
     responses: dict[str, Any] = {}
-    for status in sorted(meta.answers):
+    for status in sorted({*meta.answers, *((304,) if revalidated else ())}):
         responses[str(status)] = _success(status, meta)
     for status in sorted(_error_statuses(method, meta, bool(path_parameters))):
         used.add(status)
@@ -316,7 +322,14 @@ def _error_statuses(method: str, meta: RouteMeta, has_path_parameters: bool) -> 
         found.add(404)  # no such resource, or an id "." or ".."
     if meta.backend is not None:
         found |= {404, *UPSTREAM_ERRORS}  # a backend the caller may not use is not there
+        if method in CONDITIONAL_WRITES:
+            found.add(412)  # If-Match not current (gateway.caching.middleware)
     return found & statuses.ERROR_STATUSES
+
+
+def _condition(name: str, description: str) -> dict[str, Any]:
+    """A conditional request header (RFC 9110, section 13.1): a list of entity tags."""
+    return {"name": name, "in": "header", "description": description, "schema": {"type": "string"}}
 
 
 def _security(method: str, meta: RouteMeta) -> list[dict[str, list[str]]]:

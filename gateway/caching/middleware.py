@@ -195,6 +195,14 @@ async def current_etags(request: web.Request) -> tuple[bool, set[str]]:
     getter = next((r for r in route.resource or () if r.method == "GET"), None)
     if getter is None:
         return False, set()
+    get_meta = request.app.get(ROUTE_META, {}).get(getter)
+    if get_meta is None or not get_meta.produces:
+        # Relayed bytes (media, files) carry no tag of the gateway's, and their GET
+        # writes to the connection as it goes: it must not run inside another request.
+        raise PreconditionFailed(
+            f"{request.path} has no entity tag the gateway can check (its content is relayed "
+            "as it comes): nothing was written; send the write without If-Match"
+        )
     try:
         answer = await getter.handler(request.clone(method="GET"))
     except GatewayError as exc:
@@ -209,8 +217,7 @@ async def current_etags(request: web.Request) -> tuple[bool, set[str]]:
     if own is not None:
         return True, {own}
     body = answer.body if isinstance(answer.body, bytes) else b""
-    get_meta = request.app.get(ROUTE_META, {}).get(getter)
-    types = {answer.content_type, *(get_meta.produces if get_meta is not None else ())}
+    types = {answer.content_type, *get_meta.produces}
     return True, {etags.etag_of(t, body) for t in types}
 
 

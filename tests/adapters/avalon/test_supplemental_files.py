@@ -225,3 +225,26 @@ async def test_a_multipart_body_that_does_not_parse_is_an_upstream_400(nav: Navi
         headers={"Content-Type": "multipart/form-data; boundary=abc"},
     )
     assert problem["upstream_status"] == 400
+
+
+async def test_if_match_on_relayed_content_is_412_and_writes_nothing(nav: Navigator) -> None:
+    """The content is relayed bytes with no tag to check; its GET must not run inside the PUT
+    (it would write the file to the connection in place of the PUT's answer)."""
+    media_object = await _first_media_object(nav)
+    files_href = nav.href(media_object, "avalon:supplemental-files")
+    form = aiohttp.FormData()
+    form.add_field("file", b"WEBVTT\n\nfirst", filename="a.vtt", content_type="text/vtt")
+    response, created = await nav.request("POST", files_href, data=form)
+    assert response.status == 201, created
+    content = nav.href(created, "avalon:content")
+    response, problem = await nav.request(
+        "PUT",
+        content,
+        data=b"WEBVTT\n\nsecond",
+        headers={"Content-Type": "text/vtt", "If-Match": 'W/"anything"'},
+    )
+    assert response.status == 412
+    assert response.content_type == "application/problem+json"
+    assert "without If-Match" in problem["detail"]
+    response, downloaded = await nav.request("GET", content)
+    assert downloaded == b"WEBVTT\n\nfirst"

@@ -176,7 +176,8 @@ async def test_each_status_where_it_can_happen(gateway: GatewayFactory) -> None:
     def statuses(label: str) -> set[int]:
         return {int(s) for s in operations[label]["responses"]}
 
-    assert statuses("GET /healthz") == {200, 400, 406, 408, 414, 415, 429, 500, 503}
+    # A JSON answer's ETag sent back in If-None-Match: 304.
+    assert statuses("GET /healthz") == {200, 304, 400, 406, 408, 414, 415, 429, 500, 503}
     # Only where a body is taken: too large.
     assert 413 in statuses("POST /auth/login")
     assert 413 not in statuses("GET /auth/me")
@@ -191,6 +192,8 @@ async def test_each_status_where_it_can_happen(gateway: GatewayFactory) -> None:
     assert "Location" in playback["307"]["headers"]
     assert "content" not in playback["307"]
     assert set(operations["DELETE /backends/flex/collections/{id}"]["responses"]) >= {"204"}
+    # If-Match on a backend's writes: 412 when it is not current.
+    assert 412 in statuses("PUT /backends/flex/assets/{id}")
     assert "content" not in operations["DELETE /backends/flex/collections/{id}"]["responses"]["204"]
 
 
@@ -217,7 +220,10 @@ async def test_parameters_from_paths_and_routes(
     one = parameters("GET /backends/flex/assets/{id}")["id"]
     assert one["schema"]["pattern"] == "^(?:[^{}/]+)$"
     assets = parameters("GET /assets")
-    assert set(assets) == {"q", "type", "backend", "cursor", "per_page"}
+    assert set(assets) == {"q", "type", "backend", "cursor", "per_page", "If-None-Match"}
+    assert assets["If-None-Match"]["in"] == "header"
+    assert "If-Match" in parameters("PUT /backends/flex/assets/{id}")
+    assert "If-Match" not in parameters("POST /backends/flex/assets")
     assert assets["type"]["schema"] == {"type": "string", "enum": list(ASSET_TYPES)}
     assert assets["per_page"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100}
     assert set(parameters("GET /backends/flex/assets")) == {
@@ -226,6 +232,7 @@ async def test_parameters_from_paths_and_routes(
         "name",
         "fql",
         "sort",
+        "If-None-Match",
     }
     assert parameters("GET /backends/avalon/media-objects/{id}")["include_structure"]["schema"] == {
         "type": "boolean"
