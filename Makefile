@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench check-config clean redis-server
+.PHONY: run test lint format bench bench-tools check-config clean redis-server
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -47,7 +47,19 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format gateway adapters tests bench
 	$(BIN)/ruff check --fix gateway adapters tests bench
 
-bench: $(VENV)/.dev
+# The benchmarks drive every server with wrk and run nginx as the upstream and as a
+# reference proxy; install them where missing (nginx lives in /usr/sbin).
+BENCH_TOOLS := wrk nginx
+bench-tools:
+	@missing=$$(for tool in $(BENCH_TOOLS); do \
+		PATH="$$PATH:/usr/sbin" command -v $$tool >/dev/null || echo $$tool; done); \
+	[ -z "$$missing" ] || { \
+		echo "installing" $$missing "(Debian packages)"; \
+		$(SUDO) apt-get install -y -q $$missing >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q $$missing >/dev/null; }; }
+
+# Every benchmark and one table of the performance goals; `python -m bench NAME` runs one.
+bench: $(VENV)/.dev bench-tools
 	$(BIN)/python -m bench
 
 check-config: $(VENV)/.run

@@ -1,5 +1,9 @@
-"""What the upload benchmarks share: the gateway and a simulator as processes, their
-memory, and generated payloads."""
+"""What the benchmarks share: the gateway, simulators and other servers as processes on
+loopback, their memory, and generated payloads.
+
+Every process is started in a session (process group) of its own and stopped with its
+whole group, so a server that forks workers leaves none behind.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,16 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,24 +29,39 @@ from gateway.auth.passwords import Cost, hash_password
 CHUNK = 1024 * 1024
 
 
-def start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
-    """Run ``python -m gateway ARGS``; return the process and the URL it serves on."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway", *args],
+def spawn(argv: Sequence[str], env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    """Run ``argv`` in a process group of its own, its standard output a pipe."""
+    return subprocess.Popen(
+        list(argv),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
         env={**os.environ, **(env or {})},
+        start_new_session=True,
     )
+
+
+def serving(proc: subprocess.Popen[str], what: str) -> str:
+    """The URL in the ``... serving on URL`` line ``proc`` prints first; it is stopped if none."""
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if "serving on" not in line:
-        proc.kill()
-        proc.wait(timeout=30)
-        raise RuntimeError(f"{args[0]} did not start: {line!r}")
+        stop(proc, sig=signal.SIGKILL)
+        raise RuntimeError(f"{what} did not start: {line!r}")
     # Whatever the process prints later is read and dropped: a full pipe would block it.
     threading.Thread(target=_drain, args=(proc.stdout,), daemon=True).start()
-    return proc, line.rsplit(" ", 1)[1].strip().rstrip("/")
+    return line.rsplit(" ", 1)[1].strip().rstrip("/")
+
+
+def start(
+    *args: str, env: dict[str, str] | None = None, python: Sequence[str] = ()
+) -> tuple[subprocess.Popen[str], str]:
+    """Run ``python [PYTHON] -m gateway ARGS``; return the process and the URL it serves on.
+
+    ``python`` holds interpreter arguments before ``-m gateway`` (``-m cProfile -o FILE``).
+    """
+    proc = spawn([sys.executable, *python, "-m", "gateway", *args], env)
+    return proc, serving(proc, args[0])
 
 
 def _drain(stream: IO[str]) -> None:
@@ -49,13 +70,49 @@ def _drain(stream: IO[str]) -> None:
 
 
 def stop(*procs: subprocess.Popen[str] | None, sig: int = signal.SIGTERM) -> None:
-    """Send ``sig`` to every started process, then wait for each to end."""
+    """Send ``sig`` to every started process' group, then wait for each to end.
+
+    A process still running 30 s later is killed with its group.
+    """
     running = [p for p in procs if p is not None]
     for proc in running:
         if proc.poll() is None:
-            proc.send_signal(sig)
+            _signal_group(proc, sig)
     for proc in running:
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait(timeout=30)
+
+
+def _signal_group(proc: subprocess.Popen[str], sig: int) -> None:
+    with suppress(ProcessLookupError):  # ended in between
+        os.killpg(proc.pid, sig)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for servers that need one given)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_for_port(proc: subprocess.Popen[str], port: int, what: str, within_s: float = 10) -> None:
+    """Wait until ``port`` on 127.0.0.1 takes connections; fail if ``proc`` ends first."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} ended with exit code {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            time.sleep(0.05)
+        else:
+            return
+    stop(proc, sig=signal.SIGKILL)
+    raise RuntimeError(f"{what} did not listen on port {port} within {within_s:.0f} s")
 
 
 def memory_kib(pid: int, field: str) -> int:
@@ -87,7 +144,7 @@ async def payload(size: int, digest: Any) -> AsyncIterator[bytes]:
         yield piece
 
 
-def _bearer(url: str, client_id: str, secret: str) -> dict[str, str]:
+def bearer(url: str, client_id: str, secret: str) -> dict[str, str]:
     """An ``Authorization`` header from the gateway's token endpoint (client credentials)."""
     form = urllib.parse.urlencode(
         {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
@@ -106,9 +163,9 @@ def gateway_on_simulator(
 ) -> Iterator[tuple[subprocess.Popen[str], str, dict[str, str]]]:
     """A ``kind`` simulator and a gateway in front of it, as processes; both stop after.
 
-    ``backend`` holds the backend's own keys (string values, ``${VAR}`` references
-    resolved from ``env``). Yields the gateway process, its URL and the headers of a
-    logged-in editor client.
+    Rate limits are off: one client makes every request. ``backend`` holds the backend's
+    own keys (string values, ``${VAR}`` references resolved from ``env``). Yields the
+    gateway process, its URL and the headers of a logged-in editor client.
     """
     secret = secrets.token_urlsafe(16)
     simulator, sim_url = start("simulate", kind, "--port", "0", *simulator_args)
@@ -118,12 +175,12 @@ def gateway_on_simulator(
             keys = "".join(f'{key} = "{value}"\n' for key, value in (backend or {}).items())
             config = Path(folder) / "gateway.toml"
             config.write_text(
-                "[server]\nport = 0\n"
+                "[server]\nport = 0\nrate_limit_per_s = 0\n"
                 '[[auth.clients]]\nclient_id = "bench"\nroles = ["editor"]\n'
                 f'secret_hash = "{hash_password(secret, Cost(ln=14))}"\n'
                 f'[backends.{kind}]\nkind = "{kind}"\nurl = "{sim_url}"\n' + keys
             )
             gateway, url = start("serve", "--config", str(config), env=dict(env or {}))
-            yield gateway, url, _bearer(url, "bench", secret)
+            yield gateway, url, bearer(url, "bench", secret)
     finally:
         stop(gateway, simulator)

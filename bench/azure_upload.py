@@ -14,14 +14,31 @@ import asyncio
 import base64
 import hashlib
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
+from bench import goals
 from bench._processes import CHUNK, baseline_kib, gateway_on_simulator, memory_kib, payload
 
 TOKEN = "bench-connector-token"
 POLLS = 600
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """The gateway's resident memory before an upload and its peak during it."""
+
+    size_mib: int
+    baseline_kib: int
+    peak_kib: int
+
+    def rows(self) -> list[goals.Row]:
+        """The row of goal P5's upload part."""
+        base, peak = goals.megabytes(self.baseline_kib), goals.megabytes(self.peak_kib)
+        measured = f"{base:.1f} MB before, peak {peak:.1f} MB, {self.size_mib:,} MiB sent"
+        return [goals.UPLOAD_RSS.row(measured, peak - base)]
 
 
 async def _until_ready(session: aiohttp.ClientSession, href: str) -> dict[str, Any]:
@@ -34,7 +51,7 @@ async def _until_ready(session: aiohttp.ClientSession, href: str) -> dict[str, A
     raise RuntimeError(f"the video is still {video['status']}")
 
 
-async def main(size_mib: int = 500) -> None:
+async def main(size_mib: int = 1024) -> Upload:
     """Upload ``size_mib`` MiB in one step, check it arrived intact, print time and memory."""
     size = size_mib * CHUNK
     with gateway_on_simulator(
@@ -89,3 +106,4 @@ async def main(size_mib: int = 500) -> None:
         f"{peak / 1024:.1f} MiB after the upload "
         f"(growth {(peak - baseline) / 1024:.1f} MiB for a {size_mib} MiB file)"
     )
+    return Upload(size_mib, baseline, peak)
