@@ -23,7 +23,6 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import aiohttp
-from yarl import URL
 
 from gateway.upstream.auth import NoAuth, UpstreamAuth
 from gateway.upstream.faults import ErrorReader, default_error_reader
@@ -370,63 +369,36 @@ class UpstreamClient:
             if self.slots is not None and capped
             else contextlib.nullcontext()
         )
-        async with (
-            held,
-            self._sent(
-                method,
-                target,
-                params=params,
-                json_body=json_body,
-                data=data,
-                headers=send_headers,
-                allow_redirects=allow_redirects,
-                limit=limit,
-            ) as response,
-        ):
-            yield response
-
-    @asynccontextmanager
-    async def _sent(
-        self,
-        method: str,
-        target: URL,
-        *,
-        params: Any,
-        json_body: Any,
-        data: Any,
-        headers: Mapping[str, str],
-        allow_redirects: bool,
-        limit: aiohttp.ClientTimeout | Deadline,
-    ) -> AsyncIterator[aiohttp.ClientResponse]:
-        if isinstance(limit, Deadline):
-            # What the call's budget has left, logging in and waiting for a slot
-            # included; aiohttp reads a total of 0 as "no limit", so an empty budget
-            # ends here.
-            left = limit.remaining()
-            if left <= 0:
-                raise self._timeout()
-            limit = aiohttp.ClientTimeout(total=left)
-        try:
-            async with self.session.request(
-                method,
-                target,
-                params=params,
-                json=json_body,
-                data=data,
-                headers=headers,
-                allow_redirects=allow_redirects,
-                timeout=limit,
-            ) as response:
-                yield response
-        except TimeoutError as exc:
-            raise self._timeout().unknown_outcome(may_have_acted(method, exc)) from exc
-        except aiohttp.ClientError as exc:
-            # A streamed request body that failed on our side (say, over the upload limit)
-            # surfaces as a connection error: report the body's own error instead.
-            cause = _gateway_cause(exc)
-            if cause is not None:
-                raise cause from exc
-            raise self._unavailable(exc).unknown_outcome(may_have_acted(method, exc)) from exc
+        async with held:
+            if isinstance(limit, Deadline):
+                # What the call's budget has left, logging in and waiting for a slot
+                # included; aiohttp reads a total of 0 as "no limit", so an empty budget
+                # ends here.
+                left = limit.remaining()
+                if left <= 0:
+                    raise self._timeout()
+                limit = aiohttp.ClientTimeout(total=left)
+            try:
+                async with self.session.request(
+                    method,
+                    target,
+                    params=params,
+                    json=json_body,
+                    data=data,
+                    headers=send_headers,
+                    allow_redirects=allow_redirects,
+                    timeout=limit,
+                ) as response:
+                    yield response
+            except TimeoutError as exc:
+                raise self._timeout().unknown_outcome(may_have_acted(method, exc)) from exc
+            except aiohttp.ClientError as exc:
+                # A streamed request body that failed on our side (say, over the upload limit)
+                # surfaces as a connection error: report the body's own error instead.
+                cause = _gateway_cause(exc)
+                if cause is not None:
+                    raise cause from exc
+                raise self._unavailable(exc).unknown_outcome(may_have_acted(method, exc)) from exc
 
     def _timeout(self, tries: int = 1) -> UpstreamTimeout:
         # The budget of a whole call, retries included: what the client really waited.
