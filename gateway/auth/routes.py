@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 import time
 from collections.abc import Mapping
@@ -34,7 +33,7 @@ from gateway.auth.identity import Identity, acting_as, implied
 from gateway.backends.runtime import BACKENDS
 from gateway.config.auth import ROLES
 from gateway.config.loading import CONFIG
-from gateway.web import hal
+from gateway.web import hal, jsoncodec
 from gateway.web.bodies import read_json
 from gateway.web.errors import (
     BadRequest,
@@ -255,7 +254,7 @@ async def token(request: web.Request) -> web.Response:
         "scope": " ".join(r for r in ROLES if r in roles),
     }
     return web.Response(
-        body=json.dumps(body).encode(), content_type="application/json", headers=NO_STORE
+        body=jsoncodec.dumps(body), content_type="application/json", headers=NO_STORE
     )
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import secrets
 import time
@@ -33,6 +32,7 @@ from joserfc.jwk import KeySet, OctKey
 from gateway.auth.identity import Identity
 from gateway.config.auth import ROLES, AuthConfig, OidcConfig
 from gateway.state.base import StateStore
+from gateway.web import jsoncodec
 from gateway.web.errors import ServiceUnavailable, Unauthorized
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def _revocation_key(token: str) -> str:
 def _unverified_claims(token: str) -> dict[str, Any]:
     """The payload before any check: only to choose which issuer's keys to check with."""
     try:
-        data = json.loads(jws.extract_compact(token.encode()).payload)
+        data = jsoncodec.loads(jws.extract_compact(token.encode()).payload)
     except (JoseError, ValueError):
         raise invalid_token("the bearer token is not a JWT") from None
     if not isinstance(data, dict):

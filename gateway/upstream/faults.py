@@ -6,10 +6,11 @@ Each adapter reads its upstream's error bodies (``Adapter.read_upstream_error``)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from gateway.web import jsoncodec
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,7 @@ def default_error_reader(status: int, content_type: str, body: bytes) -> Upstrea
     if not body:
         return UpstreamFault()
     try:
-        data = json.loads(body)
+        data = jsoncodec.loads(body)
     except ValueError:
         text = body.decode("utf-8", "replace").strip()
         return UpstreamFault([text[:500]] if text and "html" not in content_type else [])

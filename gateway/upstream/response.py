@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from multidict import CIMultiDictProxy
 
+from gateway.web import jsoncodec
 from gateway.web.errors import UpstreamUnavailable
 
 
@@ -51,7 +51,7 @@ class UpstreamResponse:
     def json(self) -> Any:
         """The body decoded as JSON; a broken body is the upstream's fault (503)."""
         try:
-            return json.loads(self.body) if self.body else None
+            return jsoncodec.loads(self.body) if self.body else None
         except ValueError as exc:
             raise UpstreamUnavailable(
                 f"backend {self.backend} answered with a body that is not valid JSON",

@@ -10,6 +10,7 @@ from typing import Any, Final
 from aiohttp import hdrs, web
 from aiohttp.multipart import content_disposition_filename, parse_content_disposition
 
+from gateway.web import jsoncodec
 from gateway.web.errors import BadRequest, MalformedBody, PayloadTooLarge
 from gateway.web.routing import QueryParam
 from gateway.web.settings import HTTP
@@ -20,7 +21,7 @@ MAX_JSON_DEPTH: Final = 100
 """Deepest nesting of arrays and objects taken in a JSON body.
 
 No resource needs more, and everything that walks a document afterwards (adapters'
-checks, ``json.dumps`` on the way upstream) recurses per level: a limit well inside
+checks, the JSON writer on the way upstream) recurses per level: a limit well inside
 Python's recursion limit keeps a deep document a 400, never a 500.
 """
 
@@ -37,7 +38,7 @@ async def read_json(request: web.Request) -> Any:
     if not raw.strip():
         raise MalformedBody("the request body is empty; a JSON document is expected")
     try:
-        document = json.loads(raw)
+        document = jsoncodec.loads(raw)
     except UnicodeDecodeError as exc:
         raise MalformedBody("the request body is not UTF-8 encoded") from exc
     except json.JSONDecodeError as exc:

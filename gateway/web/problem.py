@@ -7,13 +7,12 @@ upstream errors, ``backend``, ``upstream_status`` and ``errors``. ``title`` and
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, Final
 
 from aiohttp import web
 
-from gateway.web import statuses
+from gateway.web import jsoncodec, statuses
 from gateway.web.errors import GatewayError
 
 MEDIA_TYPE: Final = "application/problem+json"
@@ -50,7 +49,7 @@ def response(error: GatewayError, incident: str, base: str) -> web.Response:
     doc = body(status, error.problem_code, error.detail, incident, base, error.extra)
     resp = web.Response(
         status=status,
-        body=json.dumps(doc).encode(),
+        body=jsoncodec.dumps(doc),
         content_type=MEDIA_TYPE,
         headers=error.headers,
     )

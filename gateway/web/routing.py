@@ -10,7 +10,6 @@ clients: its query parameters, the statuses it answers with, a summary
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -19,7 +18,7 @@ from typing import Any, Final, Literal
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractRoute
 
-from gateway.web import hal, statuses
+from gateway.web import hal, jsoncodec, statuses
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Access = Literal["public", "user", "admin"]
@@ -172,7 +171,7 @@ def hal_response(
     data = resource.to_dict() if isinstance(resource, hal.Resource) else resource
     return web.Response(
         status=status,
-        body=json.dumps(data, ensure_ascii=False).encode(),
+        body=jsoncodec.dumps(data),
         content_type=hal.MEDIA_TYPE,
         charset="utf-8",
         headers=headers,

@@ -36,7 +36,6 @@ and error handler): aiohttp offers no hook for the timeouts or the parser's erro
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import uuid
@@ -47,7 +46,7 @@ from aiohttp import hdrs, http_exceptions, web
 from aiohttp.http_parser import SINGLETON_HEADERS
 from aiohttp.web_protocol import RequestHandler, _ErrInfo
 
-from gateway.web import errors, problem, security
+from gateway.web import errors, jsoncodec, problem, security
 from gateway.web.hosts import SERVER_NAME
 from gateway.web.settings import HTTP, HttpSettings
 
@@ -267,7 +266,7 @@ def _problem_bytes(error: errors.GatewayError, incident: str, settings: HttpSett
     doc = problem.body(
         error.http_status, error.problem_code, error.detail, incident, base, error.extra
     )
-    return json.dumps(doc).encode()
+    return jsoncodec.dumps(doc)
 
 
 def _own_headers(incident: str) -> dict[str, str]:
