@@ -14,12 +14,13 @@ import contextlib
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any, Final
 
+import cachetools
 from aiohttp import web
 
 from gateway.auth import passwords, sessions
 from gateway.auth.identity import Identity, IdentityKind, within
 from gateway.auth.throttle import LoginThrottle
-from gateway.auth.tokens import TokenService, invalid_token
+from gateway.auth.tokens import CHECKED_TOKENS, TokenService, invalid_token
 from gateway.config.auth import ROLES, AuthConfig, Principal
 from gateway.state.base import StateStore
 from gateway.web.errors import Unauthorized
@@ -54,6 +55,11 @@ class Authenticator:
         # Hashes are memory-hard: a flood of logins must not run them all at once.
         self._hashing = asyncio.Semaphore(HASHING_AT_ONCE)
         self._attempts = KeyedLocks()
+        # A checked token names the same identity for as long as the process runs (its
+        # config does not change): made once per token, not per request.
+        self._token_identities: cachetools.LRUCache[str, Identity] = cachetools.LRUCache(
+            maxsize=CHECKED_TOKENS
+        )
 
     def __repr__(self) -> str:
         return f"Authenticator(users={len(self.config.users)}, clients={len(self.config.clients)})"
@@ -118,7 +124,10 @@ class Authenticator:
         token = bearer_token(request)
         if token is not None:
             claims = await self.tokens.verify(token)
-            return self.from_claims(claims), claims
+            who = self._token_identities.get(token)
+            if who is None:
+                who = self._token_identities[token] = self.from_claims(claims)
+            return who, claims
         data = await sessions.load(request, self.store)
         if data is None:
             return None, {}

@@ -90,17 +90,20 @@ class TokenService:
         self.oidc = Jwks(auth.oidc) if auth.oidc is not None else None
         # A client sends the same token with every request: checking its signature and
         # claims once a minute is enough (expiry is still looked at every time, and
-        # revocation in the store). Only tokens that passed are kept.
-        self._checked: cachetools.TTLCache[str, dict[str, Any]] = cachetools.TTLCache(
+        # revocation in the store). Only tokens that passed are kept, with the key of
+        # their revocation, a digest not worth making per request.
+        self._checked: cachetools.TTLCache[str, tuple[dict[str, Any], str]] = cachetools.TTLCache(
             maxsize=CHECKED_TOKENS, ttl=CHECKED_TTL_S
         )
+        self.clock: Callable[[], float] = time.time
+        """The wall clock that ``exp``, ``iat`` and revocations are measured against."""
 
     def __repr__(self) -> str:
         return f"TokenService(issuer={self._auth.issuer!r})"
 
     def issue(self, who: Identity) -> tuple[str, int]:
         """A signed access token for ``who`` and its life in seconds."""
-        now = int(time.time())
+        now = int(self.clock())
         ttl = self._auth.token_ttl_s
         claims = {
             "iss": self._auth.issuer,
@@ -117,11 +120,12 @@ class TokenService:
 
     async def verify(self, token: str) -> dict[str, Any]:
         """The checked claims of a bearer token; 401 for anything wrong with it."""
-        claims = self._checked.get(token)
-        if claims is None or claims["exp"] <= time.time():
-            claims = await self._verified(token)
-            self._checked[token] = claims
-        if await self._store.get(_revocation_key(token)) is not None:
+        checked = self._checked.get(token)
+        if checked is None or checked[0]["exp"] + LEEWAY_S <= self.clock():
+            checked = (await self._verified(token), _revocation_key(token))
+            self._checked[token] = checked
+        claims, revocation_key = checked
+        if await self._store.get(revocation_key) is not None:
             raise invalid_token("the bearer token was revoked (logged out)")
         return claims
 
@@ -129,16 +133,17 @@ class TokenService:
         issuer = _unverified_claims(token).get("iss")
         if issuer == self._auth.issuer:
             own = self._auth.issuer
-            return _check(token, self._key, OWN_ALGORITHMS, own, own)
+            return _check(token, self._key, OWN_ALGORITHMS, own, own, self.clock())
         if self.oidc is not None and issuer == self.oidc.config.issuer:
             audience = self.oidc.config.audience
             try:
-                return _check(token, await self.oidc.keys(), OIDC_ALGORITHMS, issuer, audience)
+                keys = await self.oidc.keys()
+                return _check(token, keys, OIDC_ALGORITHMS, issuer, audience, self.clock())
             except _UnknownKey:
                 pass  # the issuer may have rotated its keys: fetch them again, once
             keys = await self.oidc.keys(refresh=True)
             try:
-                return _check(token, keys, OIDC_ALGORITHMS, issuer, audience)
+                return _check(token, keys, OIDC_ALGORITHMS, issuer, audience, self.clock())
             except _UnknownKey:
                 raise invalid_token("the bearer token is signed with an unknown key") from None
         raise invalid_token("the bearer token is from an issuer this gateway does not trust")
@@ -149,9 +154,10 @@ class TokenService:
         Tokens of the OIDC issuer too: the gateway cannot end them at the issuer, but
         refuses them itself from now on.
         """
-        ttl = float(claims.get("exp", 0)) - time.time() + LEEWAY_S
+        now = self.clock()
+        ttl = float(claims.get("exp", 0)) - now + LEEWAY_S
         if ttl > 0:
-            await self._store.put(_revocation_key(token), {"at": time.time()}, ttl)
+            await self._store.put(_revocation_key(token), {"at": now}, ttl)
 
     async def close(self) -> None:
         """Close the JWKS client."""
@@ -160,12 +166,18 @@ class TokenService:
 
 
 def _check(
-    token: str, key: OctKey | KeySet, algorithms: tuple[str, ...], issuer: str, audience: str
+    token: str,
+    key: OctKey | KeySet,
+    algorithms: tuple[str, ...],
+    issuer: str,
+    audience: str,
+    now: float,
 ) -> dict[str, Any]:
-    """The claims of ``token`` once signature, issuer, audience and times hold."""
+    """The claims of ``token`` once signature, issuer, audience and times (at ``now``) hold."""
     try:
         decoded = jwt.decode(token, key, algorithms=list(algorithms))
         jwt.JWTClaimsRegistry(
+            now=int(now),
             leeway=LEEWAY_S,
             iss={"essential": True, "value": issuer},
             aud={"essential": True, "value": audience},

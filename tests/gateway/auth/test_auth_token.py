@@ -13,6 +13,8 @@ from aiohttp.test_utils import TestClient
 from joserfc import jwt
 from joserfc.jwk import OctKey
 
+from gateway.auth.authenticator import AUTH
+from gateway.auth.tokens import LEEWAY_S
 from gateway.web.statuses import ERROR_STATUSES
 from tests.support.fixtures import ConfigFactory, GatewayFactory
 from tests.support.identities import CLIENTS, SIGNING_KEY, USERS, auth_table
@@ -336,3 +338,21 @@ async def test_tokens_of_one_gateway_open_another_with_the_same_key(
         make_config(auth=auth_table(signing_key="a-different-signing-key-32-bytes!")), user=None
     )
     assert (await _me(other_key, token)).status == 401
+
+
+async def test_a_token_that_expires_while_remembered_as_checked_is_refused(
+    gateway: GatewayFactory,
+) -> None:
+    client = await gateway(user=None)
+    tokens = client.app[AUTH].tokens
+    now = time.time()
+    tokens.clock = lambda: now
+    token = _sign(_claims(exp=int(now) + 60))
+    assert (await _me(client, token)).status == 200  # checked, and remembered as such
+    # Within the tolerated clock skew it still holds; past it, the next request is refused.
+    tokens.clock = lambda: now + 60 + LEEWAY_S - 1
+    assert (await _me(client, token)).status == 200
+    tokens.clock = lambda: now + 60 + LEEWAY_S + 1
+    refused = await _me(client, token)
+    assert refused.status == 401
+    assert "expired" in (await refused.json())["detail"]
