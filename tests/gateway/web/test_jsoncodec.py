@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import pytest
@@ -47,12 +48,14 @@ def test_a_long_integer_survives_a_round_trip_digit_for_digit() -> None:
     ],
 )
 def test_loads_fails_where_the_standard_library_fails(raw: bytes) -> None:
-    with pytest.raises(ValueError) as stdlib:
+    try:
         json.loads(raw)
-    with pytest.raises(ValueError) as ours:
+    except ValueError as exc:
+        stdlib = exc
+    else:
+        pytest.fail("the standard library took it")
+    with pytest.raises(type(stdlib), match=f"^{re.escape(str(stdlib))}$"):
         jsoncodec.loads(raw)
-    assert type(ours.value) is type(stdlib.value)
-    assert str(ours.value) == str(stdlib.value)
 
 
 @pytest.mark.parametrize(
