@@ -46,7 +46,7 @@ from aiohttp import hdrs, http_exceptions, web
 from aiohttp.http_parser import SINGLETON_HEADERS
 from aiohttp.web_protocol import RequestHandler, _ErrInfo
 
-from gateway.web import errors, jsoncodec, problem, security
+from gateway.web import accesslog, errors, jsoncodec, problem, security
 from gateway.web.hosts import SERVER_NAME
 from gateway.web.settings import HTTP, HttpSettings
 
@@ -58,9 +58,10 @@ _REASONS = {408: "Request Timeout", 503: "Service Unavailable"}
 async def serve(app: web.Application, host: str, port: int, **runner_args: Any) -> web.AppRunner:
     """Serve ``app`` on ``host:port`` with the guards; the caller cleans the runner up.
 
-    ``app[HTTP]`` holds the timeouts and the cap; ``runner_args`` go to aiohttp's runner.
+    ``app[HTTP]`` holds the timeouts and the cap; ``runner_args`` go to aiohttp's runner,
+    the gateway's access log (:mod:`gateway.web.accesslog`) unless they name another.
     """
-    runner = _GuardedRunner(app, **runner_args)
+    runner = _GuardedRunner(app, **{**accesslog.runner_arguments(), **runner_args})
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)

@@ -1,0 +1,55 @@
+"""The access log: one line per answered request, naming the request id."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import aiohttp
+import pytest
+
+from tests.support.served import Serve
+
+LINE = re.compile(
+    r'(?P<peer>\S+) "(?P<method>[A-Z]+) (?P<target>\S+) HTTP/1\.1" (?P<status>\d{3}) '
+    r"(?P<bytes>\d+) (?P<seconds>\d+\.\d{6})s req=(?P<id>\S+)"
+)
+
+
+async def test_each_answer_gets_one_line_with_its_status_size_and_request_id(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    host, port = await serve()
+    caplog.set_level(logging.INFO, logger="gateway.access")
+    async with aiohttp.ClientSession() as client:
+        async with client.get(f"http://{host}:{port}/?q=1") as ok:
+            body = await ok.read()
+        async with client.get(
+            f"http://{host}:{port}/nothing-here", headers={"X-Request-Id": "trace-42"}
+        ) as missing:
+            await missing.read()
+    lines = [r.getMessage() for r in caplog.records if r.name == "gateway.access"]
+    assert len(lines) == 2
+    first, second = (LINE.fullmatch(line) for line in lines)
+    assert first is not None, lines
+    assert second is not None, lines
+    assert (first["peer"], first["method"], first["target"]) == ("127.0.0.1", "GET", "/?q=1")
+    assert int(first["status"]) == 200
+    # The answer's bytes on the wire: its head and its body.
+    assert len(body) < int(first["bytes"]) < len(body) + 2048
+    assert first["id"] == ok.headers["X-Request-Id"]
+    assert (second["target"], second["status"], second["id"]) == (
+        "/nothing-here",
+        "401",
+        "trace-42",
+    )
+
+
+async def test_no_line_is_made_when_the_access_logger_is_off(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    host, port = await serve()
+    caplog.set_level(logging.WARNING, logger="gateway.access")
+    async with aiohttp.ClientSession() as client, client.get(f"http://{host}:{port}/") as ok:
+        assert ok.status == 200
+    assert not [r for r in caplog.records if r.name == "gateway.access"]
