@@ -92,6 +92,7 @@ class UpstreamClient:
         self._secrets = [s for s in secrets if s]
         self._session: aiohttp.ClientSession | None = None
         self.base_url = ""
+        self._base_origin = _origin("")
 
     def __repr__(self) -> str:
         return f"UpstreamClient({self.backend!r}, base_url={self.base_url!r})"
@@ -99,6 +100,7 @@ class UpstreamClient:
     async def open(self, base_url: str) -> None:
         """Create the pooled session for ``base_url``."""
         self.base_url = base_url.rstrip("/")
+        self._base_origin = _origin(self.base_url)
         self._session = aiohttp.ClientSession(
             timeout=self.timeout,
             connector=aiohttp.TCPConnector(limit=100, limit_per_host=50),
@@ -361,7 +363,9 @@ class UpstreamClient:
         url = self.url(path_or_url)
         target = exact_url(url, encoded=encoded)  # before any login: a dot id sends nothing
         send_headers = dict(headers or {})
-        if authenticate and _origin(url) == _origin(self.base_url):
+        # A path is on the backend's origin by construction; an absolute URL is compared.
+        absolute = path_or_url.startswith(("http://", "https://"))
+        if authenticate and (not absolute or _origin(url) == self._base_origin):
             send_headers.update(await self.auth.active().headers(self))
         budget = limit.remaining() if isinstance(limit, Deadline) else None
         held = (

@@ -32,13 +32,22 @@ class Link:
 
     def to_dict(self) -> dict[str, Any]:
         """The link as JSON, omitting unset members."""
+        # Spelled out: every answer turns dozens of links into JSON.
         out: dict[str, Any] = {"href": self.href}
         if self.templated:
             out["templated"] = True
-        for key in ("name", "title", "type", "profile", "deprecation", "hreflang"):
-            value = getattr(self, key)
-            if value is not None:
-                out[key] = value
+        if self.name is not None:
+            out["name"] = self.name
+        if self.title is not None:
+            out["title"] = self.title
+        if self.type is not None:
+            out["type"] = self.type
+        if self.profile is not None:
+            out["profile"] = self.profile
+        if self.deprecation is not None:
+            out["deprecation"] = self.deprecation
+        if self.hreflang is not None:
+            out["hreflang"] = self.hreflang
         return out
 
 

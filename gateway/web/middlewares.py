@@ -18,6 +18,8 @@ The app stacks them with the session and access middlewares (:func:`gateway.app.
 from __future__ import annotations
 
 import logging
+import os
+import random
 import re
 import uuid
 from typing import Final
@@ -35,16 +37,24 @@ log = logging.getLogger(__name__)
 _REQUEST_ID: Final = web.RequestKey("request_id", str)
 _WELL_FORMED_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}")
 BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+# Request ids must be unique, not secret: a seeded generator spares every request the
+# system call of uuid4 (reseeded in a forked child, which would repeat the parent's ids).
+_ID_BITS: Final = random.Random()  # noqa: S311
+os.register_at_fork(after_in_child=_ID_BITS.seed)
 
 
 def request_id(request: web.BaseRequest) -> str:
     """The request's id (the problem ``incident``); made on first use."""
-    rid = request.get(_REQUEST_ID)
-    if rid is None:
+    try:
+        return request[_REQUEST_ID]
+    except KeyError:
         incoming = request.headers.get("X-Request-Id", "")
-        rid = incoming if _WELL_FORMED_ID.fullmatch(incoming) else str(uuid.uuid4())
+        if _WELL_FORMED_ID.fullmatch(incoming):
+            rid = incoming
+        else:
+            rid = str(uuid.UUID(int=_ID_BITS.getrandbits(128), version=4))
         request[_REQUEST_ID] = rid
-    return rid
+        return rid
 
 
 async def add_request_id_header(request: web.BaseRequest, response: web.StreamResponse) -> None:

@@ -8,6 +8,7 @@ so links stay right behind a proxy that mounts the gateway under a prefix.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from typing import Final
@@ -23,6 +24,10 @@ _PREFIX: Final = re.compile(r"(/[A-Za-z0-9._~!$&'()*+,;=:@%\-]+)*/?")
 _DOTS: Final = frozenset({".", ".."})
 _UNESCAPES: Final = 4
 """How often a segment is unescaped looking for a dot segment (%252e is %2e is ".")."""
+_REMEMBERED_SEGMENTS: Final = 4096
+_REMEMBERED_LENGTH: Final = 256
+"""Escaped segments up to this length are remembered: ids recur, one answer holds many."""
+_PUBLIC_BASE: Final = web.RequestKey("public_base", str)
 
 
 def base_url(request: web.BaseRequest, server: HttpSettings) -> str:
@@ -49,7 +54,11 @@ def base_url(request: web.BaseRequest, server: HttpSettings) -> str:
 
 def public_base(request: web.Request) -> str:
     """The base URL for links in the answer to ``request``, per the app's config."""
-    return base_url(request, request.app[HTTP])
+    try:
+        return request[_PUBLIC_BASE]
+    except KeyError:  # made once per request: every link of an answer starts with it
+        base = request[_PUBLIC_BASE] = base_url(request, request.app[HTTP])
+        return base
 
 
 def is_dot_segment(segment: str) -> bool:
@@ -71,9 +80,16 @@ def path_segment(value: object) -> str:
     resolver on the way would read them as "this" and "the parent" resource.
     """
     text = str(value)
+    return _remembered_segment(text) if len(text) <= _REMEMBERED_LENGTH else _segment(text)
+
+
+def _segment(text: str) -> str:
     if is_dot_segment(text):
         raise NotFound("'.' and '..' are not ids of anything")
     return quote(text, safe="")
+
+
+_remembered_segment = functools.lru_cache(maxsize=_REMEMBERED_SEGMENTS)(_segment)
 
 
 def refuse_dot_segments(request: web.Request) -> None:
