@@ -113,7 +113,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 async def _run(app: web.Application, host: str, port: int) -> None:
     """Serve until SIGINT or SIGTERM, then shut down cleanly (upstream logouts included)."""
-    runner = await serving.serve(app, host, port, access_log_format='%a "%r" %s %b %Tfs')
+    runner = await serving.serve(app, host, port)
     try:
         bound_host, bound_port = runner.addresses[0][:2]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host

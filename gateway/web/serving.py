@@ -88,6 +88,13 @@ class _GuardedRunner(web.AppRunner):
             **plain._kwargs,
         )
 
+    async def cleanup(self) -> None:
+        """Stop serving; the access lines of the last requests are written too."""
+        try:
+            await super().cleanup()
+        finally:
+            accesslog.LINES.flush()
+
 
 class _GuardedServer(web.Server):
     """aiohttp's server, counting its connections and making guarded protocols."""
