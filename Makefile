@@ -59,7 +59,7 @@ bench-tools:
 		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q $$missing >/dev/null; }; }
 
 # Every benchmark and one table of the performance goals; `python -m bench NAME` runs one.
-bench: $(VENV)/.dev bench-tools
+bench: $(VENV)/.dev bench-tools redis-server
 	$(BIN)/python -m bench
 
 check-config: $(VENV)/.run

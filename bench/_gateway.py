@@ -3,7 +3,8 @@
 The config is written to a temporary file: one Avalon backend named ``bench`` at the
 upstream's URL, one client (``client_credentials``, role ``editor``), rate limits off
 (``server.rate_limit_per_s = 0``: one client making every request would otherwise be
-throttled), and whatever server and backend keys a benchmark adds. Everything else keeps
+throttled), and whatever server, backend and session keys a benchmark adds (with session
+keys, a fixed ``auth.signing_key`` too, as the redis store needs). Everything else keeps
 its default, the log level too: an access log line per request, to standard error.
 """
 
@@ -41,10 +42,17 @@ def _toml(keys: Keys) -> str:
     )
 
 
-def _config(upstream: str, secret: str, server: Keys | None, backend: Keys | None) -> str:
+def _config(
+    upstream: str, secret: str, server: Keys | None, backend: Keys | None, session: Keys | None
+) -> str:
+    shared = ""
+    if session:
+        signing_key = secrets.token_urlsafe(32)
+        shared = f'[auth]\nsigning_key = "{signing_key}"\n[session]\n' + _toml(session)
     return (
         "[server]\nport = 0\nrate_limit_per_s = 0\n"
         + _toml(server or {})
+        + shared
         + '[[auth.clients]]\nclient_id = "bench"\nroles = ["editor"]\n'
         + f'secret_hash = "{hash_password(secret, Cost(ln=14))}"\n'
         + f'[backends.{BACKEND}]\nkind = "avalon"\nurl = "{upstream}"\napi_key = "bench-key"\n'
@@ -52,11 +60,16 @@ def _config(upstream: str, secret: str, server: Keys | None, backend: Keys | Non
     )
 
 
-def refusal(upstream: str, server: Keys | None = None, backend: Keys | None = None) -> str | None:
+def refusal(
+    upstream: str,
+    server: Keys | None = None,
+    backend: Keys | None = None,
+    session: Keys | None = None,
+) -> str | None:
     """Why ``hal-gateway check-config`` refuses the config with these keys; None if it takes it."""
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as folder:
         path = Path(folder) / "gateway.toml"
-        path.write_text(_config(upstream, "unused", server, backend))
+        path.write_text(_config(upstream, "unused", server, backend, session))
         done = subprocess.run(
             [sys.executable, "-m", "gateway", "check-config", str(path)],
             capture_output=True,
@@ -76,6 +89,7 @@ def gateway(
     server: Keys | None = None,
     backend: Keys | None = None,
     python: Sequence[str] = (),
+    session: Keys | None = None,
 ) -> Iterator[Gateway]:
     """``hal-gateway serve`` in front of ``upstream``; stopped (SIGTERM) after.
 
@@ -84,7 +98,7 @@ def gateway(
     secret = secrets.token_urlsafe(16)
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as folder:
         path = Path(folder) / "gateway.toml"
-        path.write_text(_config(upstream, secret, server, backend))
+        path.write_text(_config(upstream, secret, server, backend, session))
         proc, url = start("serve", "--config", str(path), python=python)
         try:
             yield Gateway(proc, url, bearer(url, "bench", secret))

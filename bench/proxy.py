@@ -10,7 +10,9 @@ free loopback port, these servers are measured with the same wrk load
 - nginx ``proxy_pass`` to the upstream (one worker, kept-alive upstream connections);
 - a bare aiohttp handler answering the same bytes;
 - a naive aiohttp proxy: fetch the upstream with one pooled session, answer its bytes;
-- the gateway with ``server.workers = 2``, when the config takes that key;
+- the gateway with its state in a redis-server (``session.store = "redis"``, as several
+  workers need), as one process, then with ``server.workers = 2``, when the config takes
+  that key: the two-worker comparison is between these two, so that both pay for Redis;
 - the gateway answering from its response cache (``cache_max_age_s = 60`` on the
   backend), when the config takes that key and answers carry ``Age``.
 
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from bench import _nginx, _wrk, goals
+from bench import _nginx, _redis, _wrk, goals
 from bench._gateway import Keys, gateway, refusal
 from bench._media_object import (
     GATEWAY_PATH,
@@ -57,7 +59,8 @@ class Comparison:
     bare: _wrk.Load
     naive: _wrk.Load
     gateway: _wrk.Load
-    workers: _wrk.Load | str
+    workers: tuple[_wrk.Load, _wrk.Load] | str
+    """With sessions in Redis: one worker, then two."""
     cached: _wrk.Load | str
 
     def rows(self) -> list[goals.Row]:
@@ -85,10 +88,11 @@ class Comparison:
         if isinstance(self.workers, str):
             rows.append(goals.WORKERS.not_measured(self.workers))
         else:
+            one, two = self.workers
             rows.append(
                 goals.WORKERS.row(
-                    f"2 workers {self.workers.per_s:,.0f}, one {gw.per_s:,.0f} req/s",
-                    self.workers.per_s / gw.per_s,
+                    f"2 workers {two.per_s:,.0f}, one {one.per_s:,.0f} req/s (state in Redis)",
+                    two.per_s / one.per_s,
                 )
             )
         return rows
@@ -122,12 +126,15 @@ def _line(name: str, load: _wrk.Load, gateway_load: _wrk.Load | None = None) -> 
     print(f"  {name:<62} {load.describe()}{ratio}", flush=True)
 
 
-def _gateway_variant(upstream: str, server: Keys, backend: Keys) -> _wrk.Load | str:
+def _gateway_variant(
+    upstream: str, server: Keys, backend: Keys, session: Keys | None = None
+) -> _wrk.Load | str:
     """The gateway with extra keys, measured; why not, when the config refuses them."""
-    if refusal(upstream, server, backend) is not None:
+    if refusal(upstream, server, backend, session) is not None:
         names = [f"server.{key}" for key in server] + [f"backends.<name>.{key}" for key in backend]
+        names += [f"session.{key}" for key in session or {}]
         return f"{', '.join(names)} not configurable"
-    with gateway(upstream, server, backend) as gw:
+    with gateway(upstream, server, backend, session=session) as gw:
         url = gw.url + GATEWAY_PATH
         get(url, gw.headers)
         if backend.get("cache_max_age_s") and "Age" not in get(url, gw.headers):
@@ -169,11 +176,30 @@ def run() -> Comparison:
             get(url + UPSTREAM_PATH)
             naive = _wrk.measure(url + UPSTREAM_PATH)
         _line(f"naive aiohttp proxy (fetch upstream, return bytes; {loop})", naive, proxied)
-        workers = _gateway_variant(upstream, WORKERS, {})
-        _variant_line("the gateway, server.workers = 2", workers)
+        workers = _workers(upstream)
         cached = _gateway_variant(upstream, {}, CACHED)
         _variant_line("the gateway, answered from its cache (cache_max_age_s = 60)", cached)
     return Comparison(loop, nginx_proxy, bare, naive, proxied, workers, cached)
+
+
+def _workers(upstream: str) -> tuple[_wrk.Load, _wrk.Load] | str:
+    """The gateway with its state in Redis, one worker then two; why not, when it cannot."""
+    try:
+        _redis.executable()
+    except RuntimeError as exc:
+        _variant_line("the gateway, server.workers = 2", str(exc))
+        return str(exc)
+    with _redis.server() as url:
+        session = {"store": "redis", "redis_url": url}
+        one = _gateway_variant(upstream, {}, {}, session)
+        _variant_line('the gateway, session.store = "redis" (one process)', one)
+        two = _gateway_variant(upstream, WORKERS, {}, session)
+        _variant_line('the gateway, session.store = "redis", server.workers = 2', two)
+    if isinstance(one, str):
+        return one
+    if isinstance(two, str):
+        return two
+    return one, two
 
 
 def _variant_line(name: str, load: _wrk.Load | str) -> None:

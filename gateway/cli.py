@@ -1,6 +1,7 @@
 """The ``hal-gateway`` command: serve, check-config, simulate.
 
-Exit codes: 0 fine, 2 bad configuration or usage.
+Exit codes: 0 fine, 1 cannot serve (the address is taken, a worker did not start),
+2 bad configuration or usage.
 """
 
 from __future__ import annotations
@@ -8,16 +9,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import getpass
 import logging
+import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
+from typing import Final
 
 import uvloop
 from aiohttp import web
 
-from gateway import plugins
+from gateway import plugins, workers
 from gateway.auth import passwords
 from gateway.config import auth as authconfig
 from gateway.config import loading as config_mod
@@ -40,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", help="listen address (overrides server.host)")
     serve.add_argument("--port", type=int, help="listen port (overrides server.port)")
+    # How the supervisor of server.workers starts worker N: not for people.
+    serve.add_argument("--worker", type=int, metavar="N", help=argparse.SUPPRESS)
 
     check = commands.add_parser("check-config", help="validate a config file")
     check.add_argument("path", nargs="?", help="config file (default as for serve)")
@@ -76,7 +83,7 @@ def _simulator_parser(kind: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _load(path: str | None) -> config_mod.GatewayConfig | None:
+def _load(path: str | None, *, warn: bool = True) -> config_mod.GatewayConfig | None:
     try:
         config = config_mod.load(path)
     except ConfigError as exc:
@@ -85,51 +92,127 @@ def _load(path: str | None) -> config_mod.GatewayConfig | None:
         for line in exc.problems:
             print(f"  {line}", file=sys.stderr)
         return None
-    for line in authconfig.warnings(config.auth):
+    for line in authconfig.warnings(config.auth) if warn else ():
         print(f"{config.source}: warning: {line}", file=sys.stderr)
     return config
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from gateway.app import create_app
+_BIND_ERRORS: Final = frozenset({errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES})
 
-    config = _load(args.config)
+
+class _CannotListen(Exception):
+    """The address to serve on cannot be bound."""
+
+    def __init__(self, host: str, port: int, exc: OSError) -> None:
+        shown = f"[{host}]" if ":" in host else host
+        # The event loop words its bind errors its own way, repeating the address.
+        reason = os.strerror(exc.errno) if exc.errno in _BIND_ERRORS else exc.strerror
+        super().__init__(f"cannot listen on {shown}:{port}: {reason or exc}")
+
+
+def _cannot_listen(exc: OSError) -> bool:
+    """Whether ``exc`` says the address cannot be served on (not some other failure)."""
+    return isinstance(exc, socket.gaierror) or exc.errno in _BIND_ERRORS
+
+
+def _serve(args: argparse.Namespace) -> int:
+    worker: int | None = args.worker
+    # A worker's supervisor printed the config's warnings already.
+    config = _load(args.config, warn=worker is None)
     if config is None:
         return 2
     logging.basicConfig(
         level=config.server.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=f"%(asctime)s %(levelname)s %(name)s{_worker_tag(worker)}: %(message)s",
     )
     host = args.host or config.server.host
     port = config.server.port if args.port is None else args.port
+    try:
+        if worker is None and config.server.workers > 1:
+            return _supervise(config, host, port)
+        _serve_here(config, host, port, worker)
+    except _CannotListen as exc:
+        print(f"hal-gateway: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _worker_tag(worker: int | None) -> str:
+    """What follows the logger's name in a log line: several workers share standard error."""
+    return "" if worker is None else f" (worker {worker})"
+
+
+def _serve_here(config: config_mod.GatewayConfig, host: str, port: int, worker: int | None) -> None:
+    """Serve in this process: alone, or as the supervisor's ``worker``."""
+    from gateway.app import create_app
+
     app = create_app(config)
     log.info("config %s: %d backends", config.source, len(config.backends))
     with contextlib.suppress(KeyboardInterrupt):
         # uvloop: the event loop and its transports are a tenth of a proxied request's cost
         # on the default loop.
-        uvloop.run(_run(app, host, port))
-    return 0
+        uvloop.run(_run(app, host, port, worker))
 
 
-async def _run(app: web.Application, host: str, port: int) -> None:
-    """Serve until SIGINT or SIGTERM, then shut down cleanly (upstream logouts included)."""
-    runner = await serving.serve(app, host, port)
+def _supervise(config: config_mod.GatewayConfig, host: str, port: int) -> int:
+    """Serve with ``server.workers`` processes (:mod:`gateway.workers`); the exit code."""
+    try:
+        reserved = workers.reserve(host, port)
+    except OSError as exc:
+        if not _cannot_listen(exc):
+            raise
+        raise _CannotListen(host, port, exc) from exc
+    with reserved:
+        port = reserved.getsockname()[1]
+
+        def command(number: int) -> list[str]:
+            return [
+                *(sys.executable, "-m", "gateway", "serve", "--config", config.source),
+                *("--host", host, "--port", str(port), "--worker", str(number)),
+            ]
+
+        log.info(
+            "config %s: %d backends, %d workers on port %d",
+            config.source,
+            len(config.backends),
+            config.server.workers,
+            port,
+        )
+        return workers.supervise(command, config.server.workers)
+
+
+async def _run(app: web.Application, host: str, port: int, worker: int | None) -> None:
+    """Serve until SIGINT or SIGTERM, then shut down cleanly (upstream logouts included).
+
+    A ``worker`` serves on a port the others share, and until the supervisor ends.
+    """
+    shared = worker is not None
+    try:
+        runner = await serving.serve(
+            app, host, port, reuse_port=shared, log_tag=_worker_tag(worker)
+        )
+    except OSError as exc:
+        if not _cannot_listen(exc):
+            raise
+        raise _CannotListen(host, port, exc) from exc
     try:
         bound_host, bound_port = runner.addresses[0][:2]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         # The first line on stdout says where to go; scripts and tests read it.
         print(f"hal-gateway serving on http://{shown}:{bound_port}/", flush=True)
-        await _until_stopped()
+        await _until_stopped(supervised=shared)
     finally:
         await runner.cleanup()
 
 
-async def _until_stopped() -> None:
-    """Wait for SIGINT or SIGTERM."""
+async def _until_stopped(*, supervised: bool = False) -> None:
+    """Wait for SIGINT or SIGTERM (or, ``supervised``, the supervisor's end)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    if supervised:
+        workers.on_supervisor_end(stop.set)
     await stop.wait()
 
 

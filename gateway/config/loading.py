@@ -40,7 +40,7 @@ from gateway.config.auth import (
 )
 from gateway.config.backend import SIMULATOR, BackendConfig
 from gateway.config.schema import Field, Secret, http_url, plain, read_table
-from gateway.config.server import SERVER_FIELDS, ServerConfig
+from gateway.config.server import SERVER_FIELDS, ServerConfig, workers_problems
 from gateway.web.errors import ConfigError
 
 ENV_VAR: Final = "HALGW_CONFIG"
@@ -162,6 +162,7 @@ def parse(
         if backend is not None:
             backends[name] = backend
     problems += _unknown_user_problems(auth, backends)
+    problems += workers_problems(server, session, backends)
     if problems:
         raise ConfigError(problems)
     return GatewayConfig(

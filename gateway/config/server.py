@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from gateway.config.auth import SessionConfig
+from gateway.config.backend import BackendConfig
 from gateway.config.schema import Field, http_url
 from gateway.web.hosts import LOOPBACK, pattern_problem
+
+MAX_WORKERS: Final = 64
+"""The most workers one ``serve`` may run, each a whole gateway process."""
 
 
 def _public_url(value: Any) -> str | None:
@@ -32,6 +38,14 @@ SERVER_FIELDS: Final = (
         default=8080,
         minimum=0,
         maximum=65535,
+    ),
+    Field(
+        "workers",
+        int,
+        "Serving processes sharing the port (SO_REUSEPORT); above 1 needs the redis store.",
+        default=1,
+        minimum=1,
+        maximum=MAX_WORKERS,
     ),
     Field(
         "public_url",
@@ -183,6 +197,7 @@ class ServerConfig:
 
     host: str = "127.0.0.1"
     port: int = 8080
+    workers: int = 1
     public_url: str = ""
     allowed_hosts: tuple[str, ...] = LOOPBACK
     trust_forwarded: bool = False
@@ -203,3 +218,26 @@ class ServerConfig:
     fanout_budget_s: float = 5.0
     probe_interval_s: float = 15.0
     log_level: str = "info"
+
+
+def workers_problems(
+    server: ServerConfig, session: SessionConfig, backends: Mapping[str, BackendConfig]
+) -> list[str]:
+    """Several workers must share every piece of state: only Redis and real upstreams do."""
+    if server.workers == 1:
+        return []
+    problems = []
+    if session.store != "redis":
+        problems.append(
+            f'server.workers: {server.workers} workers need session.store = "redis": each '
+            "would keep sessions, upstream logins, revoked tokens and limits of its own, and a "
+            "login on one would be unknown to the others"
+        )
+    problems += [
+        f'backends.{name}.url: "simulator" needs server.workers = 1: each process would '
+        "start a simulator of its own, with data of its own; run it as `hal-gateway simulate "
+        f"{backend.kind}` and give its URL"
+        for name, backend in backends.items()
+        if backend.simulated
+    ]
+    return problems

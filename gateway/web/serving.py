@@ -55,16 +55,26 @@ log = logging.getLogger(__name__)
 _REASONS = {408: "Request Timeout", 503: "Service Unavailable"}
 
 
-async def serve(app: web.Application, host: str, port: int, **runner_args: Any) -> web.AppRunner:
+async def serve(
+    app: web.Application,
+    host: str,
+    port: int,
+    *,
+    reuse_port: bool = False,
+    log_tag: str = "",
+    **runner_args: Any,
+) -> web.AppRunner:
     """Serve ``app`` on ``host:port`` with the guards; the caller cleans the runner up.
 
     ``app[HTTP]`` holds the timeouts and the cap; ``runner_args`` go to aiohttp's runner,
-    the gateway's access log (:mod:`gateway.web.accesslog`) unless they name another.
+    with the gateway's access log (:mod:`gateway.web.accesslog`, its lines tagged with
+    ``log_tag``) unless they name another. ``reuse_port``: listen with ``SO_REUSEPORT``, on
+    a port other processes share (the workers of ``server.workers``).
     """
-    runner = _GuardedRunner(app, **{**accesslog.runner_arguments(), **runner_args})
+    runner = _GuardedRunner(app, **{**accesslog.runner_arguments(log_tag), **runner_args})
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port)
+        site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
         await site.start()
     except BaseException:
         await runner.cleanup()
