@@ -37,11 +37,22 @@ redis-server:
 test: lint redis-server
 	$(BIN)/python -m pytest
 
+# The Kubernetes manifests are checked against the schemas of this version, which
+# kubernetes-validate ships (no download); unknown fields are errors. kustomization.yaml
+# files are no resources. A kind without a schema is only a warning to the tool: any output
+# fails.
+K8S_VERSION := 1.30.0
+K8S_MANIFESTS = $(shell find deploy/kubernetes -name '*.yaml' ! -name kustomization.yaml | sort)
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check gateway adapters tests bench
 	$(BIN)/ruff format --check gateway adapters tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/hadolint Dockerfile
+	@echo $(BIN)/kubernetes-validate --strict --quiet -k $(K8S_VERSION) $(K8S_MANIFESTS)
+	@out=$$($(BIN)/kubernetes-validate --strict --quiet -k $(K8S_VERSION) $(K8S_MANIFESTS)) \
+		&& [ -z "$$out" ] || { echo "$$out"; exit 1; }
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format gateway adapters tests bench
