@@ -59,8 +59,9 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix gateway adapters tests bench
 
 # The benchmarks drive every server with wrk and run nginx as the upstream and as a
-# reference proxy; install them where missing (nginx lives in /usr/sbin).
-BENCH_TOOLS := wrk nginx
+# reference proxy, and `python -m bench instructions` counts under valgrind; install them
+# where missing (nginx lives in /usr/sbin).
+BENCH_TOOLS := wrk nginx valgrind
 bench-tools:
 	@missing=$$(for tool in $(BENCH_TOOLS); do \
 		PATH="$$PATH:/usr/sbin" command -v $$tool >/dev/null || echo $$tool; done); \

@@ -13,7 +13,17 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import avalon_upload, azure_upload, fanout, goals, hotpath, memory, proxy, root
+from bench import (
+    avalon_upload,
+    azure_upload,
+    fanout,
+    goals,
+    hotpath,
+    instructions,
+    memory,
+    proxy,
+    root,
+)
 from bench._reference import event_loop
 from gateway.config import loading as config_mod
 
@@ -58,6 +68,11 @@ def _memory(args: argparse.Namespace) -> list[goals.Row]:
     return memory.main()
 
 
+def _instructions(args: argparse.Namespace) -> list[goals.Row]:
+    instructions.main()
+    return []
+
+
 def _profile(args: argparse.Namespace) -> list[goals.Row]:
     hotpath.run(args.profile_out or hotpath.DEFAULT_OUT)
     return []
@@ -71,9 +86,11 @@ BENCHMARKS: dict[str, Benchmark] = {
     "avalon-upload": _avalon_upload,
     "root": _root,
     "profile": _profile,
+    "instructions": _instructions,
 }
-ON_REQUEST = frozenset({"profile"})
-"""Run only when named: a profiled gateway's figures are not comparable."""
+ON_REQUEST = frozenset({"profile", "instructions"})
+"""Run only when named: a profiled gateway's figures are not comparable, and counting
+instructions under valgrind takes minutes."""
 
 
 def main() -> None:

@@ -42,9 +42,10 @@ def _toml(keys: Keys) -> str:
     )
 
 
-def _config(
+def config_text(
     upstream: str, secret: str, server: Keys | None, backend: Keys | None, session: Keys | None
 ) -> str:
+    """The benchmark gateway's TOML (see the module doc); ``secret`` is its client's."""
     shared = ""
     if session:
         signing_key = secrets.token_urlsafe(32)
@@ -69,7 +70,7 @@ def refusal(
     """Why ``hal-gateway check-config`` refuses the config with these keys; None if it takes it."""
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as folder:
         path = Path(folder) / "gateway.toml"
-        path.write_text(_config(upstream, "unused", server, backend, session))
+        path.write_text(config_text(upstream, "unused", server, backend, session))
         done = subprocess.run(
             [sys.executable, "-m", "gateway", "check-config", str(path)],
             capture_output=True,
@@ -98,7 +99,7 @@ def gateway(
     secret = secrets.token_urlsafe(16)
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as folder:
         path = Path(folder) / "gateway.toml"
-        path.write_text(_config(upstream, secret, server, backend, session))
+        path.write_text(config_text(upstream, secret, server, backend, session))
         proc, url = start("serve", "--config", str(path), python=python)
         try:
             yield Gateway(proc, url, bearer(url, "bench", secret))
