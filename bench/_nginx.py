@@ -9,7 +9,6 @@ unprivileged user, so the directory is made readable to every user.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ from pathlib import Path
 from string import Template
 from typing import Final
 
-from bench._processes import free_port, spawn, stop, wait_for_port
+from bench._processes import free_port, spawn, stop, tool, wait_for_port
 
 _CONFIG: Final = Template("""\
 worker_processes 1;
@@ -61,10 +60,7 @@ _PROXY: Final = Template("""
 
 def executable() -> str:
     """The nginx executable (``/usr/sbin`` is often not on a user's ``PATH``)."""
-    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
-    if found is None:
-        raise RuntimeError("nginx is not installed: `make bench-tools` installs it")
-    return found
+    return tool("nginx", "bench-tools", "/usr/sbin:/usr/local/sbin")
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,6 +28,15 @@ from typing import IO, Any
 from gateway.auth.passwords import Cost, hash_password
 
 CHUNK = 1024 * 1024
+
+
+def tool(name: str, installer: str, extra_path: str = "") -> str:
+    """The executable ``name``, also looked for in ``extra_path`` (``/usr/sbin`` is often not
+    on a user's ``PATH``); an error naming the make target that installs it when missing."""
+    found = shutil.which(name) or (shutil.which(name, path=extra_path) if extra_path else None)
+    if found is None:
+        raise RuntimeError(f"{name} is not installed: `make {installer}` installs it")
+    return found
 
 
 def spawn(argv: Sequence[str], env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:

@@ -6,20 +6,16 @@ directory in a temporary folder of its own; nothing is saved to disk.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from bench._processes import free_port, spawn, stop, wait_for_port
+from bench._processes import free_port, spawn, stop, tool, wait_for_port
 
 
 def executable() -> str:
     """The redis-server executable; an error saying how to install it when there is none."""
-    found = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/sbin")
-    if found is None:
-        raise RuntimeError("redis-server is not installed: `make redis-server` installs it")
-    return found
+    return tool("redis-server", "redis-server", "/usr/sbin")
 
 
 @contextmanager

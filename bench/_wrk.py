@@ -7,11 +7,12 @@ run of one second, so their figures compare within one run on one machine.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
+
+from bench._processes import tool
 
 CONNECTIONS: Final = 32
 SECONDS: Final = 6
@@ -46,10 +47,7 @@ class Load:
 
 def wrk() -> str:
     """The wrk executable; an error saying how to install it when there is none."""
-    found = shutil.which("wrk")
-    if found is None:
-        raise RuntimeError("wrk is not installed: `make bench-tools` installs it")
-    return found
+    return tool("wrk", "bench-tools")
 
 
 def parse(output: str) -> Load:

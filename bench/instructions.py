@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ from bench._media_object import (
     media_object_bytes,
     probe_bytes,
 )
-from bench._processes import bearer, serving, spawn, stop
+from bench._processes import bearer, serving, spawn, stop, tool
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 COUNTED_S: Final = 8
@@ -59,20 +58,13 @@ class Count:
         return self.instructions / self.requests
 
 
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        raise RuntimeError(f"{name} is not installed: `make bench-tools` installs valgrind")
-    return found
-
-
 @contextmanager
 def _counted(argv: Sequence[str], what: str) -> Iterator[tuple[int, str, Path]]:
     """``argv`` (a Python module run) under callgrind, counting off; (pid, URL, out file)."""
     with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as folder:
         out = Path(folder) / "callgrind.out"
         command = [
-            _tool("valgrind"),
+            tool("valgrind", "bench-tools"),
             "--tool=callgrind",
             "--instr-atstart=no",
             f"--callgrind-out-file={out}",
@@ -90,7 +82,7 @@ def _counted(argv: Sequence[str], what: str) -> Iterator[tuple[int, str, Path]]:
 def _count(pid: int, out: Path, url: str, headers: Mapping[str, str] | None = None) -> Count:
     """Count the instructions of ``pid`` during :data:`COUNTED_S` seconds of load on ``url``."""
     _wrk.run(url, 2, headers, connections=2)  # warm-up: imports and caches filled
-    control = _tool("callgrind_control")
+    control = tool("callgrind_control", "bench-tools")
     subprocess.run([control, "-i", "on", str(pid)], capture_output=True, check=True)
     load = _wrk.run(url, COUNTED_S, headers, connections=2)
     subprocess.run([control, "-i", "off", str(pid)], capture_output=True, check=True)
