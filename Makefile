@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench bench-tools check-config clean redis-server
+.PHONY: run test lint format bench bench-tools check-config clean redis-server chromium node-clients
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -33,8 +33,29 @@ redis-server:
 		$(SUDO) apt-get install -y -q redis-server >/dev/null 2>&1 || \
 		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q redis-server >/dev/null; }; }
 
+# The HAL browser's test drives Debian's chromium with Playwright (never a browser download);
+# install it where missing.
+chromium:
+	@command -v chromium >/dev/null || { \
+		echo "installing chromium (Debian package)"; \
+		$(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; }; }
+
+# The suite walks the gateway with the HAL clients frontends use (tests/node: ketting,
+# traverson-hal) under Node: Debian's nodejs and npm where node is missing, then the clients
+# from the npm registry exactly as package-lock.json pins them, again only when it changes.
+NODE_CLIENTS := tests/node/node_modules/.package-lock.json
+node-clients: $(NODE_CLIENTS)
+$(NODE_CLIENTS): tests/node/package.json tests/node/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+		echo "installing nodejs and npm (Debian packages)"; \
+		$(SUDO) apt-get install -y -q nodejs npm >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q nodejs npm >/dev/null; }; }
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # Lint first, so the suite's summary is the last thing printed.
-test: lint redis-server
+test: lint redis-server chromium node-clients
 	$(BIN)/python -m pytest
 
 # The Kubernetes manifests are checked against the schemas of this version, which

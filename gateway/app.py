@@ -9,7 +9,16 @@ import aiohttp_session
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from gateway.api import health, mount, openapi, problem_docs, registry, relations
+from gateway.api import (
+    browser,
+    health,
+    metrics,
+    mount,
+    openapi,
+    problem_docs,
+    registry,
+    relations,
+)
 from gateway.auth import idempotency, identity, ratelimit, sessions
 from gateway.auth import routes as authroutes
 from gateway.auth.access import access
@@ -23,7 +32,10 @@ from gateway.state.base import StateStore
 from gateway.state.memory_store import MemoryStore
 from gateway.state.redis_store import RedisStore
 from gateway.unified import routes as unified
+from gateway.web import cors, halforms
 from gateway.web.hosts import hosts, server_header
+from gateway.web.metrics import METRICS, Metrics
+from gateway.web.metrics import middleware as measured
 from gateway.web.middlewares import (
     add_request_id_header,
     limits,
@@ -59,32 +71,42 @@ def handler_args(config: GatewayConfig) -> dict[str, float | bool]:
     }
 
 
-def create_app(config: GatewayConfig) -> web.Application:
+def create_app(
+    config: GatewayConfig, *, host: str | None = None, worker: int | None = None
+) -> web.Application:
     """The gateway for ``config``: routes, middlewares, backends and their lifecycle.
 
-    Middlewares, outermost first: request id, problems, hosts, session, access, rate
-    limits, limits, negotiation, caching, idempotency (see :mod:`gateway.web.middlewares`,
-    :mod:`gateway.web.hosts`, :mod:`gateway.auth.access`, :mod:`gateway.auth.ratelimit`,
+    Middlewares, outermost first: request id, metrics, problems, hosts, CORS preflights,
+    session, access, rate limits, limits, negotiation, caching, idempotency (see
+    :mod:`gateway.web.middlewares`, :mod:`gateway.web.metrics`, :mod:`gateway.web.hosts`,
+    :mod:`gateway.web.cors`, :mod:`gateway.auth.access`, :mod:`gateway.auth.ratelimit`,
     :mod:`gateway.caching.middleware` and :mod:`gateway.auth.idempotency`).
+
+    ``host`` is the address the command serves on when it overrides ``server.host``, and
+    ``worker`` the number of this worker of ``server.workers``: the metrics port follows
+    both (:mod:`gateway.api.metrics`).
     """
+    meter = Metrics()
     redis = None
     store: StateStore = MemoryStore()
     if config.session.store == "redis":
         # One connection pool for the sessions and the state store; it connects on first use.
         redis = aioredis.from_url(config.session.redis_url.reveal())
-        store = RedisStore(redis, config.session.key_prefix)
+        store = RedisStore(redis, config.session.key_prefix, meter)
     cache = ResponseCache(config.server.cache_max_bytes, store)
     app = web.Application(
         middlewares=(
             request_ids,
+            measured(meter),
             problems,
             hosts,
-            aiohttp_session.session_middleware(sessions.storage(config, redis)),
+            cors.middleware(config.server.cors_origins),
+            aiohttp_session.session_middleware(sessions.storage(config, redis, meter)),
             access,
-            ratelimit.middleware(ratelimit.RateLimiter(config.server, store)),
+            ratelimit.middleware(ratelimit.RateLimiter(config.server, store), meter),
             limits,
             negotiation,
-            caching.middleware(cache),
+            caching.middleware(cache, meter),
             idempotency.middleware(store),
         ),
         client_max_size=config.server.max_body_bytes,
@@ -93,9 +115,11 @@ def create_app(config: GatewayConfig) -> web.Application:
     app[CONFIG] = config
     app[HTTP] = config.server
     app[STORE] = store
+    app[METRICS] = meter
     app[caching.RESPONSE_CACHE] = cache
     app[AUTH] = Authenticator(config.auth, store)
-    backends = BackendSet.build(config, store, identity.current)
+    app[halforms.PERMITS] = identity.permits  # templates only of the writes a caller may make
+    backends = BackendSet.build(config, store, identity.current, meter)
     app[BACKENDS] = backends
     extra: dict[str, list[RelationDoc]] = {}
     for backend in backends:
@@ -107,8 +131,10 @@ def create_app(config: GatewayConfig) -> web.Application:
     authroutes.setup(app)
     unified.setup(app)
     health.setup(app)
+    metrics.setup(app, host=host, worker=worker)
     relations.setup(app)
     problem_docs.setup(app)
+    browser.setup(app)
     openapi.setup(app)
     app.cleanup_ctx.append(_state_lifecycle)
     app.cleanup_ctx.append(backends.lifecycle)
@@ -117,6 +143,7 @@ def create_app(config: GatewayConfig) -> web.Application:
     app.on_response_prepare.append(server_header)
     app.on_response_prepare.append(add_security_headers)
     app.on_response_prepare.append(ratelimit.add_rate_limit_headers)
+    app.on_response_prepare.append(cors.hook(config.server.cors_origins))
     return app
 
 

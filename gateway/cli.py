@@ -1,7 +1,7 @@
-"""The ``hal-gateway`` command: serve, check-config, simulate.
+"""The ``hal-gateway`` command: serve, check-config, probe, hash-password, simulate.
 
-Exit codes: 0 fine, 1 cannot serve (the address is taken, a worker did not start),
-2 bad configuration or usage.
+Exit codes: 0 fine, 1 cannot serve (the address is taken, a worker did not start) or,
+for ``probe``, a backend is not ready, 2 bad configuration or usage.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ import uvloop
 from aiohttp import web
 
 from gateway import plugins, workers
+from gateway.api import metrics
 from gateway.auth import passwords
 from gateway.config import auth as authconfig
 from gateway.config import loading as config_mod
-from gateway.web import serving
+from gateway.web import logformat, serving
 from gateway.web.errors import ConfigError
 
 log = logging.getLogger("gateway")
@@ -64,6 +65,18 @@ def _parser() -> argparse.ArgumentParser:
         choices=range(14, 21),
         metavar="LOG2_N",
         help=f"scrypt cost as log2 of N, 14-20 (default {passwords.DEFAULT_COST.ln})",
+    )
+
+    probe = commands.add_parser(
+        "probe",
+        help="probe every backend once and print how each answered",
+        description="Builds the backends as serve does (starting the simulators of "
+        '`url = "simulator"` backends), probes each once and prints a table. Exit code 0 '
+        "when every backend is ready, 1 otherwise, 2 for a bad config.",
+    )
+    probe.add_argument(
+        "--config",
+        help=f"config file (default: ${config_mod.ENV_VAR}, else {config_mod.DEFAULT_PATH})",
     )
 
     simulate = commands.add_parser("simulate", help="run one upstream simulator standalone")
@@ -117,24 +130,43 @@ def _cannot_listen(exc: OSError) -> bool:
 
 def _serve(args: argparse.Namespace) -> int:
     worker: int | None = args.worker
-    # A worker's supervisor printed the config's warnings already.
-    config = _load(args.config, warn=worker is None)
+    config = _load(args.config, warn=False)
     if config is None:
         return 2
-    logging.basicConfig(
-        level=config.server.log_level.upper(),
-        format=f"%(asctime)s %(levelname)s %(name)s{_worker_tag(worker)}: %(message)s",
-    )
+    _log_to_stderr(config, worker)
     host = args.host or config.server.host
     port = config.server.port if args.port is None else args.port
     try:
         if worker is None and config.server.workers > 1:
             return _supervise(config, host, port)
         _serve_here(config, host, port, worker)
-    except _CannotListen as exc:
-        print(f"hal-gateway: {exc}", file=sys.stderr)
+    except (_CannotListen, metrics.ListenError) as exc:
+        if config.server.log_format == "json":
+            log.error("hal-gateway: %s", exc)
+        else:
+            print(f"hal-gateway: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _log_to_stderr(config: config_mod.GatewayConfig, worker: int | None) -> None:
+    """Logging as ``server.log_format`` asks, and the config's warnings (a worker's
+    supervisor gave them already)."""
+    level = config.server.log_level.upper()
+    warnings = authconfig.warnings(config.auth) if worker is None else []
+    if config.server.log_format == "json":
+        from gateway.auth.access import caller_name
+
+        logformat.install(level, worker=worker, identity=caller_name)
+        for line in warnings:
+            log.warning("%s: %s", config.source, line)
+        return
+    for line in warnings:
+        print(f"{config.source}: warning: {line}", file=sys.stderr)
+    logging.basicConfig(
+        level=level,
+        format=f"%(asctime)s %(levelname)s %(name)s{_worker_tag(worker)}: %(message)s",
+    )
 
 
 def _worker_tag(worker: int | None) -> str:
@@ -146,7 +178,7 @@ def _serve_here(config: config_mod.GatewayConfig, host: str, port: int, worker: 
     """Serve in this process: alone, or as the supervisor's ``worker``."""
     from gateway.app import create_app
 
-    app = create_app(config)
+    app = create_app(config, host=host, worker=worker)
     log.info("config %s: %d backends", config.source, len(config.backends))
     with contextlib.suppress(KeyboardInterrupt):
         # uvloop: the event loop and its transports are a tenth of a proxied request's cost
@@ -178,18 +210,27 @@ def _supervise(config: config_mod.GatewayConfig, host: str, port: int) -> int:
             config.server.workers,
             port,
         )
-        return workers.supervise(command, config.server.workers)
+        return workers.supervise(command, config.server.workers, drain_s=config.server.drain_s)
 
 
 async def _run(app: web.Application, host: str, port: int, worker: int | None) -> None:
-    """Serve until SIGINT or SIGTERM, then shut down cleanly (upstream logouts included).
+    """Serve until SIGINT or SIGTERM, then drain and shut down cleanly (upstream logouts
+    included): see :mod:`gateway.web.serving`.
 
     A ``worker`` serves on a port the others share, and until the supervisor ends.
     """
     shared = worker is not None
+    # Before the first line: whoever reads it may signal at once, and must not kill us.
+    stop = _stop_event(supervised=shared, app=app)
     try:
         runner = await serving.serve(
-            app, host, port, reuse_port=shared, log_tag=_worker_tag(worker)
+            app,
+            host,
+            port,
+            reuse_port=shared,
+            log_tag=_worker_tag(worker),
+            # On SIGTERM: how long requests in flight may take before they are cut.
+            shutdown_timeout=app[config_mod.CONFIG].server.drain_s,
         )
     except OSError as exc:
         if not _cannot_listen(exc):
@@ -200,20 +241,32 @@ async def _run(app: web.Application, host: str, port: int, worker: int | None) -
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         # The first line on stdout says where to go; scripts and tests read it.
         print(f"hal-gateway serving on http://{shown}:{bound_port}/", flush=True)
-        await _until_stopped(supervised=shared)
+        await stop.wait()
     finally:
         await runner.cleanup()
 
 
-async def _until_stopped(*, supervised: bool = False) -> None:
-    """Wait for SIGINT or SIGTERM (or, ``supervised``, the supervisor's end)."""
+def _stop_event(*, supervised: bool = False, app: web.Application | None = None) -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM (or, ``supervised``, the supervisor's end).
+
+    A second signal to a lone process serving ``app`` cuts its drain short. Not to a
+    worker: Ctrl-C reaches every worker beside the supervisor's own SIGTERM.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def signalled() -> None:
+        drain = app.get(serving.DRAIN) if app is not None and not supervised else None
+        if stop.is_set() and drain is not None:
+            log.warning("asked again to stop: cutting the requests still in flight")
+            drain.cut()
+        stop.set()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, signalled)
     if supervised:
         workers.on_supervisor_end(stop.set)
-    await stop.wait()
+    return stop
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -227,16 +280,30 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _probe(args: argparse.Namespace) -> int:
+    from gateway.backends import report
+
+    config = _load(args.config, warn=False)
+    if config is None:
+        return 2
+    # Only warnings and worse: the table is the output.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    rows = uvloop.run(report.probe_once(config))
+    print(report.table(rows), end="", flush=True)
+    return 0 if all(row.ready for row in rows) else 1
+
+
 def _simulate(kind: str, argv: Sequence[str]) -> int:
     args = _simulator_parser(kind).parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     simulator = plugins.simulator_class(kind).from_arguments(args)
 
     async def run() -> None:
+        stop = _stop_event()
         url = await simulator.start(args.host, args.port)
         print(f"{kind} simulator serving on {url}", flush=True)
         try:
-            await _until_stopped()
+            await stop.wait()
         finally:
             await simulator.close()  # simulators keep files in temporary folders
 
@@ -269,4 +336,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check(args)
     if args.command == "hash-password":
         return _hash_password(args)
+    if args.command == "probe":
+        return _probe(args)
     return _simulate(args.kind, args.options)

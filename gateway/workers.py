@@ -14,8 +14,9 @@ workers must agree on lives in Redis (the config requires the redis session stor
   the same port; the others serve on meanwhile. A worker that does not start (it ends
   first, or stays silent for :data:`START_TIMEOUT_S`) stops everything: exit code 1.
 - **Stopping**: SIGINT or SIGTERM to the supervisor sends SIGTERM to every worker, which
-  shuts down as a single process does; one still running :data:`STOP_TIMEOUT_S` later is
-  killed. Exit code 0 unless one had to be.
+  drains as a single process does (its requests in flight get ``server.drain_s``); one
+  still running :data:`STOP_MARGIN_S` after that is killed. Exit code 0 unless one had
+  to be.
 - **No orphans**: a worker's standard input is a pipe from the supervisor that nothing is
   written to. When the supervisor ends, however it ends (SIGKILL too), the pipe closes and
   the worker stops (:func:`on_supervisor_end`).
@@ -37,8 +38,9 @@ log = logging.getLogger(__name__)
 
 START_TIMEOUT_S: Final = 60.0
 """How long a worker may take from its start to its ``serving on`` line."""
-STOP_TIMEOUT_S: Final = 90.0
-"""How long a worker may take to shut down (aiohttp gives requests 60 s) before a kill."""
+STOP_MARGIN_S: Final = 30.0
+"""How long a worker may take to shut down beyond ``server.drain_s`` before a kill: time
+to cut the requests still in flight, end upstream sessions and close the simulators."""
 
 Command = Callable[[int], Sequence[str]]
 """Worker number (1..N) → the command line that runs that worker."""
@@ -74,9 +76,12 @@ def reserve(host: str, port: int) -> socket.socket:
     return sock
 
 
-def supervise(command: Command, count: int) -> int:
-    """Run ``count`` workers until SIGINT or SIGTERM; the exit code (see the module doc)."""
-    return asyncio.run(_Supervisor(command, count).run())
+def supervise(command: Command, count: int, *, drain_s: float = 30.0) -> int:
+    """Run ``count`` workers until SIGINT or SIGTERM; the exit code (see the module doc).
+
+    ``drain_s``: the workers' ``server.drain_s``; none is killed while within it.
+    """
+    return asyncio.run(_Supervisor(command, count, drain_s + STOP_MARGIN_S).run())
 
 
 def on_supervisor_end(callback: Callable[[], None]) -> None:
@@ -104,9 +109,10 @@ def _ending(code: int) -> str:
 class _Supervisor:
     """The workers of one ``serve``, by number."""
 
-    def __init__(self, command: Command, count: int) -> None:
+    def __init__(self, command: Command, count: int, stop_timeout_s: float) -> None:
         self._command = command
         self._count = count
+        self._stop_timeout_s = stop_timeout_s
         self._workers: dict[int, asyncio.subprocess.Process] = {}
         self._relays: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
@@ -210,13 +216,13 @@ class _Supervisor:
                     proc.terminate()
             ended = asyncio.gather(*(p.wait() for p in running))
             try:
-                await asyncio.wait_for(asyncio.shield(ended), STOP_TIMEOUT_S)
+                await asyncio.wait_for(asyncio.shield(ended), self._stop_timeout_s)
             except TimeoutError:
                 late = [p for p in running if p.returncode is None]
                 log.warning(
                     "%d workers still running %g s after SIGTERM: killed",
                     len(late),
-                    STOP_TIMEOUT_S,
+                    self._stop_timeout_s,
                 )
                 for proc in late:
                     with contextlib.suppress(ProcessLookupError):

@@ -29,7 +29,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from adapters.avalon import errors, relations, unified
-from adapters.avalon.files import MULTIPART, SupplementalFiles
+from adapters.avalon.files import SupplementalFiles
+from adapters.avalon.forms import MULTIPART
 from adapters.avalon.resources import Resources
 from gateway.spi import (
     JSON_TYPES,

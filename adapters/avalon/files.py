@@ -17,8 +17,9 @@ import aiohttp
 from aiohttp import hdrs, web
 from aiohttp.helpers import parse_mimetype
 
-from adapters.avalon import downloads, mapping
-from adapters.avalon.resources import Resources, created, created_id, json_object
+from adapters.avalon import downloads, forms, mapping
+from adapters.avalon.forms import MULTIPART
+from adapters.avalon.resources import Resources, created, created_id, fitting
 from gateway.spi import (
     BadRequest,
     Conflict,
@@ -39,7 +40,6 @@ from gateway.spi import path_segment as seg
 if TYPE_CHECKING:
     from adapters.avalon.adapter import AvalonAdapter
 
-MULTIPART: Final = "multipart/form-data"
 # RFC 2046: 1 to 70 of these characters, the last not a space.
 _BOUNDARY: Final = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
 
@@ -127,7 +127,10 @@ class SupplementalFiles:
         response = await self.client.request(
             "GET", f"{upstream}/supplemental_files/{seg(file_id)}.json"
         )
-        return mapping.supplemental_file(response.json_object(), gateway, href)
+        doc = mapping.supplemental_file(response.json_object(), gateway, href)
+        doc.form(forms.UPDATE_SUPPLEMENTAL_FILE, prefill=True)
+        doc.form(forms.REPLACE_CONTENT, doc.href("avalon:content"), key="replace-content")
+        return doc.form(forms.DELETE_SUPPLEMENTAL_FILE, key="delete")
 
     async def list(self, request: web.Request) -> web.Response:
         """``GET .../supplemental-files``: one page, items embedded."""
@@ -141,6 +144,9 @@ class SupplementalFiles:
             "avalon:supplemental-file",
             lambda item: mapping.supplemental_file(item, gateway, href),
         )
+        listing = href(gateway + "/supplemental-files")
+        doc.form(forms.UPLOAD_SUPPLEMENTAL_FILE, listing)
+        doc.form(forms.DESCRIBE_SUPPLEMENTAL_FILE, listing, key="describe")
         return hal_response(doc.link("up", href(gateway)))
 
     async def create(self, request: web.Request) -> web.Response:
@@ -164,7 +170,7 @@ class SupplementalFiles:
                 UpstreamResponse(response.status, response.headers, answer, "", self.client.backend)
             )
         else:
-            metadata = await json_object(request)
+            metadata = await fitting(request, forms.DESCRIBE_SUPPLEMENTAL_FILE)
             new_id = created_id(await self.client.request("POST", target, json_body=metadata))
         location = href(f"{gateway}/supplemental-files/{seg(new_id)}")
         return await created(self._show(upstream, gateway, new_id, href), new_id, location)
@@ -183,7 +189,7 @@ class SupplementalFiles:
         upstream, gateway = _owner(request)
         await _check_owner(self.adapter, request)
         file_id = request.match_info["file_id"]
-        body = await json_object(request)
+        body = await fitting(request, forms.UPDATE_SUPPLEMENTAL_FILE)
         with _captions(self.adapter.name, Conflict):
             await self.client.request(
                 "PUT", f"{upstream}/supplemental_files/{seg(file_id)}.json", json_body=body

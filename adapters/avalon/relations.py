@@ -102,9 +102,10 @@ RELATIONS: Final = (
         "supplemental-files",
         "Supplemental files",
         "The paged supplemental files (captions, transcripts, other documents) of a media object "
-        "or master file. POST multipart/form-data with a 'file' part and an optional 'metadata' "
-        "JSON part, or JSON metadata alone, to add one: 201 with Location. Captions must be "
-        "text/vtt or text/srt.",
+        "or master file (a master file's at /master-files/{master_file_id}/supplemental-files "
+        "below its media object, and so each file's). POST multipart/form-data with a 'file' "
+        "part and an optional 'metadata' JSON part, or JSON metadata alone, to add one: 201 "
+        "with Location. Captions must be text/vtt or text/srt.",
         ("GET", "POST"),
         "/media-objects/{id}/supplemental-files{?page,per_page}",
         '{"label": "English captions", "language": "eng", "type": "caption"}',

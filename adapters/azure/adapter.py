@@ -32,9 +32,10 @@ from typing import Any, ClassVar, Final
 from aiohttp import web
 
 from adapters.azure import errors, login, relations
+from adapters.azure.forms import PROTECTION_MODES
 from adapters.azure.unified import SEARCH_METHOD, UnifiedVideos
 from adapters.azure.uploads import MEDIA_TYPES, Uploads
-from adapters.azure.videos import PROTECTION_MODES, Videos
+from adapters.azure.videos import Videos
 from gateway.spi import (
     JSON_TYPES,
     PAGING,

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from adapters.azure import forms
 from gateway.spi import Href, hal, path_segment
 
 READY: Final = "Ready"
@@ -89,6 +90,10 @@ def video(
     if state == UPLOADING:
         resource.link("azure:upload", href(base + "/upload"), title="PUT the file here")
         resource.link("azure:complete", href(base + "/complete"), title="POST when uploaded")
+        resource.form(forms.UPLOAD_FILE, href(base + "/upload"), key="upload")
+        resource.form(forms.COMPLETE, href(base + "/complete"), key="complete")
+    if state == UPLOADING or state in FINISHED:  # the connector deletes none while encoding
+        resource.form(forms.DELETE, key="delete")
     if state == READY:
         resource.links_array("azure:playback")
         for endpoint in ENDPOINT_TYPES:

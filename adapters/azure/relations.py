@@ -27,8 +27,7 @@ RELATIONS: Final = (
         "only (201) and upload it stepwise through azure:upload and azure:complete.",
         ("GET", "POST"),
         VIDEOS,
-        "curl -T talk.mp4 -H 'Content-Type: video/mp4' "
-        "'http://127.0.0.1:8080/backends/azure/videos?filename=talk.mp4'",
+        '{"filename": "talk.mp4", "protection": "None"}',
     ),
     RelationDoc(
         "video",

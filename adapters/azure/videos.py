@@ -23,12 +23,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from adapters.azure import mapping
+from adapters.azure import forms, mapping
+from adapters.azure.forms import PROTECTION_MODES
 from adapters.azure.mapping import video_path
 from adapters.azure.relations import VIDEOS
 from gateway.spi import (
@@ -48,8 +49,6 @@ from gateway.spi import (
 
 if TYPE_CHECKING:
     from adapters.azure.adapter import AzureAdapter
-
-PROTECTION_MODES: Final = ("None", "AES128")
 
 
 def api_path(video_id: str, tail: str = "") -> str:
@@ -76,8 +75,14 @@ def protection_mode(value: str | None) -> str:
 
 
 def etag(doc: hal.Resource) -> str:
-    """The gateway's strong validator of a rendered document."""
-    text = json.dumps(doc.to_dict(), sort_keys=True, ensure_ascii=False)
+    """The gateway's strong validator of a rendered document.
+
+    Its templates are left out: they follow from the state the document shows and from
+    the caller's roles (answers vary by ``Authorization``), and one tag for the video
+    with and without them lets a client read it as HAL-FORMS and write with ``If-Match``
+    whatever it accepts then.
+    """
+    text = json.dumps(doc.to_dict(templates=False), sort_keys=True, ensure_ascii=False)
     return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
 
 
@@ -223,6 +228,8 @@ class Videos:
         doc = hal.Resource()
         doc.embed("azure:video", videos)
         hal.add_paging(doc, href(VIDEOS), hal.Page(page, per_page, total))
+        doc.form(forms.CREATE_VIDEO, href("/videos"))
+        doc.form(forms.UPLOAD_VIDEO, href("/videos"), key="upload")
         return hal_response(doc.link("up", href("")))
 
     async def _listed(self, record: dict[str, Any]) -> _Current:
@@ -275,13 +282,12 @@ class Videos:
     async def create(self, request: web.Request) -> web.Response:
         """``POST videos`` with JSON: create the video only, for a stepwise upload (201)."""
         body = await read_json(request)
-        if not isinstance(body, dict) or not isinstance(body.get("filename"), str):
-            raise BadRequest('the body must be {"filename": "...", "protection": "None"}')
-        protection = body.get("protection")
-        if protection is not None and not isinstance(protection, str):
-            raise BadRequest("protection must be a string")
+        if isinstance(body, dict) and isinstance(body.get("protection"), str):
+            # Any case, as the upload's query parameter takes it.
+            body = {**body, "protection": protection_mode(body["protection"])}
+        body = forms.CREATE_VIDEO.accept(body)
         filename = file_name(body["filename"])
-        created = await self.create_upstream(filename, protection_mode(protection))
+        created = await self.create_upstream(filename, protection_mode(body.get("protection")))
         return await self.created_answer(str(created["ID"]), self.adapter.hrefs(request), 201)
 
     async def delete(self, request: web.Request) -> web.Response:

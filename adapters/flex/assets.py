@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
-from adapters.flex import listing, metadata
-from adapters.flex.calls import Json, ask, created, json_object, send
+from adapters.flex import forms, listing, metadata
+from adapters.flex.calls import Json, ask, created, send
+from adapters.flex.forms import ACTION_TYPES
 from adapters.flex.listing import Source
 from adapters.flex.mapping import Rewriter, number, seg
 from adapters.flex.relations import ASSETS, KEYFRAME_IMAGE, PAGED
@@ -39,7 +40,6 @@ from gateway.spi import (
 if TYPE_CHECKING:
     from adapters.flex.adapter import FlexAdapter
 
-ACTION_TYPES: Final = ("enable", "disable", "delete", "approve", "unapprove", "destroy")
 SORT_FIELDS: Final = ("id", "name", "displayName", "created", "lastModified")
 ASSET_FILTERS: Final = (
     QueryParam("name", description="part of the name, in any case"),
@@ -74,7 +74,7 @@ def asset(rw: Rewriter, data: Json) -> hal.Resource:
     paged("flex:children", "/children")
     paged("flex:comments", "/comments")
     paged("flex:history", "/history")
-    return resource
+    return resource.form(forms.UPDATE_ASSET, prefill=True)
 
 
 def _filters(request: web.Request) -> tuple[list[tuple[str, str]], dict[str, str]]:
@@ -123,12 +123,15 @@ class Assets:
             lambda item: asset(rw, item),
             **kept,
         )
+        doc.form(forms.CREATE_ASSET, rw.href("/assets"))
         return hal_response(doc.link("up", rw.href("")))
 
     async def create(self, request: web.Request) -> web.Response:
         """``POST assets``: a placeholder asset; 201 with ``Location``."""
         rw = self.adapter.rewriter(request)
-        response = await send(self.client, "POST", "/api/assets", await json_object(request))
+        # Flex names what is missing itself; only what is sent is checked here.
+        body = forms.CREATE_ASSET.accept(await read_json(request), require=False)
+        response = await send(self.client, "POST", "/api/assets", body)
         return created(asset(rw, response.json_object()))
 
     async def show(self, request: web.Request) -> web.Response:
@@ -140,7 +143,7 @@ class Assets:
         """``PUT assets/{id}``: the editable properties; 200 with the asset."""
         rw = self.adapter.rewriter(request)
         asset_id = number(request.match_info["id"], "asset")
-        body = await json_object(request)
+        body = forms.UPDATE_ASSET.accept(await read_json(request))
         response = await send(self.client, "PUT", f"/api/assets/{asset_id}", body)
         return hal_response(asset(rw, response.json_object()))
 
@@ -155,7 +158,11 @@ class Assets:
         doc.link("self", rw.href(base))
         doc.link("alternate", rw.href(base + ".xml"), type=metadata.XML_TYPE, title="As XML")
         doc.link("flex:asset", rw.href(f"/assets/{asset_id}"))
-        return doc
+        try:
+            current = {"instance": metadata.to_xml(data.get("instance")).decode()}
+        except BadRequest:  # an instance no XML document holds: the form starts empty
+            current = {}
+        return doc.form(forms.UPDATE_METADATA, prefill=current)
 
     async def _upstream_metadata(self, asset_id: str) -> Json:
         return (await ask(self.client, "GET", f"/api/assets/{asset_id}/metadata")).json_object()
@@ -181,7 +188,8 @@ class Assets:
         return web.Response(body=document, content_type=metadata.XML_TYPE, charset="utf-8")
 
     async def update_metadata(self, request: web.Request) -> web.Response:
-        """``PUT assets/{id}/metadata``: an XML document, or ``{"instance": ...}`` as JSON.
+        """``PUT assets/{id}/metadata``: an XML document, or ``{"instance": ...}`` as JSON,
+        the instance an object or (as the form has it) the XML document's text.
 
         Either way Flex gets the instance as JSON. A client's XML is parsed safely, and a
         JSON instance checked to have an XML document, before anything is sent: a refused
@@ -192,10 +200,13 @@ class Assets:
             sent = metadata.to_json(metadata.parse(await request.read()))
         else:
             body: Any = await read_json(request)
-            if not isinstance(body, dict) or "instance" not in body:
-                raise BadRequest('the JSON body must be {"instance": {root-element: ...}}')
-            metadata.to_xml(body["instance"])  # the metadata.xml form must exist for it
-            sent = body["instance"]
+            instance = body.get("instance") if isinstance(body, dict) else None
+            if isinstance(instance, dict):
+                metadata.to_xml(instance)  # the metadata.xml form must exist for it
+                sent = instance
+            else:
+                text = forms.UPDATE_METADATA.accept(body)["instance"]
+                sent = metadata.to_json(metadata.parse(text.encode()))
         response = await send(self.client, "PUT", f"/api/assets/{asset_id}/metadata", sent)
         answer = response.json() if response.body else None
         if not isinstance(answer, dict) or "instance" not in answer:
@@ -220,15 +231,13 @@ class Assets:
         )
         doc.link("self", rw.href(f"/assets/{asset_id}/actions"))
         doc.link("flex:asset", rw.href(f"/assets/{asset_id}"))
-        return hal_response(doc)
+        return hal_response(doc.form(forms.ACT))
 
     async def perform(self, request: web.Request) -> web.StreamResponse:
         """``POST assets/{id}/actions``: 200 with the asset, 204 after destroy, 409 on state."""
         rw = self.adapter.rewriter(request)
         asset_id = number(request.match_info["id"], "asset")
-        action = (await json_object(request)).get("action")
-        if action not in ACTION_TYPES:
-            raise BadRequest(f"action must be one of {', '.join(ACTION_TYPES)}")
+        action = forms.ACT.accept(await read_json(request))["action"]
         path = f"/api/assets/{asset_id}/actions"
         try:
             response = await send(self.client, "POST", path, {"action": action})

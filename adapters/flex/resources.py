@@ -6,10 +6,11 @@ Collections are known by uuid; they and their items page with ``?offset&limit`` 
 count with ``totalResults`` (see :class:`adapters.flex.listing.Source`). Flex gives a
 collection and its items no ``href``: their links are made from their ids. An item
 (``{"itemKey", "id", "uuid", "type": "media-asset", ...}``) of an asset type links its
-asset as ``self`` and ``flex:asset``. Flex takes new items as ``{"id", "type"}`` with
-the asset's object type name, so adding assets reads their types first, and the answer,
-a list of ``{"code", "item"}``, is checked item by item. The other families are
-read-only lists and single objects, mapped alike (:data:`FAMILIES`).
+asset as ``flex:asset`` (an item has no ``self``: it has no address of its own). Flex
+takes new items as ``{"id", "type"}`` with the asset's object type name, so adding assets
+reads their types first, and the answer, a list of ``{"code", "item"}``, is checked item
+by item. The other families are read-only lists and single objects, mapped alike
+(:data:`FAMILIES`).
 """
 
 from __future__ import annotations
@@ -56,12 +57,15 @@ def collection(rw: Rewriter, data: Json) -> hal.Resource:
 
 
 def item(rw: Rewriter, data: Json) -> hal.Resource:
-    """A collection item: when it is an asset, its ``self`` is that asset."""
+    """A collection item, linking its asset when it is one.
+
+    An item has no address of its own, so no ``self``: were the asset its ``self``, HAL
+    clients would take the item for the asset and miss the asset's links.
+    """
     resource = rw.resource({k: v for k, v in data.items() if k != "href"})
     asset_id = str(data.get("id", ""))
     if is_asset_type(data.get("type")) and asset_id.isdigit():
         target = rw.href(f"/assets/{asset_id}")
-        resource.link("self", target)
         resource.link("flex:asset", target, title=str(data.get("itemName") or "") or None)
     return resource
 

@@ -36,6 +36,7 @@ from adapters.mediacentral.systems import UNCHOSEN, SystemChoice, choose
 from adapters.mediacentral.templates import TemplateMatcher
 from gateway.spi import (
     BackendBusy,
+    BackendOpen,
     Remembered,
     UpstreamClient,
     UpstreamError,
@@ -195,8 +196,9 @@ def parse_serviceroots(
 
 def _personal(exc: UpstreamError) -> bool:
     # The login holds its own refusals, per identity; a full call cap says nothing of
-    # the platform and is over as soon as a call ends.
-    return isinstance(exc, UpstreamLoginFailed | BackendBusy) or (
+    # the platform and is over as soon as a call ends; an open circuit breaker keeps
+    # failures in mind itself, and the next read must be free to be its trial.
+    return isinstance(exc, UpstreamLoginFailed | BackendBusy | BackendOpen) or (
         isinstance(exc, UpstreamStatusError) and exc.upstream_status in (401, 403)
     )
 

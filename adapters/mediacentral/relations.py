@@ -27,8 +27,6 @@ ROOT_LINKS: Final = (
     ("search", "search:simple-search", SEARCH, True, "Simple search"),
 )
 
-_PREFIX: Final = "/backends/{name}"
-
 RELATIONS: Final = (
     RelationDoc(
         "locations",
@@ -38,7 +36,7 @@ RELATIONS: Final = (
         "each with a self link to follow; the collection's next link leads to the next "
         "page, itself a loc:collection. A folder links loc:collection; an asset is a "
         "folder-item entry that links its asset as loc:referenced-object.",
-        template=_PREFIX + LOCATIONS,
+        template=LOCATIONS,
         example='{"base": {"id": "/", "type": "folder"}, "common": {"name": "Newsroom"}, '
         '"_embedded": {"loc:collection": {"paging": {"offset": 0, "limit": 100, '
         '"elements": 1}, "_embedded": {"loc:item": {"base": {"id": "/News/", "type": '
@@ -52,7 +50,7 @@ RELATIONS: Final = (
         "page of its children in its loc:collection; offset (from 0) and limit (1 to "
         "100) choose the page, and the collection's paging says where it stands. A "
         "folder item embeds its asset as loc:referenced-object.",
-        template=_PREFIX + ITEM,
+        template=ITEM,
     ),
     RelationDoc(
         "asset",
@@ -63,7 +61,7 @@ RELATIONS: Final = (
         'items that file it). PATCH a JSON body {"common": {"name": "..."}} to rename it; '
         "the answer is 200 with the updated asset.",
         methods=("GET", "PATCH"),
-        template=_PREFIX + ASSET,
+        template=ASSET,
         example='{"common": {"name": "Harbour fire - wide shot (graded)"}}',
     ),
     RelationDoc(
@@ -73,6 +71,6 @@ RELATIONS: Final = (
         "whose name holds every word of search, embedded as aa:asset. offset and limit page "
         "the results; follow next to the following page. A bad parameter answers 400 with "
         "the platform's own code in upstream_code.",
-        template=_PREFIX + SEARCH,
+        template=SEARCH,
     ),
 )

@@ -3,9 +3,11 @@
 Each route stands for a relation the registry advertises: it expands that
 relation's upstream template with the request's values, calls the platform, and
 answers with the platform's HAL document, every href rewritten
-(:mod:`adapters.mediacentral.rewrite`). A discovered href that answers a bare 404
-(no problem body: the path itself is gone) sends the adapter back to the registry
-once; if the service moved, the call is repeated at its new place.
+(:mod:`adapters.mediacentral.rewrite`), every embedded folder given the links the
+platform leaves out of it and every search hit replaced by its whole asset
+(:mod:`adapters.mediacentral.summaries`). A discovered href that answers a bare 404 (no
+problem body: the path itself is gone) sends the adapter back to the registry once; if
+the service moved, the call is repeated at its new place.
 
 A redirect of the platform is not followed (the session's headers must not travel
 to another host): the client gets the same status with the Location rewritten, if
@@ -42,6 +44,7 @@ from urllib.parse import unquote, urljoin
 
 from aiohttp import ClientResponse, web
 
+from adapters.mediacentral import forms, summaries
 from adapters.mediacentral.discovery import HAL_ACCEPT, Service, Services, link_href, split_origin
 from adapters.mediacentral.rewrite import PROXY, Rewriter
 from gateway.spi import (
@@ -165,11 +168,12 @@ class Resources:
         services: Services,
         *,
         image: bool = False,
+        asset: bool = False,
     ) -> web.Response:
         """The platform's answer for the client: a redirect passed on, or the document.
 
         A redirect off the platform is never passed on (404 for an ``image``, else 503);
-        a document is passed on only from a 200.
+        a document is passed on only from a 200. An ``asset`` offers its rename form.
         """
         rewriter = self._rewriter(request, services, response.url)
         target = _redirect(response)
@@ -182,7 +186,11 @@ class Resources:
             return web.Response(status=307, headers={"Location": rewriter.href(target)})
         if response.status != 200:
             raise self._refused(image, f"answered {response.status} where 200 was expected")
-        return hal_response(rewriter.document(response.json_object()))
+        document = rewriter.document(summaries.complete(response.json_object(), services))
+        target = link_href(document, "self")
+        if not asset or not target:
+            return hal_response(document)
+        return hal_response(hal.Resource(document).form(forms.RENAME, target, prefill=True))
 
     def _refused(self, image: bool, why: str) -> NotFound | UpstreamUnavailable:
         """The error for an upstream answer not passed on: 404 for a thumbnail image, 503
@@ -216,24 +224,44 @@ class Resources:
 
     async def asset(self, request: web.Request) -> web.Response:
         """``GET /assets/{id}``: an asset."""
-        return await self._serve(request, "aa:asset-by-id", request.match_info["id"])
+        response, services = await self.call(
+            "aa:asset-by-id", request.query, request.match_info["id"]
+        )
+        return self._answer(request, response, services, asset=True)
 
     async def search(self, request: web.Request) -> web.Response:
-        """``GET /search``: simple search."""
-        return await self._serve(request, "search:simple-search")
+        """``GET /search``: simple search, each hit embedded as its whole asset."""
+        response, services = await self.call("search:simple-search", request.query)
+        if response.status != 200:
+            return self._answer(request, response, services)
+        page = self._rewriter(request, services, response.url).document(response.json_object())
+
+        async def asset(asset_id: str) -> dict[str, Any] | None:
+            try:
+                found, known = await self.call("aa:asset-by-id", {}, asset_id)
+            except UpstreamStatusError as exc:
+                if exc.upstream_status in _MOVED:
+                    return None  # gone since the search
+                raise
+            if found.status != 200:
+                return None  # a redirect: not the asset the hit named
+            return self._rewriter(request, known, found.url).document(found.json_object())
+
+        return hal_response(await summaries.whole_hits(page, asset))
 
     async def update_asset(self, request: web.Request) -> web.Response:
         """``PATCH /assets/{id}``: change attributes; the answer is the updated asset."""
         body = await read_json(request)
         if not isinstance(body, dict):
             raise BadRequest("the request body must be a JSON object of attribute groups")
+        body = forms.RENAME.accept(body)
         asset_id = request.match_info["id"]
         response, services = await self.call(
             _UPDATE_RELS, {}, asset_id, method="PATCH", json_body=body
         )
         if response.status < 300 and not response.body.strip():
             response, services = await self.call("aa:asset-by-id", {}, asset_id)
-        return self._answer(request, response, services)
+        return self._answer(request, response, services, asset=True)
 
     async def _image_of(self, asset_id: str) -> tuple[str | None, Services]:
         """The URL of the asset's thumbnail image, if the platform names one."""

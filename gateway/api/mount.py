@@ -1,8 +1,9 @@
 """Mounting the backends: each one's root at ``/backends/<name>`` and its adapter's routes below.
 
 The core serves the backend root (the adapter builds the document, the core adds the
-CURIEs); every route an adapter declares is mounted under its backend's path and
-tagged with the backend's name, so the access middleware applies the backend's roles.
+CURIEs, ``ready`` and ``gw:assets``: :mod:`gateway.api.backend_root`); every route an
+adapter declares is mounted under its backend's path and tagged with the backend's name,
+so the access middleware applies the backend's roles.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import dataclasses
 
 from aiohttp import web
 
+from gateway.api.backend_root import backend_root
 from gateway.api.registry import curies
 from gateway.backends.runtime import BACKENDS, Backend
 from gateway.web.routing import Route, add_route, hal_response
@@ -20,7 +22,7 @@ from gateway.web.urls import public_base
 def _backend_root(backend: Backend) -> Route:
     async def handler(request: web.Request) -> web.Response:
         base = public_base(request)
-        doc = await backend.adapter.service_root(request, base)
+        doc = await backend_root(request, backend, base)
         curies(doc, request, base)
         return hal_response(doc)
 

@@ -36,7 +36,7 @@ from gateway.backends.runtime import BACKENDS
 from gateway.caching.middleware import CONDITIONAL_WRITES, is_json
 from gateway.config.auth import ROLES
 from gateway.config.loading import CONFIG
-from gateway.web import hal, problem, statuses
+from gateway.web import hal, halforms, problem, statuses
 from gateway.web.middlewares import BODY_METHODS
 from gateway.web.negotiation import choose
 from gateway.web.routing import (
@@ -299,8 +299,10 @@ def _success(status: int, meta: RouteMeta) -> dict[str, Any]:
 
 
 def _answer_schema(media: str, meta: RouteMeta) -> dict[str, Any]:
-    # Routes that answer HAL answer the same document as application/json.
-    if media == hal.MEDIA_TYPE or (media == "application/json" and hal.MEDIA_TYPE in meta.produces):
+    # Routes that answer HAL answer the same document as application/json, and as HAL-FORMS
+    # (with _templates).
+    hal_alike = (halforms.MEDIA_TYPE, "application/json")
+    if media == hal.MEDIA_TYPE or (media in hal_alike and hal.MEDIA_TYPE in meta.produces):
         return {"$ref": "#/components/schemas/HalDocument"}
     if media.endswith("json"):
         return {"type": "object"}
@@ -484,9 +486,14 @@ def _schemas() -> dict[str, Any]:
         },
         "HalDocument": {
             "type": "object",
-            "description": "A HAL document: its links, and maybe embedded resources.",
+            "description": "A HAL document: its links, and maybe embedded resources; as "
+            "HAL-FORMS, the templates of the writes the caller may make.",
             "required": ["_links"],
-            "properties": {"_links": links, "_embedded": embedded},
+            "properties": {
+                "_links": links,
+                "_embedded": embedded,
+                "_templates": {"type": "object", "additionalProperties": {"type": "object"}},
+            },
         },
     }
 

@@ -14,8 +14,15 @@ from gateway.web.routing import Route, add_route
 from gateway.web.urls import public_base
 
 EXTRA_TYPES: Final = {
-    "not-ready": (503, "One or more backends failed their last readiness probe."),
-    "backend-not-ready": (503, "This backend failed its last readiness probe, or has not had one."),
+    "not-ready": (503, "No backend passed its last readiness probe with its circuit closed."),
+    "backend-not-ready": (
+        503,
+        "This backend failed its last readiness probe, has not had one, or its circuit is open.",
+    ),
+    "draining": (
+        503,
+        "The gateway is shutting down: requests in flight finish, new ones go elsewhere.",
+    ),
 }
 """Problem codes used without an exception class of their own."""
 

@@ -1,25 +1,29 @@
 """The gateway's entry points: the HAL root, the backend list and roots, the CTMS registry.
 
-``GET /`` links everything a client needs; ``GET /serviceroots`` (and its CTMS aliases)
+``GET /`` links everything a client needs (a client that prefers HTML, a person's
+browser, is sent to the HAL browser instead); ``GET /serviceroots`` (and its CTMS aliases)
 is the CTMS service-roots registry built from the entries each adapter contributes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final
 
 from aiohttp import web
 
-from gateway.api import relations
+from gateway.api import browser, relations
+from gateway.api.backend_root import backend_root
 from gateway.auth.access import caller, visible
 from gateway.backends.runtime import BACKENDS, Backend
 from gateway.config.auth import ADMIN
 from gateway.spi.relations import GW_PREFIX, curie_template
 from gateway.unified import documents as unified
 from gateway.web import hal
-from gateway.web.routing import Route, add_route, hal_response
+from gateway.web.negotiation import choose
+from gateway.web.routing import HAL_OUT, Route, add_route, hal_response
 from gateway.web.urls import public_base
 
 CTMS_ROOT: Final = "/apis/avid.ctms.registry;version=0;realm=global"
@@ -59,9 +63,17 @@ def _backend_link(resource: hal.Resource, backend: Backend, base: str) -> None:
     )
 
 
+ROOT_OUT: Final = (*HAL_OUT, "text/html")
+"""The root's answers: HAL, or for a client that prefers HTML a redirect to the browser."""
+
+
 async def root(request: web.Request) -> web.Response:
     """``GET /``: the HAL root."""
     base = public_base(request)
+    if choose(request.headers.get("Accept"), ROOT_OUT) == "text/html":
+        # A person's browser: the HAL browser shows the root. */* and HAL clients get HAL.
+        location = base + browser.PATH + "#/"
+        return web.Response(status=307, headers={"Location": location, "Vary": "Accept"})
     doc = hal.Resource(
         {
             "title": "HAL media gateway",
@@ -72,6 +84,7 @@ async def root(request: web.Request) -> web.Response:
     )
     doc.link("self", base + "/")
     curies(doc, request, base)
+    doc.link("gw:browser", base + browser.PATH, type="text/html", title="HAL browser")
     doc.link("gw:login", base + "/auth/login", title="Log in (session cookie)")
     doc.link("gw:token", base + "/auth/token", title="OAuth2 token endpoint")
     who = caller(request)
@@ -153,20 +166,8 @@ async def ctms_root(request: web.Request) -> web.Response:
     return hal_response(doc)
 
 
-def _backend_summary(backend: Backend, base: str) -> hal.Resource:
-    probe = backend.probe
-    return hal.Resource(
-        {
-            "name": backend.name,
-            "kind": backend.adapter.kind,
-            "title": backend.adapter.backend.title,
-            "ready": bool(probe and probe.ok),
-        }
-    ).link("self", base + backend.adapter.path)
-
-
 async def backend_list(request: web.Request) -> web.Response:
-    """``GET /backends``: every configured backend, embedded."""
+    """``GET /backends``: every configured backend, embedded as its backend root."""
     base = public_base(request)
     backends = _visible(request)
     doc = hal.Resource({"count": len(backends)})
@@ -175,13 +176,14 @@ async def backend_list(request: web.Request) -> web.Response:
     doc.links_array("gw:backend")
     for backend in backends:
         _backend_link(doc, backend, base)
-    doc.embed("gw:backend", [_backend_summary(b, base) for b in backends])
+    roots = await asyncio.gather(*(backend_root(request, b, base) for b in backends))
+    doc.embed("gw:backend", roots)
     return hal_response(doc)
 
 
 def setup(app: web.Application) -> None:
     """Add the root and registry routes."""
-    add_route(app, Route("GET", "/", root, access="public"))
+    add_route(app, Route("GET", "/", root, produces=ROOT_OUT, access="public", answers=(200, 307)))
     add_route(app, Route("GET", CTMS_ROOT, ctms_root))
     for path in SERVICEROOTS_PATHS:
         add_route(app, Route("GET", path, serviceroots))

@@ -1,19 +1,23 @@
 """Link relation documentation: the gateway's own relations as data, served as pages.
 
 ``GET /rels/{rel}`` documents a ``gw:`` relation; ``GET /rels/{prefix}/{rel}`` one of
-another CURIE prefix (``registry`` and each adapter kind's). A page is HTML for
-people and JSON for programs, by ``Accept``.
+another CURIE prefix (``registry`` and each adapter kind's). A page is JSON unless the
+client prefers HTML (a browser does; ``*/*`` does not), and says ``Vary: Accept``.
+
+A kind's page is one for every backend of that kind: its href is a template over the
+backend's name (:data:`~gateway.spi.relations.BACKEND_ROOT`), so it resolves on each.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Iterable, Mapping
 from typing import Final
 
 from aiohttp import web
 
-from gateway.spi.relations import GW_PREFIX, RelationDoc, doc_path
+from gateway.spi.relations import BACKEND_ROOT, GW_PREFIX, RelationDoc, doc_path
 from gateway.web import hal
 from gateway.web.errors import NotFound
 from gateway.web.negotiation import choose
@@ -82,6 +86,14 @@ GATEWAY_RELATIONS: Final = (
         template="/auth/logout",
     ),
     RelationDoc(
+        "browser",
+        "The HAL browser",
+        "A page (text/html) that walks this API in a web browser: log in, follow links, fill "
+        "in templated links and HAL-FORMS forms, see problems. Served by the gateway itself; "
+        "a browser asking for the root is sent there.",
+        template="/browser",
+    ),
+    RelationDoc(
         "root",
         "The gateway root",
         "The HAL root of the gateway: what you may use, from one URL.",
@@ -96,7 +108,8 @@ GATEWAY_RELATIONS: Final = (
         "Order: title (case-insensitive), then id, merged across backends, each backend's own "
         "order kept. Follow next (it carries an opaque cursor) for the next page; per_page is "
         "1-100. When a backend fails or is too slow the list is still 200, with partial: true "
-        "and one problem per failed backend in _embedded gw:problem.",
+        "and one problem per failed backend in _embedded gw:problem. On a backend root: the "
+        "same list of that backend alone, its backend fixed.",
         template="/assets{?q,backend,type,cursor,per_page}",
         example='{"count": 2, "partial": false, "_embedded": {"gw:asset": [{"id": '
         '"avalon:1g05fb83r", "title": "Interview", "type": "video"}]}}',
@@ -112,15 +125,17 @@ GATEWAY_RELATIONS: Final = (
     RelationDoc(
         "collections",
         "Collections of every backend",
-        "One list of the collections (or folders) of every backend that has them, embedded "
-        "as gw:collection, ordered and paged like gw:assets.",
+        "One list of the collections (or folders) of every backend that has them, linked "
+        "as gw:collection (name: the unified id, title: the title), ordered and paged like "
+        "gw:assets.",
         template="/collections{?backend,cursor,per_page}",
     ),
     RelationDoc(
         "collection",
         "One collection",
-        "A collection by <backend>:<native id>, its assets embedded as gw:items, paged with "
-        "page and per_page (first, prev, next links). In an asset: a collection holding it.",
+        "A collection by <backend>:<native id>, a page of its assets embedded as gw:items, "
+        "paged with page and per_page like every list (first, prev, next, last links, "
+        "page.totalPages). In an asset: a collection holding it.",
         template="/collections/{id}{?page,per_page}",
     ),
     RelationDoc(
@@ -222,7 +237,12 @@ RELATIONS: Final = web.AppKey("relations", dict[str, dict[str, RelationDoc]])
 
 
 def catalogue(extra: Mapping[str, Iterable[RelationDoc]]) -> dict[str, dict[str, RelationDoc]]:
-    """The gateway's relations plus ``extra`` (prefix → docs, from the adapters)."""
+    """The gateway's relations plus ``extra`` (prefix → docs, from the adapters).
+
+    The adapters' templates, relative to a backend root, are put under
+    :data:`~gateway.spi.relations.BACKEND_ROOT`: every template here is a path from the
+    gateway root.
+    """
     out: dict[str, dict[str, RelationDoc]] = {
         GW_PREFIX: {d.name: d for d in GATEWAY_RELATIONS},
         REGISTRY_PREFIX: {d.name: d for d in REGISTRY_RELATIONS},
@@ -230,8 +250,14 @@ def catalogue(extra: Mapping[str, Iterable[RelationDoc]]) -> dict[str, dict[str,
     for prefix, ctms_docs in CTMS_RELATIONS.items():
         out[prefix] = {d.name: d for d in ctms_docs}
     for prefix, docs in extra.items():
-        out.setdefault(prefix, {}).update({d.name: d for d in docs})
+        out.setdefault(prefix, {}).update({d.name: _under_backend_root(d) for d in docs})
     return out
+
+
+def _under_backend_root(doc: RelationDoc) -> RelationDoc:
+    if doc.template is None:
+        return doc
+    return dataclasses.replace(doc, template=BACKEND_ROOT + doc.template)
 
 
 def _page(prefix: str, doc: RelationDoc, base: str) -> str:
@@ -241,7 +267,15 @@ def _page(prefix: str, doc: RelationDoc, base: str) -> str:
         f"<tr><th>Methods</th><td>{esc(', '.join(doc.methods))}</td></tr>",
     ]
     if doc.template:
-        rows.append(f"<tr><th>Href</th><td><code>{esc(base + doc.template)}</code></td></tr>")
+        where = ""
+        if doc.template.startswith(BACKEND_ROOT):
+            where = (
+                "<br>where <code>{backend}</code> is the name of a backend of this kind "
+                "(the <code>name</code> of its <code>gw:backend</code> link)"
+            )
+        rows.append(
+            f"<tr><th>Href</th><td><code>{esc(base + doc.template)}</code>{where}</td></tr>"
+        )
     example = f"<h2>Example</h2><pre>{esc(doc.example)}</pre>" if doc.example else ""
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
@@ -252,20 +286,23 @@ def _page(prefix: str, doc: RelationDoc, base: str) -> str:
     )
 
 
-HTML_OR_JSON: Final = ("text/html", hal.MEDIA_TYPE, "application/json")
+JSON_OR_HTML: Final = (hal.MEDIA_TYPE, "application/json", "text/html")
+"""JSON first: ``*/*`` (curl, fetch) gets JSON, and HTML only a client that prefers it."""
 
 
 async def relation_page(request: web.Request) -> web.Response:
-    """``GET /rels/{rel}`` and ``GET /rels/{prefix}/{rel}``: HTML or JSON by ``Accept``."""
+    """``GET /rels/{rel}`` and ``GET /rels/{prefix}/{rel}``: JSON or HTML by ``Accept``."""
     prefix = request.match_info.get("prefix", GW_PREFIX)
     name = request.match_info["rel"]
     base = public_base(request)
     doc = request.app[RELATIONS].get(prefix, {}).get(name)
     if doc is None:
         raise NotFound(f"no link relation {prefix}:{name} is documented here")
-    wanted = choose(request.headers.get("Accept"), HTML_OR_JSON)
+    wanted = choose(request.headers.get("Accept"), JSON_OR_HTML)
     if wanted == "text/html":
-        return web.Response(text=_page(prefix, doc, base), content_type="text/html")
+        page = web.Response(text=_page(prefix, doc, base), content_type="text/html")
+        page.headers["Vary"] = "Accept"
+        return page
     resource = hal.Resource(
         {
             "relation": f"{prefix}:{name}",
@@ -273,18 +310,20 @@ async def relation_page(request: web.Request) -> web.Response:
             "description": doc.description,
             "methods": list(doc.methods),
             "href": base + doc.template if doc.template else None,
+            "templated": bool(doc.template and "{" in doc.template),
             "example": doc.example,
         }
     ).link("self", base + doc_path(prefix, name))
-    return hal_response(resource)
+    # The caching middleware adds Authorization and Cookie for a logged-in caller.
+    return hal_response(resource, headers={"Vary": "Accept"})
 
 
 def setup(app: web.Application) -> None:
     """Add the relation documentation routes."""
     add_route(
-        app, Route("GET", "/rels/{rel}", relation_page, produces=HTML_OR_JSON, access="public")
+        app, Route("GET", "/rels/{rel}", relation_page, produces=JSON_OR_HTML, access="public")
     )
     add_route(
         app,
-        Route("GET", "/rels/{prefix}/{rel}", relation_page, produces=HTML_OR_JSON, access="public"),
+        Route("GET", "/rels/{prefix}/{rel}", relation_page, produces=JSON_OR_HTML, access="public"),
     )

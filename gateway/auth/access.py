@@ -11,7 +11,9 @@ backend the caller may not use answers 404 exactly as a backend that does not ex
 backend the caller may use, a method their roles do not allow (readers read) is 403,
 as are admin routes for others. Unsafe requests that authenticate with the session
 cookie must carry the session's CSRF token in ``X-CSRF-Token`` (403 otherwise); bearer
-requests need none, as no browser sends a bearer token by itself.
+requests need none, as no browser sends a bearer token by itself. A route may take a
+credential of its own (``Route.credential``: the scrape token of ``/metrics``), checked
+before any login; a request it admits is served as nobody's.
 
 Path values ``.`` and ``..`` in any spelling are 404 for every route
 (:func:`gateway.web.urls.refuse_dot_segments`), checked here once the caller is known.
@@ -42,6 +44,12 @@ _DATA: Final = web.RequestKey("identity_data", dict[str, Any])
 def caller(request: web.Request) -> Identity | None:
     """The identity the request was authenticated as, if any."""
     return request.get(_IDENTITY)
+
+
+def caller_name(request: web.Request) -> str | None:
+    """The name of the caller, for log lines (names are not secrets); None for nobody."""
+    who = request.get(_IDENTITY)
+    return who.name if who is not None else None
 
 
 def caller_data(request: web.Request) -> dict[str, Any]:
@@ -103,6 +111,8 @@ def check_backend(request: web.Request, who: Identity, name: str) -> None:
 async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Authenticate, authorize, check CSRF; run the handler as the caller."""
     meta = route_meta(request)
+    if meta is not None and meta.credential is not None and meta.credential(request):
+        return await handler(request)  # the route's own credential (a scrape token): nobody's
     policy = meta.access if meta is not None else "user"
     try:
         who, data = await request.app[AUTH].identify(request)

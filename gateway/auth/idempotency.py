@@ -40,6 +40,7 @@ from gateway.auth import identity
 from gateway.state.base import StateStore
 from gateway.web.errors import (
     BackendBusy,
+    BackendOpen,
     BadRequest,
     Conflict,
     GatewayError,
@@ -75,6 +76,7 @@ _KNOWN_FAILURES: Final = (
     UpstreamUnavailable,
     UpstreamLoginFailed,
     BackendBusy,
+    BackendOpen,
     NotOffered,
 )
 """5xx errors that say nothing was done (unless marked ``outcome_unknown``)."""

@@ -79,6 +79,13 @@ def current() -> Identity | None:
     return _CURRENT.get()
 
 
+def permits(method: str) -> bool:
+    """Whether the identity of the running request may use ``method`` on a backend: which
+    HAL-FORMS templates it is shown (:data:`gateway.web.halforms.PERMITS`)."""
+    who = _CURRENT.get()
+    return who is not None and who.may(method)
+
+
 @contextmanager
 def acting_as(identity: Identity | None) -> Iterator[None]:
     """Bind ``identity`` for the block (reset afterwards: connections are reused)."""

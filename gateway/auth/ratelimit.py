@@ -31,6 +31,7 @@ from gateway.auth.identity import Identity
 from gateway.config.server import ServerConfig
 from gateway.state.base import Bucket, StateStore
 from gateway.web.errors import RateLimited
+from gateway.web.metrics import Metrics
 from gateway.web.routing import Handler
 
 POLICY: Final = "requests"
@@ -69,8 +70,10 @@ class RateLimiter:
         }
 
 
-def middleware(limiter: RateLimiter) -> Middleware:
-    """The middleware counting each logged-in caller's requests (after ``access``)."""
+def middleware(limiter: RateLimiter, metrics: Metrics | None = None) -> Middleware:
+    """The middleware counting each logged-in caller's requests (after ``access``); its
+    429s are counted in ``metrics``."""
+    refused = (metrics if metrics is not None else Metrics.unrecorded()).rate_limited.child()
 
     @web.middleware
     async def rate_limits(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -80,6 +83,7 @@ def middleware(limiter: RateLimiter) -> Middleware:
         bucket = await limiter.take(who)
         request[_HEADERS] = limiter.headers(bucket)
         if not bucket.allowed:
+            refused.inc()
             wait = max(1, math.ceil(bucket.wait_s()))
             raise RateLimited(
                 f"{who.name} sent more than {limiter.capacity} requests at once or more "

@@ -124,14 +124,17 @@ async def _with_backends(request: web.Request, who: Identity, doc: hal.Resource)
 
 
 def _same_site(request: web.Request) -> bool:
-    """Whether a browser says the login comes from the gateway's own pages (or no browser).
+    """Whether a browser says the login comes from the gateway's own pages or from a page
+    of an origin in ``server.cors_origins`` (or from no browser).
 
     A form on another site could otherwise log a visitor in as the other site's user
     (login CSRF); SameSite does not stop a cookie being set on a cross-site POST.
     """
+    origin = request.headers.get("Origin")
+    if origin is not None and origin in request.app[CONFIG].server.cors_origins:
+        return True  # a page the gateway trusts with its login, as its CORS answers say
     if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
         return False
-    origin = request.headers.get("Origin")
     if origin is None:
         return True  # not a browser's cross-origin request
     base = urlsplit(public_base(request))
@@ -141,7 +144,10 @@ def _same_site(request: web.Request) -> bool:
 async def login(request: web.Request) -> web.Response:
     """``POST /auth/login``: start a session."""
     if not _same_site(request):
-        raise Forbidden("a login sent from another site's page is refused")
+        raise Forbidden(
+            "a login sent from another site's page is refused (unless server.cors_origins "
+            "lists that page's origin)"
+        )
     fields = await _fields(request)
     username, password = fields.get("username", ""), fields.get("password", "")
     if not username or not password:
@@ -313,7 +319,8 @@ async def admin(request: web.Request) -> web.Response:
                     "roles": list(b.adapter.backend.roles),
                     "credentials": "per-user" if backends.auth(b).per_user else "service",
                     "users": sorted(b.adapter.backend.users),
-                    "ready": bool(b.probe and b.probe.ok),
+                    "ready": b.ready,
+                    "breaker": b.breaker.state,
                     "unified_search": type(b.adapter).search_method or None,
                 }
                 for b in backends

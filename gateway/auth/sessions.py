@@ -34,6 +34,7 @@ from redis.exceptions import RedisError
 from gateway.auth.identity import Identity, IdentityKind
 from gateway.config.loading import CONFIG, GatewayConfig
 from gateway.state.base import StateStore, unreachable
+from gateway.web.metrics import Metrics
 from gateway.web.urls import public_base
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,11 @@ warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="aiohttp
 CSRF_HEADER: Final = "X-CSRF-Token"
 
 
-def storage(config: GatewayConfig, redis: aioredis.Redis | None) -> aiohttp_session.AbstractStorage:
-    """The aiohttp-session storage the ``[session]`` table asks for."""
+def storage(
+    config: GatewayConfig, redis: aioredis.Redis | None, metrics: Metrics | None = None
+) -> aiohttp_session.AbstractStorage:
+    """The aiohttp-session storage the ``[session]`` table asks for; Redis errors are
+    counted in ``metrics``."""
     session = config.session
     params: dict[str, Any] = {
         "cookie_name": session.cookie_name,
@@ -58,7 +62,7 @@ def storage(config: GatewayConfig, redis: aioredis.Redis | None) -> aiohttp_sess
         "path": urlsplit(config.server.public_url).path.rstrip("/") or "/",
     }
     if redis is not None:
-        return _RedisSessions(redis, session.key_prefix, **params)
+        return _RedisSessions(redis, session.key_prefix, metrics or Metrics.unrecorded(), **params)
     key = session.secret_key.reveal()
     if not key:
         log.warning(
@@ -77,10 +81,11 @@ class _RedisSessions(RedisStorage):
     and an unreachable Redis is a 503 problem.
     """
 
-    def __init__(self, redis: aioredis.Redis, prefix: str, **params: Any) -> None:
+    def __init__(self, redis: aioredis.Redis, prefix: str, metrics: Metrics, **params: Any) -> None:
         super().__init__(redis, key_factory=lambda: secrets.token_urlsafe(32), **params)
         self._prefix = prefix + "session:"
         self._client = redis
+        self._errors = metrics.redis_errors
 
     async def load_session(self, request: web.Request) -> aiohttp_session.Session:
         """The session the cookie names, or a new one."""
@@ -90,6 +95,7 @@ class _RedisSessions(RedisStorage):
             try:
                 raw = await self._client.get(self._prefix + key)
             except RedisError as exc:
+                self._errors.inc("session_load")
                 raise unreachable() from exc
         try:
             data = self._decoder(raw.decode() if isinstance(raw, bytes) else raw) if raw else None
@@ -115,6 +121,7 @@ class _RedisSessions(RedisStorage):
             data = self._encoder(self._get_session_data(session))
             await self._client.set(self._prefix + key, data, ex=session.max_age)
         except RedisError as exc:
+            self._errors.inc("session_save")
             raise unreachable() from exc
 
 

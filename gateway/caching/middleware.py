@@ -15,7 +15,8 @@ backend's route empties that backend's entries, whatever it answered.
 
 ``If-Match`` on a PUT, PATCH or DELETE of a backend's resource is checked against the
 representation the resource's GET gives now, before the handler runs: a mismatch, or a
-resource that is not there, is 412 and nothing is sent upstream.
+resource that is not there, is 412 and nothing is sent upstream. The tags of its
+HAL-FORMS answer count too, whatever the write's own ``Accept``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from gateway.auth.identity import SAFE_METHODS, Identity
 from gateway.backends.runtime import BACKENDS
 from gateway.caching import etags
 from gateway.caching.responses import Entry, ResponseCache
+from gateway.web import halforms
 from gateway.web.errors import GatewayError, PreconditionFailed
+from gateway.web.metrics import CacheMetrics, Metrics
 from gateway.web.negotiation import choose
 from gateway.web.routing import ROUTE_META, Handler, RouteMeta, route_meta
 from gateway.web.urls import public_base
@@ -148,7 +151,9 @@ def _storable(response: web.Response, own_cache_control: bool) -> bool:
     return "no-store" not in directives and "no-cache" not in directives
 
 
-async def _read(request: web.Request, handler: Handler, cache: ResponseCache) -> web.StreamResponse:
+async def _read(
+    request: web.Request, handler: Handler, cache: ResponseCache, counts: CacheMetrics
+) -> web.StreamResponse:
     """GET and HEAD: from the cache when an entry may answer, else the handler's answer."""
     meta = route_meta(request)
     who = caller(request)
@@ -158,7 +163,10 @@ async def _read(request: web.Request, handler: Handler, cache: ResponseCache) ->
         key = await cache_key(request, cache, meta, who)
         entry = cache.get(key) if key is not None else None
         if entry is not None:
+            counts.hit(meta.backend or "")
             return _from_entry(request, entry, cache.clock())
+        if key is not None:
+            counts.miss(meta.backend or "")
     response = await handler(request)
     if (
         not isinstance(response, web.Response)
@@ -203,8 +211,11 @@ async def current_etags(request: web.Request) -> tuple[bool, set[str]]:
             f"{request.path} has no entity tag the gateway can check (its content is relayed "
             "as it comes): nothing was written; send the write without If-Match"
         )
+    forms = halforms.MEDIA_TYPE in get_meta.produces
     try:
-        answer = await getter.handler(request.clone(method="GET"))
+        # Read with its templates: the tags of both answers come from this one read.
+        with halforms.offered_in(request.app, forms):
+            answer = await getter.handler(request.clone(method="GET"))
     except GatewayError as exc:
         if exc.http_status == 404:
             return False, set()
@@ -218,7 +229,8 @@ async def current_etags(request: web.Request) -> tuple[bool, set[str]]:
         return True, {own}
     body = answer.body if isinstance(answer.body, bytes) else b""
     types = {answer.content_type, *get_meta.produces}
-    return True, {etags.etag_of(t, body) for t in types}
+    bodies = {body, halforms.without_templates(body)} if forms else {body}
+    return True, {etags.etag_of(t, b) for t in types for b in bodies}
 
 
 async def _check_if_match(request: web.Request) -> None:
@@ -235,13 +247,15 @@ async def _check_if_match(request: web.Request) -> None:
         )
 
 
-def middleware(cache: ResponseCache) -> Middleware:
-    """The caching middleware (after ``negotiation``: 406, 414 and 415 come first)."""
+def middleware(cache: ResponseCache, metrics: Metrics | None = None) -> Middleware:
+    """The caching middleware (after ``negotiation``: 406, 414 and 415 come first); hits and
+    misses are counted in ``metrics``."""
+    counted = (metrics if metrics is not None else Metrics.unrecorded()).cache()
 
     @web.middleware
     async def caching(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method in ("GET", "HEAD"):
-            return await _read(request, handler, cache)
+            return await _read(request, handler, cache, counted)
         meta = route_meta(request)
         if request.method in SAFE_METHODS or meta is None or meta.backend is None:
             return await handler(request)

@@ -25,6 +25,10 @@ class BackendConfig:
     transfer_timeout_s: float = 3600.0
     max_concurrent: int = 32
     """Most calls to this backend in flight at once, across every gateway process."""
+    breaker_failures: int = 5
+    """Failed upstream calls in a row that open the backend's circuit breaker; 0: never."""
+    breaker_open_s: float = 5.0
+    """Seconds an open circuit breaker refuses calls before one call tries again."""
     cache_max_age_s: float = 0.0
     """Seconds a client, and the gateway's response cache, may reuse an answer."""
     roles: tuple[str, ...] = ()

@@ -6,7 +6,8 @@ Shape (every key documented in the README)::
                         timeouts, rate limits, upstream defaults (gateway.config.server)
     [auth], [session]   who may log in and where sessions live (gateway.config.auth)
     [backends.<name>]   kind, title, url, timeout_s, retries, transfer_timeout_s,
-                        max_concurrent, cache_max_age_s, roles,
+                        max_concurrent, breaker_failures, breaker_open_s,
+                        cache_max_age_s, roles,
                         plus the kind's own keys
     [backends.<name>.users.<user>]   the user's own upstream credentials (the kind's
                         ``user_fields``)
@@ -40,7 +41,12 @@ from gateway.config.auth import (
 )
 from gateway.config.backend import SIMULATOR, BackendConfig
 from gateway.config.schema import Field, Secret, http_url, plain, read_table
-from gateway.config.server import SERVER_FIELDS, ServerConfig, workers_problems
+from gateway.config.server import (
+    SERVER_FIELDS,
+    ServerConfig,
+    metrics_problems,
+    workers_problems,
+)
 from gateway.web.errors import ConfigError
 
 ENV_VAR: Final = "HALGW_CONFIG"
@@ -85,6 +91,20 @@ BACKEND_FIELDS: Final = (
         int,
         "Most upstream calls in flight at once (server.upstream_max_concurrent if unset).",
         minimum=1,
+    ),
+    Field(
+        "breaker_failures",
+        int,
+        "Failed upstream calls in a row that open the circuit (server default if unset).",
+        minimum=0,
+        maximum=1000,
+    ),
+    Field(
+        "breaker_open_s",
+        float,
+        "Seconds an open circuit refuses calls (server default if unset).",
+        minimum=0.001,
+        maximum=3600,
     ),
     Field(
         "cache_max_age_s",
@@ -163,6 +183,7 @@ def parse(
             backends[name] = backend
     problems += _unknown_user_problems(auth, backends)
     problems += workers_problems(server, session, backends)
+    problems += metrics_problems(server)
     if problems:
         raise ConfigError(problems)
     return GatewayConfig(
@@ -258,6 +279,12 @@ def _backend(
         retries=server.upstream_retries if values["retries"] is None else values["retries"],
         transfer_timeout_s=values["transfer_timeout_s"],
         max_concurrent=values["max_concurrent"] or server.upstream_max_concurrent,
+        breaker_failures=(
+            server.breaker_failures
+            if values["breaker_failures"] is None
+            else values["breaker_failures"]
+        ),
+        breaker_open_s=values["breaker_open_s"] or server.breaker_open_s,
         cache_max_age_s=values["cache_max_age_s"],
         options=MappingProxyType({k: v for k, v in values.items() if k not in common}),
         roles=values["roles"],

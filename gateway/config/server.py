@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
-from gateway.config.auth import SessionConfig
+from gateway.config.auth import MIN_KEY_BYTES, SessionConfig
 from gateway.config.backend import BackendConfig
-from gateway.config.schema import Field, http_url
+from gateway.config.schema import Field, Secret, http_url
+from gateway.web.cors import origin_problem
 from gateway.web.hosts import LOOPBACK, pattern_problem
 
 MAX_WORKERS: Final = 64
@@ -26,6 +27,18 @@ def _public_url(value: Any) -> str | None:
 
 def _allowed_hosts(value: tuple[str, ...]) -> str | None:
     problems = [p for p in map(pattern_problem, value) if p is not None]
+    return "; ".join(problems) or None
+
+
+def _metrics_token(value: Any) -> str | None:
+    # A bearer token that opens /metrics to anybody who has it: as hard to guess as a key.
+    if value and len(value.encode()) < MIN_KEY_BYTES:
+        return f"must be at least {MIN_KEY_BYTES} bytes (or empty: only admins read /metrics)"
+    return None
+
+
+def _cors_origins(value: tuple[str, ...]) -> str | None:
+    problems = [p for p in map(origin_problem, value) if p is not None]
     return "; ".join(problems) or None
 
 
@@ -66,6 +79,13 @@ SERVER_FIELDS: Final = (
         bool,
         "Derive the base URL from X-Forwarded-Proto/Host/Prefix.",
         default=False,
+    ),
+    Field(
+        "cors_origins",
+        list,
+        "Origins (scheme://host[:port]) whose pages may call the gateway with its login.",
+        default=(),
+        check=_cors_origins,
     ),
     Field(
         "max_body_bytes",
@@ -118,6 +138,14 @@ SERVER_FIELDS: Final = (
         minimum=1,
     ),
     Field(
+        "drain_s",
+        float,
+        "On SIGTERM, how long requests in flight may take to finish before they are cut.",
+        default=30.0,
+        minimum=0,
+        maximum=86400,
+    ),
+    Field(
         "upstream_timeout_s",
         float,
         "Default time budget of one upstream call.",
@@ -145,6 +173,22 @@ SERVER_FIELDS: Final = (
         "Longest wait of a call for a free slot under that cap (503 backend-busy after).",
         default=2.0,
         minimum=0,
+    ),
+    Field(
+        "breaker_failures",
+        int,
+        "Default failed upstream calls in a row that open a backend's circuit; 0: never.",
+        default=5,
+        minimum=0,
+        maximum=1000,
+    ),
+    Field(
+        "breaker_open_s",
+        float,
+        "Default seconds an open circuit refuses calls (503) before one call tries again.",
+        default=5.0,
+        minimum=0.001,
+        maximum=3600,
     ),
     Field(
         "rate_limit_per_s",
@@ -188,6 +232,35 @@ SERVER_FIELDS: Final = (
         default="info",
         choices=("debug", "info", "warning", "error"),
     ),
+    Field(
+        "log_format",
+        str,
+        "Log lines on standard error as text, or one JSON object each.",
+        default="text",
+        choices=("text", "json"),
+    ),
+    Field(
+        "metrics_token",
+        str,
+        "A bearer token that may read /metrics without a login (a scraper's); empty: none.",
+        default=Secret(""),
+        secret=True,
+        check=_metrics_token,
+    ),
+    Field(
+        "metrics_port",
+        int,
+        "A port of its own serving only /metrics, without login (worker k: port + k - 1); 0: off.",
+        default=0,
+        minimum=0,
+        maximum=65535,
+    ),
+    Field(
+        "metrics_host",
+        str,
+        "Address of that port; empty: the address the gateway serves on.",
+        default="",
+    ),
 )
 
 
@@ -201,6 +274,7 @@ class ServerConfig:
     public_url: str = ""
     allowed_hosts: tuple[str, ...] = LOOPBACK
     trust_forwarded: bool = False
+    cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 10 * 1024 * 1024
     max_upload_bytes: int = 2 * 1024**3
     max_uri_bytes: int = 8192
@@ -208,16 +282,23 @@ class ServerConfig:
     body_timeout_s: float = 30.0
     keepalive_timeout_s: float = 75.0
     max_connections: int = 1000
+    drain_s: float = 30.0
     upstream_timeout_s: float = 10.0
     upstream_retries: int = 2
     upstream_max_concurrent: int = 32
     upstream_queue_s: float = 2.0
+    breaker_failures: int = 5
+    breaker_open_s: float = 5.0
     rate_limit_per_s: float = 20.0
     rate_limit_burst: int = 100
     cache_max_bytes: int = 64 * 1024 * 1024
     fanout_budget_s: float = 5.0
     probe_interval_s: float = 15.0
     log_level: str = "info"
+    log_format: str = "text"
+    metrics_token: Secret = field(default_factory=lambda: Secret(""))
+    metrics_port: int = 0
+    metrics_host: str = ""
 
 
 def workers_problems(
@@ -241,3 +322,21 @@ def workers_problems(
         if backend.simulated
     ]
     return problems
+
+
+def metrics_problems(server: ServerConfig) -> list[str]:
+    """The metrics ports (one per worker) must exist and not be the gateway's own."""
+    if not server.metrics_port:
+        return []
+    last = server.metrics_port + server.workers - 1
+    if last > 65535:
+        return [
+            f"server.metrics_port: {server.workers} workers need ports {server.metrics_port}-"
+            f"{last}, past 65535"
+        ]
+    if server.metrics_port <= server.port <= last:
+        return [
+            "server.metrics_port: the metrics port must not be server.port: it serves /metrics "
+            "without a login"
+        ]
+    return []

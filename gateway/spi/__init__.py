@@ -2,10 +2,10 @@
 
 An adapter subclasses :class:`Adapter`; a simulator subclasses :class:`Simulator`.
 Everything else here is what they legitimately use of the core: the HAL toolkit,
-routes, request-body helpers and errors of :mod:`gateway.web`, the upstream client and
-login strategies of :mod:`gateway.upstream`, the config types of their backend, and
-the unified-asset contract. Importing it loads no client-side authentication, session,
-token, password or unified-view module.
+routes, request-body helpers, forms (HAL-FORMS) and errors of :mod:`gateway.web`, the
+upstream client and login strategies of :mod:`gateway.upstream`, the config types of
+their backend, and the unified-asset contract. Importing it loads no client-side
+authentication, session, token, password or unified-view module.
 """
 
 from gateway.config.backend import BackendConfig
@@ -32,6 +32,7 @@ from gateway.web import hal
 from gateway.web.bodies import CHUNK_BYTES, UPLOAD_NAME, read_json, stream_body, upload_filename
 from gateway.web.errors import (
     BackendBusy,
+    BackendOpen,
     BadRequest,
     ConfigError,
     Conflict,
@@ -48,6 +49,7 @@ from gateway.web.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from gateway.web.halforms import Form, Property
 from gateway.web.params import PAGING, bool_param, int_param, page_params
 from gateway.web.relay import NO_COMPRESSION, relay
 from gateway.web.routing import JSON_TYPES, NO_STORE, Handler, QueryParam, Route, hal_response
@@ -67,12 +69,14 @@ __all__ = [
     "AssetQuery",
     "BackendBusy",
     "BackendConfig",
+    "BackendOpen",
     "BadRequest",
     "CollectionPage",
     "ConfigError",
     "Conflict",
     "Field",
     "Forbidden",
+    "Form",
     "GatewayError",
     "Handler",
     "Href",
@@ -82,6 +86,7 @@ __all__ = [
     "NotFound",
     "NotOffered",
     "PreconditionFailed",
+    "Property",
     "QueryParam",
     "RegistryEntry",
     "RelationDoc",

@@ -3,8 +3,9 @@
 What lives here: upstream logins per (identity, backend), revoked gateway sessions and
 tokens, the windows of failed logins, the outcomes of POSTs sent with an
 ``Idempotency-Key`` (:mod:`gateway.auth.idempotency`), each identity's rate-limit
-bucket (:mod:`gateway.auth.ratelimit`) and the leases on each backend's upstream call
-slots (:mod:`gateway.upstream.slots`).
+bucket (:mod:`gateway.auth.ratelimit`), the leases on each backend's upstream call
+slots (:mod:`gateway.upstream.slots`) and the locks that let one process at a time log
+in upstream (:mod:`gateway.state.locks`).
 :class:`~gateway.state.memory_store.MemoryStore` keeps it in the process;
 :class:`~gateway.state.redis_store.RedisStore` keeps it in Redis, so that several
 gateway processes share it (``[session] store = "redis"``).
@@ -66,6 +67,15 @@ class StateStore(abc.ABC):
     @abc.abstractmethod
     async def delete(self, key: str) -> None:
         """Forget ``key``."""
+
+    @abc.abstractmethod
+    async def delete_if(self, key: str, value: dict[str, Any]) -> bool:
+        """Forget ``key`` only if it holds ``value``; whether it did.
+
+        Atomic: no other process can store a value between the look and the delete (the
+        release of a :class:`~gateway.state.locks.StoreLock` relies on it). Values are
+        compared as JSON text, so ``value`` must be built as the stored one was.
+        """
 
     @abc.abstractmethod
     async def window(self, key: str, window_s: float, *, add: bool = False) -> list[float]:

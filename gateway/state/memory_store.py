@@ -55,6 +55,14 @@ class MemoryStore(StateStore):
         """Forget ``key``."""
         self._values.pop(key, None)
 
+    async def delete_if(self, key: str, value: dict[str, Any]) -> bool:
+        """Forget ``key`` if its live value is ``value``; no await between look and delete."""
+        found = self._values.get(key)
+        if found is None or json.dumps(found[1]) != json.dumps(value):
+            return False
+        del self._values[key]
+        return True
+
     async def window(self, key: str, window_s: float, *, add: bool = False) -> list[float]:
         """Recent timestamps; windows that emptied are dropped, so memory stays bounded."""
         now = self._clock()

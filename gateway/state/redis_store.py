@@ -11,6 +11,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from gateway.state.base import Bucket, StateStore, unreachable
+from gateway.web.errors import ServiceUnavailable
+from gateway.web.metrics import Metrics
 
 # Both scripts read the time from Redis itself: every gateway process then counts by
 # the same clock, whatever their own clocks say.
@@ -62,28 +64,44 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(lease * 1000) + 1000)
 return 1
 """
 
+# Compare-and-delete: a lock's holder frees only its own lock, never one that expired
+# and was taken by another process meanwhile.
+_DELETE_IF: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
 
 class RedisStore(StateStore):
     """State in Redis, shared by every gateway process that uses the same ``redis_url``."""
 
     shared = True
 
-    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+    def __init__(self, client: aioredis.Redis, prefix: str, metrics: Metrics | None = None) -> None:
         self._redis = client
         self._prefix = prefix
+        self._errors = (metrics if metrics is not None else Metrics.unrecorded()).redis_errors
         self._take = client.register_script(_TAKE)
         self._acquire = client.register_script(_ACQUIRE)
         self._renew = client.register_script(_RENEW)
+        self._delete_if = client.register_script(_DELETE_IF)
 
     def __repr__(self) -> str:
         return f"RedisStore(prefix={self._prefix!r})"  # the URL may hold a password
+
+    def _unreachable(self, operation: str) -> ServiceUnavailable:
+        """The 503 for a failed ``operation``, counted."""
+        self._errors.inc(operation)
+        return unreachable()
 
     async def get(self, key: str) -> dict[str, Any] | None:
         """The value, unless expired."""
         try:
             raw = await self._redis.get(self._prefix + key)
         except RedisError as exc:
-            raise unreachable() from exc
+            raise self._unreachable("get") from exc
         if raw is None:
             return None
         value = json.loads(raw)
@@ -96,7 +114,7 @@ class RedisStore(StateStore):
                 self._prefix + key, json.dumps(value), px=max(1, int(ttl_s * 1000))
             )
         except RedisError as exc:
-            raise unreachable() from exc
+            raise self._unreachable("put") from exc
 
     async def put_new(self, key: str, value: dict[str, Any], ttl_s: float) -> bool:
         """``SET NX PX``: Redis decides which of racing processes stores it."""
@@ -105,7 +123,7 @@ class RedisStore(StateStore):
                 self._prefix + key, json.dumps(value), px=max(1, int(ttl_s * 1000)), nx=True
             )
         except RedisError as exc:
-            raise unreachable() from exc
+            raise self._unreachable("put_new") from exc
         return bool(stored)
 
     async def delete(self, key: str) -> None:
@@ -113,7 +131,15 @@ class RedisStore(StateStore):
         try:
             await self._redis.delete(self._prefix + key)
         except RedisError as exc:
-            raise unreachable() from exc
+            raise self._unreachable("delete") from exc
+
+    async def delete_if(self, key: str, value: dict[str, Any]) -> bool:
+        """One script run: ``DEL`` if ``GET`` gives ``value``'s JSON text."""
+        try:
+            deleted = await self._delete_if(keys=[self._prefix + key], args=[json.dumps(value)])
+        except RedisError as exc:
+            raise self._unreachable("delete_if") from exc
+        return bool(deleted)
 
     async def window(self, key: str, window_s: float, *, add: bool = False) -> list[float]:
         """A sorted set of timestamps, trimmed to the window in the same round trip."""
@@ -128,7 +154,7 @@ class RedisStore(StateStore):
                 pipe.expire(name, max(1, int(window_s) + 1))
                 results = await pipe.execute()
         except RedisError as exc:
-            raise unreachable() from exc
+            raise self._unreachable("window") from exc
         members = results[2 if add else 1]
         return sorted(float(score) for _member, score in members)
 
@@ -139,7 +165,7 @@ class RedisStore(StateStore):
                 keys=[self._prefix + key], args=[capacity, repr(refill_per_s), repr(cost)]
             )
         except RedisError as exc:
-            raise unreachable() from exc
+            raise self._unreachable("take") from exc
         return Bucket(bool(allowed), float(tokens), capacity, refill_per_s)
 
     async def acquire_slot(self, key: str, limit: int, lease_s: float, holder: str) -> bool:
@@ -149,7 +175,7 @@ class RedisStore(StateStore):
                 keys=[self._prefix + key], args=[limit, repr(lease_s), holder]
             )
         except RedisError as exc:
-            raise unreachable() from exc
+            raise self._unreachable("acquire_slot") from exc
         return bool(stored)
 
     async def renew_slot(self, key: str, lease_s: float, holder: str) -> bool:
@@ -157,7 +183,7 @@ class RedisStore(StateStore):
         try:
             renewed = await self._renew(keys=[self._prefix + key], args=[repr(lease_s), holder])
         except RedisError as exc:
-            raise unreachable() from exc
+            raise self._unreachable("renew_slot") from exc
         return bool(renewed)
 
     async def release_slot(self, key: str, holder: str) -> None:
@@ -165,7 +191,7 @@ class RedisStore(StateStore):
         try:
             await self._redis.zrem(self._prefix + key, holder)
         except RedisError as exc:
-            raise unreachable() from exc
+            raise self._unreachable("release_slot") from exc
 
     async def close(self) -> None:
         """Close the connection pool."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from gateway.backends.runtime import Backend
+from gateway.spi.adapter import Adapter
 from gateway.spi.assets import ASSET_TYPES, UnifiedAsset, UnifiedCollection
 from gateway.web import hal
 from gateway.web.urls import path_segment
@@ -21,6 +22,16 @@ def _href(base: str, backend: Backend, href: str | None) -> str | None:
     if href is None or href.startswith(("http://", "https://")):
         return href
     return base + backend.adapter.path + href
+
+
+def backend_assets(base: str, backend: Backend) -> str | None:
+    """The unified asset list of ``backend`` alone, as a URI template (None for a kind
+    that lists no unified assets): its ``backend`` fixed, the other variables open."""
+    if type(backend.adapter).list_assets is Adapter.list_assets:
+        return None
+    return (
+        base + hal.expand("/assets{?backend}", backend=backend.name) + "{&q,type,cursor,per_page}"
+    )
 
 
 def unified_id(backend: Backend, native_id: str) -> str:
@@ -62,8 +73,19 @@ def asset_doc(base: str, backend: Backend, asset: UnifiedAsset) -> hal.Resource:
     return doc
 
 
+def collection_link(base: str, backend: Backend, collection: UnifiedCollection) -> hal.Link:
+    """A link to the unified collection, named by its id and titled by its title.
+
+    The lists link collections rather than embed them: a collection's representation
+    holds a page of its items, which a list cannot afford to read for every one, and a
+    summary would be taken by HAL clients for the collection itself.
+    """
+    uid = unified_id(backend, collection.native_id)
+    return hal.Link(base + "/collections/" + path_segment(uid), name=uid, title=collection.title)
+
+
 def collection_doc(base: str, backend: Backend, collection: UnifiedCollection) -> hal.Resource:
-    """The unified collection as HAL (without its items)."""
+    """The unified collection as HAL (without its items and paging)."""
     uid = unified_id(backend, collection.native_id)
     doc = hal.Resource(
         {

@@ -2,7 +2,8 @@
 
 :func:`fan_out` calls every backend concurrently; a backend that fails or does not
 answer within the budget yields its gateway error instead of a result, so one slow or
-broken upstream costs the others nothing. :func:`merge` is a k-way merge of the
+broken upstream costs the others nothing; one whose circuit breaker is open is not asked
+at all. :func:`merge` is a k-way merge of the
 backends' sequences by a key: it takes, one at a time, the smallest of the backends'
 next items, so each backend's own order is kept and a page continues exactly where the
 last one stopped. :func:`telling_error` picks the error a list answers with when every
@@ -33,6 +34,9 @@ async def fan_out(
     """``call`` for every backend at once; each result, or the error it ended with."""
 
     async def one(backend: Backend) -> T | GatewayError:
+        if backend.breaker.state == "open":
+            # Its part is known to fail: the page need not wait a moment for it.
+            return backend.breaker.refusal()
         try:
             return await asyncio.wait_for(call(backend), budget_s)
         except TimeoutError:

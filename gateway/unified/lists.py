@@ -117,12 +117,15 @@ async def merged_list(
     fetch: Callable[[Backend, int, int], Awaitable[_Page[ItemT]]],
     template: str,
     rel: str,
-    make_doc: Callable[[str, Backend, ItemT], hal.Resource],
+    make_doc: Callable[[str, Backend, ItemT], hal.Resource] | None = None,
+    make_link: Callable[[str, Backend, ItemT], hal.Link] | None = None,
 ) -> web.Response:
     """One page of a list merged from ``backends``: fan out, merge, the next cursor.
 
     ``query`` holds the list's own parameters (kept on its links and in the cursor's
-    fingerprint, with the caller: a cursor serves one caller and one query).
+    fingerprint, with the caller: a cursor serves one caller and one query). Items are
+    embedded under ``rel`` as ``make_doc`` makes them, which must be their whole
+    representation, or linked as ``make_link`` makes them.
     """
     base = public_base(request)
     per_page = int_param(
@@ -185,7 +188,12 @@ async def merged_list(
             }
         )
         doc.link("next", hal.expand(template, per_page=per_page, cursor=cursor, **fixed))
-    doc.embed(rel, [make_doc(base, by_name[name], item) for name, item in merged])
+    if make_link is not None:
+        doc.links_array(rel)
+        for name, item in merged:
+            doc.add_link(rel, make_link(base, by_name[name], item))
+    elif make_doc is not None:
+        doc.embed(rel, [make_doc(base, by_name[name], item) for name, item in merged])
     if failed:
         incident = request_id(request)
         doc.embed(

@@ -5,8 +5,11 @@
   ``type``, merged into one list.
 - ``GET /assets/{backend}:{native id}``: one asset.
 - ``GET /collections{?backend,cursor,per_page}``: collections of the backends that have
-  them; ``GET /collections/{backend}:{native id}{?page,per_page}``: one, its assets
-  embedded as ``gw:items``, paged.
+  them, linked as ``gw:collection``; ``GET /collections/{backend}:{native id}{?page,per_page}``:
+  one, a page of its assets embedded as ``gw:items``, with paging links like every list.
+
+Every embedded resource is the whole representation of its ``self`` (HAL clients cache
+it as that resource); what a list cannot afford to read whole, it links.
 - ``GET /schemas/asset``: the JSON Schema of the unified asset (its ``profile``).
 
 Lists are merged by :mod:`gateway.unified.lists`; documents are built by
@@ -33,6 +36,7 @@ from gateway.unified.documents import (
     asset_doc,
     asset_schema,
     collection_doc,
+    collection_link,
 )
 from gateway.unified.lists import CURSORS, merged_list, usable
 from gateway.web import hal
@@ -82,7 +86,7 @@ async def list_collections(request: web.Request) -> web.Response:
         fetch=fetch,
         template=COLLECTIONS,
         rel="gw:collection",
-        make_doc=collection_doc,
+        make_link=collection_link,
     )
 
 
@@ -126,17 +130,12 @@ async def get_collection(request: web.Request) -> web.Response:
         backend.adapter.collection_items(native, (page - 1) * per_page, per_page),
     )
     doc = collection_doc(base, backend, collection)
-
-    def at(number: int) -> str:
-        return base + hal.expand(COLLECTION, id=uid, page=number, per_page=per_page)
-
-    doc.link("self", at(page))
-    doc.link("first", at(1))
-    if page > 1:
-        doc.link("prev", at(page - 1))
-    if items.more:
-        doc.link("next", at(page + 1))
-    doc.properties["page"] = {"number": page, "size": per_page, "totalElements": items.total}
+    total = items.total
+    if total is None:
+        # A backend that cannot count: the total as far as this page shows, so that
+        # `next` is there while more follow and `last` is at worst the next page.
+        total = (page - 1) * per_page + len(items.items) + (1 if items.more else 0)
+    hal.add_paging(doc, base + COLLECTION, hal.Page(page, per_page, total), id=uid)
     doc.embed("gw:items", [asset_doc(base, backend, a) for a in items.items])
     return hal_response(doc)
 

@@ -3,7 +3,8 @@
 :class:`UpstreamClient` owns one ``aiohttp.ClientSession`` for its backend, applies
 the backend's time budget, retries transient failures of idempotent methods with
 jittered exponential backoff, all within one budget per call (:mod:`.retries`), keeps
-to the backend's cap on concurrent calls (:mod:`.slots`), lets
+to the backend's cap on concurrent calls (:mod:`.slots`), leaves an upstream that keeps
+failing alone for a while (:mod:`.breaker`), lets
 the adapter's :class:`UpstreamAuth` add the upstream credentials (logging in again once
 on a 401), sends every URL exactly as built (:mod:`.targets`), and translates every
 ``aiohttp`` client exception into a gateway error. No other module catches
@@ -17,6 +18,7 @@ import contextlib
 import logging
 import math
 import re
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Final
@@ -25,6 +27,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from gateway.upstream.auth import NoAuth, UpstreamAuth
+from gateway.upstream.breaker import FAILURE_STATUSES, Breaker
 from gateway.upstream.faults import ErrorReader, default_error_reader
 from gateway.upstream.outcomes import IDEMPOTENT, lost_answer, may_have_acted
 from gateway.upstream.response import UpstreamResponse as UpstreamResponse
@@ -38,6 +41,7 @@ from gateway.web.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from gateway.web.metrics import TIMEOUT, UNREACHABLE, UpstreamMetrics
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +81,15 @@ class UpstreamClient:
         secrets: Sequence[str] = (),
         transfer_timeout_s: float = 3600.0,
         slots: CallSlots | None = None,
+        breaker: Breaker | None = None,
+        metrics: UpstreamMetrics | None = None,
     ) -> None:
         self.backend = backend
+        self.metrics = metrics if metrics is not None else UpstreamMetrics.unrecorded(backend)
+        """Where its exchanges and logins are counted."""
         self.slots = slots
+        # Without one given, a breaker that never opens: the client alone changes nothing.
+        self.breaker = breaker if breaker is not None else Breaker(backend, failures=0)
         self.timeout_s = timeout_s
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         # A media file takes longer than an API call, but must keep moving.
@@ -112,16 +122,19 @@ class UpstreamClient:
             auto_decompress=True,
         )
 
-    async def close(self) -> None:
-        """Close the upstream session (logging out first) and the connection pool."""
+    async def close(self, *, logout: bool = True) -> None:
+        """Close the upstream session (logging out first, unless told not to) and the pool."""
         if self._session is None:
             return
         try:
-            await self.auth.close(self)
+            if logout:
+                await self.auth.close(self)
         except Exception:  # shutdown goes on whatever the upstream says
             log.warning("backend %s: upstream logout failed", self.backend)
-        await self._session.close()
-        self._session = None
+        finally:
+            # Even when a logout that took too long is cut: the pool's sockets are let go.
+            session, self._session = self._session, None
+            await session.close()
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -362,6 +375,8 @@ class UpstreamClient:
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         url = self.url(path_or_url)
         target = exact_url(url, encoded=encoded)  # before any login: a dot id sends nothing
+        # Refused at once while the circuit is open: no login, no wait for a slot.
+        self.breaker.check()
         send_headers = dict(headers or {})
         # A path is on the backend's origin by construction; an absolute URL is compared.
         absolute = path_or_url.startswith(("http://", "https://"))
@@ -382,6 +397,10 @@ class UpstreamClient:
                 if left <= 0:
                     raise self._timeout()
                 limit = aiohttp.ClientTimeout(total=left)
+            # Taken last, after any login (its own exchange) and the slot: a trial of a
+            # half-open breaker is this very request.
+            ticket = self.breaker.admit()
+            started, answered = time.perf_counter(), False
             try:
                 async with self.session.request(
                     method,
@@ -393,8 +412,24 @@ class UpstreamClient:
                     allow_redirects=allow_redirects,
                     timeout=limit,
                 ) as response:
-                    yield response
+                    answered = True  # counted once, by its head, however long its body takes
+                    self.metrics.call(method, response.status, time.perf_counter() - started)
+                    # Judged by its head: a media transfer may last an hour after it.
+                    if response.status in FAILURE_STATUSES:
+                        self.breaker.failed(ticket)
+                    else:
+                        self.breaker.succeeded(ticket)
+                    try:
+                        yield response
+                    except (UpstreamTimeout, UpstreamUnavailable):
+                        # The answer's body broke off while :meth:`_read` read it: the
+                        # exchange's one failure, whatever its head said.
+                        self.breaker.failed(ticket)
+                        raise
             except TimeoutError as exc:
+                self.breaker.failed(ticket)
+                if not answered:
+                    self.metrics.call(method, TIMEOUT, time.perf_counter() - started)
                 raise self._timeout().unknown_outcome(may_have_acted(method, exc)) from exc
             except aiohttp.ClientError as exc:
                 # A streamed request body that failed on our side (say, over the upload limit)
@@ -402,7 +437,13 @@ class UpstreamClient:
                 cause = _gateway_cause(exc)
                 if cause is not None:
                     raise cause from exc
+                self.breaker.failed(ticket)
+                if not answered:
+                    self.metrics.call(method, UNREACHABLE, time.perf_counter() - started)
                 raise self._unavailable(exc).unknown_outcome(may_have_acted(method, exc)) from exc
+            finally:
+                # Cancelled, or failed on the gateway's side: no word about the upstream.
+                self.breaker.abandoned(ticket)
 
     def _timeout(self, tries: int = 1) -> UpstreamTimeout:
         # The budget of a whole call, retries included: what the client really waited.

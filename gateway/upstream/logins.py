@@ -8,9 +8,10 @@ can, how to extend a session (:meth:`RenewingLogin.extend`) and end it
 - the session lives in the strategy's :class:`~gateway.state.base.LoginSlot` as JSON, with
   wall-clock times, until it expires: with Redis every gateway process uses the
   same upstream session;
-- one login for concurrent callers: one lock per strategy, and a caller that waited
-  for it reads the slot again (another caller or another process may have logged
-  in meanwhile);
+- one login for concurrent callers: one lock per strategy in the process and, around
+  the login itself, one in the state store (:class:`~gateway.state.locks.StoreLock`)
+  for every process that shares it; a caller that waited for either reads the slot
+  again (another caller or another process may have logged in meanwhile);
 - a refused login answers for itself for ``FAILURE_HOLD_S`` seconds, so a wrong
   password costs one attempt however many requests arrive (upstreams lock accounts
   after a few);
@@ -33,10 +34,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final, Generic, TypeVar
 
 from gateway.state.base import LoginSlot
+from gateway.state.locks import StoreLock
 from gateway.state.memory_store import MemoryStore
 from gateway.upstream.auth import UpstreamAuth
 from gateway.upstream.client import UpstreamClient
 from gateway.web.errors import (
+    BackendBusy,
+    BackendOpen,
     UpstreamError,
     UpstreamLoginFailed,
     UpstreamStatusError,
@@ -54,6 +58,11 @@ UNKNOWN_LIFE_S: Final = 12 * 3600.0
 
 The upstream answers 401 once it ends it, and the gateway logs in again then; forgetting
 a live session sooner would leave it open upstream, where sessions may be counted."""
+LOCK_TIMEOUTS: Final = 2
+"""The store's login lock ends by itself after this many of the backend's ``timeout_s``.
+
+A login is a few calls, each within ``timeout_s``: one that takes longer may be joined
+by another process's, and a process that died logging in holds the others up no longer."""
 _REFUSED: Final = frozenset({400, 401, 403})
 
 E = TypeVar("E", bound=UpstreamError)
@@ -293,6 +302,8 @@ class RenewingLogin(UpstreamAuth, abc.ABC):
 
     async def _renew(self, client: UpstreamClient, seen: UpstreamSession | None) -> UpstreamSession:
         generation = self._failure.generation
+        # The caller's call has timeout_s in all: waiting longer for a login is no use.
+        until = time.monotonic() + client.timeout_s
         async with self._lock:
             if self._closed:
                 raise UpstreamUnavailable(
@@ -302,22 +313,49 @@ class RenewingLogin(UpstreamAuth, abc.ABC):
             if failed is not None:
                 raise failed  # refused a moment ago, or while this caller waited
             current = await self._load()
-            if current is not None and current != seen and not current.due(self.clock()):
+            if current is not None and self._renewed(current, seen):
                 return current  # renewed by another caller (or process) while this one waited
-            if current is not None and not current.expired(self.clock()):
-                extended = await self._extend(client, current)
-                if extended is not None:
-                    await self._save(extended)
-                    return extended
-            await self.slot.clear()
+            lock = StoreLock(
+                self.slot.store, f"lock:{self.slot.key}", LOCK_TIMEOUTS * client.timeout_s
+            )
+            if not await lock.acquire(wait_s=until - time.monotonic()):
+                # Busy, not down: nothing was sent, and the upstream may be fine (the
+                # breaker and MediaCentral's discovery take it so).
+                raise BackendBusy(
+                    f"backend {self.backend}: another gateway process is logging in there and "
+                    f"did not finish within {client.timeout_s:g} s; try again shortly",
+                    backend=self.backend,
+                )
             try:
-                session = await self._login(client)
-            except UpstreamLoginFailed as exc:
-                self._failure.remember(exc, self.clock())
-                raise
-            self._failure.forget()
-            await self._save(session)
-            return session
+                return await self._replace(client, seen)
+            finally:
+                await lock.release()
+
+    def _renewed(self, current: UpstreamSession, seen: UpstreamSession | None) -> bool:
+        """Whether ``current`` replaced the session the caller found (missing or due)."""
+        return current != seen and not current.due(self.clock())
+
+    async def _replace(
+        self, client: UpstreamClient, seen: UpstreamSession | None
+    ) -> UpstreamSession:
+        """Holding the store's lock: extend the session, or log in afresh."""
+        current = await self._load()
+        if current is not None and self._renewed(current, seen):
+            return current  # another process logged in while this one waited for the lock
+        if current is not None and not current.expired(self.clock()):
+            extended = await self._extend(client, current)
+            if extended is not None:
+                await self._save(extended)
+                return extended
+        await self.slot.clear()
+        try:
+            session = await self._login(client)
+        except UpstreamLoginFailed as exc:
+            self._failure.remember(exc, self.clock())
+            raise
+        self._failure.forget()
+        await self._save(session)
+        return session
 
     def _timed(
         self,
@@ -345,8 +383,15 @@ class RenewingLogin(UpstreamAuth, abc.ABC):
         started = self.clock()
         try:
             result = await self.login(client)
+        except (BackendOpen, BackendBusy):
+            raise  # refused before it was sent: no login was tried
         except UpstreamStatusError as exc:
+            client.metrics.login(failed=True)
             raise self._refused(exc) from exc
+        except UpstreamError:
+            client.metrics.login(failed=True)
+            raise
+        client.metrics.login(failed=False)
         return self._timed(result.headers, result.extras, started, result.life_s)
 
     def _refused(self, exc: UpstreamStatusError) -> UpstreamLoginFailed:

@@ -29,7 +29,8 @@ Hierarchy::
         ├── UpstreamUnavailable     503 connection refused, reset, DNS or TLS failure
         ├── UpstreamLoginFailed     503 the gateway's upstream credentials were refused
         ├── UpstreamTimeout         408 no answer within the time budget
-        └── BackendBusy             503 the backend's cap on concurrent calls stayed full
+        ├── BackendBusy             503 the backend's cap on concurrent calls stayed full
+        └── BackendOpen             503 the backend failed repeatedly: not called for now
 
     ConfigError                     the configuration is invalid (not an HTTP error)
 
@@ -337,13 +338,28 @@ class UpstreamTimeout(UpstreamError):
 
 
 class BackendBusy(UpstreamError):
-    """503: the backend's cap on concurrent upstream calls stayed full; retry shortly."""
+    """503: nothing was sent: the backend's call cap stayed full, or another process's login.
+
+    The other process holds the lock of the backend's upstream login past the call's budget.
+    Either way the caller may retry shortly.
+    """
 
     status = 503
     code = "backend-busy"
 
     def __init__(self, detail: str, *, backend: str, retry_after_s: int = 1) -> None:
         super().__init__(detail, backend=backend, headers={"Retry-After": str(retry_after_s)})
+
+
+class BackendOpen(UpstreamError):
+    """503: the backend failed repeatedly and is not called until Retry-After (circuit open)."""
+
+    status = 503
+    code = "backend-unavailable"
+
+    def __init__(self, detail: str, *, backend: str, retry_after_s: int) -> None:
+        super().__init__(detail, backend=backend, headers={"Retry-After": str(retry_after_s)})
+        self.extra["retry_after_s"] = retry_after_s
 
 
 _BY_STATUS: dict[int, type[GatewayError]] = {}

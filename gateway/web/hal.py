@@ -1,8 +1,9 @@
 """Building HAL documents (draft-kelly-json-hal): links, embedded resources, CURIEs, paging.
 
-A :class:`Resource` collects properties, ``_links`` and ``_embedded`` and turns into a
-plain dict with :meth:`Resource.to_dict`. URI templates (RFC 6570) are expanded with
-``uritemplate``.
+A :class:`Resource` collects properties, ``_links`` and ``_embedded`` (and the HAL-FORMS
+``_templates`` of the writes it takes, sent to clients that ask for them:
+:mod:`gateway.web.halforms`) and turns into a plain dict with :meth:`Resource.to_dict`.
+URI templates (RFC 6570) are expanded with ``uritemplate``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import uritemplate
+
+from gateway.web import halforms
 
 MEDIA_TYPE: Final = "application/hal+json"
 
@@ -58,6 +61,7 @@ class Resource:
         self.properties: dict[str, Any] = dict(properties or {})
         self._links: dict[str, Link | list[Link]] = {}
         self._embedded: dict[str, Resource | list[Resource]] = {}
+        self._templates: dict[str, halforms.Template] = {}
 
     def link(self, rel: str, href: str | Link, **attrs: Any) -> Resource:
         """Set the single link of ``rel`` (replacing one set before)."""
@@ -90,6 +94,24 @@ class Resource:
         self._embedded[rel] = resource if isinstance(resource, Resource) else list(resource)
         return self
 
+    def form(
+        self,
+        form: halforms.Form,
+        target: str | None = None,
+        *,
+        key: str = halforms.DEFAULT,
+        prefill: bool | Mapping[str, Any] = False,
+    ) -> Resource:
+        """Offer the write ``form`` as template ``key``, sent to ``target`` (``self`` when
+        not given). ``prefill`` fills its properties with the values the resource holds
+        (``True``), or with those of a mapping laid out as the body is."""
+        where = target if target is not None else self.href("self")
+        if where is None:
+            raise ValueError(f"template {key!r} has no target: give one, or a self link first")
+        current = self.properties if prefill is True else prefill or None
+        self._templates[key] = form.bound(where, current)
+        return self
+
     def href(self, rel: str) -> str | None:
         """The href of the (first) link of ``rel``, if any."""
         value = self._links.get(rel)
@@ -101,8 +123,18 @@ class Resource:
         """True when ``rel`` has at least one link."""
         return bool(self._links.get(rel))
 
-    def to_dict(self) -> dict[str, Any]:
-        """The resource as a JSON-ready dict."""
+    def to_dict(self, *, templates: bool = True) -> dict[str, Any]:
+        """The resource as a JSON-ready dict, with its templates when the running request
+        asked for them and ``templates`` allows (embedded resources carry none, as
+        HAL-FORMS has it)."""
+        out = self._plain()
+        if not templates or not self._templates:
+            return out
+        if (shown := halforms.templates(self._templates)) is not None:
+            out["_templates"] = shown
+        return out
+
+    def _plain(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if self._links:
             out["_links"] = {
@@ -114,7 +146,7 @@ class Resource:
         out.update(self.properties)
         if self._embedded:
             out["_embedded"] = {
-                rel: [r.to_dict() for r in value] if isinstance(value, list) else value.to_dict()
+                rel: [r._plain() for r in value] if isinstance(value, list) else value._plain()
                 for rel, value in self._embedded.items()
             }
         return out

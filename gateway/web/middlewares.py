@@ -4,6 +4,8 @@ The app stacks them with the session and access middlewares (:func:`gateway.app.
 
 - ``request_ids`` takes a well-formed incoming ``X-Request-Id`` or makes one; the
   response carries it (``X-Request-Id``) and every problem body names it ``incident``.
+  While the request is handled, :func:`current_request` gives it to code far from it
+  (the JSON log lines name its id, route and caller: :mod:`gateway.web.logformat`).
 - ``problems`` turns every exception into an ``application/problem+json`` answer
   with a status from the table: gateway errors as they say, aiohttp's HTTP
   exceptions by status, anything else as 500 (logged with the incident id; the body
@@ -12,7 +14,9 @@ The app stacks them with the session and access middlewares (:func:`gateway.app.
   ``Content-Encoding`` but ``identity``: no route takes one) (415), declared bodies over
   ``server.max_body_bytes`` (``server.max_upload_bytes`` on streaming routes) (413), and
   body types the route does not take (415) before the handler runs.
-- ``negotiation`` answers 406 when the client accepts nothing the route produces.
+- ``negotiation`` answers 406 when the client accepts nothing the route produces, and
+  offers HAL-FORMS templates to the handler of a client that chose them
+  (:mod:`gateway.web.halforms`).
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ import os
 import random
 import re
 import uuid
+from contextvars import ContextVar
 from typing import Final
 
 from aiohttp import hdrs, web
 
-from gateway.web import errors, problem
+from gateway.web import errors, halforms, problem
 from gateway.web.negotiation import choose
 from gateway.web.routing import Handler, route_meta
 from gateway.web.settings import HTTP
@@ -41,6 +46,7 @@ BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 # system call of uuid4 (reseeded in a forked child, which would repeat the parent's ids).
 _ID_BITS: Final = random.Random()  # noqa: S311
 os.register_at_fork(after_in_child=_ID_BITS.seed)
+_CURRENT: Final[ContextVar[web.Request | None]] = ContextVar("gateway_request", default=None)
 
 
 def request_id(request: web.BaseRequest) -> str:
@@ -74,11 +80,20 @@ def _from_http_exception(request: web.Request, exc: web.HTTPException) -> errors
     return errors.for_status(exc.status)(exc.reason)
 
 
+def current_request() -> web.Request | None:
+    """The request being handled (tasks it starts included); None outside requests."""
+    return _CURRENT.get()
+
+
 @web.middleware
 async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Fix the request id before anything else can fail."""
+    """Fix the request id before anything else can fail; bind the request while it runs."""
     request_id(request)
-    return await handler(request)
+    token = _CURRENT.set(request)
+    try:
+        return await handler(request)
+    finally:
+        _CURRENT.reset(token)  # connections are reused: the next request starts unbound
 
 
 @web.middleware
@@ -95,7 +110,11 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
     except Exception:
         incident = request_id(request)
         log.exception(
-            "incident %s: unexpected error in %s %s", incident, request.method, request.path
+            "incident %s: unexpected error in %s %s",
+            incident,
+            request.method,
+            request.path,
+            extra={"status": 500},
         )
         error = errors.InternalError(
             f"an unexpected error occurred; quote incident {incident} when reporting it"
@@ -112,6 +131,7 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
             error.http_status,
             error.problem_code,
             error.detail,
+            extra={"status": error.http_status},
         )
     else:
         log.warning(
@@ -121,6 +141,7 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
             request.path,
             error.http_status,
             error.detail,
+            extra={"status": error.http_status},
         )
     response = problem.response(error, request_id(request), public_base(request))
     if isinstance(error, errors.RequestTimeout):
@@ -179,11 +200,18 @@ async def limits(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 @web.middleware
 async def negotiation(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """406 when the client accepts none of the route's media types."""
+    """406 when the client accepts none of the route's media types; HAL-FORMS templates in
+    the answer when the client prefers them."""
     meta = route_meta(request)
-    if meta and meta.produces and choose(request.headers.get("Accept"), meta.produces) is None:
+    if not meta or not meta.produces:
+        return await handler(request)
+    chosen = choose(request.headers.get("Accept"), meta.produces)
+    if chosen is None:
         raise errors.NotAcceptable(
             f"this resource is available as {', '.join(meta.produces)}; "
             f"the Accept header admits none of them"
         )
+    if chosen == halforms.MEDIA_TYPE:
+        with halforms.offering(request.app.get(halforms.PERMITS, halforms.nobody)):
+            return await handler(request)
     return await handler(request)

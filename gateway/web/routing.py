@@ -10,6 +10,8 @@ clients: its query parameters, the statuses it answers with, a summary
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -18,13 +20,16 @@ from typing import Any, Final, Literal
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractRoute
 
-from gateway.web import hal, jsoncodec, statuses
+from gateway.web import hal, halforms, jsoncodec, statuses
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Access = Literal["public", "user", "admin"]
 
 JSON_TYPES: Final = ("application/json", "application/hal+json")
-HAL_OUT: Final = (hal.MEDIA_TYPE, "application/json")
+HAL_OUT: Final = (hal.MEDIA_TYPE, "application/json", halforms.MEDIA_TYPE)
+"""What HAL routes answer with: HAL (also for ``*/*`` and no ``Accept``), the same as plain
+JSON, and HAL-FORMS (HAL with the templates of the writes the caller may make) for a client
+that asks for it."""
 UPSTREAM_ERRORS: Final = tuple(
     sorted(
         {
@@ -67,7 +72,9 @@ class Route:
     :func:`gateway.web.bodies.stream_body`).
     ``access`` says who may call it: ``"public"`` anybody, ``"user"`` (the default)
     any logged-in identity, ``"admin"`` admins only; ``backend`` names the backend a
-    route belongs to, whose role and credential rules then apply too.
+    route belongs to, whose role and credential rules then apply too. ``credential``
+    admits a request with a credential of the route's own (a scraper's token) before
+    any login is asked for; a request it admits is served as nobody.
 
     The rest only describes the route: ``summary`` (the handler's first docstring
     line when empty), the ``query`` parameters it reads, the statuses below 400 it
@@ -88,6 +95,7 @@ class Route:
     query: tuple[QueryParam, ...] = ()
     answers: tuple[int, ...] = ()
     errors: tuple[int, ...] = ()
+    credential: Callable[[web.Request], bool] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +113,8 @@ class RouteMeta:
     errors: tuple[int, ...] = ()
     path: str = ""
     """The path as declared, ``{name:regex}`` placeholders and all."""
+    credential: Callable[[web.Request], bool] | None = None
+    """Whether a request carries the route's own credential (see :class:`Route`)."""
 
     @classmethod
     def of(cls, route: Route) -> RouteMeta:
@@ -121,6 +131,7 @@ class RouteMeta:
             route.answers or success_statuses(route.method),
             route.errors,
             route.path,
+            route.credential,
         )
 
 
@@ -161,18 +172,56 @@ def route_meta(request: web.Request) -> RouteMeta | None:
     return request.app.get(ROUTE_META, {}).get(request.match_info.route)
 
 
+UNMATCHED: Final = "unmatched"
+"""The route template of a request no route serves (metrics, logs)."""
+_PATTERN: Final = re.compile(r"\{([_a-zA-Z][_a-zA-Z0-9]*):[^{}]+\}")
+"""A placeholder with a pattern, ``{name:regex}``."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _template(path: str, backend: str | None) -> str:
+    path = _PATTERN.sub(r"{\1}", path)
+    if backend is not None:
+        # Every backend's routes have one template: the backend is a label of its own.
+        own = f"/backends/{backend}"
+        if path == own or path.startswith(own + "/"):
+            path = "/backends/{name}" + path[len(own) :]
+    return path
+
+
+def route_label(request: web.Request) -> str:
+    """The template of the route serving ``request`` (see :func:`route_template`):
+    :data:`UNMATCHED` when none does."""
+    meta = route_meta(request)
+    if meta is not None:
+        return route_template(meta)
+    resource = request.match_info.route.resource  # a route added without add_route
+    return resource.canonical if resource is not None else UNMATCHED
+
+
+def route_template(meta: RouteMeta) -> str:
+    """The route's path as metrics and logs name it: ``/backends/{name}/media-objects/{id}``.
+
+    Placeholders lose their patterns, and a backend's own name in its routes' paths
+    becomes ``{name}``; never a path a client chose.
+    """
+    return _template(meta.path, meta.backend)
+
+
 def hal_response(
     resource: hal.Resource | Mapping[str, Any],
     *,
     status: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> web.Response:
-    """A ``application/hal+json`` response."""
+    """A ``application/hal+json`` response, or ``application/prs.hal-forms+json`` (with the
+    resource's templates) when the request negotiated HAL-FORMS."""
     data = resource.to_dict() if isinstance(resource, hal.Resource) else resource
+    forms = halforms.offered() is not None
     return web.Response(
         status=status,
         body=jsoncodec.dumps(data),
-        content_type=hal.MEDIA_TYPE,
+        content_type=halforms.MEDIA_TYPE if forms else hal.MEDIA_TYPE,
         charset="utf-8",
         headers=headers,
     )

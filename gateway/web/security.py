@@ -10,7 +10,8 @@ Every answer of the gateway gets, unless its handler set them otherwise:
 - :data:`OWN_POLICY`, a Content Security Policy that loads nothing at all. The gateway's
   own HTML (``/rels/...``, ``/problems/...``) is markup and links only, with no script,
   style, image, form or frame, so it needs no source; on JSON answers the policy costs
-  nothing and disarms one opened as a document.
+  nothing and disarms one opened as a document. The HAL browser's page, the one page
+  that runs a script, has :data:`BROWSER_POLICY`.
 
 Relayed upstream bytes are what an editor uploaded, on the gateway's own origin: a
 script among them must never run there, where it could read the victim's CSRF token
@@ -41,6 +42,16 @@ OWN_POLICY: Final = (
     "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 """The CSP of the gateway's own answers: nothing loads, nothing frames them."""
+BROWSER_POLICY: Final = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; "
+    "require-trusted-types-for 'script'; trusted-types 'none'"
+)
+"""The CSP of the HAL browser's page (:mod:`gateway.api.browser`): its own script and style
+files and requests to its own origin, nothing else. No inline script or style, no
+``eval``, no image, frame or plugin; forms are never submitted by the browser itself (the
+script sends them); no string ever becomes markup (Trusted Types with no policy: the
+page builds its DOM from text nodes), so nothing an upstream said runs on this origin."""
 RELAYED_POLICY: Final = "sandbox"
 """The CSP of relayed bytes: opened as a document, they get an opaque origin and no script.
 

@@ -28,8 +28,20 @@ middleware or response hook runs: their problems are written here, with a ``type
 relative to the public URL (empty: to the server), the security headers of every answer
 and ``Server: hal-media-gateway``.
 
-This reaches into aiohttp's request handler (its waiter, current request, lingering time
-and error handler): aiohttp offers no hook for the timeouts or the parser's errors.
+**Draining.** Stopping (:meth:`_GuardedRunner.cleanup`) first marks the app's
+:class:`Drain` (``/readyz`` answers 503 ``draining`` from then on, which only a request
+already in flight can see, and every answer says ``Connection: close``), then closes the
+listening socket (new connections, readiness probes too, are refused) and the idle
+kept-alive connections, lets the requests in flight finish for up to the runner's
+``shutdown_timeout`` (``server.drain_s``, given by the command) or until :meth:`Drain.cut`
+(a second signal), reading their bodies on, and then cancels the rest (each gets
+:data:`CUT_GRACE_S` to clean up: a half-made upload deleted upstream, say). aiohttp's own
+shutdown stops reading every connection at once, which would leave an upload in flight
+waiting for bytes it drops.
+
+This reaches into aiohttp's request handler (its waiters, current request, lingering time,
+error handler and whether a request is in progress): aiohttp offers no hook for the
+timeouts, the parser's errors or a drain that reads on.
 ``aiohttp>=3.14`` is pinned for it.
 """
 
@@ -38,9 +50,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import hdrs, http_exceptions, web
 from aiohttp.http_parser import SINGLETON_HEADERS
@@ -53,6 +66,36 @@ from gateway.web.settings import HTTP, HttpSettings
 log = logging.getLogger(__name__)
 
 _REASONS = {408: "Request Timeout", 503: "Service Unavailable"}
+CUT_GRACE_S: Final = 1.0
+"""What a request still running at the end of the drain gets, once cancelled, to clean up."""
+
+
+class Drain:
+    """Whether the server is shutting down: answering what is in flight, taking nothing new."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+        """When the drain began (epoch seconds); None while serving."""
+        self.cut_short = asyncio.Event()
+        """Set by :meth:`cut`: the requests still in flight are cut now."""
+
+    @property
+    def draining(self) -> bool:
+        """True once the drain began."""
+        return self.since is not None
+
+    def begin(self) -> None:
+        """Mark the drain's start; later calls change nothing."""
+        if self.since is None:
+            self.since = time.time()
+
+    def cut(self) -> None:
+        """End the drain at once (an operator who asked twice): what runs is cut now."""
+        self.cut_short.set()
+
+
+DRAIN: Final = web.AppKey("drain", Drain)
+"""The served application's drain state, set by :func:`serve`."""
 
 
 async def serve(
@@ -71,6 +114,8 @@ async def serve(
     ``log_tag``) unless they name another. ``reuse_port``: listen with ``SO_REUSEPORT``, on
     a port other processes share (the workers of ``server.workers``).
     """
+    app[DRAIN] = Drain()  # before the runner freezes the app
+    app.on_response_prepare.append(_close_when_draining)
     runner = _GuardedRunner(app, **{**accesslog.runner_arguments(log_tag), **runner_args})
     await runner.setup()
     try:
@@ -80,6 +125,14 @@ async def serve(
         await runner.cleanup()
         raise
     return runner
+
+
+async def _close_when_draining(request: web.Request, response: web.StreamResponse) -> None:
+    """A draining server's answers end their connection, and tell the client so."""
+    if request.app[DRAIN].draining:
+        response.force_close()
+        # The hooks run after aiohttp wrote its Connection header into the head.
+        response.headers[hdrs.CONNECTION] = "close"
 
 
 class _GuardedRunner(web.AppRunner):
@@ -92,6 +145,7 @@ class _GuardedRunner(web.AppRunner):
         return _GuardedServer(
             plain.request_handler,
             settings=self.app[HTTP],
+            drain=self.app.get(DRAIN),
             request_factory=plain.request_factory,
             handler_cancellation=plain.handler_cancellation,
             loop=asyncio.get_running_loop(),
@@ -99,7 +153,17 @@ class _GuardedRunner(web.AppRunner):
         )
 
     async def cleanup(self) -> None:
-        """Stop serving; the access lines of the last requests are written too."""
+        """Drain and stop serving; the access lines of the last requests are written too."""
+        drain = self.app.get(DRAIN)
+        server = self.server
+        # Only a server that listened drains (not one whose address could not be bound).
+        if drain is not None and isinstance(server, _GuardedServer) and self.addresses:
+            drain.begin()
+            log.info(
+                "draining: %d connections open; requests in flight get up to %g s",
+                server.open_connections,
+                self._shutdown_timeout,
+            )
         try:
             await super().cleanup()
         finally:
@@ -109,13 +173,23 @@ class _GuardedRunner(web.AppRunner):
 class _GuardedServer(web.Server):
     """aiohttp's server, counting its connections and making guarded protocols."""
 
-    def __init__(self, handler: Any, *, settings: HttpSettings, **kwargs: Any) -> None:
+    def __init__(
+        self, handler: Any, *, settings: HttpSettings, drain: Drain | None, **kwargs: Any
+    ) -> None:
         super().__init__(handler, **kwargs)
         self.settings = settings
+        self.drain = drain
         self.open_connections = 0
 
     def __call__(self) -> RequestHandler:
         return _GuardedProtocol(self, loop=self._loop, **self._kwargs)
+
+    def pre_shutdown(self) -> None:
+        """Close the idle connections; busy ones go on reading their request's body."""
+        for connection in self._connections:
+            if isinstance(connection, _GuardedProtocol) and connection.busy:
+                continue  # closed after its answer (Connection: close)
+            connection.close()
 
 
 class _GuardedProtocol(RequestHandler):
@@ -129,6 +203,41 @@ class _GuardedProtocol(RequestHandler):
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._last_read = 0.0
+
+    # -- draining ----------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """Whether a request is being handled on the connection."""
+        return self._request_in_progress
+
+    async def shutdown(self, timeout: float | None = 15.0) -> None:  # noqa: ASYNC109 - aiohttp's
+        """Let the request in flight finish within ``timeout``, reading on; then close.
+
+        aiohttp's own shutdown first sets the flag that makes the connection drop every
+        byte that arrives, so an upload's body would stop half-way: it is called only
+        once the request is done, or its time is up (it then cancels it).
+        """
+        if self._request_in_progress and timeout:
+            waiter = self._handler_waiter = self._loop.create_future()
+            drain = self._guards.drain
+            cut = asyncio.ensure_future(
+                drain.cut_short.wait() if drain is not None else asyncio.Event().wait()
+            )
+            try:
+                await asyncio.wait({waiter, cut}, timeout=timeout, return_when="FIRST_COMPLETED")
+                if not waiter.done():
+                    why = "the drain was cut short" if cut.done() else f"after {timeout:g} s"
+                    log.warning("draining: cut a request still running: %s", why)
+                    if self._current_request is not None:
+                        # As aiohttp cuts one; the handler's clean-up gets CUT_GRACE_S below.
+                        self._current_request._cancel(asyncio.CancelledError())
+            finally:
+                cut.cancel()
+                self._handler_waiter = None
+        if not self._request_in_progress:
+            self.close()  # its answer is out: nothing more is read
+        await super().shutdown(CUT_GRACE_S)
 
     # -- the cap -----------------------------------------------------------------------
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from gateway.auth.passwords import hash_password
 from tests.support import processes
 from tests.support.identities import CHEAP
-from tests.support.processes import Started
+from tests.support.processes import Started, password_token
 
 PASSWORD = "operator-password"
 CONFIG = f"""
@@ -34,16 +33,6 @@ password = "${{FLEX_PW}}"
 
 def start(started: Started, *args: str) -> tuple[subprocess.Popen[str], str]:
     return processes.start(started, *args, env={"FLEX_PW": "pw-from-env"})
-
-
-def login(url: str) -> str:
-    """An access token of the operator, from the token endpoint (password grant)."""
-    form = urllib.parse.urlencode(
-        {"grant_type": "password", "username": "operator", "password": PASSWORD}
-    ).encode()
-    with urllib.request.urlopen(url + "auth/token", data=form, timeout=10) as response:
-        token: str = json.load(response)["access_token"]
-        return token
 
 
 def get_json(url: str, token: str | None = None) -> dict[str, object]:
@@ -66,7 +55,7 @@ def test_serve_answers_the_root_and_stops_cleanly_on_sigterm(
     anonymous = get_json(url)["_links"]
     assert isinstance(anonymous, dict)
     assert "gw:backend" not in anonymous
-    root = get_json(url, login(url))
+    root = get_json(url, password_token(url, "operator", PASSWORD))
     links = root["_links"]
     assert isinstance(links, dict)
     assert links["self"] == {"href": url}
@@ -84,7 +73,7 @@ def test_config_is_found_through_the_environment_variable(
     path.write_text(CONFIG)
     monkeypatch.setenv("HALGW_CONFIG", str(path))
     _, url = start(process, "serve", "--host", "127.0.0.1")
-    assert get_json(url + "backends", login(url))["count"] == 1
+    assert get_json(url + "backends", password_token(url, "operator", PASSWORD))["count"] == 1
 
 
 def test_simulate_runs_a_simulator_standalone_until_sigterm(

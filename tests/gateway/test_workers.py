@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ from gateway.auth.passwords import hash_password
 from gateway.cli import main
 from tests.support import processes
 from tests.support.identities import CHEAP, SIGNING_KEY
+from tests.support.polling import wait_until
 from tests.support.processes import Started
 
 PASSWORD: Final = "operator-password"
@@ -147,14 +147,6 @@ def accepted_by(pids: set[int], port: int, connection: http.client.HTTPConnectio
         if remote == client_port and i in owners
     }
     return pid
-
-
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    """Poll ``condition`` until it holds, for at most :data:`WITHIN_S`."""
-    deadline = time.monotonic() + WITHIN_S
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {WITHIN_S:g} s: {what}"
-        time.sleep(0.05)
 
 
 # -- HTTP over connections of our choosing ----------------------------------------------

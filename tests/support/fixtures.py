@@ -112,6 +112,15 @@ def gateway(
     assert not found, "secrets left the gateway: " + "; ".join(found)
 
 
+def backend_simulator(client: TestClient[Any, Any], name: str) -> Simulator:
+    """The in-process simulator behind backend ``name`` of a :func:`gateway`."""
+    backend = client.app[BACKENDS].get(name)
+    assert backend is not None
+    found = backend.simulator
+    assert isinstance(found, Simulator)
+    return found
+
+
 NavigatorT = TypeVar("NavigatorT", bound=Navigator)
 SignedIn = Callable[
     [TestClient[Any, Any], str, Callable[[TestClient[Any, Any]], NavigatorT]], NavigatorT

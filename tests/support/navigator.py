@@ -18,6 +18,7 @@ from yarl import URL
 from gateway.web import hal
 
 HAL = "application/hal+json"
+HAL_FORMS = "application/prs.hal-forms+json"
 PROBLEM = "application/problem+json"
 Doc = dict[str, Any]
 
@@ -48,7 +49,7 @@ class Navigator:
             headers = json.dumps([[k, v] for k, v in response.headers.items()])
             self.seen.append(raw.decode("utf-8", "replace") + headers)
             body: Any = raw
-            if response.content_type in (HAL, PROBLEM, "application/json"):
+            if response.content_type in (HAL, HAL_FORMS, PROBLEM, "application/json"):
                 body = json.loads(raw) if raw else None
             return response, body
 

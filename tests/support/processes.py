@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO
@@ -19,6 +22,11 @@ def process() -> Iterator[Started]:
     """Processes started by :func:`start`; killed (if still running) after the test."""
     started: Started = []
     yield started
+    stop(started)
+
+
+def stop(started: Started) -> None:
+    """Kill every process of ``started`` still running, and close its pipes."""
     for proc in started:
         if proc.poll() is None:
             proc.kill()
@@ -59,3 +67,13 @@ def start(
         detail = log.read_text() if log else proc.stderr.read() if proc.stderr else first
         raise AssertionError(detail)
     return proc, first.rsplit(" ", 1)[1].strip()
+
+
+def password_token(url: str, username: str, password: str) -> str:
+    """An access token from the token endpoint of the gateway at ``url`` (password grant)."""
+    form = urllib.parse.urlencode(
+        {"grant_type": "password", "username": username, "password": password}
+    ).encode()
+    with urllib.request.urlopen(url + "auth/token", data=form, timeout=10) as response:
+        token: str = json.load(response)["access_token"]
+        return token

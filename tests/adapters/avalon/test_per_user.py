@@ -126,7 +126,7 @@ async def test_backend_with_user_tokens_only_is_ready_and_serves_them(
 ) -> None:
     async with client.get("/readyz", headers=bearer(client.app, "admin")) as response:
         ready = await response.json()
-    assert ready["backends"]["personal"] == "ready", ready
+    assert ready["backends"]["personal"]["ready"] is True, ready
 
     alice = await as_user("alice", "personal")
     page = await alice.follow(await alice.backend(), "avalon:media-objects", per_page=2)

@@ -122,7 +122,7 @@ async def test_backend_with_user_logins_only_is_ready_and_serves_them(
 ) -> None:
     async with client.get("/readyz", headers=bearer(client.app, "admin")) as response:
         ready = await response.json()
-    assert ready["backends"]["personal"] == "ready", ready
+    assert ready["backends"]["personal"]["ready"] is True, ready
 
     alice = await as_user("alice", "personal")
     page = await alice.follow(await alice.backend(), "flex:assets")

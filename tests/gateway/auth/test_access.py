@@ -31,6 +31,9 @@ PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/openapi.json"),
+    ("GET", "/browser"),
+    ("GET", "/browser/browser.js"),
+    ("GET", "/browser/browser.css"),
 }
 """The issue's public routes, plus documentation like the relation pages: the problem
 pages every problem's ``type`` links to, the unified asset's JSON Schema, and the
@@ -94,7 +97,7 @@ async def test_readers_may_not_change_anything_nor_see_admin_views(
         if (method, path) in PUBLIC or path.startswith("/auth/"):
             continue
         response = await client.request(method, _concrete(path), headers=reader)
-        if method in UNSAFE or path == "/admin":
+        if method in UNSAFE or path in ("/admin", "/metrics"):
             assert response.status == 403, (method, path, response.status)
             checked += 1
         else:

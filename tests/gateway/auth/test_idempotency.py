@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,8 +18,10 @@ from multidict import CIMultiDict
 from adapters.avalon.simulator import DEFAULT_ADMIN_KEY, AvalonSimulator
 from gateway.app import STORE
 from gateway.auth.idempotency import parse_key
+from gateway.backends.runtime import BACKENDS
 from gateway.state.redis_store import RedisStore
 from tests.support.avalon import ADMIN, client, nav, simulator
+from tests.support.clocks import FakeClock
 from tests.support.fixtures import ConfigFactory, GatewayFactory
 from tests.support.identities import bearer
 from tests.support.navigator import Navigator
@@ -224,6 +227,30 @@ async def test_a_post_refused_at_the_backends_cap_may_be_sent_again_with_its_key
     assert again.status == 201
     assert "Idempotent-Replayed" not in again.headers
     assert fake.posts == 2
+
+
+async def test_a_post_refused_by_an_open_circuit_may_be_sent_again_with_its_key(
+    gateway: GatewayFactory, make_config: ConfigFactory, upstream: Any
+) -> None:
+    """Refused before anything was sent (503 backend-unavailable): the key is free."""
+    fake = SlowAvalon()
+    fake.release.set()
+    # The stand-in fails every GET: the readiness probe's failure opens the breaker.
+    url = await upstream(fake.app())
+    nav = await avalon_at(url, gateway, make_config, breaker_failures=1, breaker_open_s=60)
+    await nav.client.app[BACKENDS].probed.wait()
+    breaker = nav.client.app[BACKENDS].backends["archive"].breaker
+    assert breaker.state == "open"
+    href = await create_href(nav)
+    key = {KEY: "k-refused-by-the-breaker"}
+    problem = await nav.problem("POST", href, 503, json=new_item(), headers=key)
+    assert problem["code"] == "backend-unavailable"
+    assert fake.posts == 0
+    breaker.clock = FakeClock(time.monotonic() + 60)  # its time is up: the POST is the trial
+    again, _ = await nav.request("POST", href, json=new_item(), headers=key)
+    assert again.status == 201
+    assert "Idempotent-Replayed" not in again.headers
+    assert fake.posts == 1
 
 
 class DroppingAvalon:

@@ -45,6 +45,27 @@ def test_backend_defaults_come_from_the_server_table() -> None:
     assert mam.simulated
 
 
+def test_a_backend_may_set_its_own_circuit_breaker() -> None:
+    config = config_mod.parse(
+        {
+            "server": {"breaker_failures": 8, "breaker_open_s": 2.5, "drain_s": 12},
+            "backends": {
+                "mam": FLEX,
+                "fragile": {**FLEX, "breaker_failures": 0, "breaker_open_s": 30},
+            },
+        },
+        env={},
+    )
+    assert config.server.drain_s == 12.0
+    mam, fragile = config.backends["mam"], config.backends["fragile"]
+    assert (mam.breaker_failures, mam.breaker_open_s) == (8, 2.5)
+    assert (fragile.breaker_failures, fragile.breaker_open_s) == (0, 30.0)
+    assert "breaker_failures" not in fragile.options
+    defaults = config_mod.parse({"backends": {"mam": FLEX}}, env={})
+    assert (defaults.server.breaker_failures, defaults.server.breaker_open_s) == (5, 5.0)
+    assert defaults.server.drain_s == 30.0
+
+
 def test_several_backends_of_one_kind_keep_their_names() -> None:
     other = {**FLEX, "url": "https://flex.example.org/", "title": "Second"}
     config = config_mod.parse({"backends": {"one": FLEX, "two": other}}, env={})
@@ -152,6 +173,21 @@ def test_several_backends_of_one_kind_keep_their_names() -> None:
             {"backends": {"x": {**FLEX, "timeout_s": -1}}},
             "backends.x.timeout_s: must be at least 0.001",
             id="backend-timeout",
+        ),
+        pytest.param(
+            {"backends": {"x": {**FLEX, "breaker_failures": -1}}},
+            "backends.x.breaker_failures: must be at least 0",
+            id="backend-breaker-failures",
+        ),
+        pytest.param(
+            {"server": {"breaker_open_s": 0}},
+            "server.breaker_open_s: must be at least 0.001",
+            id="breaker-open-s",
+        ),
+        pytest.param(
+            {"server": {"drain_s": -1}},
+            "server.drain_s: must be at least 0",
+            id="drain-s",
         ),
         pytest.param(
             {"backends": {"x": {**FLEX, "password": "${NOPE}"}}},

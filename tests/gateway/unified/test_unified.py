@@ -5,15 +5,14 @@ from __future__ import annotations
 import base64
 import time
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiohttp.test_utils import TestClient
 
-from gateway.backends.runtime import BACKENDS
-from gateway.spi.simulator import Simulator
 from gateway.web.hal import expand
 from gateway.web.statuses import ERROR_STATUSES
-from tests.support.fixtures import ConfigFactory, GatewayFactory
+from tests.support.fixtures import ConfigFactory, GatewayFactory, backend_simulator
 from tests.support.identities import bearer
 
 HAL = "application/hal+json"
@@ -40,14 +39,6 @@ def _backends() -> dict[str, dict[str, Any]]:
 async def client(gateway: GatewayFactory, make_config: ConfigFactory) -> TestClient[Any, Any]:
     """A gateway in front of one simulator of each kind; the admin's token."""
     return await gateway(make_config(server={"fanout_budget_s": 1.0}, backends=_backends()))
-
-
-def simulator(client: TestClient[Any, Any], name: str) -> Simulator:
-    backend = client.app[BACKENDS].get(name)
-    assert backend is not None
-    found = backend.simulator
-    assert isinstance(found, Simulator)
-    return found
 
 
 async def _get(client: TestClient[Any, Any], href: str, status: int = 200) -> Doc:
@@ -188,7 +179,7 @@ def _decoded(cursor: str) -> str:
 async def test_a_slow_backend_leaves_a_partial_list_within_the_budget(
     client: TestClient[Any, Any],
 ) -> None:
-    simulator(client, "flex").latency_s = 5.0
+    backend_simulator(client, "flex").latency_s = 5.0
     started = time.monotonic()
     page = await _get(client, await _assets_href(client, q=TERM, per_page="50"))
     elapsed = time.monotonic() - started
@@ -204,12 +195,12 @@ async def test_a_slow_backend_leaves_a_partial_list_within_the_budget(
 async def test_a_broken_backend_leaves_a_partial_list_that_asks_it_again_later(
     client: TestClient[Any, Any],
 ) -> None:
-    simulator(client, "avalon").fail_status = 500
+    backend_simulator(client, "avalon").fail_status = 500
     page = await _get(client, await _assets_href(client, q=TERM, per_page="2"))
     [problem] = _items(page, "gw:problem")
     assert problem["backend"] == "avalon"
     assert problem["status"] in ERROR_STATUSES
-    simulator(client, "avalon").fail_status = None
+    backend_simulator(client, "avalon").fail_status = None
     rest = await _every_page(client, page["_links"]["next"]["href"])
     later = {i["backend"] for p in rest for i in _items(p)}
     assert "avalon" in later  # asked again from where it stood
@@ -219,7 +210,7 @@ async def test_when_every_backend_fails_the_list_fails_with_the_most_telling_sta
     client: TestClient[Any, Any],
 ) -> None:
     for name in ALL:
-        simulator(client, name).fail_status = 503
+        backend_simulator(client, name).fail_status = 503
     problem = await _get(client, await _assets_href(client, q=TERM), 503)
     assert problem["code"] == "every-backend-failed"
     assert sorted(b["backend"] for b in problem["backends"]) == sorted(ALL)
@@ -247,24 +238,109 @@ async def test_assets_by_id_say_what_is_wrong(
     assert (await client.get("/collections/azure:any")).status == 404  # it has none
 
 
-async def test_collections_list_and_page_their_items(client: TestClient[Any, Any]) -> None:
+async def _collections(client: TestClient[Any, Any]) -> list[Doc]:
+    """The links of every collection, from the root."""
     root = await _get(client, "/")
     listing = await _get(client, expand(root["_links"]["gw:collections"]["href"], per_page="100"))
-    collections = _items(listing, "gw:collection")
-    assert {c["backend"] for c in collections} >= {"avalon", "flex", "mediacentral"}
-    assert "azure" not in {c["backend"] for c in collections}  # the connector has none
     assert listing["partial"] is False
-    for collection in collections:
-        one = await _get(client, collection["_links"]["self"]["href"] + "?per_page=1")
-        assert one["id"] == collection["id"]
-        seen = [i["id"] for i in _items(one, "gw:items")]
-        href = one["_links"].get("next", {}).get("href")
+    # Linked, not embedded: a collection's representation holds a page of its items.
+    assert "gw:collection" not in listing.get("_embedded", {})
+    links: list[Doc] = listing["_links"]["gw:collection"]
+    return links
+
+
+async def test_collections_list_and_page_their_items(client: TestClient[Any, Any]) -> None:
+    collections = await _collections(client)
+    backends = {c["name"].split(":", 1)[0] for c in collections}
+    assert backends >= {"avalon", "flex", "mediacentral"}
+    assert "azure" not in backends  # the connector has none
+    for link in collections:
+        backend = link["name"].split(":", 1)[0]
+        one = await _get(client, link["href"])
+        assert (one["id"], one["title"]) == (link["name"], link["title"])
+        per_one = await _get(client, link["href"] + "?per_page=1")
+        seen = [i["id"] for i in _items(per_one, "gw:items")]
+        href = per_one["_links"].get("next", {}).get("href")
         while href is not None:
             more = await _get(client, href)
             seen.extend(i["id"] for i in _items(more, "gw:items"))
             href = more["_links"].get("next", {}).get("href")
-        assert len(seen) == len(set(seen))
-        assert all(i.startswith(collection["backend"] + ":") for i in seen)
+        assert len(seen) == len(set(seen)) == one["page"]["totalElements"]
+        assert all(i.startswith(backend + ":") for i in seen)
+
+
+def _page_number(href: str) -> int:
+    return int(parse_qs(urlsplit(href).query)["page"][0])
+
+
+async def test_a_collection_pages_like_every_list(client: TestClient[Any, Any]) -> None:
+    links = await _collections(client)
+    first = await _get(client, links[0]["href"])
+    totals = [first["page"]["totalElements"]]
+    # The biggest collection, three to a page.
+    for link in links[1:]:
+        doc = await _get(client, link["href"])
+        totals.append(doc["page"]["totalElements"])
+    biggest = links[totals.index(max(totals))]
+    assert max(totals) > 3
+    one = await _get(client, biggest["href"])
+    template = one["_links"]["self"]["href"].split("?")[0] + "{?page,per_page}"
+    pages = -(-max(totals) // 3)
+    page = await _get(client, expand(template, page="2", per_page="3"))
+    assert page["page"] == {
+        "size": 3,
+        "totalElements": max(totals),
+        "totalPages": pages,
+        "number": 2,
+    }
+    numbers = {rel: _page_number(page["_links"][rel]["href"]) for rel in ("first", "prev", "last")}
+    assert numbers == {"first": 1, "prev": 1, "last": pages}
+    assert ("next" in page["_links"]) == (pages > 2)
+    last = await _get(client, page["_links"]["last"]["href"])
+    assert "next" not in last["_links"]
+    assert len(_items(last, "gw:items")) == max(totals) - 3 * (pages - 1)
+    # Past the end: an empty page that leads back to the last one.
+    beyond = await _get(client, expand(template, page=str(pages + 5), per_page="3"))
+    assert _items(beyond, "gw:items") == []
+    assert "next" not in beyond["_links"]
+    assert _page_number(beyond["_links"]["prev"]["href"]) == pages
+    assert _page_number(beyond["_links"]["last"]["href"]) == pages
+
+
+async def test_an_empty_collection_has_one_empty_page(client: TestClient[Any, Any]) -> None:
+    avalon = await _get(client, "/backends/avalon")
+    created = await client.session.post(
+        expand(avalon["_links"]["avalon:collections"]["href"]),
+        json={"name": "Nothing yet", "unit": "Default Unit", "description": "empty"},
+    )
+    assert created.status == 201, await created.text()
+    native = (await created.json())["id"]
+    links = await _collections(client)
+    [link] = [c for c in links if c["name"] == f"avalon:{native}"]
+    empty = await _get(client, link["href"])
+    assert empty["page"] == {"size": 25, "totalElements": 0, "totalPages": 0, "number": 1}
+    assert _items(empty, "gw:items") == []
+    assert "prev" not in empty["_links"]
+    assert "next" not in empty["_links"]
+    assert empty["_links"]["last"] == empty["_links"]["first"] == empty["_links"]["self"]
+
+
+async def test_every_backend_root_links_its_own_unified_assets(
+    client: TestClient[Any, Any],
+) -> None:
+    root = await _get(client, "/")
+    for link in root["_links"]["gw:backend"]:
+        backend = await _get(client, link["href"])
+        assets = backend["_links"]["gw:assets"]
+        assert assets["templated"] is True
+        own = await _get(client, expand(assets["href"], q=TERM, per_page="100"))
+        assert own["backend"] == link["name"]
+        assert _items(own)
+        assert {i["backend"] for i in _items(own)} == {link["name"]}
+        merged = await _get(
+            client, await _assets_href(client, q=TERM, backend=link["name"], per_page="100")
+        )
+        assert [i["id"] for i in _items(own)] == [i["id"] for i in _items(merged)]
 
 
 async def test_the_registry_offers_the_unified_view_for_every_backend(
@@ -289,12 +365,12 @@ async def test_a_later_page_whose_backends_all_fail_is_partial_not_an_error(
 ) -> None:
     first = await _get(client, await _assets_href(client, q=TERM, per_page="2"))
     for name in ALL:
-        simulator(client, name).fail_status = 503
+        backend_simulator(client, name).fail_status = 503
     later = await _get(client, first["_links"]["next"]["href"])
     assert (later["partial"], later["count"]) == (True, 0)
     assert _items(later, "gw:problem")
     for name in ALL:
-        simulator(client, name).fail_status = None
+        backend_simulator(client, name).fail_status = None
     # The same cursor goes on once the backends are back: nothing was lost.
     again = await _get(client, later["_links"]["next"]["href"])
     assert again["count"] == 2

@@ -18,10 +18,14 @@ from aiohttp import web
 from gateway.config.schema import Secret
 from gateway.state.base import LoginSlot
 from gateway.state.memory_store import MemoryStore
+from gateway.upstream.breaker import Breaker
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.logins import FAILURE_HOLD_S, LoginResult, RenewingLogin, UpstreamSession
-from gateway.web.errors import UpstreamLoginFailed, UpstreamUnavailable
+from gateway.upstream.slots import CallSlots
+from gateway.web.errors import BackendBusy, UpstreamLoginFailed, UpstreamUnavailable
+from gateway.web.metrics import Metrics
 from tests.support.clocks import FakeClock
+from tests.support.scraped import Scrape
 
 PASSWORD = "token-service-password"
 KEY = "upstream:tokens:user:alice"
@@ -31,6 +35,20 @@ class SharedMemoryStore(MemoryStore):
     """A store that says other processes use it too, as Redis does."""
 
     shared = True
+
+
+class LockWatchingStore(SharedMemoryStore):
+    """A shared store that tells when a caller found a lock taken."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock_taken = asyncio.Event()
+
+    async def put_new(self, key: str, value: dict[str, Any], ttl_s: float) -> bool:
+        stored = await super().put_new(key, value, ttl_s)
+        if not stored and key.startswith("lock:"):
+            self.lock_taken.set()
+        return stored
 
 
 class TokenService:
@@ -334,6 +352,117 @@ async def test_a_second_instance_on_the_same_slot_uses_the_same_session(
     assert service.ended == ["token-2"]
     assert await there.live() is False
     assert await whoami(far) == "token-3"
+
+
+async def test_two_processes_sharing_the_store_log_in_once(
+    service: TokenService, connect: Connect
+) -> None:
+    store = LockWatchingStore()
+    here, there = TokenLogin(), TokenLogin()  # as in two processes: a lock of their own each
+    for login in (here, there):
+        login.attach(LoginSlot(store, KEY))
+    near, far = await connect(here), await connect(there)
+    service.hold = asyncio.Event()
+    first = asyncio.create_task(whoami(near))
+    try:
+        await asyncio.wait_for(service.login_arrived.wait(), 5)
+        service.login_arrived.clear()
+        second = asyncio.create_task(whoami(far))
+        # The second process waits for the first one's login, or (wrongly) logs in too.
+        waits = [asyncio.create_task(e.wait()) for e in (store.lock_taken, service.login_arrived)]
+        await asyncio.wait(waits, timeout=5, return_when=asyncio.FIRST_COMPLETED)
+        for wait in waits:
+            wait.cancel()
+    finally:
+        service.hold.set()
+    assert [await first, await second] == ["token-1", "token-1"]
+    assert service.login_attempts == 1
+
+
+async def test_a_login_another_process_holds_too_long_answers_503_and_sends_nothing(
+    service: TokenService, connect: Connect
+) -> None:
+    store = SharedMemoryStore()
+    slow, hurried = TokenLogin(), TokenLogin()
+    for login in (slow, hurried):
+        login.attach(LoginSlot(store, KEY))
+    service.hold = asyncio.Event()
+    held = asyncio.create_task(whoami(await connect(slow)))
+    breaker = Breaker("tokens", failures=1)
+    client = UpstreamClient("tokens", timeout_s=0.2, retries=0, auth=hurried, breaker=breaker)
+    await client.open(service.url)
+    try:
+        await asyncio.wait_for(service.login_arrived.wait(), 5)
+        # Busy, not down: a 503 to retry shortly, and no failure of the upstream's.
+        with pytest.raises(BackendBusy) as raised:
+            await whoami(client)
+        assert (raised.value.http_status, raised.value.problem_code) == (503, "backend-busy")
+        assert raised.value.headers["Retry-After"] == "1"
+        assert raised.value.detail == (
+            "backend tokens: another gateway process is logging in there and did not finish "
+            "within 0.2 s; try again shortly"
+        )
+        assert breaker.state == "closed"
+        assert service.login_attempts == 1
+        service.hold.set()
+        assert await held == "token-1"
+        assert await whoami(client) == "token-1"  # the other process's login, once it is in
+        assert service.login_attempts == 1
+    finally:
+        service.hold.set()
+        await client.close()
+
+
+def _logins(metrics: Metrics) -> tuple[float, float]:
+    """Upstream logins tried, and failed, as a scraper reads them."""
+    scraped = Scrape.parse(metrics.render().decode())
+    return (
+        scraped.value("halgw_upstream_logins_total", backend="tokens"),
+        scraped.value("halgw_upstream_login_failures_total", backend="tokens"),
+    )
+
+
+async def test_a_login_the_call_cap_refuses_is_no_login_tried(service: TokenService) -> None:
+    metrics, slots = Metrics(), CallSlots("tokens", 1, queue_s=0.01)
+    client = UpstreamClient(
+        "tokens",
+        timeout_s=5,
+        retries=0,
+        auth=TokenLogin(),
+        slots=slots,
+        metrics=metrics.upstream("tokens"),
+    )
+    await client.open(service.url)
+    try:
+        async with slots.held():  # another call has the backend's one slot
+            with pytest.raises(BackendBusy):
+                await whoami(client)
+        assert (service.login_attempts, _logins(metrics)) == (0, (0, 0))
+        assert await whoami(client) == "token-1"
+        assert _logins(metrics) == (1, 0)
+    finally:
+        await client.close()
+
+
+async def test_a_login_the_open_breaker_refuses_is_no_login_tried(unused_tcp_port: int) -> None:
+    metrics = Metrics()
+    client = UpstreamClient(
+        "tokens",
+        timeout_s=5,
+        retries=0,
+        auth=TokenLogin(),
+        breaker=Breaker("tokens", failures=1),
+        metrics=metrics.upstream("tokens"),
+    )
+    await client.open(f"http://127.0.0.1:{unused_tcp_port}")
+    try:
+        # One login fails to connect and opens the breaker; the call that waited for it
+        # is refused before its own login is sent.
+        answers = await asyncio.gather(whoami(client), whoami(client), return_exceptions=True)
+        assert sorted(type(a).__name__ for a in answers) == ["BackendOpen", "UpstreamUnavailable"]
+        assert _logins(metrics) == (1, 1)
+    finally:
+        await client.close()
 
 
 async def test_shutdown_ends_a_session_nobody_else_shares(

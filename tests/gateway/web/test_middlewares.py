@@ -27,7 +27,8 @@ from tests.support.problems import assert_problem
 )
 async def test_unacceptable_accept_gets_406(gateway: GatewayFactory, accept: str) -> None:
     client = await gateway()
-    response = await client.get("/", headers={"Accept": accept})
+    # Not the root: it sends a client that prefers HTML to the HAL browser.
+    response = await client.get("/backends", headers={"Accept": accept})
     assert response.status == 406
     assert response.content_type == PROBLEM
     assert_problem(await response.json(), 406, response.headers["X-Request-Id"])

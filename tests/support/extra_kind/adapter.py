@@ -60,8 +60,10 @@ class ShelfAdapter(Adapter):
     def relations(self) -> Sequence[RelationDoc]:
         """``shelf:books`` and ``shelf:book``."""
         return (
-            RelationDoc("books", "Books", "Every book of the catalogue, embedded."),
-            RelationDoc("book", "A book", "One book by id.", template=self.path + "/books/{id}"),
+            RelationDoc(
+                "books", "Books", "Every book of the catalogue, embedded.", template="/books"
+            ),
+            RelationDoc("book", "A book", "One book by id.", template="/books/{id}"),
         )
 
     def registry_entries(self) -> Sequence[RegistryEntry]:
@@ -88,9 +90,11 @@ class ShelfAdapter(Adapter):
         return answer.json_object()
 
     def _doc(self, request: web.Request, book: dict[str, Any]) -> hal.Resource:
+        # One function for the book alone and embedded in the list: the same links.
+        href = self.hrefs(request)
         doc = hal.Resource({"id": book["id"], "title": book["title"]})
-        doc.link("self", self.hrefs(request)("/books/" + path_segment(book["id"])))
-        return doc
+        doc.link("self", href("/books/" + path_segment(book["id"])))
+        return doc.link("up", href("/books"))
 
     async def _books(self, request: web.Request) -> web.Response:
         href = self.hrefs(request)
@@ -102,7 +106,7 @@ class ShelfAdapter(Adapter):
 
     async def _book(self, request: web.Request) -> web.Response:
         book = await self._read(request.match_info["id"])
-        return hal_response(self._doc(request, book).link("up", self.hrefs(request)("/books")))
+        return hal_response(self._doc(request, book))
 
     @staticmethod
     def _asset(book: dict[str, Any]) -> UnifiedAsset:
