@@ -5,7 +5,8 @@ One declaration serves both sides of a write. A :class:`Form` lists what a body 
 sits. The handler that takes the write checks and shapes the client's body with
 :meth:`Form.accept` before anything goes upstream, and the same form, bound to a target,
 is the template a client reads in ``_templates`` (rwcbook.github.io/hal-forms): what a
-template promises is what its route checks.
+template promises is what its route checks. File forms (multipart, media ranges) are the
+exception: their bytes stream through unchecked.
 
 Templates go out only to a client that asks for them (``Accept:
 application/prs.hal-forms+json``: the negotiation middleware binds :func:`offering` while

@@ -55,7 +55,17 @@ function hashOf(url) {
 
 function current() {
   const path = location.hash.slice(1).replace(/^\//, "");
-  return new URL(path, ROOT);
+  // The hash names a place on this gateway only: "#//elsewhere" is the root.
+  const url = safeUrl(path);
+  return url && isGateway(url) ? url : new URL(ROOT);
+}
+
+function safeUrl(href) {
+  try {
+    return new URL(href, ROOT);
+  } catch {
+    return null; // a malformed href is shown as text, it breaks nothing else
+  }
 }
 
 function go(target) {
@@ -130,7 +140,10 @@ function isJson(type) {
 async function send(method, url, { body, type, headers = {} } = {}) {
   const sent = { Accept: ACCEPT, ...headers };
   if (type) sent["Content-Type"] = type;
-  if (!SAFE.has(method) && csrfToken) sent["X-CSRF-Token"] = csrfToken;
+  // The session's CSRF token goes to this gateway only.
+  if (!SAFE.has(method) && csrfToken && isGateway(new URL(url, ROOT))) {
+    sent["X-CSRF-Token"] = csrfToken;
+  }
   const result = { method, url: String(url), status: 0, statusText: "", type: "" };
   let response;
   try {
@@ -282,7 +295,8 @@ function problemView(problem, result) {
 }
 
 function resourceLink(href) {
-  const url = new URL(href, ROOT);
+  const url = safeUrl(href);
+  if (!url) return el("code", {}, String(href));
   if (isGateway(url)) return el("a", { href: hashOf(url) }, url.href);
   if (url.protocol === "http:" || url.protocol === "https:") {
     return el("a", { href: url.href, target: "_blank", rel: "noopener noreferrer" }, url.href);
@@ -301,8 +315,10 @@ function curieDoc(rel, curies) {
   const [prefix, name] = rel.includes(":") ? rel.split(/:(.*)/s) : [null, null];
   const curie = (curies || []).find((c) => c.name === prefix);
   if (!curie || !name) return null;
-  const href = new URL(expand(curie.href, { rel: name }), ROOT).href;
-  return el("a", { href, target: "_blank", rel: "noopener noreferrer", class: "doc",
+  const url = safeUrl(expand(curie.href, { rel: name }));
+  // Like every link: http(s) only, never a javascript: or data: URL from upstream data.
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) return null;
+  return el("a", { href: url.href, target: "_blank", rel: "noopener noreferrer", class: "doc",
     title: `What ${rel} means` }, "(doc)");
 }
 
