@@ -10,8 +10,6 @@ import json
 import re
 import signal
 import socket
-import subprocess
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -205,13 +203,7 @@ def test_a_taken_metrics_port_makes_serve_exit_1_saying_which(tmp_path: Path) ->
         port = taken.getsockname()[1]
         path = tmp_path / "gw.toml"
         path.write_text(f"[server]\nport = 0\nmetrics_port = {port}\n")
-        done = subprocess.run(
-            [sys.executable, "-m", "gateway", "serve", "--config", str(path)],
-            capture_output=True,
-            text=True,
-            timeout=WITHIN_S,
-            check=False,
-        )
+        done = processes.run("serve", "--config", str(path), timeout=WITHIN_S)
     assert done.returncode == 1
     assert done.stdout == ""
     expected = (

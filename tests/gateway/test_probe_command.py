@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.support import processes
@@ -13,13 +11,7 @@ from tests.support.processes import Started
 
 def _probe(config: Path) -> tuple[int, list[list[str]], list[str]]:
     """Exit code, the table's rows split on runs of spaces, and the lines after the table."""
-    done = subprocess.run(
-        [sys.executable, "-m", "gateway", "probe", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = processes.run("probe", "--config", str(config), timeout=60)
     lines = done.stdout.splitlines()
     table = [line.split("  ") for line in lines if "  " in line]
     rows = [[cell.strip() for cell in row if cell.strip()] for row in table]

@@ -13,7 +13,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -315,13 +314,7 @@ def test_a_taken_port_makes_serve_exit_1_saying_so(tmp_path: Path, workers: int)
         port = taken.getsockname()[1]
         session = redis_session(REDIS, "x:")
         path = write_config(tmp_path / "gw.toml", workers=workers, port=port, session=session)
-        done = subprocess.run(
-            [sys.executable, "-m", "gateway", "serve", "--config", str(path)],
-            capture_output=True,
-            text=True,
-            timeout=WITHIN_S,
-            check=False,
-        )
+        done = processes.run("serve", "--config", str(path), timeout=WITHIN_S)
     assert done.returncode == 1
     assert done.stdout == ""
     assert f"hal-gateway: cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr

@@ -69,6 +69,17 @@ def start(
     return proc, first.rsplit(" ", 1)[1].strip()
 
 
+def run(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m gateway *args`` to its end; its exit code and what it printed."""
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def password_token(url: str, username: str, password: str) -> str:
     """An access token from the token endpoint of the gateway at ``url`` (password grant)."""
     form = urllib.parse.urlencode(
