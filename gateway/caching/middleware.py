@@ -37,7 +37,7 @@ from gateway.caching.responses import Entry, ResponseCache
 from gateway.web import halforms
 from gateway.web.errors import GatewayError, PreconditionFailed
 from gateway.web.metrics import CacheMetrics, Metrics
-from gateway.web.negotiation import choose
+from gateway.web.negotiation import choose, merge_vary
 from gateway.web.routing import ROUTE_META, Handler, RouteMeta, route_meta
 from gateway.web.urls import public_base
 
@@ -62,17 +62,6 @@ def cache_control(max_age_s: float) -> str:
     if max_age_s <= 0:
         return "private, no-cache"
     return f"private, max-age={int(max_age_s)}"
-
-
-def merge_vary(current: str | None, *names: str) -> str:
-    """``current`` with ``names`` added, each field name once (compared without case)."""
-    fields = [f.strip() for f in (current or "").split(",") if f.strip()]
-    seen = {f.lower() for f in fields}
-    for name in names:
-        if name.lower() not in seen:
-            fields.append(name)
-            seen.add(name.lower())
-    return ", ".join(fields)
 
 
 def _header(request: web.Request, name: str) -> str | None:

@@ -33,6 +33,7 @@ from aiohttp import hdrs, web
 from aiohttp.typedefs import Middleware
 
 from gateway.web.errors import Forbidden
+from gateway.web.negotiation import merge_vary
 from gateway.web.routing import Handler
 
 ALLOWED_HEADERS: Final = (
@@ -121,12 +122,6 @@ def _allowed_methods(request: web.Request) -> list[str]:
     return [method for method in EVERY_METHOD if method in served]
 
 
-def _vary(response: web.StreamResponse, name: str) -> None:
-    fields = [f.strip() for f in response.headers.get(hdrs.VARY, "").split(",") if f.strip()]
-    if name.lower() not in {f.lower() for f in fields} and "*" not in fields:
-        response.headers[hdrs.VARY] = ", ".join([*fields, name])
-
-
 def middleware(origins: Iterable[str]) -> Middleware:
     """Answer preflights before the login is asked for (place it outside ``access``)."""
     listed = frozenset(origins)
@@ -159,7 +154,7 @@ def hook(origins: Iterable[str]) -> ResponseHook:
     async def add_cors_headers(request: web.BaseRequest, response: web.StreamResponse) -> None:
         if not listed:
             return
-        _vary(response, hdrs.ORIGIN)
+        response.headers[hdrs.VARY] = merge_vary(response.headers.get(hdrs.VARY), hdrs.ORIGIN)
         origin = request.headers.get(hdrs.ORIGIN)
         if origin is None or origin not in listed:
             return

@@ -58,3 +58,17 @@ def choose(accept: str | None, offered: Sequence[str]) -> str | None:
         if specificity >= 0 and quality > 0 and (quality, -index) > best:
             best, chosen = (quality, -index), media
     return chosen
+
+
+def merge_vary(current: str | None, *names: str) -> str:
+    """A ``Vary`` value: ``current`` with ``names`` added, each field name once (compared
+    without case); ``*`` already names every field and stays alone."""
+    fields = [f.strip() for f in (current or "").split(",") if f.strip()]
+    if "*" in fields:
+        return "*"
+    seen = {f.lower() for f in fields}
+    for name in names:
+        if name.lower() not in seen:
+            fields.append(name)
+            seen.add(name.lower())
+    return ", ".join(fields)

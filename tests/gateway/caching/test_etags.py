@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from gateway.caching.etags import Condition, etag_of, match, none_match, parse
-from gateway.caching.middleware import merge_vary
 
 HAL = "application/hal+json"
 BODY = b'{"name": "x"}'
@@ -61,10 +60,3 @@ def test_if_match_compares_strongly() -> None:
     assert match("*", set(), exists=True)
     assert not match("*", set(), exists=False)
     assert not match("garbage", {tag}, exists=True)
-
-
-def test_vary_is_merged_without_duplicates() -> None:
-    assert merge_vary(None, "Accept") == "Accept"
-    assert merge_vary("accept, Origin", "Accept", "Authorization") == (
-        "accept, Origin, Authorization"
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.web.negotiation import choose
+from gateway.web.negotiation import choose, merge_vary
 
 HAL = ("application/hal+json", "application/json")
 DOCS = ("text/html", "application/hal+json", "application/json")
@@ -42,3 +42,11 @@ DOCS = ("text/html", "application/hal+json", "application/json")
 )
 def test_choose(accept: str | None, offered: tuple[str, ...], expected: str | None) -> None:
     assert choose(accept, offered) == expected
+
+
+def test_vary_is_merged_without_duplicates() -> None:
+    assert merge_vary(None, "Accept") == "Accept"
+    assert merge_vary("accept, Origin", "Accept", "Authorization") == (
+        "accept, Origin, Authorization"
+    )
+    assert merge_vary("*", "Origin") == "*"  # every field already
