@@ -30,10 +30,10 @@ from aiohttp import web
 
 from adapters.avalon import errors, relations, unified
 from adapters.avalon.files import SupplementalFiles
-from adapters.avalon.forms import MULTIPART
 from adapters.avalon.resources import Resources
 from gateway.spi import (
     JSON_TYPES,
+    MULTIPART,
     PAGING,
     UPLOAD_NAME,
     Adapter,

@@ -18,9 +18,9 @@ from aiohttp import hdrs, web
 from aiohttp.helpers import parse_mimetype
 
 from adapters.avalon import downloads, forms, mapping
-from adapters.avalon.forms import MULTIPART
 from adapters.avalon.resources import Resources, created, created_id, fitting
 from gateway.spi import (
+    MULTIPART,
     BadRequest,
     Conflict,
     GatewayError,

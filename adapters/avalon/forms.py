@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from gateway.spi import Form, Property
-
-MULTIPART: Final = "multipart/form-data"
+from gateway.spi import MULTIPART, Form, Property
 
 
 def _field(name: str, prompt: str, kind: str = "text", *, required: bool = False) -> Property:

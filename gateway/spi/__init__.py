@@ -49,7 +49,7 @@ from gateway.web.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from gateway.web.halforms import Form, Property
+from gateway.web.halforms import MULTIPART, Form, Property
 from gateway.web.params import PAGING, bool_param, int_param, page_params
 from gateway.web.relay import NO_COMPRESSION, relay
 from gateway.web.routing import JSON_TYPES, NO_STORE, Handler, QueryParam, Route, hal_response
@@ -60,6 +60,7 @@ __all__ = [
     "ASSET_TYPES",
     "CHUNK_BYTES",
     "JSON_TYPES",
+    "MULTIPART",
     "NO_COMPRESSION",
     "NO_STORE",
     "PAGING",
