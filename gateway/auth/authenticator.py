@@ -10,8 +10,7 @@ removed user takes effect with the next request, whatever a token says.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import cachetools
@@ -54,7 +53,6 @@ class Authenticator:
         }
         # Hashes are memory-hard: a flood of logins must not run them all at once.
         self._hashing = asyncio.Semaphore(HASHING_AT_ONCE)
-        self._attempts = KeyedLocks()
         # A checked token names the same identity for as long as the process runs (its
         # config does not change): made once per token, not per request.
         self._token_identities: cachetools.LRUCache[str, Identity] = cachetools.LRUCache(
@@ -72,11 +70,10 @@ class Authenticator:
     ) -> Identity | None:
         """The identity when ``secret`` is right; failures count towards throttling (429).
 
-        Attempts on one name, and from one address, take turns: concurrent guesses
-        cannot all pass the limit before the first failure is counted.
+        The throttle admits as many attempts at once as failures are still allowed, so
+        concurrent guesses cannot outrun the limit while valid logins run side by side.
         """
-        async with self._attempts.hold("name:" + name.lower()), self._attempts.hold(address):
-            await self.throttle.check(name, address)
+        async with self.throttle.attempt(name, address):
             principal = self._principals(kind).get(name)
             stored = principal.secret_hash if principal is not None else None
             decoy = self._decoys[kind]
@@ -141,28 +138,6 @@ class Authenticator:
 def _dearest(principals: Iterable[Principal]) -> str | None:
     """The hash of the highest cost among ``principals``, if any."""
     return max((p.secret_hash for p in principals), key=passwords.cost_of, default=None)
-
-
-class KeyedLocks:
-    """One lock per key, kept only while somebody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        """Hold the lock of ``key`` for the block."""
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
 
 
 def bearer_token(request: web.Request) -> str | None:

@@ -1,24 +1,41 @@
-"""Failed-login throttling: a sliding window per user name and per client address.
+"""Failed-login throttling: sliding windows per (user name, address) and per address.
 
-Every refused login (``/auth/login``, ``/auth/token``) is recorded twice: under the
-name it tried and under the address it came from. Once either has
-``auth.login_attempts`` failures within ``auth.login_window_s`` seconds, further
-attempts are refused with 429 and ``Retry-After`` until the oldest failure leaves the
-window, without checking the password: guessing stops, and the answer is the same
-whether the name exists or not. The windows live in the state store, so with Redis
-every gateway process counts the same failures.
+Every refused login (``/auth/login``, ``/auth/token``, the authorization page) is
+recorded twice: under the name it tried *from the address it came from*, and under
+the address alone. Once a name has ``auth.login_attempts`` failures from one address
+within ``auth.login_window_s`` seconds, that name is refused from that address, and
+once an address has ``auth.login_address_attempts`` failures, whatever the names,
+everything from it is refused: with 429 and ``Retry-After`` until the oldest failure
+leaves the window, without checking the password. Guessing stops, and the answer is
+the same whether the name exists or not.
+
+Why not lock a name everywhere: anybody could then lock a colleague (or the whole
+office behind one NAT address) out by typing wrong passwords on purpose. A name is
+locked only where the guessing comes from; the per-address ceiling is generous enough
+for an office of people mistyping and still stops one address from trying many names.
+
+The windows live in the state store, so with Redis every gateway process counts the
+same failures. Within a process, :meth:`LoginThrottle.attempt` admits only as many
+attempts at once as failures are still allowed: concurrent guesses cannot all slip in
+before the first failure is counted, while valid logins from one address run side by
+side (the hashing cap, not the throttle, bounds them).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Final
 
 from gateway.config.auth import AuthConfig
 from gateway.state.base import StateStore
 from gateway.web.errors import TooManyRequests
+
+TOO_MANY: Final = "too many failed logins; try again later"
 
 
 def _key(scope: str, value: str) -> str:
@@ -27,30 +44,72 @@ def _key(scope: str, value: str) -> str:
 
 
 class LoginThrottle:
-    """Counts failed logins and refuses attempts over the limit."""
+    """Counts failed logins, refuses attempts over the limits, and admits attempts."""
 
     def __init__(
         self, auth: AuthConfig, store: StateStore, clock: Callable[[], float] = time.time
     ) -> None:
-        self._limit = auth.login_attempts
         self._window = auth.login_window_s
         self._store = store
         self._clock = clock
+        self._limits = {"pair": auth.login_attempts, "address": auth.login_address_attempts}
+        self._in_flight: dict[str, int] = {}
+        self._finished = asyncio.Condition()
+
+    def _keys(self, name: str, address: str) -> dict[str, str]:
+        """The store key of each window an attempt of ``name`` from ``address`` counts in."""
+        # A NUL cannot occur in an address, so no (name, address) pair hashes as another.
+        return {
+            "pair": _key("pair", f"{address}\0{name.lower()}"),
+            "address": _key("address", address),
+        }
+
+    async def _room(self, keys: dict[str, str]) -> dict[str, int]:
+        """Failures still allowed per window; 429 when one has none left."""
+        retry, room = 0.0, {}
+        for scope, key in keys.items():
+            limit = self._limits[scope]
+            failures = await self._store.window(key, self._window)
+            room[scope] = limit - len(failures)
+            if room[scope] <= 0:
+                oldest = failures[-limit]
+                retry = max(retry, oldest + self._window - self._clock())
+        if any(left <= 0 for left in room.values()):
+            raise TooManyRequests(TOO_MANY, retry_after_s=max(1, math.ceil(retry)))
+        return room
 
     async def check(self, name: str, address: str) -> None:
-        """Raise 429 when the name or the address is over the limit."""
-        retry = 0.0
-        for key in (_key("name", name.lower()), _key("address", address)):
-            failures = await self._store.window(key, self._window)
-            if len(failures) >= self._limit:
-                oldest = failures[-self._limit]
-                retry = max(retry, oldest + self._window - self._clock())
-        if retry > 0:
-            raise TooManyRequests(
-                "too many failed logins; try again later", retry_after_s=max(1, math.ceil(retry))
-            )
+        """Raise 429 when ``name`` from ``address``, or ``address`` itself, is over its limit."""
+        await self._room(self._keys(name, address))
+
+    @contextlib.asynccontextmanager
+    async def attempt(self, name: str, address: str) -> AsyncIterator[None]:
+        """Admit one login attempt for the block, or raise 429.
+
+        An attempt waits while the attempts already running could use up every failure
+        its windows still allow; record a failure with :meth:`failed` inside the block,
+        so that the attempts waiting see it.
+        """
+        keys = self._keys(name, address)
+        async with self._finished:
+            while True:
+                room = await self._room(keys)
+                if all(self._in_flight.get(keys[s], 0) < left for s, left in room.items()):
+                    break
+                await self._finished.wait()
+            for key in keys.values():
+                self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            async with self._finished:
+                for key in keys.values():
+                    left = self._in_flight.pop(key) - 1
+                    if left:
+                        self._in_flight[key] = left
+                self._finished.notify_all()
 
     async def failed(self, name: str, address: str) -> None:
         """Record one failed login of ``name`` from ``address``."""
-        await self._store.window(_key("name", name.lower()), self._window, add=True)
-        await self._store.window(_key("address", address), self._window, add=True)
+        for key in self._keys(name, address).values():
+            await self._store.window(key, self._window, add=True)

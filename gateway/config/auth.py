@@ -3,7 +3,7 @@
 Shape (every key documented in the README)::
 
     [auth]              token_ttl_s, session_ttl_s, signing_key, issuer,
-                        login_attempts, login_window_s
+                        login_attempts, login_address_attempts, login_window_s
     [[auth.users]]      name, password_hash, roles
     [[auth.clients]]    client_id, secret_hash, roles
     [auth.oidc]         issuer, audience, jwks_url, roles_claim, username_claim, jwks_ttl_s
@@ -100,8 +100,15 @@ AUTH_FIELDS: Final = (
     Field(
         "login_attempts",
         int,
-        "Failed logins allowed per user name and per address within the window.",
+        "Failed logins allowed per user name from one address within the window.",
         default=5,
+        minimum=1,
+    ),
+    Field(
+        "login_address_attempts",
+        int,
+        "Failed logins allowed from one address, whatever the names, within the window.",
+        default=100,
         minimum=1,
     ),
     Field(
@@ -229,6 +236,7 @@ class AuthConfig:
     signing_key: Secret = field(default_factory=lambda: Secret(""))
     issuer: str = "hal-media-gateway"
     login_attempts: int = 5
+    login_address_attempts: int = 100
     login_window_s: int = 300
 
 
@@ -285,6 +293,7 @@ def parse_auth(
         signing_key=values["signing_key"] or Secret(""),
         issuer=values["issuer"],
         login_attempts=values["login_attempts"],
+        login_address_attempts=values["login_address_attempts"],
         login_window_s=values["login_window_s"],
     )
 

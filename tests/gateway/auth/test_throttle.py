@@ -1,11 +1,14 @@
-"""Failed logins are throttled per user name and per address, in a sliding window."""
+"""Failed logins are throttled per (user name, address) and per address, in a sliding window."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
+from gateway.auth import passwords
+from gateway.auth.authenticator import HASHING_AT_ONCE
 from gateway.auth.throttle import LoginThrottle
 from gateway.config.auth import AuthConfig
 from gateway.state.memory_store import MemoryStore
@@ -16,7 +19,7 @@ from tests.support.fixtures import ConfigFactory, GatewayFactory
 from tests.support.identities import USERS, auth_table
 
 
-async def test_the_limit_holds_until_the_oldest_failure_leaves_the_window() -> None:
+async def test_a_name_is_locked_only_from_where_it_was_guessed_until_the_window_slides() -> None:
     clock = FakeClock()
     throttle = LoginThrottle(
         AuthConfig(login_attempts=3, login_window_s=60), MemoryStore(clock), clock
@@ -26,25 +29,28 @@ async def test_the_limit_holds_until_the_oldest_failure_leaves_the_window() -> N
         await throttle.check("editor", "10.0.0.1")
         await throttle.failed("editor", "10.0.0.1")
     with pytest.raises(TooManyRequests) as caught:
-        await throttle.check("editor", "10.0.0.2")  # the name is over the limit anywhere
+        await throttle.check("editor", "10.0.0.1")
     assert caught.value.headers["Retry-After"] == "40"  # the first failure leaves at 60 s
+    await throttle.check("editor", "10.0.0.2")  # the person elsewhere is not locked out
+    await throttle.check("reader", "10.0.0.1")  # nor their colleague at the same address
     clock.now += 39
     with pytest.raises(TooManyRequests):
-        await throttle.check("Editor", "10.0.0.3")  # names count case-insensitively
+        await throttle.check("Editor", "10.0.0.1")  # names count case-insensitively
     clock.now += 1.5
-    await throttle.check("editor", "10.0.0.2")  # the window slid past the first failure
+    await throttle.check("editor", "10.0.0.1")  # the window slid past the first failure
 
 
-async def test_one_address_trying_many_names_is_throttled_too() -> None:
+async def test_one_address_trying_many_names_meets_the_address_ceiling() -> None:
     clock = FakeClock()
-    throttle = LoginThrottle(
-        AuthConfig(login_attempts=2, login_window_s=60), MemoryStore(clock), clock
-    )
-    await throttle.failed("alice", "10.0.0.9")
-    await throttle.failed("bob", "10.0.0.9")
-    with pytest.raises(TooManyRequests):
-        await throttle.check("carol", "10.0.0.9")
-    await throttle.check("carol", "10.0.0.10")
+    auth = AuthConfig(login_attempts=5, login_address_attempts=3, login_window_s=60)
+    throttle = LoginThrottle(auth, MemoryStore(clock), clock)
+    for name in ("alice", "bob", "carol"):
+        await throttle.check(name, "10.0.0.9")
+        await throttle.failed(name, "10.0.0.9")
+    with pytest.raises(TooManyRequests) as caught:
+        await throttle.check("dave", "10.0.0.9")
+    assert caught.value.headers["Retry-After"] == "60"
+    await throttle.check("dave", "10.0.0.10")
 
 
 async def test_too_many_failed_logins_are_429_with_retry_after_even_with_the_right_password(
@@ -64,11 +70,14 @@ async def test_too_many_failed_logins_are_429_with_retry_after_even_with_the_rig
     assert 1 <= int(throttled.headers["Retry-After"]) <= 120
     body = await throttled.json()
     assert (body["code"], body["transient"]) == ("too-many-requests", True)
-    # The token endpoint counts the same failures, and unknown names answer alike.
+    # The token endpoint counts the same failures.
     token = await client.post("/auth/token", data={"grant_type": "password", **right})
     assert token.status == 429
+    # A colleague behind the same address logs in, and an unknown name is merely wrong.
+    colleague = {"username": "reader", "password": USERS["reader"][0]}
+    assert (await client.post("/auth/login", json=colleague)).status == 200
     ghost = await client.post("/auth/login", json={"username": "ghost", "password": "x" * 9})
-    assert ghost.status == 429  # the address is over the limit as well
+    assert ghost.status == 401
 
 
 async def test_concurrent_guesses_cannot_outrun_the_limit(
@@ -84,7 +93,9 @@ async def test_concurrent_guesses_cannot_outrun_the_limit(
 async def test_behind_a_trusted_proxy_the_address_is_the_hop_it_saw(
     gateway: GatewayFactory, make_config: ConfigFactory
 ) -> None:
-    config = make_config(server={"trust_forwarded": True}, auth=auth_table(login_attempts=2))
+    config = make_config(
+        server={"trust_forwarded": True}, auth=auth_table(login_address_attempts=2)
+    )
     client = await gateway(config, user=None)
     for n in range(2):
         # The client writes whatever it likes before the proxy's own entry.
@@ -96,3 +107,34 @@ async def test_behind_a_trusted_proxy_the_address_is_the_hop_it_saw(
     assert (await client.post("/auth/login", json=third, headers=again)).status == 429
     elsewhere = {"X-Forwarded-For": "203.0.113.8"}
     assert (await client.post("/auth/login", json=third, headers=elsewhere)).status == 401
+
+
+async def test_valid_logins_from_one_address_run_side_by_side(
+    gateway: GatewayFactory, make_config: ConfigFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every password check waits at a barrier for as many others as may hash at once:
+    # logins that took turns would never meet there, and the barrier would break.
+    meeting = threading.Barrier(HASHING_AT_ONCE, timeout=30)
+    real_verify = passwords.verify
+
+    def verify_together(password: str, stored: str) -> bool:
+        meeting.wait()
+        return real_verify(password, stored)
+
+    monkeypatch.setattr(passwords, "verify", verify_together)
+    client = await gateway(make_config(), user=None)
+    right = {"username": "editor", "password": USERS["editor"][0]}
+    answers = await asyncio.gather(
+        *(client.post("/auth/login", json=right) for _ in range(2 * HASHING_AT_ONCE))
+    )
+    assert [a.status for a in answers] == [200] * (2 * HASHING_AT_ONCE)
+    assert not meeting.broken
+
+
+async def test_concurrent_guesses_of_many_names_cannot_outrun_the_address_ceiling(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    client = await gateway(make_config(auth=auth_table(login_address_attempts=3)), user=None)
+    guesses = [{"username": f"name-{n}", "password": "wrong-guess"} for n in range(10)]
+    answers = await asyncio.gather(*(client.post("/auth/login", json=g) for g in guesses))
+    assert sorted(a.status for a in answers) == [401] * 3 + [429] * 7
