@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 
 def _ranges(accept: str) -> list[tuple[str, float]]:
-    """Media ranges with their quality; malformed q values count as 1."""
+    """Media ranges with their quality; malformed q values (not a number from 0 to 1)
+    count as 1."""
     out: list[tuple[str, float]] = []
     for part in accept.split(","):
         pieces = [p.strip() for p in part.split(";")]
@@ -20,6 +21,8 @@ def _ranges(accept: str) -> list[tuple[str, float]]:
                 try:
                     quality = float(value)
                 except ValueError:
+                    quality = 1.0
+                if not 0.0 <= quality <= 1.0:  # NaN too: it would compare with nothing
                     quality = 1.0
         out.append((media, quality))
     return out
@@ -49,11 +52,14 @@ def choose(accept: str | None, offered: Sequence[str]) -> str | None:
     best: tuple[float, int] = (0.0, 0)
     chosen: str | None = None
     for index, media in enumerate(offered):
-        # The most specific matching range decides this type's quality.
+        # The most specific matching range decides this type's quality; of equally
+        # specific ones (a range listed twice) the highest, so the order never matters.
         specificity, quality = -1, 0.0
         for media_range, q in ranges:
             level = _matches(media_range, media)
-            if level > specificity:
+            if level < 0:
+                continue
+            if level > specificity or (level == specificity and q > quality):
                 specificity, quality = level, q
         if specificity >= 0 and quality > 0 and (quality, -index) > best:
             best, chosen = (quality, -index), media
