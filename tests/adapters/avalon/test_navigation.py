@@ -139,3 +139,31 @@ async def test_every_avalon_relation_is_documented(nav: Navigator) -> None:
     for rel in avalon:
         page = await nav.session.get(hal.expand(curie["href"], rel=rel.split(":")[1]))
         assert page.status == 200, rel
+
+
+async def test_an_empty_list_is_one_empty_page_whose_last_link_is_its_first(
+    nav: Navigator,
+) -> None:
+    """A new collection holds nothing: Avalon sends no paging links for it, and ``last``
+    must still lead to a page a client can read, the one page there is."""
+    backend = await nav.backend()
+    response, created = await nav.request(
+        "POST",
+        nav.href(backend, "avalon:collections"),
+        json={
+            "name": "Nothing yet",
+            "unit": "Default Unit",
+            "managers": ["archivist1@example.com"],
+        },
+    )
+    assert response.status == 201, created
+    empty = await nav.follow(created, "avalon:items", per_page=10)
+    assert empty["page"] == {"size": 10, "totalElements": 0, "totalPages": 0, "number": 1}
+    assert empty.get("_embedded", {}).get("avalon:media-object", []) == []
+    links = empty["_links"]
+    assert "next" not in links
+    assert "prev" not in links
+    assert links["first"]["href"] == links["last"]["href"] == links["self"]["href"]
+    last = await nav.follow(empty, "last")
+    assert last["page"]["number"] == 1
+    assert last["_links"]["last"]["href"] == links["last"]["href"]

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
 
+import aiohttp
 import pytest
+from aiohttp import web
+from multidict import CIMultiDict
 
 from adapters.mediacentral.discovery import Service, Services, parse_serviceroots
 from adapters.mediacentral.rewrite import Rewriter
@@ -253,3 +259,100 @@ def test_a_service_on_a_second_host_passes_through_from_that_host() -> None:
 def test_relative_hrefs_are_resolved_against_the_document_url(href: str, expected: str) -> None:
     rewriter = Rewriter(services(), GW, f"{UP}{PAM}/assets/x/")
     assert rewriter.href(href) == expected
+
+
+# --- a service inside another one's path, on a second host ------------------------------
+
+RENDITIONS: Final = "aa:renditions-by-id"
+"""A service the platform's registry names besides the simulator's own (made up here)."""
+_HOP_BY_HOP: Final = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding"}
+)
+_ASSET_PATH: Final = re.compile(r"(/apis/[^/]+)/assets/([^/]+)")
+
+Serve = Callable[[web.Application], Awaitable[str]]
+
+
+def _front(platform: str, renditions: str) -> web.Application:
+    """The platform at ``platform`` as seen through one more host: its registry names a
+    renditions service on the host ``renditions``, inside the path of the asset service
+    (``<pam>/assets/renditions/{id}`` under ``<pam>/assets/{id}``), and every asset links
+    its renditions there. Everything else passes through as the platform answers it."""
+
+    def edited(path: str, doc: dict[str, Any], here: str) -> dict[str, Any]:
+        if path == "/ctms-registry/v1":
+            [entry] = doc["resources"]["aa:asset-by-id"]
+            pam = entry["href"][len(here) :].split("/assets/", 1)[0]
+            doc["resources"][RENDITIONS] = [
+                {**entry, "href": f"{renditions}{pam}/assets/renditions/{{id}}"}
+            ]
+        elif (found := _ASSET_PATH.fullmatch(path)) is not None and "_links" in doc:
+            pam, asset_id = found.groups()
+            href = f"{renditions}{pam}/assets/renditions/{asset_id}"
+            doc["_links"]["aa:renditions"] = {"href": href}
+        return doc
+
+    async def forward(request: web.Request) -> web.Response:
+        # The Host header goes on as it came: the platform's hrefs then name this host.
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
+        async with (
+            aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session,
+            session.request(
+                request.method,
+                platform + request.raw_path,
+                headers=headers,
+                data=await request.read(),
+                allow_redirects=False,
+            ) as answer,
+        ):
+            body = await answer.read()
+            kept = CIMultiDict(
+                (k, v) for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP
+            )
+            if answer.status == 200 and "json" in answer.content_type:
+                here = f"{request.scheme}://{request.host}"
+                body = json.dumps(edited(request.path, json.loads(body), here)).encode()
+            return web.Response(status=answer.status, body=body, headers=kept)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", forward)
+    return app
+
+
+def _renditions_host(seen: list[str]) -> web.Application:
+    async def rendition(request: web.Request) -> web.Response:
+        seen.append(request.path)
+        return web.Response(text=f"rendition at {request.path}")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", rendition)
+    return app
+
+
+async def test_a_path_inside_two_services_is_fetched_from_the_longest_matching_one(
+    upstream: Serve, simulators: SimFactory, connect: Connect
+) -> None:
+    """``<pam>/assets/`` lives on the platform, ``<pam>/assets/renditions/`` on a second
+    host: a path under both belongs to the longer, and its links lead there."""
+    sim = await simulators()
+    seen: list[str] = []
+    second = await upstream(_renditions_host(seen))
+    front = await upstream(_front(sim.url, second))
+    nav = Navigator(await connect(sim, keys={"url": front}))
+    backend = await nav.backend(BACKEND)
+    hits = await nav.get(nav.href(backend, "mc:search", search="trophy"))
+    [hit] = nav.embedded(hits, "aa:asset")
+    asset = await nav.get(nav.href(hit, "self"))
+    href = nav.href(asset, "aa:renditions")
+    assert href.startswith(f"{nav.base}/backends/{BACKEND}/proxy/apis/"), href
+    response, body = await nav.request("GET", href)
+    assert response.status == 200, body
+    [path] = seen
+    assert body == f"rendition at {path}".encode()
+    assert path.endswith(f"/assets/renditions/{hit['base']['id']}")
+    # The shorter service's own paths still come from the platform.
+    response, thumbnail = await nav.request("GET", nav.href(asset, "aa:thumb"))
+    assert response.status == 200, thumbnail
+    assert seen == [path]
+    assert nav.leaks(second) == []
+    assert nav.leaks(front) == []

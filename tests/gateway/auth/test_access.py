@@ -8,6 +8,7 @@ is public must be in ``PUBLIC`` below.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -18,7 +19,8 @@ from gateway.auth.authenticator import AUTH
 from gateway.auth.identity import Identity
 from gateway.web.routing import ROUTE_META
 from tests.support.fixtures import AZURE, EVERY_KIND, FLEX, ConfigFactory, GatewayFactory
-from tests.support.identities import auth_table, bearer, user_entry
+from tests.support.identities import USERS, auth_table, bearer, user_entry
+from tests.support.navigator import Navigator
 
 PUBLIC = {
     ("GET", "/"),
@@ -28,6 +30,10 @@ PUBLIC = {
     ("GET", "/schemas/asset"),
     ("POST", "/auth/login"),
     ("POST", "/auth/token"),
+    ("GET", "/auth/authorize"),
+    ("POST", "/auth/authorize"),
+    ("POST", "/auth/revoke"),
+    ("GET", "/.well-known/oauth-authorization-server"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/openapi.json"),
@@ -238,3 +244,84 @@ async def test_method_refusals_on_a_usable_backend_stay_403(
     assert refused.status == 403
     assert "editor role" in (await refused.json())["detail"]
     assert (await client.get("/admin")).status == 403
+
+
+# --- CSRF on every unsafe method --------------------------------------------------------
+
+Changed = Callable[[], Awaitable[bool]]
+"""Whether the write a test sent has taken effect upstream."""
+
+
+async def _session_of(client: TestClient[Any, Any], user: str) -> str:
+    """Log ``user`` in with the session cookie (kept by the client); the CSRF token."""
+    response = await client.post("/auth/login", json={"username": user, "password": USERS[user][0]})
+    assert response.status == 200
+    token: str = (await response.json())["csrf_token"]
+    return token
+
+
+async def _flex_collection(nav: Navigator) -> str:
+    listing = await nav.follow(await nav.backend("flex"), "flex:collections")
+    return nav.href(listing["_embedded"]["flex:collection"][0], "self")
+
+
+async def _rename_a_collection(nav: Navigator) -> tuple[str, dict[str, Any], Changed]:
+    href = await _flex_collection(nav)
+
+    async def changed() -> bool:
+        return bool((await nav.get(href))["name"] == "Renamed in a session")
+
+    return href, {"json": {"name": "Renamed in a session"}}, changed
+
+
+async def _delete_a_collection(nav: Navigator) -> tuple[str, dict[str, Any], Changed]:
+    href = await _flex_collection(nav)
+
+    async def changed() -> bool:
+        response, _ = await nav.request("GET", href)
+        return response.status == 404
+
+    return href, {}, changed
+
+
+async def _patch_an_asset(nav: Navigator) -> tuple[str, dict[str, Any], Changed]:
+    backend = await nav.backend("news")
+    hits = await nav.get(nav.href(backend, "mc:search", search="trophy"))
+    [hit] = nav.embedded(hits, "aa:asset")
+    href = nav.href(hit, "self")
+    name = "Cup final - trophy lift (graded)"
+
+    async def changed() -> bool:
+        return bool((await nav.get(href))["common"]["name"] == name)
+
+    return href, {"json": {"common": {"name": name}}}, changed
+
+
+@pytest.mark.parametrize(
+    ("method", "write"),
+    [
+        pytest.param("PUT", _rename_a_collection, id="put"),
+        pytest.param("PATCH", _patch_an_asset, id="patch"),
+        pytest.param("DELETE", _delete_a_collection, id="delete"),
+    ],
+)
+async def test_every_unsafe_method_with_the_session_cookie_needs_the_csrf_token(
+    gateway: GatewayFactory,
+    make_config: ConfigFactory,
+    method: str,
+    write: Callable[[Navigator], Awaitable[tuple[str, dict[str, Any], Changed]]],
+) -> None:
+    """A page of another site can make the browser send PUT, PATCH and DELETE with the
+    cookie as well as POST: none of them may act without the session's CSRF token."""
+    config = make_config(backends={"flex": FLEX, "news": EVERY_KIND["news"]})
+    client = await gateway(config, user=None)
+    csrf = await _session_of(client, "editor")
+    nav = Navigator(client)
+    href, body, changed = await write(nav)
+    for headers in ({}, {"X-CSRF-Token": "x" * 43}):
+        refused = await nav.problem(method, href, 403, headers=headers, **body)
+        assert "X-CSRF-Token" in refused["detail"], refused
+        assert not await changed(), f"{method} acted without the session's CSRF token"
+    response, answer = await nav.request(method, href, headers={"X-CSRF-Token": csrf}, **body)
+    assert response.status in (200, 204), answer
+    assert await changed()

@@ -128,3 +128,40 @@ async def test_the_server_header_names_the_gateway_not_its_libraries(
         assert response.headers["Server"] == "hal-media-gateway", (method, path)
     refused = await client.get("/", headers={"Host": "evil.example"})
     assert refused.headers["Server"] == "hal-media-gateway"
+
+
+@pytest.mark.parametrize(
+    "allowed",
+    [
+        pytest.param(["*"], id="any-host-allowed"),
+        pytest.param(["localhost", "127.0.0.1"], id="loopback-allowed"),
+    ],
+)
+@pytest.mark.parametrize(
+    "forwarded",
+    [
+        pytest.param("evil.example/phish", id="path"),
+        pytest.param("evil.example?next=", id="query"),
+        pytest.param("evil.example#top", id="fragment"),
+        pytest.param("user@evil.example", id="userinfo"),
+        pytest.param("evil.example:123456", id="port-too-long"),
+        pytest.param("[::1", id="unclosed-bracket"),
+        pytest.param("evil%2Eexample", id="escaped"),
+        pytest.param("evil.example/x, localhost", id="malformed-first-of-two"),
+    ],
+)
+async def test_a_malformed_forwarded_host_is_a_400_and_never_a_link(
+    gateway: GatewayFactory, make_config: ConfigFactory, allowed: list[str], forwarded: str
+) -> None:
+    """Behind a trusted proxy the forwarded host writes every link: one that is no host
+    at all is refused, even where any host is allowed, and the refusal links only to the
+    host the request was sent to."""
+    client = await gateway(make_config({"trust_forwarded": True, "allowed_hosts": allowed}))
+    for path in ("/", "/backends"):
+        response = await client.get(path, headers={"X-Forwarded-Host": forwarded})
+        assert response.status == 400, (path, response.status)
+        body = await response.text()
+        assert "evil" not in body
+        problem = json.loads(body)
+        assert "X-Forwarded-Host" in problem["detail"]
+        assert problem["type"] == str(client.make_url("/problems/bad-request"))
