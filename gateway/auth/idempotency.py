@@ -4,7 +4,7 @@ A client that sends a POST with ``Idempotency-Key`` (draft-ietf-httpapi-idempote
 a string, quoted or plain, of 1 to 255 printable ASCII characters; anything else is 400)
 may send it again, as often as it likes, without creating twice. The outcome is kept per
 (identity, method, path, key) for :data:`TTL_S` in the state store (Redis when
-configured, so every gateway process sees it):
+configured, so every gateway process sees it), timed by the store's clock:
 
 - The first request claims the key atomically (:meth:`StateStore.put_new`) with a
   *pending* marker, runs, and leaves what came of it.
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import time
 from typing import Any, Final
 
 from aiohttp import web
@@ -114,11 +113,11 @@ def middleware(store: StateStore) -> Middleware:
         key = parse_key(raw[0])
         slot = _slot(who.key, request.method, request.path, key)
         fingerprint = await _fingerprint(request)
-        pending = {"state": "pending", "fingerprint": fingerprint, "since": time.time()}
+        pending = {"state": "pending", "fingerprint": fingerprint, "since": store.clock()}
         while not await store.put_new(slot, pending, TTL_S):
             found = await store.get(slot)
             if found is not None:  # else it expired just now: claim it again
-                return _answer_again(found, fingerprint)
+                return _answer_again(found, fingerprint, store.clock())
         try:
             response = await handler(request)
         except BaseException as exc:
@@ -178,7 +177,7 @@ def _outcome(response: web.StreamResponse, fingerprint: str) -> dict[str, Any]:
     }
 
 
-def _answer_again(found: dict[str, Any], fingerprint: str) -> web.Response:
+def _answer_again(found: dict[str, Any], fingerprint: str, now: float) -> web.Response:
     """The answer to a key seen before: the kept one, or why there is none."""
     final = {"transient": False}  # the same request again gets the same answer
     if found.get("fingerprint") != fingerprint:
@@ -188,7 +187,7 @@ def _answer_again(found: dict[str, Any], fingerprint: str) -> web.Response:
             extra=final,
         )
     state = found.get("state")
-    if state == "pending" and time.time() - float(found.get("since", 0)) > PENDING_STALE_S:
+    if state == "pending" and now - float(found.get("since", 0)) > PENDING_STALE_S:
         state = "unknown"
     if state == "done":
         response = web.Response(

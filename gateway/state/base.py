@@ -1,7 +1,8 @@
 """Short-lived state the gateway keeps beside the sessions: the store contract.
 
 What lives here: upstream logins per (identity, backend), revoked gateway sessions and
-tokens, the windows of failed logins, the outcomes of POSTs sent with an
+tokens, authorization codes and refresh-token grants (:mod:`gateway.auth.codes`,
+:mod:`gateway.auth.refresh`), the windows of failed logins, the outcomes of POSTs sent with an
 ``Idempotency-Key`` (:mod:`gateway.auth.idempotency`), each identity's rate-limit
 bucket (:mod:`gateway.auth.ratelimit`), the leases on each backend's upstream call
 slots (:mod:`gateway.upstream.slots`) and the locks that let one process at a time log
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import abc
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -47,6 +50,11 @@ class StateStore(abc.ABC):
 
     shared: ClassVar[bool]
     """Whether other gateway processes read and write the same state."""
+    clock: Callable[[], float] = time.time
+    """The wall clock (epoch seconds) the lives of what is kept here are measured by: the
+    memory store's TTLs, windows and buckets, and the times the gateway stamps on what it
+    keeps (sessions' expiry, idempotency records). Redis ages its keys, buckets and slots
+    by its own clock. Tests set a clock they move by hand."""
 
     @abc.abstractmethod
     async def get(self, key: str) -> dict[str, Any] | None:

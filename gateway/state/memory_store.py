@@ -21,17 +21,22 @@ class MemoryStore(StateStore):
     shared = False
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        self._clock = clock
+        self.clock = clock
+        # The timers read self.clock on every use, so a clock set later is used too.
         self._values: cachetools.TLRUCache[str, tuple[float, dict[str, Any]]] = (
             cachetools.TLRUCache(
-                maxsize=MAX_ENTRIES, ttu=lambda _key, value, _now: value[0], timer=clock
+                maxsize=MAX_ENTRIES,
+                ttu=lambda _key, value, _now: value[0],
+                timer=lambda: self.clock(),
             )
         )
         self._windows: dict[str, list[float]] = {}
         # tokens, when counted, when full: a bucket that would be full is dropped, as a
         # missing bucket is a full one.
         self._buckets: cachetools.TLRUCache[str, tuple[float, float, float]] = cachetools.TLRUCache(
-            maxsize=MAX_ENTRIES, ttu=lambda _key, value, _now: value[2], timer=clock
+            maxsize=MAX_ENTRIES,
+            ttu=lambda _key, value, _now: value[2],
+            timer=lambda: self.clock(),
         )
         self._slots: dict[str, dict[str, float]] = {}
 
@@ -42,7 +47,7 @@ class MemoryStore(StateStore):
 
     async def put(self, key: str, value: dict[str, Any], ttl_s: float) -> None:
         """Keep a copy until ``ttl_s`` from now."""
-        self._values[key] = (self._clock() + ttl_s, json.loads(json.dumps(value)))
+        self._values[key] = (self.clock() + ttl_s, json.loads(json.dumps(value)))
 
     async def put_new(self, key: str, value: dict[str, Any], ttl_s: float) -> bool:
         """Keep a copy unless a live value is there; no await between look and store."""
@@ -65,7 +70,7 @@ class MemoryStore(StateStore):
 
     async def window(self, key: str, window_s: float, *, add: bool = False) -> list[float]:
         """Recent timestamps; windows that emptied are dropped, so memory stays bounded."""
-        now = self._clock()
+        now = self.clock()
         recent = [t for t in self._windows.get(key, ()) if t > now - window_s]
         if add:
             recent.append(now)
@@ -79,7 +84,7 @@ class MemoryStore(StateStore):
 
     async def take(self, key: str, capacity: int, refill_per_s: float, cost: float = 1.0) -> Bucket:
         """Refill by the time passed, then take; no await, so no other request interleaves."""
-        now = self._clock()
+        now = self.clock()
         found = self._buckets.get(key)
         tokens = float(capacity)
         if found is not None:
@@ -96,7 +101,7 @@ class MemoryStore(StateStore):
 
     async def acquire_slot(self, key: str, limit: int, lease_s: float, holder: str) -> bool:
         """Count live leases, then lease one if fewer than ``limit`` are out."""
-        now = self._clock()
+        now = self.clock()
         leases = {h: end for h, end in self._slots.get(key, {}).items() if end > now}
         allowed = len(leases) < limit
         if allowed:
@@ -109,7 +114,7 @@ class MemoryStore(StateStore):
 
     async def renew_slot(self, key: str, lease_s: float, holder: str) -> bool:
         """Move a live lease's end; a lapsed one stays gone."""
-        now = self._clock()
+        now = self.clock()
         leases = self._slots.get(key, {})
         if leases.get(holder, 0.0) <= now:
             return False

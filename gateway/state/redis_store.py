@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from typing import Any, Final
 
@@ -143,7 +142,7 @@ class RedisStore(StateStore):
 
     async def window(self, key: str, window_s: float, *, add: bool = False) -> list[float]:
         """A sorted set of timestamps, trimmed to the window in the same round trip."""
-        now = time.time()
+        now = self.clock()
         name = self._prefix + key
         try:
             async with self._redis.pipeline(transaction=True) as pipe:

@@ -15,7 +15,8 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from gateway.web.errors import BadRequest
@@ -45,6 +46,8 @@ class CursorCodec:
         secret = signing_key.encode() if signing_key else secrets.token_bytes(32)
         # A key of its own: a cursor MAC can never pass for a token signature.
         self._key = hmac.new(secret, b"hal-gateway cursor", hashlib.sha256).digest()
+        self.clock: Callable[[], float] = time.time
+        """The wall clock (epoch seconds) a cursor's life is measured by; tests move their own."""
 
     def __repr__(self) -> str:
         return "CursorCodec()"

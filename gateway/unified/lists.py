@@ -15,7 +15,6 @@ that failed is asked again from where it stood on the next page.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final, Protocol, TypeVar
 
@@ -72,9 +71,10 @@ def _positions(
     cursor = request.query.get("cursor")
     if not cursor:
         return {b.name: 0 for b in backends}
-    data = request.app[CURSORS].decode(cursor, query)
+    codec = request.app[CURSORS]
+    data = codec.decode(cursor, query)
     stands, expires = data.get("at"), data.get("exp")
-    if not isinstance(expires, int) or expires < time.time():
+    if not isinstance(expires, int) or expires < codec.clock():
         raise BadRequest("the cursor has expired; start again from the first page")
     if not isinstance(stands, list) or len(stands) != len(backends):
         raise BadRequest("the cursor does not fit this list; start again from the first page")
@@ -180,11 +180,12 @@ async def merged_list(
     doc.link("self", hal.expand(template, per_page=per_page, cursor=here, **fixed))
     doc.link("first", hal.expand(template, per_page=per_page, **fixed))
     if any(at is not None for at in positions.values()):
-        cursor = request.app[CURSORS].encode(
+        codec = request.app[CURSORS]
+        cursor = codec.encode(
             {
                 "q": fp,
                 "at": [positions[b.name] for b in backends],
-                "exp": int(time.time()) + CURSOR_TTL_S,
+                "exp": int(codec.clock()) + CURSOR_TTL_S,
             }
         )
         doc.link("next", hal.expand(template, per_page=per_page, cursor=cursor, **fixed))

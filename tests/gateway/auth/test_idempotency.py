@@ -17,7 +17,7 @@ from multidict import CIMultiDict
 
 from adapters.avalon.simulator import DEFAULT_ADMIN_KEY, AvalonSimulator
 from gateway.app import STORE
-from gateway.auth.idempotency import parse_key
+from gateway.auth.idempotency import PENDING_STALE_S, TTL_S, parse_key
 from gateway.backends.runtime import BACKENDS
 from gateway.state.redis_store import RedisStore
 from tests.support.avalon import ADMIN, client, nav, simulator
@@ -354,3 +354,60 @@ async def test_outcomes_are_shared_through_redis(
         again.headers["Location"].rsplit("/", 1)[1] == first.headers["Location"].rsplit("/", 1)[1]
     )
     assert await created_count(simulator, http) == before + 1
+
+
+async def test_a_key_is_forgotten_a_day_after_its_post(
+    nav: Navigator, simulator: AvalonSimulator, http: aiohttp.ClientSession
+) -> None:
+    """The outcome is kept :data:`TTL_S` (a day): the same key replays until then, and
+    after it is a new POST."""
+    clock = FakeClock()
+    nav.client.app[STORE].clock = clock  # records age by the state store's clock
+    href = await create_href(nav)
+    body = new_item() | {"collection_id": await collection_id(nav)}
+    before = await created_count(simulator, http)
+    key = {KEY: "k-a-day-long"}
+    first, _ = await nav.request("POST", href, json=body, headers=key)
+    assert first.status == 201
+    clock.advance(TTL_S - 1)
+    replayed, _ = await nav.request("POST", href, json=body, headers=key)
+    assert replayed.headers.get("Idempotent-Replayed") == "true"
+    assert replayed.headers["Location"] == first.headers["Location"]
+    assert await created_count(simulator, http) == before + 1
+    clock.advance(2)
+    anew, _ = await nav.request("POST", href, json=body, headers=key)
+    assert anew.status == 201
+    assert "Idempotent-Replayed" not in anew.headers
+    assert anew.headers["Location"] != first.headers["Location"]
+    assert await created_count(simulator, http) == before + 2
+
+
+async def test_a_post_pending_for_hours_is_taken_for_one_whose_outcome_is_unknown(
+    gateway: GatewayFactory, make_config: ConfigFactory, upstream: Any
+) -> None:
+    """A request still pending after :data:`PENDING_STALE_S` died with its process: a
+    retry is told to check the resource, not to come back in two seconds."""
+    fake = SlowAvalon()
+    nav = await avalon_at(await upstream(fake.app()), gateway, make_config)
+    clock = FakeClock(time.time() + 86_400)  # a day ahead: no other clock may stand in
+    nav.client.app[STORE].clock = clock
+    href = await create_href(nav)
+    key = {KEY: "k-stale"}
+    first = asyncio.create_task(nav.request("POST", href, json=new_item(), headers=key))
+    try:
+        await asyncio.wait_for(fake.arrived.wait(), 5)
+        clock.advance(PENDING_STALE_S - 1)
+        pending = await nav.problem("POST", href, 409, json=new_item(), headers=key)
+        assert pending["transient"] is True
+        assert "still being processed" in pending["detail"]
+        clock.advance(2)
+        response, stale = await nav.request("POST", href, json=new_item(), headers=key)
+        assert response.status == 409
+        assert "Retry-After" not in response.headers
+        assert stale["transient"] is False
+        assert "outcome is unknown" in stale["detail"]
+    finally:
+        fake.release.set()  # the held POST ends either way
+    done, _ = await first
+    assert done.status == 201
+    assert fake.posts == 1

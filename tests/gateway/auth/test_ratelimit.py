@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.app import STORE
 from gateway.auth.identity import Identity
 from gateway.auth.ratelimit import RateLimiter
 from gateway.config.server import ServerConfig
@@ -129,3 +130,27 @@ async def test_the_bucket_refills_at_its_rate() -> None:
     clock.advance(10)  # long idle: full again, never beyond the burst
     taken = [(await limiter.take(who)).allowed for _ in range(3)]
     assert taken == [True, True, False]
+
+
+async def test_a_caller_refused_for_its_rate_is_served_again_once_the_bucket_refills(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    calls: list[str] = []
+    config = make_config({"rate_limit_burst": 2, "rate_limit_per_s": 0.5})
+    client = await gateway(config, routes=counted(calls))
+    clock = FakeClock()
+    client.app[STORE].clock = clock  # buckets refill by the state store's clock
+
+    async def statuses(count: int) -> list[int]:
+        return [(await client.get("/counted")).status for _ in range(count)]
+
+    assert await statuses(3) == [200, 200, 429]
+    clock.advance(1.9)  # not yet a whole token (one every 2 s)
+    refused = await client.get("/counted")
+    assert refused.status == 429
+    assert refused.headers["Retry-After"] == "1"
+    clock.advance(0.1)
+    assert await statuses(2) == [200, 429]
+    clock.advance(3600)  # long idle: the whole burst again, never more
+    assert await statuses(3) == [200, 200, 429]
+    assert len(calls) == 5

@@ -10,8 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from aiohttp.test_utils import TestClient
 
+from gateway.unified.lists import CURSOR_TTL_S, CURSORS
 from gateway.web.hal import expand
 from gateway.web.statuses import ERROR_STATUSES
+from tests.support.clocks import FakeClock
 from tests.support.fixtures import ConfigFactory, GatewayFactory, backend_simulator
 from tests.support.identities import bearer
 
@@ -384,3 +386,21 @@ async def test_the_merged_list_is_in_title_order_across_pages(
     titles = [item["title"].casefold() for page in pages for item in _items(page)]
     assert len(titles) > 7
     assert titles == sorted(titles)
+
+
+async def test_a_cursor_followed_after_its_life_is_a_400_that_says_start_again(
+    client: TestClient[Any, Any],
+) -> None:
+    clock = FakeClock()
+    client.app[CURSORS].clock = clock
+    first = await _get(client, await _assets_href(client, q=TERM, per_page="2"))
+    following = first["_links"]["next"]["href"]
+    clock.advance(CURSOR_TTL_S - 1)
+    assert len(_items(await _get(client, following))) == 2
+    clock.advance(2)
+    problem = await _get(client, following, 400)
+    assert problem["code"] == "bad-request"
+    assert "the cursor has expired; start again from the first page" in problem["detail"]
+    # The list's first page still opens, and its next link has a life of its own again.
+    again = await _get(client, first["_links"]["first"]["href"])
+    assert len(_items(await _get(client, again["_links"]["next"]["href"]))) == 2
