@@ -27,7 +27,6 @@ import asyncio
 import contextlib
 import hashlib
 import math
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import Final
 
@@ -36,6 +35,11 @@ from gateway.state.base import StateStore
 from gateway.web.errors import TooManyRequests
 
 TOO_MANY: Final = "too many failed logins; try again later"
+BUSY: Final = "too many logins at once from this address; try again shortly"
+ADMIT_WAIT_S: Final = 30.0
+"""Longest an attempt waits for the attempts before it to end."""
+WAITING_PER_KEY: Final = 64
+"""Attempts that may wait on one (name, address) or one address; more are refused."""
 
 
 def _key(scope: str, value: str) -> str:
@@ -47,14 +51,23 @@ class LoginThrottle:
     """Counts failed logins, refuses attempts over the limits, and admits attempts."""
 
     def __init__(
-        self, auth: AuthConfig, store: StateStore, clock: Callable[[], float] = time.time
+        self, auth: AuthConfig, store: StateStore, clock: Callable[[], float] | None = None
     ) -> None:
         self._window = auth.login_window_s
         self._store = store
-        self._clock = clock
+        self._own_clock = clock
         self._limits = {"pair": auth.login_attempts, "address": auth.login_address_attempts}
         self._in_flight: dict[str, int] = {}
-        self._finished = asyncio.Condition()
+        # Bumped whenever an attempt ends: a count of failures read before may be stale.
+        # One counter for all keys: attempts end a few times a second at most (hashing).
+        self._ended = 0
+        self._waiting: dict[str, list[asyncio.Future[None]]] = {}
+        self.admit_wait_s = ADMIT_WAIT_S
+        """Longest an attempt waits for the attempts before it to end."""
+
+    def _clock(self) -> float:
+        # The store's clock unless given one: its windows are timed by it too.
+        return self._own_clock() if self._own_clock is not None else self._store.clock()
 
     def _keys(self, name: str, address: str) -> dict[str, str]:
         """The store key of each window an attempt of ``name`` from ``address`` counts in."""
@@ -86,28 +99,62 @@ class LoginThrottle:
     async def attempt(self, name: str, address: str) -> AsyncIterator[None]:
         """Admit one login attempt for the block, or raise 429.
 
-        An attempt waits while the attempts already running could use up every failure
-        its windows still allow; record a failure with :meth:`failed` inside the block,
-        so that the attempts waiting see it.
+        An attempt waits (at most :attr:`admit_wait_s`, behind at most
+        :data:`WAITING_PER_KEY` others) while the attempts already running could use up
+        every failure its windows still allow; record a failure with :meth:`failed`
+        inside the block, so that the attempts waiting see it.
         """
         keys = self._keys(name, address)
-        async with self._finished:
-            while True:
-                room = await self._room(keys)
-                if all(self._in_flight.get(keys[s], 0) < left for s, left in room.items()):
-                    break
-                await self._finished.wait()
-            for key in keys.values():
-                self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        deadline = asyncio.get_running_loop().time() + self.admit_wait_s
+        while True:
+            ended = self._ended
+            room = await self._room(keys)
+            if ended != self._ended:
+                continue  # an attempt ended meanwhile: its failure may be missing from room
+            if all(self._in_flight.get(keys[s], 0) < left for s, left in room.items()):
+                break
+            await self._wait(keys, deadline)
+        # Nothing awaited since the count was read: no other attempt slipped in between.
+        for key in keys.values():
+            self._in_flight[key] = self._in_flight.get(key, 0) + 1
         try:
             yield
         finally:
-            async with self._finished:
-                for key in keys.values():
-                    left = self._in_flight.pop(key) - 1
-                    if left:
-                        self._in_flight[key] = left
-                self._finished.notify_all()
+            self._end(keys)
+
+    async def _wait(self, keys: dict[str, str], deadline: float) -> None:
+        """Until an attempt on one of ``keys`` ends; 429 when too many wait, or too long."""
+        if any(len(self._waiting.get(k, ())) >= WAITING_PER_KEY for k in keys.values()):
+            raise TooManyRequests(BUSY, retry_after_s=1)
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        for key in keys.values():
+            self._waiting.setdefault(key, []).append(woken)
+        try:
+            left = deadline - asyncio.get_running_loop().time()
+            await asyncio.wait_for(woken, max(0.0, left))
+        except TimeoutError:
+            raise TooManyRequests(BUSY, retry_after_s=1) from None
+        finally:
+            for key in keys.values():
+                waiting = self._waiting.get(key, [])
+                if woken in waiting:
+                    waiting.remove(woken)
+                if not waiting:
+                    self._waiting.pop(key, None)
+
+    def _end(self, keys: dict[str, str]) -> None:
+        """One attempt on ``keys`` ended: free its place and wake who waits for one.
+
+        Synchronous, so a cancelled attempt cannot leave its place taken.
+        """
+        self._ended += 1
+        for key in keys.values():
+            left = self._in_flight.pop(key) - 1
+            if left:
+                self._in_flight[key] = left
+            for woken in self._waiting.get(key, ()):
+                if not woken.done():
+                    woken.set_result(None)
 
     async def failed(self, name: str, address: str) -> None:
         """Record one failed login of ``name`` from ``address``."""

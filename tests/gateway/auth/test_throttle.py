@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from gateway.auth import passwords
+from gateway.auth import throttle as throttling
 from gateway.auth.authenticator import HASHING_AT_ONCE
 from gateway.auth.throttle import LoginThrottle
 from gateway.config.auth import AuthConfig
@@ -138,3 +139,85 @@ async def test_concurrent_guesses_of_many_names_cannot_outrun_the_address_ceilin
     guesses = [{"username": f"name-{n}", "password": "wrong-guess"} for n in range(10)]
     answers = await asyncio.gather(*(client.post("/auth/login", json=g) for g in guesses))
     assert sorted(a.status for a in answers) == [401] * 3 + [429] * 7
+
+
+def _throttle(**limits: int) -> LoginThrottle:
+    clock = FakeClock()
+    return LoginThrottle(AuthConfig(**limits), MemoryStore(clock), clock)
+
+
+async def _admitted(throttle: LoginThrottle, name: str, address: str) -> asyncio.Event:
+    """An attempt that holds its place until the returned event is set."""
+    admitted, done = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with throttle.attempt(name, address):
+            admitted.set()
+            await done.wait()
+
+    asyncio.get_running_loop().create_task(hold())
+    async with asyncio.timeout(5):
+        await admitted.wait()
+    return done
+
+
+async def test_attempts_from_elsewhere_pass_those_waiting_at_a_busy_address() -> None:
+    throttle = _throttle(login_attempts=2)
+    first, second = [await _admitted(throttle, "editor", "10.0.0.1") for _ in range(2)]
+    third = asyncio.create_task(_admitted(throttle, "editor", "10.0.0.1"))
+    # The third guess waits: the two running could still use up both failures allowed.
+    await asyncio.sleep(0)
+    assert not third.done()
+    async with asyncio.timeout(5):  # another address, another name: no waiting at all
+        async with throttle.attempt("editor", "10.0.0.2"), throttle.attempt("reader", "10.0.0.1"):
+            pass
+    await throttle.failed("editor", "10.0.0.1")
+    first.set()  # one failure recorded and its place freed: still no room for the third
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not third.done()
+    second.set()  # the second got in: one failure left, nobody running
+    async with asyncio.timeout(5):
+        (await third).set()
+
+
+async def test_an_attempt_waits_only_so_long_and_behind_so_many(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(throttling, "WAITING_PER_KEY", 3)
+    throttle = _throttle(login_attempts=1)
+    running = await _admitted(throttle, "editor", "10.0.0.1")
+    throttle.admit_wait_s = 0
+    with pytest.raises(TooManyRequests, match="at once") as caught:
+        async with throttle.attempt("editor", "10.0.0.1"):
+            pass
+    assert caught.value.headers["Retry-After"] == "1"
+    throttle.admit_wait_s = 30
+    waiting = [asyncio.create_task(_admitted(throttle, "editor", "10.0.0.1")) for _ in range(3)]
+    for _ in range(10):  # let each of them reach its place in the queue
+        await asyncio.sleep(0)
+    with pytest.raises(TooManyRequests, match="at once"):
+        async with throttle.attempt("editor", "10.0.0.1"):
+            pass
+    running.set()
+    for task in waiting:  # each in turn, none lost
+        async with asyncio.timeout(5):
+            (await task).set()
+
+
+async def test_a_cancelled_attempt_frees_its_place() -> None:
+    throttle = _throttle(login_attempts=1)
+    entered = asyncio.Event()
+
+    async def hang() -> None:
+        async with throttle.attempt("editor", "10.0.0.1"):
+            entered.set()
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(hang())
+    await entered.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with asyncio.timeout(5):
+        (await _admitted(throttle, "editor", "10.0.0.1")).set()
