@@ -15,6 +15,10 @@ With ``server.log_format = "json"`` each line is a JSON object instead, with the
 facts as fields (``request_id``, ``method``, ``path``, ``route``, ``status``, ``bytes``,
 ``duration_s``, ``peer``, and ``backend`` and ``identity`` where known): the command
 hands the formatter in with :func:`write_lines_with`.
+
+Query parameters that carry a credential (an OAuth code or state coming back from an
+identity provider, a token, a password) are logged as ``REDACTED`` (:func:`logged_target`):
+log files are read by more people than the credentials are meant for.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import sys
 import time
 from collections.abc import Callable
 from typing import Final
+from urllib.parse import unquote
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -32,6 +37,37 @@ from aiohttp.abc import AbstractAccessLogger
 from gateway.web.middlewares import request_id
 
 LOGGER_NAME: Final = "gateway.access"
+SECRET_PARAMETERS: Final = frozenset(
+    {
+        "access_token",
+        "client_secret",
+        "code",
+        "code_verifier",
+        "id_token",
+        "id_token_hint",
+        "password",
+        "refresh_token",
+        "state",
+        "token",
+    }
+)
+"""Query parameters whose values never reach a log line."""
+REDACTED: Final = "REDACTED"
+
+
+def logged_target(request: web.BaseRequest) -> str:
+    """The request target as logged: :data:`SECRET_PARAMETERS` values replaced."""
+    target = request.raw_path
+    path, mark, query = target.partition("?")
+    if not mark:
+        return target  # the usual case, kept cheap
+    pairs = []
+    for pair in query.split("&"):
+        name, equals, _ = pair.partition("=")
+        if equals and unquote(name).lower() in SECRET_PARAMETERS:
+            pair = f"{name}={REDACTED}"
+        pairs.append(pair)
+    return f"{path}?{'&'.join(pairs)}"
 
 
 class Lines:
@@ -106,7 +142,7 @@ class AccessLog(AbstractAccessLogger):
         version = request.version
         LINES.add(
             f"{LINES.stamp()} INFO {LOGGER_NAME}{self.log_format}: {request.remote} "
-            f'"{request.method} {request.raw_path} HTTP/{version.major}.{version.minor}" '
+            f'"{request.method} {logged_target(request)} HTTP/{version.major}.{version.minor}" '
             f"{response.status} {response.body_length} {time:.6f}s req={request_id(request)}\n"
         )
 

@@ -94,17 +94,18 @@ class JsonFormatter(logging.Formatter):
 
     def access(self, request: web.BaseRequest, response: web.StreamResponse, seconds: float) -> str:
         """The access log's line for one answered request, newline included."""
+        target = accesslog.logged_target(request)
         fields: dict[str, Any] = {
             "time": self._clock.iso(time.time()),
             "level": "INFO",
             "logger": accesslog.LOGGER_NAME,
-            "message": f"{request.method} {request.raw_path} -> {response.status}",
+            "message": f"{request.method} {target} -> {response.status}",
         }
         if isinstance(request, web.Request):
             self._request_fields(request, fields)
         else:  # answered before any route was matched
             fields.update(request_id=request_id(request), method=request.method, route=UNMATCHED)
-        fields["path"] = request.raw_path
+        fields["path"] = target
         fields["status"] = response.status
         fields["bytes"] = response.body_length
         fields["duration_s"] = round(seconds, 6)

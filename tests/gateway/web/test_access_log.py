@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
 import aiohttp
 import pytest
 
+from gateway.web import accesslog
+from gateway.web.logformat import JsonFormatter
 from tests.support.served import Serve
 
 LINE = re.compile(
@@ -58,3 +61,40 @@ async def test_no_line_is_written_when_the_access_logger_is_off(
     async with aiohttp.ClientSession() as client, client.get(f"http://{host}:{port}/") as ok:
         assert ok.status == 200
     assert _access_lines(capsys.readouterr().err) == []
+
+
+@pytest.mark.parametrize("json_lines", [False, True], ids=["text", "json"])
+async def test_credentials_in_the_query_never_reach_the_log(
+    serve: Serve,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    json_lines: bool,
+) -> None:
+    caplog.set_level(logging.INFO, logger="gateway.access")
+    if json_lines:
+        accesslog.write_lines_with(JsonFormatter().access)
+    host, port = await serve()
+    # An identity provider's answer at the single sign-on callback, and tokens sent
+    # where they do not belong (names in any case, even percent-encoded).
+    query = (
+        "code=SplxlOBeZQQYbYS6WxSbIA&state=af0ifjsldkj&page=2&Access_Token=tok-123"
+        "&%72efresh_token=ref-456&id_token_hint=eyJhbGciOi&q=code%3Dvisible"
+    )
+    try:
+        async with aiohttp.ClientSession() as client:
+            url = f"http://{host}:{port}/auth/login/oidc/callback?{query}"
+            async with client.get(url) as answer:
+                await answer.read()
+    finally:
+        accesslog.write_lines_with(None)
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "gateway.access" in line]
+    assert len(lines) == 1
+    for secret in ("SplxlOBeZQQYbYS6WxSbIA", "af0ifjsldkj", "tok-123", "ref-456", "eyJhbGciOi"):
+        assert secret not in err
+    assert "page=2" in lines[0]
+    assert "q=code%3Dvisible" in lines[0]  # only a parameter's name decides, never its value
+    assert "code=REDACTED&state=REDACTED" in lines[0]
+    if json_lines:
+        line = json.loads(lines[0])
+        assert line["path"].startswith("/auth/login/oidc/callback?code=REDACTED&state=REDACTED")
