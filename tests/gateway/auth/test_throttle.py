@@ -141,9 +141,9 @@ async def test_concurrent_guesses_of_many_names_cannot_outrun_the_address_ceilin
     assert sorted(a.status for a in answers) == [401] * 3 + [429] * 7
 
 
-def _throttle(**limits: int) -> LoginThrottle:
+def _throttle(login_attempts: int) -> LoginThrottle:
     clock = FakeClock()
-    return LoginThrottle(AuthConfig(**limits), MemoryStore(clock), clock)
+    return LoginThrottle(AuthConfig(login_attempts=login_attempts), MemoryStore(clock), clock)
 
 
 async def _admitted(throttle: LoginThrottle, name: str, address: str) -> asyncio.Event:
