@@ -2,10 +2,11 @@
 
 ``DOCUMENTED`` is the gateway's status-code table (status, condition, methods,
 transient), the one every client is promised (docs/http.md); ``STATUS_TABLE`` is it
-plus ``ADDED_ROWS``, the one row added to it (429 for throttled logins and callers). Every response
-the gateway sends uses a status from it. ``UPSTREAM_STATUS_MAP`` says which of those
-statuses a client sees when an upstream answers with an error status; statuses missing
-from both fall to the nearest row (see :func:`map_upstream_status`).
+plus ``ADDED_ROWS``, the rows added to it (303 after a browser's form post, 429 for
+throttled logins and callers). Every response the gateway sends uses a status from it.
+``UPSTREAM_STATUS_MAP`` says which of those statuses a client sees when an upstream
+answers with an error status; statuses missing from both fall to the nearest row (see
+:func:`map_upstream_status`).
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ DOCUMENTED: Final = _rows(
 
 ADDED_ROWS: Final = _rows(
     (
+        303,
+        "See Other -- after a browser's form post, the page to go to next (a GET)",
+        "POST",
+        None,
+    ),
+    (
         429,
         "Too many requests -- failed logins or the caller's request rate over the limit; "
         "retry after Retry-After seconds",
@@ -73,7 +80,9 @@ ADDED_ROWS: Final = _rows(
         True,
     ),
 )
-"""The gateway's one addition to the documented table: login throttling and rate limits."""
+"""The gateway's additions to the documented table: where a browser's form post goes next
+(logging out of single sign-on, at the identity provider), and login throttling and rate
+limits."""
 
 STATUS_TABLE: Final = MappingProxyType({**DOCUMENTED, **ADDED_ROWS})
 """Status → row. The only statuses the gateway answers with."""
