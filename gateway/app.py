@@ -19,10 +19,11 @@ from gateway.api import (
     registry,
     relations,
 )
-from gateway.auth import idempotency, identity, ratelimit, sessions
+from gateway.auth import idempotency, identity, ratelimit, sessions, sso
 from gateway.auth import routes as authroutes
 from gateway.auth.access import access
 from gateway.auth.authenticator import AUTH, Authenticator
+from gateway.auth.grants import OAUTH, OAuthServer
 from gateway.backends.runtime import BACKENDS, BackendSet
 from gateway.caching import middleware as caching
 from gateway.caching.responses import ResponseCache
@@ -118,6 +119,7 @@ def create_app(
     app[METRICS] = meter
     app[caching.RESPONSE_CACHE] = cache
     app[AUTH] = Authenticator(config.auth, store)
+    app[OAUTH] = OAuthServer(app[AUTH])  # codes and refresh-token grants, in the same store
     app[halforms.PERMITS] = identity.permits  # templates only of the writes a caller may make
     backends = BackendSet.build(config, store, identity.current, meter)
     app[BACKENDS] = backends
@@ -129,6 +131,7 @@ def create_app(
     registry.setup(app)
     mount.setup(app)
     authroutes.setup(app)
+    sso.setup(app)  # when auth.oidc.client_id is set
     unified.setup(app)
     health.setup(app)
     metrics.setup(app, host=host, worker=worker)

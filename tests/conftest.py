@@ -5,6 +5,7 @@ Tests import helpers and types from ``tests.support``, never from a conftest.
 
 from __future__ import annotations
 
+from tests.support.chromium import chromium
 from tests.support.fixtures import (
     gateway,
     http,
@@ -13,11 +14,13 @@ from tests.support.fixtures import (
     redis_url,
     signed_in,
     start_simulator,
+    store_config,
     upstream,
 )
 from tests.support.processes import process
 
 __all__ = [
+    "chromium",
     "gateway",
     "http",
     "key_prefix",
@@ -26,5 +29,6 @@ __all__ = [
     "redis_url",
     "signed_in",
     "start_simulator",
+    "store_config",
     "upstream",
 ]

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from gateway.auth.access import caller
 from gateway.backends.runtime import BACKENDS, Backend
-from gateway.config.auth import ADMIN
+from gateway.config.roles import ADMIN
 from gateway.web import hal, problem
 from gateway.web.middlewares import request_id
 from gateway.web.routing import Route, add_route, hal_response

@@ -34,8 +34,8 @@ from gateway.auth.identity import SAFE_METHODS
 from gateway.auth.sessions import CSRF_HEADER
 from gateway.backends.runtime import BACKENDS
 from gateway.caching.middleware import CONDITIONAL_WRITES, is_json
-from gateway.config.auth import ROLES
 from gateway.config.loading import CONFIG
+from gateway.config.roles import ROLES
 from gateway.web import hal, halforms, problem, statuses
 from gateway.web.middlewares import BODY_METHODS
 from gateway.web.negotiation import choose
@@ -66,7 +66,7 @@ connection cap (503)."""
 _LOGIN: Final = frozenset({401, 403})
 """No or a bad login; roles, or a session request without its CSRF token."""
 
-_BODILESS: Final = frozenset({204, 304, 307})
+_BODILESS: Final = frozenset({204, 303, 304, 307})
 _BINARY: Final = {"type": "string", "contentMediaType": "application/octet-stream"}
 
 
@@ -411,7 +411,7 @@ def _problem_members() -> dict[str, Any]:
         "retry_after_s": {"type": "integer", "minimum": 0},
         "error": {
             "type": "string",
-            "description": "RFC 6749 error code (token endpoint)",
+            "description": "RFC 6749 error code (token and revocation endpoints)",
             "enum": [
                 "invalid_request",
                 "invalid_client",
@@ -419,6 +419,7 @@ def _problem_members() -> dict[str, Any]:
                 "unauthorized_client",
                 "unsupported_grant_type",
                 "invalid_scope",
+                "unsupported_token_type",
             ],
         },
         "error_description": {"type": "string"},
@@ -516,6 +517,12 @@ def _security_schemes(app: web.Application, base: str) -> dict[str, Any]:
             "flows": {
                 "password": {"tokenUrl": token_url, "scopes": scopes},
                 "clientCredentials": {"tokenUrl": token_url, "scopes": scopes},
+                "authorizationCode": {
+                    "authorizationUrl": base + "/auth/authorize",
+                    "tokenUrl": token_url,
+                    "refreshUrl": token_url,
+                    "scopes": scopes,
+                },
             },
         },
         "session": {

@@ -16,9 +16,10 @@ from aiohttp import web
 
 from gateway.api import browser, relations
 from gateway.api.backend_root import backend_root
+from gateway.auth import sso
 from gateway.auth.access import caller, visible
 from gateway.backends.runtime import BACKENDS, Backend
-from gateway.config.auth import ADMIN
+from gateway.config.roles import ADMIN
 from gateway.spi.relations import GW_PREFIX, curie_template
 from gateway.unified import documents as unified
 from gateway.web import hal
@@ -87,6 +88,12 @@ async def root(request: web.Request) -> web.Response:
     doc.link("gw:browser", base + browser.PATH, type="text/html", title="HAL browser")
     doc.link("gw:login", base + "/auth/login", title="Log in (session cookie)")
     doc.link("gw:token", base + "/auth/token", title="OAuth2 token endpoint")
+    doc.link(
+        "gw:oauth-metadata",
+        base + "/.well-known/oauth-authorization-server",
+        title="OAuth2 authorization server metadata",
+    )
+    sso.login_link(doc, request)  # when single sign-on is configured
     who = caller(request)
     if who is None:
         # Anonymous callers see how to log in; what lies behind depends on who they are.

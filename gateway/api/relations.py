@@ -55,17 +55,79 @@ GATEWAY_RELATIONS: Final = (
         example='{"username": "demo", "password": "..."}',
     ),
     RelationDoc(
+        "login-sso",
+        "Log in through the organisation's identity provider",
+        "Single sign-on (OpenID Connect), linked when the gateway is configured for it. "
+        "Send the browser here (a navigation, not a script's fetch): it goes to the identity "
+        "provider's login and comes back with the session cookie, then to return_to, a path "
+        "on the gateway's origin (the root without it; anything else is refused with 400). "
+        "The session is of kind oidc; /auth/me gives its csrf_token. A provider's refusal is "
+        "401, a user the provider gives no gateway role is 403, an unreachable provider 503. "
+        "The link (/auth/login/oidc{?return_to}) is there only while single sign-on is "
+        "configured.",
+    ),
+    RelationDoc(
+        "sso-logout",
+        "Log out at the identity provider too",
+        "Logging out of a single sign-on session also ends it at the identity provider, "
+        "where it offers that: a browser's form post to gw:logout is answered 303 to the "
+        "provider's logout; a script's request 204 with Link: <url>; rel=\"gw:sso-logout\", "
+        "where it may send the browser. The provider sends it back to the gateway's root "
+        "(or auth.oidc.post_logout_redirect_url).",
+    ),
+    RelationDoc(
         "token",
         "OAuth2 token endpoint",
-        "RFC 6749: POST a form with grant_type=password (username, password) or "
-        "grant_type=client_credentials (client authenticated with HTTP Basic or client_id and "
-        "client_secret), optionally scope (some of your roles). Answers {access_token, "
-        "token_type: Bearer, expires_in, scope}; send the token as Authorization: Bearer. "
-        "Errors are problem documents that also carry RFC 6749's error member.",
+        "RFC 6749: POST a form with grant_type=password (username, password), "
+        "client_credentials (client authenticated with HTTP Basic or client_id and "
+        "client_secret), authorization_code (code, redirect_uri, code_verifier: see "
+        "gw:authorize) or refresh_token (refresh_token; each use gives a new one, a used one "
+        "ends the grant), optionally scope (some of your roles). Answers {access_token, "
+        "token_type: Bearer, expires_in, scope}, and refresh_token for the last two; send the "
+        "token as Authorization: Bearer. Errors are problem documents that also carry RFC "
+        "6749's error member.",
         methods=("POST",),
         template="/auth/token",
         example='{"access_token": "eyJ...", "token_type": "Bearer", "expires_in": 3600, '
         '"scope": "editor"}',
+    ),
+    RelationDoc(
+        "authorize",
+        "OAuth2 authorization endpoint",
+        "RFC 6749 4.1 with PKCE (RFC 7636, S256 only): send the browser here with "
+        "response_type=code, client_id, redirect_uri (registered for the client), "
+        "code_challenge, code_challenge_method=S256, and optionally scope and state. A browser "
+        "with a gateway session goes straight back (307) to redirect_uri with code, state and "
+        "iss (RFC 9207) when the client is confidential and redirect_uri https, else after the "
+        "person's word on a consent page; without a session it gets the gateway's login page "
+        "first. A wrong client or "
+        "redirect_uri is 400 and goes nowhere; other errors go back to redirect_uri as error "
+        "and error_description. Redeem the code at gw:token within 60 seconds.",
+        template="/auth/authorize{?response_type,client_id,redirect_uri,scope,state,"
+        "code_challenge,code_challenge_method}",
+    ),
+    RelationDoc(
+        "revoke",
+        "OAuth2 token revocation",
+        "RFC 7009: POST a form with token and optionally token_type_hint (access_token or "
+        "refresh_token), the client authenticated as at gw:token (a public client sends "
+        "client_id). A refresh token ends its whole grant, an access token itself. 200 also "
+        "for a token the gateway does not know; 400 invalid_grant for another client's.",
+        methods=("POST",),
+        template="/auth/revoke",
+        example="token=...&token_type_hint=refresh_token&client_id=media-app",
+    ),
+    RelationDoc(
+        "oauth-metadata",
+        "OAuth2 authorization server metadata",
+        "RFC 8414: the issuer (the gateway's public base URL), its authorization, token and "
+        "revocation endpoints, grant types, PKCE methods, client authentication methods and "
+        "scopes (the roles), as one JSON document. OAuth client libraries configure "
+        "themselves from it.",
+        template="/.well-known/oauth-authorization-server",
+        example='{"issuer": "https://media.example.org", "authorization_endpoint": '
+        '"https://media.example.org/auth/authorize", "code_challenge_methods_supported": '
+        '["S256"]}',
     ),
     RelationDoc(
         "me",
@@ -80,8 +142,9 @@ GATEWAY_RELATIONS: Final = (
     RelationDoc(
         "logout",
         "Log out",
-        "POST (with X-CSRF-Token when you use the session cookie) to end your session, or to "
-        "revoke the bearer token you send, and your own upstream sessions. Answers 204.",
+        "POST (with X-CSRF-Token when you use the session cookie, or a form's csrf_token "
+        "field) to end your session, or to revoke the bearer token you send, and your own "
+        "upstream sessions. Answers 204; a single sign-on session see gw:sso-logout.",
         methods=("POST",),
         template="/auth/logout",
     ),

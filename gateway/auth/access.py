@@ -10,7 +10,8 @@ backend the caller may not use answers 404 exactly as a backend that does not ex
 (the root and the lists do not show it either, so names cannot be enumerated); on a
 backend the caller may use, a method their roles do not allow (readers read) is 403,
 as are admin routes for others. Unsafe requests that authenticate with the session
-cookie must carry the session's CSRF token in ``X-CSRF-Token`` (403 otherwise); bearer
+cookie must carry the session's CSRF token in ``X-CSRF-Token``, or a small form body in its
+``csrf_token`` field (a browser's form post cannot set headers), 403 otherwise; bearer
 requests need none, as no browser sends a bearer token by itself. A route may take a
 credential of its own (``Route.credential``: the scrape token of ``/metrics``), checked
 before any login; a request it admits is served as nobody's.
@@ -32,7 +33,7 @@ from gateway.auth import sessions
 from gateway.auth.authenticator import AUTH, login_required
 from gateway.auth.identity import SAFE_METHODS, Identity, acting_as, implied
 from gateway.backends.runtime import BACKENDS, Backend
-from gateway.config.auth import ADMIN
+from gateway.config.roles import ADMIN
 from gateway.web.errors import Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from gateway.web.routing import Handler, route_meta
 from gateway.web.urls import refuse_dot_segments
@@ -116,11 +117,12 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
     policy = meta.access if meta is not None else "user"
     try:
         who, data = await request.app[AUTH].identify(request)
-    except (Unauthorized, ServiceUnavailable):
+    except (Unauthorized, Forbidden, ServiceUnavailable):
         if policy != "public":
             raise
-        # A stale token, or an issuer whose keys cannot be fetched: a public page is
-        # served as to anybody.
+        # A stale token, one naming nobody the gateway accepts (an unverified e-mail
+        # address), or an issuer whose keys cannot be fetched: a public page is served
+        # as to anybody.
         who, data = None, {}
     if policy != "public":
         if who is None:
@@ -128,7 +130,16 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
         if policy == "admin" and ADMIN not in who.roles:
             raise Forbidden("this view is for admins")
         unsafe = request.method not in SAFE_METHODS
-        if who.via == "session" and unsafe and not sessions.csrf_ok(request, dict(data)):
+        # The token may be read from a form body here, before the limits middleware has
+        # looked at it: that is bounded, as only a declared Content-Length of at most
+        # CSRF_FORM_BYTES is read, never a chunked or encoded body, nor a body a
+        # streaming route passes on unread.
+        form = meta is not None and not meta.stream
+        if (
+            who.via == "session"
+            and unsafe
+            and not await sessions.csrf_sent(request, dict(data), form=form)
+        ):
             raise Forbidden(
                 f"send the session's CSRF token in {sessions.CSRF_HEADER} "
                 "(it is in the login answer and in /auth/me)"

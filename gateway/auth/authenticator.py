@@ -3,13 +3,15 @@
 :class:`Authenticator` is the one place that turns what a request carries (a bearer
 token, a session cookie) or what a login sends (user name and password, client id and
 secret) into an :class:`~gateway.auth.identity.Identity`. Roles always come from the
-current config (or, for OIDC tokens, the issuer's claim), so a changed role or a
-removed user takes effect with the next request, whatever a token says.
+current config (or, for OIDC tokens and single sign-on sessions, the issuer's claim and
+``auth.oidc.user_roles``), so a changed role or a removed user takes effect with the next
+request, whatever a token says.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
@@ -19,10 +21,11 @@ from aiohttp import web
 from gateway.auth import passwords, sessions
 from gateway.auth.identity import Identity, IdentityKind, within
 from gateway.auth.throttle import LoginThrottle
-from gateway.auth.tokens import CHECKED_TOKENS, TokenService, invalid_token
-from gateway.config.auth import ROLES, AuthConfig, Principal
+from gateway.auth.tokens import CHECKED_TOKENS, IDP_ROLES, TokenService, invalid_token
+from gateway.config.auth import AuthConfig, Principal
+from gateway.config.roles import ROLES
 from gateway.state.base import StateStore
-from gateway.web.errors import Unauthorized
+from gateway.web.errors import Forbidden, Unauthorized
 
 CHALLENGE: Final = 'Bearer realm="hal-gateway"'
 HASHING_AT_ONCE: Final = 4
@@ -90,6 +93,26 @@ class Authenticator:
         scope = frozenset(str(claims.get("scope", "")).split())
         if claims.get("iss") == self.config.issuer:
             kind = claims.get("kind")
+            if kind == "oidc":
+                # A person of the SSO provider, through /auth/authorize: no config entry
+                # names them. Their roles are worked out again as for a single sign-on
+                # session, from the provider's claim kept in the token and the current
+                # config; the scope only narrows them.
+                oidc = self.config.oidc
+                if oidc is None or not oidc.sso:
+                    raise invalid_token("single sign-on is switched off: log in again")
+                claimed = frozenset(str(claims.get(IDP_ROLES, "")).split()) & set(ROLES)
+                name = str(claims["sub"])
+                roles = within(self.with_user_roles(name, claimed), scope)
+                if not roles:
+                    raise invalid_token(f"{name} holds no role this access token covers any more")
+                return Identity(
+                    name,
+                    "oidc",
+                    roles,
+                    expires_at=float(claims["exp"]),
+                    token_id=str(claims.get("jti", "")),
+                )
             if kind not in ("user", "client"):
                 raise invalid_token("the access token names no kind of identity")
             principal = self._principals(kind).get(str(claims["sub"]))
@@ -123,21 +146,64 @@ class Authenticator:
             claims = await self.tokens.verify(token)
             who = self._token_identities.get(token)
             if who is None:
-                who = self._token_identities[token] = self.from_claims(claims)
+                who = self._token_identities[token] = self.issuer_identity(claims)
             return who, claims
         data = await sessions.load(request, self.store)
         if data is None:
             return None, {}
         kind = data.get("kind")
+        if kind == "oidc":
+            return self._sso_session(data)
         principal = self._principals(kind).get(data.get("sub", "")) if kind == "user" else None
         if principal is None:
             return None, {}
         return sessions.identity(data, "user", principal.roles), data
 
+    def issuer_identity(self, claims: Mapping[str, Any]) -> Identity:
+        """The identity checked claims name; for the OIDC issuer's, with the roles
+        ``auth.oidc.user_roles`` gives its user beside those of the claim.
+
+        Both the issuer's bearer tokens and single sign-on come through here. With
+        ``username_claim = "email"`` the issuer must vouch for the address
+        (``email_verified`` true), else 403.
+        """
+        who = self.from_claims(claims)
+        oidc = self.config.oidc
+        if oidc is None or claims.get("iss") != oidc.issuer:
+            return who
+        if oidc.username_claim == "email" and claims.get("email_verified") not in (True, "true"):
+            # Where people may type in any address, an unverified one could be a listed
+            # person's, and their [auth.oidc.user_roles] with it.
+            raise Forbidden(
+                "the identity provider has not verified this user's email address "
+                "(email_verified is not true), and the gateway names its users by it "
+                '(auth.oidc.username_claim = "email"): verify the address at the provider'
+            )
+        return dataclasses.replace(who, roles=self.with_user_roles(who.name, who.roles))
+
+    def with_user_roles(self, name: str, claimed: frozenset[str]) -> frozenset[str]:
+        """``claimed`` and the roles ``auth.oidc.user_roles`` gives the issuer's user ``name``."""
+        oidc = self.config.oidc
+        return claimed | (oidc.user_roles.get(name, frozenset()) if oidc else frozenset())
+
+    def _sso_session(self, data: dict[str, Any]) -> tuple[Identity | None, Mapping[str, Any]]:
+        """A single sign-on session: the roles its login's claim gave, and those the current
+        config gives; no session once single sign-on is off or no role is left."""
+        oidc = self.config.oidc
+        kept = data.get("roles")
+        if oidc is None or not oidc.sso or not isinstance(kept, list):
+            return None, {}
+        claimed = frozenset(r for r in kept if r in ROLES)
+        roles = self.with_user_roles(str(data.get("sub", "")), claimed)
+        if not roles:
+            return None, {}
+        return sessions.identity(data, "oidc", roles), data
+
 
 def _dearest(principals: Iterable[Principal]) -> str | None:
-    """The hash of the highest cost among ``principals``, if any."""
-    return max((p.secret_hash for p in principals), key=passwords.cost_of, default=None)
+    """The hash of the highest cost among ``principals``, if any (public clients have none)."""
+    hashes = (p.secret_hash for p in principals if p.secret_hash is not None)
+    return max(hashes, key=passwords.cost_of, default=None)
 
 
 def bearer_token(request: web.Request) -> str | None:

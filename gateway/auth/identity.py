@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from gateway.config.auth import ADMIN, EDITOR, READER, ROLES
+from gateway.config.roles import ADMIN, EDITOR, READER, ROLES
 
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -14,7 +14,10 @@ fields of the IETF draft "RateLimit header fields for HTTP"
     RateLimit: "requests";r=42;t=0             requests left now, seconds until the next one
 
 Anonymous requests reach only public pages and the login routes, which have their own
-throttle (:mod:`gateway.auth.throttle`); they are not counted here.
+throttle (:mod:`gateway.auth.throttle`); they are not counted here. The token and
+revocation endpoints, whose callers are nobody yet (a public client's refreshes name no
+secret), take from a bucket of the same size per client id and client address
+(:meth:`RateLimiter.take_for`), as they write to the state store.
 """
 
 from __future__ import annotations
@@ -58,6 +61,13 @@ class RateLimiter:
         """Take a token from ``who``'s bucket."""
         # Hashed: identity names are not kept as they are in the store.
         key = "ratelimit:" + hashlib.sha256(who.key.encode()).hexdigest()[:32]
+        return await self._store.take(key, self.capacity, self.per_s)
+
+    async def take_for(self, client_id: str, address: str) -> Bucket:
+        """Take a token from the bucket of ``client_id`` at ``address``: for the OAuth
+        endpoints, whose callers are no identity yet."""
+        named = f"oauth\0{client_id}\0{address}"
+        key = "ratelimit:oauth:" + hashlib.sha256(named.encode()).hexdigest()[:32]
         return await self._store.take(key, self.capacity, self.per_s)
 
     def headers(self, bucket: Bucket) -> dict[str, str]:

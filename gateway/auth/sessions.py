@@ -2,14 +2,16 @@
 
 With ``[session] store = "cookie"`` the cookie is the session, encrypted (Fernet) with
 ``session.secret_key``: who, the kind of identity, the CSRF token, the session id and
-its expiry; a few hundred bytes, never an upstream token. With ``"redis"`` the cookie
+its expiry (and for a single sign-on session the roles its login's claim gave); a few
+hundred bytes, never an upstream token. With ``"redis"`` the cookie
 holds only a random key and the session lives in Redis, so every gateway process
 sees it. Either way a login starts a new session (a new id and a new cookie: no
 fixation), and the cookie is HttpOnly, SameSite=Lax, Secure behind an https public URL
 and lives ``auth.session_ttl_s`` seconds.
 
 A cookie session that was logged out is remembered as revoked until it would have
-expired, so a copy of the cookie kept elsewhere is refused too.
+expired, so a copy of the cookie kept elsewhere is refused too. Expiry and revocation are
+timed by the state store's clock (:attr:`~gateway.state.base.StateStore.clock`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import base64
 import hmac
 import logging
 import secrets
-import time
 import uuid
 import warnings
+from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -34,6 +36,7 @@ from redis.exceptions import RedisError
 from gateway.auth.identity import Identity, IdentityKind
 from gateway.config.loading import CONFIG, GatewayConfig
 from gateway.state.base import StateStore, unreachable
+from gateway.web.bodies import FORM as FORM  # re-exported: the single sign-on reads it here
 from gateway.web.metrics import Metrics
 from gateway.web.urls import public_base
 
@@ -44,6 +47,9 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="aiohttp_session")
 
 CSRF_HEADER: Final = "X-CSRF-Token"
+CSRF_FIELD: Final = "csrf_token"
+"""The form field a browser's form post may carry the CSRF token in instead."""
+CSRF_FORM_BYTES: Final = 4096
 
 
 def storage(
@@ -135,9 +141,16 @@ async def mark_secure(request: web.BaseRequest, response: web.StreamResponse) ->
 
 
 async def start(
-    request: web.Request, store: StateStore, who: Identity, ttl_s: int
+    request: web.Request,
+    store: StateStore,
+    who: Identity,
+    ttl_s: int,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A new session for ``who``; a live session that came in is ended first."""
+    """A new session for ``who``; a live session that came in is ended first.
+
+    ``extra`` is kept in the session too: what a single sign-on session needs (its roles).
+    """
     old = await load(request, store)
     if old is not None:
         await _revoke(store, old)  # the earlier cookie (or a copy of it) opens nothing
@@ -147,7 +160,8 @@ async def start(
         "sub": who.name,
         "kind": who.kind,
         "csrf": secrets.token_urlsafe(32),
-        "exp": int(time.time()) + ttl_s,
+        "exp": int(store.clock()) + ttl_s,
+        **(extra or {}),
     }
     session.update(data)
     return data
@@ -159,7 +173,7 @@ async def load(request: web.Request, store: StateStore) -> dict[str, Any] | None
         return None
     session = await aiohttp_session.get_session(request)
     sid, exp = session.get("sid"), session.get("exp")
-    if not isinstance(sid, str) or not isinstance(exp, int) or exp <= time.time():
+    if not isinstance(sid, str) or not isinstance(exp, int) or exp <= store.clock():
         return None
     if await store.get(f"revoked:session:{sid}") is not None:
         return None
@@ -184,6 +198,25 @@ def csrf_ok(request: web.Request, data: dict[str, Any]) -> bool:
     return bool(sent) and hmac.compare_digest(sent.encode(), str(data.get("csrf", "")).encode())
 
 
+async def csrf_sent(request: web.Request, data: dict[str, Any], *, form: bool) -> bool:
+    """Whether the request carries the session's CSRF token: in its header, or (when
+    ``form``) as the ``csrf_token`` field of a small form body.
+
+    A browser posting a form as a navigation (logging out) cannot set headers; a form
+    body that big or encoded is not read here (the route may stream its body).
+    """
+    if csrf_ok(request, data):
+        return True
+    size = request.content_length or 0
+    if not form or request.content_type != FORM or not 0 < size <= CSRF_FORM_BYTES:
+        return False
+    if "Content-Encoding" in request.headers:
+        return False
+    sent = (await request.post()).get(CSRF_FIELD)
+    expected = str(data.get("csrf", "")).encode()
+    return isinstance(sent, str) and bool(sent) and hmac.compare_digest(sent.encode(), expected)
+
+
 async def end(request: web.Request, store: StateStore, data: dict[str, Any]) -> None:
     """End the session: drop it (Redis), clear the cookie, refuse copies of it."""
     session = await aiohttp_session.get_session(request)
@@ -193,6 +226,6 @@ async def end(request: web.Request, store: StateStore, data: dict[str, Any]) -> 
 
 async def _revoke(store: StateStore, data: dict[str, Any]) -> None:
     """Refuse the session ``data`` describes until it would have expired anyway."""
-    ttl = float(data.get("exp", 0)) - time.time()
+    ttl = float(data.get("exp", 0)) - store.clock()
     if ttl > 0:
-        await store.put(f"revoked:session:{data['sid']}", {"at": time.time()}, ttl)
+        await store.put(f"revoked:session:{data['sid']}", {"at": store.clock()}, ttl)

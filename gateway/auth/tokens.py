@@ -2,14 +2,19 @@
 
 The gateway signs its access tokens (JWT, HS256) with ``auth.signing_key``; they name
 the identity (``sub``, ``kind``) and carry its roles as ``scope``. Tokens of the
-``[auth.oidc]`` issuer are checked against its published keys (JWKS), fetched on first
-use, kept ``jwks_ttl_s`` seconds and fetched again when a token names an unknown key.
+``[auth.oidc]`` issuer are checked against its published keys (JWKS: ``jwks_url``, or
+the ``jwks_uri`` of its discovery document), fetched on first use, kept ``jwks_ttl_s``
+seconds and fetched again when a token names an unknown key; without ``audience`` they
+are refused (the issuer serves single sign-on alone).
 Both are validated with ``joserfc`` (authlib's JOSE library): signature, ``exp``,
 ``nbf``, ``iss``, ``aud``; the algorithms are fixed per issuer, so a token cannot pick
 its own.
 
 A revoked token (logout) is remembered in the state store, by digest, until it would
-have expired.
+have expired. An access token issued under a grant of the authorization server (a code or
+a refresh token) names it in ``gid``; it holds only while that grant does, so that ending a
+grant (a reused refresh token, a replayed code, a revocation) ends every access token
+issued under it.
 """
 
 from __future__ import annotations
@@ -29,8 +34,11 @@ from joserfc import jws, jwt
 from joserfc.errors import ExpiredTokenError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet, OctKey
 
+from gateway.auth.discovery import ProviderMetadata
 from gateway.auth.identity import Identity
-from gateway.config.auth import ROLES, AuthConfig, OidcConfig
+from gateway.config.auth import AuthConfig
+from gateway.config.oidc import OidcConfig
+from gateway.config.roles import ROLES
 from gateway.state.base import StateStore
 from gateway.web import jsoncodec
 from gateway.web.errors import ServiceUnavailable, Unauthorized
@@ -43,6 +51,9 @@ LEEWAY_S: Final = 30
 """Clock skew tolerated on ``exp`` and ``nbf``."""
 CHECKED_TOKENS: Final = 4096
 CHECKED_TTL_S: Final = 60.0
+IDP_ROLES: Final = "idp_roles"
+"""The claim of a single sign-on identity's access token that keeps the roles its
+provider claimed (before ``auth.oidc.user_roles``)."""
 JWKS_REFETCH_S: Final = 10.0
 """An unknown ``kid`` fetches the keys again at most this often (no fetch storms)."""
 
@@ -58,9 +69,15 @@ def invalid_token(detail: str) -> Unauthorized:
     )
 
 
-def _revocation_key(token: str) -> str:
-    # A digest: the store never holds a usable token.
+def revocation_key(token: str) -> str:
+    """The state-store key that marks ``token`` revoked: a digest, never a usable token."""
     return "revoked:token:" + hashlib.sha256(token.encode()).hexdigest()[:40]
+
+
+def grant_key(grant_id: str) -> str:
+    """The state-store key of a live grant of the authorization server (its deletion ends
+    the grant, and with it every access token whose ``gid`` names it)."""
+    return "oauth:grant:" + grant_id
 
 
 def _unverified_claims(token: str) -> dict[str, Any]:
@@ -101,8 +118,22 @@ class TokenService:
     def __repr__(self) -> str:
         return f"TokenService(issuer={self._auth.issuer!r})"
 
-    def issue(self, who: Identity) -> tuple[str, int]:
-        """A signed access token for ``who`` and its life in seconds."""
+    def issue(
+        self,
+        who: Identity,
+        client_id: str | None = None,
+        *,
+        grant_id: str | None = None,
+        claimed: frozenset[str] | None = None,
+    ) -> tuple[str, int]:
+        """A signed access token for ``who`` and its life in seconds.
+
+        ``client_id`` names the OAuth client it was issued to (RFC 9068), whose revocation
+        request alone may end it; ``grant_id`` the grant it was issued under (``gid``),
+        which it does not outlive. ``claimed`` (``idp_roles``) are the roles a single
+        sign-on identity's provider claimed, from which its roles are worked out again
+        with the current config at every request.
+        """
         now = int(self.clock())
         ttl = self._auth.token_ttl_s
         claims = {
@@ -116,17 +147,28 @@ class TokenService:
             "exp": now + ttl,
             "jti": uuid.uuid4().hex,
         }
+        if client_id is not None:
+            claims["client_id"] = client_id
+        if grant_id is not None:
+            claims["gid"] = grant_id
+        if claimed is not None:
+            claims[IDP_ROLES] = " ".join(r for r in ROLES if r in claimed)
         return jwt.encode({"alg": OWN_ALGORITHMS[0]}, claims, self._key), ttl
 
     async def verify(self, token: str) -> dict[str, Any]:
         """The checked claims of a bearer token; 401 for anything wrong with it."""
         checked = self._checked.get(token)
         if checked is None or checked[0]["exp"] + LEEWAY_S <= self.clock():
-            checked = (await self._verified(token), _revocation_key(token))
+            checked = (await self._verified(token), revocation_key(token))
             self._checked[token] = checked
-        claims, revocation_key = checked
-        if await self._store.get(revocation_key) is not None:
+        claims, revoked_key = checked
+        if await self._store.get(revoked_key) is not None:
             raise invalid_token("the bearer token was revoked (logged out)")
+        # Looked at on every request, as the revocation is: a grant ends at once.
+        grant = claims.get("gid")
+        own = isinstance(grant, str) and claims.get("iss") == self._auth.issuer
+        if own and await self._store.get(grant_key(str(grant))) is None:
+            raise invalid_token("the bearer token's grant was revoked or has ended")
         return claims
 
     async def _verified(self, token: str) -> dict[str, Any]:
@@ -136,6 +178,8 @@ class TokenService:
             return _check(token, self._key, OWN_ALGORITHMS, own, own, self.clock())
         if self.oidc is not None and issuer == self.oidc.config.issuer:
             audience = self.oidc.config.audience
+            if not audience:  # single sign-on only: its tokens are for the gateway's login
+                raise invalid_token("bearer tokens of the identity provider are not accepted here")
             try:
                 keys = await self.oidc.keys()
                 return _check(token, keys, OIDC_ALGORITHMS, issuer, audience, self.clock())
@@ -157,7 +201,7 @@ class TokenService:
         now = self.clock()
         ttl = float(claims.get("exp", 0)) - now + LEEWAY_S
         if ttl > 0:
-            await self._store.put(_revocation_key(token), {"at": now}, ttl)
+            await self._store.put(revocation_key(token), {"at": now}, ttl)
 
     async def close(self) -> None:
         """Close the JWKS client."""
@@ -203,10 +247,11 @@ class Jwks:
 
     def __init__(self, config: OidcConfig) -> None:
         self.config = config
+        self.metadata = ProviderMetadata(config)
+        """The issuer's discovery document: where the keys are when ``jwks_url`` is empty."""
         self._keys: KeySet | None = None
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
-        self._session: aiohttp.ClientSession | None = None
         self.clock: Callable[[], float] = time.monotonic
         """The clock of the cache's life and of the refetch pause."""
 
@@ -222,14 +267,21 @@ class Jwks:
             return self._keys
 
     async def _fetch(self) -> KeySet:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         try:
-            async with self._session.get(self.config.jwks_url) as response:
+            url = self.config.jwks_url or await self.metadata.endpoint("jwks_uri")
+            if url is None:
+                raise ValueError("the discovery document names no jwks_uri")
+            async with self.metadata.http().get(url) as response:
                 response.raise_for_status()
                 data = await response.json(content_type=None)
             return KeySet.import_key_set(data)
-        except (aiohttp.ClientError, TimeoutError, ValueError, JoseError) as exc:
+        except (
+            aiohttp.ClientError,
+            TimeoutError,
+            ValueError,
+            JoseError,
+            ServiceUnavailable,  # the discovery document, for the keys' URL
+        ) as exc:
             log.warning("the OIDC issuer's keys could not be fetched (%s)", type(exc).__name__)
             if self._keys is not None:
                 return self._keys  # keep serving with the keys we have
@@ -239,6 +291,4 @@ class Jwks:
 
     async def close(self) -> None:
         """Close the HTTP session."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self.metadata.close()

@@ -1,80 +1,39 @@
-"""The ``[auth]`` and ``[session]`` tables: who may log in, and where sessions live.
+"""The ``[auth]`` table: who may log in, and how.
 
 Shape (every key documented in the README)::
 
     [auth]              token_ttl_s, session_ttl_s, signing_key, issuer,
-                        login_attempts, login_address_attempts, login_window_s
+                        login_attempts, login_address_attempts, login_window_s,
+                        refresh_ttl_s, refresh_max_s
     [[auth.users]]      name, password_hash, roles
-    [[auth.clients]]    client_id, secret_hash, roles
-    [auth.oidc]         issuer, audience, jwks_url, roles_claim, username_claim, jwks_ttl_s
-    [session]           store ("cookie" | "redis"), secret_key, redis_url, cookie_name, key_prefix
+    [[auth.clients]]    client_id, secret_hash, roles, public, redirect_uris
+    [auth.oidc]         see :mod:`gateway.config.oidc`
 
-Keys that are empty get a random value per process (``signing_key``, ``secret_key``):
-fine for one process. The redis store, meant for several, requires ``signing_key``
-(its sessions live in Redis, so ``secret_key`` is not used).
+An empty ``signing_key`` gets a random value per process: fine for one process (see
+:mod:`gateway.config.session` for several).
 """
 
 from __future__ import annotations
 
-import base64
-import ipaddress
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 from gateway.config.hashes import check_hash
-from gateway.config.schema import Field, Secret, http_url, read_table
+from gateway.config.oidc import OidcConfig, oidc_warnings, parse_oidc
+from gateway.config.redirects import check_redirect_uris
+from gateway.config.roles import some_roles
+from gateway.config.schema import Field, Secret, read_table
 
 MIN_KEY_BYTES: Final = 32
-READER: Final = "reader"
-EDITOR: Final = "editor"
-ADMIN: Final = "admin"
-ROLES: Final = (READER, EDITOR, ADMIN)
-"""Every role, weakest first: reader reads backends, editor changes them, admin does all."""
-
 OIDC_PREFIX: Final = "oidc:"
 """How ``[backends.<name>.users]`` names a user of the OIDC issuer."""
-_COOKIE_NAME: Final = re.compile(r"[A-Za-z0-9_\-]{1,64}")
-
-
-def known_roles(value: Any) -> str | None:
-    """Config check: every entry is a role."""
-    unknown = [r for r in value if r not in ROLES]
-    return f"unknown roles {unknown}; roles are {', '.join(ROLES)}" if unknown else None
-
-
-def _roles(value: Any) -> str | None:
-    return known_roles(value) or (None if value else "must name at least one role")
 
 
 def _signing_key(value: Any) -> str | None:
     if value and len(value.encode()) < MIN_KEY_BYTES:
         return f"must be at least {MIN_KEY_BYTES} bytes (or empty for a random key per process)"
     return None
-
-
-def _fernet_key(value: Any) -> str | None:
-    if not value:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(value.encode())
-    except ValueError:
-        raw = b""
-    if len(raw) != MIN_KEY_BYTES:
-        return (
-            "must be 32 bytes in URL-safe base64 (make one with "
-            "`python -c 'import secrets, base64; "
-            "print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())'`)"
-        )
-    return None
-
-
-def _redis_url(value: Any) -> str | None:
-    if not value or str(value).startswith(("redis://", "rediss://", "unix://")):
-        return None
-    return "must be a redis://, rediss:// or unix:// URL"
 
 
 AUTH_FIELDS: Final = (
@@ -118,6 +77,20 @@ AUTH_FIELDS: Final = (
         default=300,
         minimum=1,
     ),
+    Field(
+        "refresh_ttl_s",
+        int,
+        "Life of an unused refresh token; each use gives a new one.",
+        default=7 * 86400,
+        minimum=60,
+    ),
+    Field(
+        "refresh_max_s",
+        int,
+        "Life of a grant's refresh tokens all told, from the login: then log in again.",
+        default=30 * 86400,
+        minimum=60,
+    ),
 )
 
 
@@ -125,25 +98,6 @@ def _name(value: Any) -> str | None:
     if not value or value != value.strip() or value.startswith(OIDC_PREFIX):
         return f"must be a non-empty name without surrounding spaces, not starting {OIDC_PREFIX}"
     return None
-
-
-def _jwks_url(value: Any) -> str | None:
-    problem = http_url(value)
-    if problem is not None:
-        return problem
-    parts = urlsplit(value)
-    if parts.scheme == "https":
-        return None
-    try:
-        loopback = ipaddress.ip_address(parts.hostname or "").is_loopback
-    except ValueError:
-        loopback = parts.hostname == "localhost"
-    # Over plain http anybody on the way could hand over keys and forge every token.
-    return None if loopback else "must be https (plain http only on loopback)"
-
-
-def _cookie_name(value: Any) -> str | None:
-    return None if _COOKIE_NAME.fullmatch(value) else "must be 1-64 letters, digits, '_' or '-'"
 
 
 USER_FIELDS: Final = (
@@ -155,51 +109,30 @@ USER_FIELDS: Final = (
         required=True,
         check=check_hash,
     ),
-    Field("roles", list, "reader, editor and/or admin.", required=True, check=_roles),
+    Field("roles", list, "reader, editor and/or admin.", required=True, check=some_roles),
 )
 CLIENT_FIELDS: Final = (
     Field("client_id", str, "Client id.", required=True, check=_name),
     Field(
         "secret_hash",
         str,
-        "Hash from `hal-gateway hash-password`.",
-        required=True,
+        "Hash from `hal-gateway hash-password`; required unless public.",
         check=check_hash,
     ),
-    Field("roles", list, "reader, editor and/or admin.", required=True, check=_roles),
-)
-OIDC_FIELDS: Final = (
-    Field("issuer", str, "The issuer's iss value.", required=True),
-    Field("audience", str, "The aud the tokens must carry.", required=True),
-    Field("jwks_url", str, "Where the issuer publishes its keys.", required=True, check=_jwks_url),
+    Field("roles", list, "reader, editor and/or admin.", required=True, check=some_roles),
     Field(
-        "roles_claim",
-        str,
-        "Claim holding the gateway roles; dots reach into objects (realm_access.roles).",
-        default="roles",
+        "public",
+        bool,
+        "A browser or native app that keeps no secret: authorization code grant only.",
+        default=False,
     ),
-    Field("username_claim", str, "Claim naming the user.", default="sub"),
-    Field("jwks_ttl_s", int, "How long fetched keys are trusted.", default=3600, minimum=1),
-)
-SESSION_FIELDS: Final = (
-    Field("store", str, "Where sessions live.", default="cookie", choices=("cookie", "redis")),
     Field(
-        "secret_key",
-        str,
-        "Key encrypting cookie sessions (32 bytes, URL-safe base64); empty: random per process.",
-        default="",
-        secret=True,
-        check=_fernet_key,
+        "redirect_uris",
+        list,
+        "Where /auth/authorize may send this client's codes, each matched exactly.",
+        default=(),
+        check=check_redirect_uris,
     ),
-    Field("redis_url", str, "Redis for sessions and upstream logins.", default="", secret=True),
-    Field(
-        "cookie_name",
-        str,
-        "Name of the session cookie.",
-        default="halgw_session",
-        check=_cookie_name,
-    ),
-    Field("key_prefix", str, "Prefix of the gateway's Redis keys.", default="halgw:"),
 )
 
 
@@ -208,20 +141,13 @@ class Principal:
     """A configured user or API client."""
 
     name: str
-    secret_hash: str = field(repr=False)
+    secret_hash: str | None = field(repr=False)
+    """None for a public client, which has no secret."""
     roles: frozenset[str]
-
-
-@dataclass(frozen=True, slots=True)
-class OidcConfig:
-    """The ``[auth.oidc]`` table."""
-
-    issuer: str
-    audience: str
-    jwks_url: str
-    roles_claim: str = "roles"
-    username_claim: str = "sub"
-    jwks_ttl_s: int = 3600
+    public: bool = False
+    """A client that keeps no secret: it may use the authorization code grant only."""
+    redirect_uris: tuple[str, ...] = ()
+    """Where the authorization endpoint may send this client's codes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +164,8 @@ class AuthConfig:
     login_attempts: int = 5
     login_address_attempts: int = 100
     login_window_s: int = 300
+    refresh_ttl_s: int = 7 * 86400
+    refresh_max_s: int = 30 * 86400
 
 
 def warnings(auth: AuthConfig) -> list[str]:
@@ -247,18 +175,7 @@ def warnings(auth: AuthConfig) -> list[str]:
             "auth: no [[auth.users]], [[auth.clients]] or [auth.oidc]: nobody can log in, "
             "and every route but the public ones answers 401"
         ]
-    return []
-
-
-@dataclass(frozen=True, slots=True)
-class SessionConfig:
-    """The ``[session]`` table."""
-
-    store: str = "cookie"
-    secret_key: Secret = field(default_factory=lambda: Secret(""))
-    redis_url: Secret = field(default_factory=lambda: Secret(""))
-    cookie_name: str = "halgw_session"
-    key_prefix: str = "halgw:"
+    return oidc_warnings(auth.oidc) if auth.oidc is not None else []
 
 
 def parse_auth(
@@ -272,9 +189,7 @@ def parse_auth(
     oidc = None
     if "oidc" in table:
         if isinstance(table["oidc"], Mapping):
-            oidc = OidcConfig(
-                **read_table(table["oidc"], OIDC_FIELDS, "auth.oidc", problems, env=env)
-            )
+            oidc = parse_oidc(table["oidc"], problems, env)
         else:
             problems.append("auth.oidc: must be a table")
     for name in sorted(set(users) & set(clients)):
@@ -295,6 +210,8 @@ def parse_auth(
         login_attempts=values["login_attempts"],
         login_address_attempts=values["login_address_attempts"],
         login_window_s=values["login_window_s"],
+        refresh_ttl_s=values["refresh_ttl_s"],
+        refresh_max_s=values["refresh_max_s"],
     )
 
 
@@ -322,36 +239,23 @@ def _principals(
         if name in out:
             problems.append(f"{entry_path}.{fields[0].name}: {name!r} is declared twice")
             continue
-        out[name] = Principal(name, secret_hash, frozenset(values["roles"]))
+        public, redirect_uris = values.get("public", False), values.get("redirect_uris", ())
+        problem = _client_problem(public, secret_hash, redirect_uris)
+        if problem is not None:
+            problems.append(f"{entry_path}.{problem}")
+            continue
+        out[name] = Principal(
+            name, secret_hash, frozenset(values["roles"]), public, tuple(redirect_uris)
+        )
     return out
 
 
-def parse_session(
-    table: Mapping[str, Any], problems: list[str], env: Mapping[str, str] | None
-) -> SessionConfig:
-    """Check ``[session]``; the redis store needs its URL and fixed keys."""
-    values = read_table(table, SESSION_FIELDS, "session", problems, env=env)
-    config = SessionConfig(
-        store=values["store"],
-        secret_key=values["secret_key"] or Secret(""),
-        redis_url=values["redis_url"] or Secret(""),
-        cookie_name=values["cookie_name"],
-        key_prefix=values["key_prefix"],
-    )
-    if config.store == "redis":
-        problem = _redis_url(config.redis_url.reveal())
-        if not config.redis_url.reveal():
-            problems.append('session.redis_url: required when store = "redis"')
-        elif problem:
-            problems.append(f"session.redis_url: {problem}")
-    return config
-
-
-def shared_keys_problems(auth: AuthConfig, session: SessionConfig) -> list[str]:
-    """Several processes must sign tokens with one key: the redis store needs a fixed one."""
-    if session.store == "redis" and not auth.signing_key.reveal():
-        return [
-            'auth.signing_key: required when session.store = "redis" '
-            "(every process must accept the others' tokens)"
-        ]
-    return []
+def _client_problem(public: bool, secret_hash: str | None, redirect_uris: Any) -> str | None:
+    """What is wrong with a client's mix of ``public``, its secret and its redirect URIs."""
+    if public and secret_hash is not None:
+        return "secret_hash: a public client has no secret (it could not keep one)"
+    if public and not redirect_uris:
+        return "redirect_uris: a public client needs at least one (it may only use /auth/authorize)"
+    if not public and secret_hash is None:
+        return "secret_hash: required (or public = true for an app that keeps no secret)"
+    return None

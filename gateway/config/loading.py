@@ -30,16 +30,9 @@ from typing import Any, Final
 from aiohttp import web
 
 from gateway.config import kinds as installed
-from gateway.config.auth import (
-    OIDC_PREFIX,
-    AuthConfig,
-    SessionConfig,
-    known_roles,
-    parse_auth,
-    parse_session,
-    shared_keys_problems,
-)
+from gateway.config.auth import OIDC_PREFIX, AuthConfig, parse_auth
 from gateway.config.backend import SIMULATOR, BackendConfig
+from gateway.config.roles import known_roles
 from gateway.config.schema import Field, Secret, http_url, plain, read_table
 from gateway.config.server import (
     SERVER_FIELDS,
@@ -47,6 +40,7 @@ from gateway.config.server import (
     metrics_problems,
     workers_problems,
 )
+from gateway.config.session import SessionConfig, parse_session, shared_keys_problems
 from gateway.web.errors import ConfigError
 
 ENV_VAR: Final = "HALGW_CONFIG"

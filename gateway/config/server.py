@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from gateway.config.auth import MIN_KEY_BYTES, SessionConfig
+from gateway.config.auth import MIN_KEY_BYTES
 from gateway.config.backend import BackendConfig
 from gateway.config.schema import Field, Secret, http_url
+from gateway.config.session import SessionConfig
 from gateway.web.cors import origin_problem
 from gateway.web.hosts import LOOPBACK, pattern_problem
 

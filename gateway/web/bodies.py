@@ -15,6 +15,8 @@ from gateway.web.errors import BadRequest, MalformedBody, PayloadTooLarge
 from gateway.web.routing import QueryParam
 from gateway.web.settings import HTTP
 
+FORM: Final = "application/x-www-form-urlencoded"
+"""The media type of an HTML form's body: the logins and the OAuth endpoints take it."""
 CHUNK_BYTES: Final = 256 * 1024
 """Bytes read at a time from a streamed body, request or upstream download."""
 MAX_JSON_DEPTH: Final = 100

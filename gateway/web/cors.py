@@ -60,8 +60,10 @@ EXPOSED_HEADERS: Final = (
     "Allow",
     "Content-Disposition",
     "Idempotent-Replayed",
+    "Link",
 )
-"""Answer headers a page may read beyond the safelisted ones."""
+"""Answer headers a page may read beyond the safelisted ones (``Link``: where a single
+sign-on logout goes on at the identity provider)."""
 EVERY_METHOD: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 """The methods the gateway serves somewhere."""
 MAX_AGE_S: Final = 600

@@ -7,6 +7,7 @@ simulators or small aiohttp servers started here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ from gateway.app import create_app
 from gateway.backends.runtime import BACKENDS
 from gateway.config import loading as config_mod
 from gateway.spi.simulator import Simulator
+from gateway.state.base import StateStore
 from tests.support import leaks
 from tests.support.identities import auth_table, bearer
 from tests.support.navigator import Navigator
@@ -218,6 +220,47 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def key_prefix() -> str:
     """A Redis key prefix no other test uses."""
     return f"test:{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture(params=[pytest.param("memory", id="memory"), pytest.param("redis", id="redis")])
+def store_config(request: pytest.FixtureRequest, make_config: ConfigFactory) -> Any:
+    """A config with the state store of the param: the process's, or Redis."""
+    if request.param == "memory":
+        return make_config()
+    url, prefix = request.getfixturevalue("redis_url"), request.getfixturevalue("key_prefix")
+    return make_config(session={"store": "redis", "redis_url": url, "key_prefix": prefix})
+
+
+def interleaving(store: StateStore, requests: int = 2) -> None:
+    """Make ``requests`` racing requests go through ``store`` step by step together.
+
+    The first call of each request waits until all of them have made one; from then on
+    every call lets the others run first, as a call over the network would. Without it the
+    memory store's calls never yield, and the first request would be done before the
+    second began.
+    """
+    arrived: set[asyncio.Task[Any] | None] = set()
+    inside: set[asyncio.Task[Any] | None] = set()
+    everyone_in = asyncio.Event()
+    for name in ("get", "put", "put_new", "delete", "delete_if", "take"):
+        original = getattr(store, name)
+
+        async def yielding(*args: Any, _original: Any = original) -> Any:
+            task = asyncio.current_task()
+            if task in inside:  # a call the store makes of itself (put_new's put) stays whole
+                return await _original(*args)
+            arrived.add(task)
+            if len(arrived) >= requests:
+                everyone_in.set()
+            await everyone_in.wait()
+            await asyncio.sleep(0)
+            inside.add(task)
+            try:
+                return await _original(*args)
+            finally:
+                inside.discard(task)
+
+        setattr(store, name, yielding)
 
 
 @pytest.fixture

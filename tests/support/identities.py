@@ -26,7 +26,15 @@ USERS: Final = {
 CLIENTS: Final = {
     "ingest-bot": ("ingest-bot-secret", ["editor"]),
     "dashboard": ("dashboard-secret", ["reader"]),
+    "media-portal": ("media-portal-secret", ["editor"]),
 }
+PUBLIC_CLIENTS: Final = {"media-app": ["editor"]}
+"""Apps that keep no secret: a browser app, or a native one."""
+REDIRECT_URIS: Final = {
+    "media-portal": ["https://portal.example.org/oauth/callback"],
+    "media-app": ["http://127.0.0.1/callback", "com.example.media:/oauth/callback"],
+}
+"""Where /auth/authorize sends the codes of the clients that log people in."""
 _HASHES: Final = {name: hash_password(secret, CHEAP) for name, (secret, _) in USERS.items()} | {
     name: hash_password(secret, CHEAP) for name, (secret, _) in CLIENTS.items()
 }
@@ -47,7 +55,12 @@ def auth_table(**overrides: Any) -> dict[str, Any]:
         ],
         "clients": [
             {"client_id": n, "secret_hash": _HASHES[n], "roles": roles}
+            | ({"redirect_uris": REDIRECT_URIS[n]} if n in REDIRECT_URIS else {})
             for n, (_, roles) in CLIENTS.items()
+        ]
+        + [
+            {"client_id": n, "public": True, "roles": roles, "redirect_uris": REDIRECT_URIS[n]}
+            for n, roles in PUBLIC_CLIENTS.items()
         ],
     }
     table.update(overrides)

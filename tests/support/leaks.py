@@ -26,6 +26,8 @@ MIN_LENGTH: Final = 8
 def configured_secrets(config: GatewayConfig) -> set[str]:
     """Every secret value of ``config``, and the passwords of the suite's principals."""
     values = {config.auth.signing_key, config.session.secret_key, config.session.redis_url}
+    if config.auth.oidc is not None:
+        values.add(config.auth.oidc.client_secret)
     for backend in config.backends.values():
         tables = [backend.options, *backend.users.values()]
         values |= {v for t in tables for v in t.values() if isinstance(v, Secret)}

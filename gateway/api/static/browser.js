@@ -158,6 +158,7 @@ async function send(method, url, { body, type, headers = {} } = {}) {
   result.redirected = response.type === "opaqueredirect";
   result.type = (response.headers.get("Content-Type") || "").split(";")[0].trim().toLowerCase();
   result.location = response.headers.get("Location");
+  result.link = response.headers.get("Link");
   result.size = response.headers.get("Content-Length");
   if (isJson(result.type)) {
     const text = await response.text();
@@ -220,8 +221,35 @@ async function logIn(event) {
   }
 }
 
+// Single sign-on: the root links the login through the organisation's identity provider
+// (gw:login-sso) when the gateway offers it; the whole page goes there, and comes back here.
+async function offerSso() {
+  const root = await send("GET", ROOT);
+  const link = root.data && root.data._links && root.data._links["gw:login-sso"];
+  if (!link || Array.isArray(link) || typeof link.href !== "string") return;
+  const back = new URL(window.location.href);
+  const href = link.templated
+    ? expand(link.href, { return_to: back.pathname + back.search + back.hash })
+    : link.href;
+  const url = new URL(href, ROOT);
+  if (!isGateway(url)) return;
+  document.getElementById("login-sso-link").href = url.href;
+  document.getElementById("login-sso").hidden = false;
+}
+
+// The provider's own logout, where a single sign-on session ends (the gw:sso-logout Link).
+const SSO_LOGOUT = /<([^>]*)>\s*;\s*rel="?gw:sso-logout"?/;
+
 async function logOut() {
-  await send("POST", new URL("auth/logout", ROOT));
+  const result = await send("POST", new URL("auth/logout", ROOT));
+  const provider = (result.link || "").match(SSO_LOGOUT);
+  if (result.status === 204 && provider) {
+    const url = new URL(provider[1], ROOT);
+    if (url.protocol === "https:" || url.protocol === "http:") {
+      window.location.assign(url.href);
+      return;
+    }
+  }
   showLogin();
   load();
 }
@@ -514,7 +542,10 @@ function start() {
   window.addEventListener("hashchange", load);
   showWho(null);
   whoAmI().then(() => {
-    if (!csrfToken) showLogin();
+    if (!csrfToken) {
+      showLogin();
+      offerSso();
+    }
     load();
   });
 }

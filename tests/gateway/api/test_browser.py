@@ -9,13 +9,11 @@ would: logging in through its form, clicking links, filling in forms.
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from gateway.web.security import BROWSER_POLICY
 from tests.support.fixtures import EVERY_KIND, ConfigFactory, GatewayFactory
@@ -32,20 +30,6 @@ STATUS_ONLY = re.compile(r"^Failed to load resource: the server responded with a
 async def client(gateway: GatewayFactory, make_config: ConfigFactory) -> TestClient[Any, Any]:
     """A gateway with one simulated backend of every kind, for nobody in particular."""
     return await gateway(make_config(backends=EVERY_KIND), user=None)
-
-
-@pytest.fixture
-async def chromium() -> AsyncIterator[Browser]:
-    """Debian's Chromium, headless."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium is not installed; `make test` installs the Debian package")
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=executable, headless=True)
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 async def test_the_page_and_its_files_come_from_the_gateway_with_a_strict_policy(

@@ -32,6 +32,7 @@ PUBLIC = {
     ("POST", "/auth/token"),
     ("GET", "/auth/authorize"),
     ("POST", "/auth/authorize"),
+    ("POST", "/auth/authorize/consent"),  # checks the session's CSRF token itself
     ("POST", "/auth/revoke"),
     ("GET", "/.well-known/oauth-authorization-server"),
     ("GET", "/healthz"),

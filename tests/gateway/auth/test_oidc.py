@@ -213,3 +213,42 @@ async def test_issuer_users_get_their_own_upstream_credentials_by_an_oidc_prefix
     editor = _bearer(idp.token(sub="editor"))
     refused = await client.get("/backends/flex", headers=editor)
     assert refused.status == 404  # a backend one may not use is one that is not there
+
+
+@pytest.mark.parametrize(
+    ("verified", "status"),
+    [
+        pytest.param(True, 200, id="verified"),
+        pytest.param(False, 403, id="not-verified"),
+        pytest.param(None, 403, id="not-said"),
+        pytest.param("false", 403, id="the-string-false"),
+    ],
+)
+async def test_a_user_named_by_email_needs_the_issuer_to_have_verified_it(
+    gateway: GatewayFactory,
+    make_config: ConfigFactory,
+    issuer: tuple[Issuer, str],
+    verified: object,
+    status: int,
+) -> None:
+    """Where people may type in any address, an unverified one must not bring the roles
+    ``user_roles`` gives the person whose address it is."""
+    idp, url = issuer
+    table = {
+        "issuer": ISSUER,
+        "audience": AUDIENCE,
+        "jwks_url": url,
+        "username_claim": "email",
+        "user_roles": {"olga@example.org": ["admin"]},
+    }
+    client = await gateway(make_config(auth=auth_table(oidc=table)), user=None)
+    said: dict[str, Any] = {} if verified is None else {"email_verified": verified}
+    token = idp.token(roles=[], email="olga@example.org", **said)
+    response = await client.get("/admin", headers=_bearer(token))
+    assert response.status == status
+    if status == 403:
+        assert "not verified this user's email address" in (await response.json())["detail"]
+        # A public page is served as to anybody, as for any token that names nobody.
+        root = await client.get("/", headers=_bearer(token))
+        assert root.status == 200
+        assert "gw:me" not in (await root.json())["_links"]
