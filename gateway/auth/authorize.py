@@ -180,18 +180,30 @@ def _consent_page(
     return login_page.consent(base, form)
 
 
-async def consent(request: web.Request) -> web.Response:
-    """``POST /auth/authorize/consent``: the person's word on the consent page; a code for
-    the client (or ``access_denied``), on a page that goes on to it."""
+async def _posted(
+    request: web.Request, what: str
+) -> tuple[MultiDict[str], AuthorizationRequest, frozenset[str], str]:
+    """The authorization request a page of the gateway posted back, checked again.
+
+    A post from another site's page is refused (login CSRF), and so is a request the
+    gateway's page did not make, without a redirect: no redirect answers a POST here.
+    """
     if not same_site(request):
-        raise Forbidden("a consent sent from another site's page is refused")
+        raise Forbidden(f"{what} sent from another site's page is refused")
     posted = await request.post()
     form = MultiDict((k, v) for k, v in posted.items() if isinstance(v, str))
     wanted = client_and_redirect(request, form)
     try:
         requested, challenge = checked(wanted, form)
-    except Refused as refused:  # a form the consent page did not make: no redirect after a POST
+    except Refused as refused:
         raise BadRequest(refused.description) from None
+    return form, wanted, requested, challenge
+
+
+async def consent(request: web.Request) -> web.Response:
+    """``POST /auth/authorize/consent``: the person's word on the consent page; a code for
+    the client (or ``access_denied``), on a page that goes on to it."""
+    form, wanted, requested, challenge = await _posted(request, "a consent")
     who = _session_identity(request)
     if who is None:  # the session ended meanwhile: log in again, for the same request
         return login_page.login(public_base(request), _login_form(request, wanted))
@@ -209,15 +221,7 @@ async def consent(request: web.Request) -> web.Response:
 
 async def login(request: web.Request) -> web.Response:
     """``POST /auth/authorize``: the login form's answer; on to the client once it holds."""
-    if not same_site(request):
-        raise Forbidden("a login sent from another site's page is refused")
-    posted = await request.post()
-    form = MultiDict((k, v) for k, v in posted.items() if isinstance(v, str))
-    wanted = client_and_redirect(request, form)
-    try:
-        requested, challenge = checked(wanted, form)
-    except Refused as refused:  # a form the login page did not make: no redirect after a POST
-        raise BadRequest(refused.description) from None
+    form, wanted, requested, challenge = await _posted(request, "a login")
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     base = public_base(request)
     if not username or not password:
