@@ -133,8 +133,9 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
         # The token may be read from a form body here, before the limits middleware has
         # looked at it: that is bounded, as only a declared Content-Length of at most
         # CSRF_FORM_BYTES is read, never a chunked or encoded body, nor a body a
-        # streaming route passes on unread.
-        form = meta is not None and not meta.stream
+        # streaming route passes on unread. Only the gateway's own routes take it there
+        # (logout, consent): a backend route's form goes upstream, the token with it.
+        form = meta is not None and not meta.stream and meta.backend is None
         if (
             who.via == "session"
             and unsafe

@@ -105,7 +105,9 @@ class Authenticator:
                 name = str(claims["sub"])
                 roles = within(self.with_user_roles(name, claimed), scope)
                 if not roles:
-                    raise invalid_token(f"{name} holds no role this access token covers any more")
+                    raise invalid_token(
+                        "the identity holds no role this access token covers any more"
+                    )
                 return Identity(
                     name,
                     "oidc",

@@ -60,7 +60,7 @@ from gateway.auth.sessions import CSRF_FIELD
 from gateway.config.loading import CONFIG
 from gateway.config.roles import ROLES
 from gateway.web import problem
-from gateway.web.bodies import FORM
+from gateway.web.bodies import FORM, read_form
 from gateway.web.errors import BadRequest, Forbidden, Unauthorized
 from gateway.web.routing import NO_STORE, QueryParam, Route, add_route
 from gateway.web.urls import client_address, public_base
@@ -145,7 +145,7 @@ async def _code_for(
     """A code for the client, as the answer to send it."""
     grant = Grant(wanted.client.name, who.name, who.kind, _login_roles(request, who), scope)
     code = await request.app[OAUTH].codes.issue(grant, wanted.redirect_uri, challenge)
-    log.info("authorize: client %s got a code for %s %s", wanted.client.name, who.kind, who.name)
+    log.info("authorize: client %s got a code for %s %r", wanted.client.name, who.kind, who.name)
     return {"code": code}
 
 
@@ -190,7 +190,7 @@ async def _posted(
     """
     if not same_site(request):
         raise Forbidden(f"{what} sent from another site's page is refused")
-    posted = await request.post()
+    posted = await read_form(request)
     form = MultiDict((k, v) for k, v in posted.items() if isinstance(v, str))
     wanted = client_and_redirect(request, form)
     try:

@@ -27,6 +27,7 @@ from gateway.auth.authenticator import AUTH
 from gateway.auth.ratelimit import RateLimiter
 from gateway.config.auth import Principal
 from gateway.config.loading import CONFIG
+from gateway.web.bodies import read_form
 from gateway.web.errors import OAuthError, RateLimited
 from gateway.web.urls import client_address
 
@@ -54,7 +55,7 @@ async def oauth_form(request: web.Request) -> dict[str, str]:
 
     RFC 6749 3.2: taking either value would let two parts of a stack read two requests.
     """
-    posted = await request.post()
+    posted = await read_form(request)
     repeated = {k for k in posted if len(posted.getall(k)) > 1}
     if repeated:
         # Only names of the protocol go into the answer and the log: others are the
@@ -77,6 +78,8 @@ async def rate_limit(request: web.Request, form: Mapping[str, str]) -> None:
     except OAuthError:
         named = None  # refused right after, with what is wrong in it
     client_id = named[0] if named is not None else ""
+    if client_id not in request.app[AUTH].config.clients:
+        client_id = ""  # names nobody configured share one bucket: no new one per made-up name
     bucket = await limiter.take_for(client_id, client_address(request))
     if not bucket.allowed:
         wait = max(1, math.ceil(bucket.wait_s()))

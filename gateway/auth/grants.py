@@ -140,7 +140,7 @@ async def _answer(
     if family is not None:
         body["refresh_token"] = await server.refresh.issue(family)
     via = f" through client {client_id}" if client_id and client_id != who.name else ""
-    log.info("token: %s %s got an access token%s", who.kind, who.name, via)
+    log.info("token: %s %r got an access token%s", who.kind, who.name, via)
     return web.Response(
         body=jsoncodec.dumps(body), content_type="application/json", headers=NO_STORE
     )

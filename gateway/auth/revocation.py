@@ -109,6 +109,7 @@ def setup(app: web.Application) -> None:
             consumes=(FORM,),
             access="public",
             answers=(200,),
-            errors=(401, 429),  # invalid_client; the client's rate limit
+            # A request it cannot take; invalid_client; the client's rate limit; the store.
+            errors=(400, 401, 429, 503),
         ),
     )

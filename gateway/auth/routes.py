@@ -35,7 +35,7 @@ from gateway.backends.runtime import BACKENDS
 from gateway.config.loading import CONFIG
 from gateway.config.roles import ROLES
 from gateway.web import hal
-from gateway.web.bodies import FORM, read_json
+from gateway.web.bodies import FORM, read_form, read_json
 from gateway.web.errors import (
     BadRequest,
     Forbidden,
@@ -54,7 +54,7 @@ METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 async def _fields(request: web.Request) -> Mapping[str, str]:
     """String fields of a JSON object or a form body."""
     if request.content_type == FORM:
-        form = await request.post()
+        form = await read_form(request)
         return {k: v for k, v in form.items() if isinstance(v, str)}
     data = await read_json(request)
     if not isinstance(data, dict):
@@ -176,7 +176,7 @@ async def logout(request: web.Request) -> web.Response:
         token = bearer_token(request)
         assert token is not None  # a bearer identity came with one
         await authenticator.tokens.revoke(token, data)
-    log.info("logout: %s %s", who.kind, who.name)
+    log.info("logout: %s %r", who.kind, who.name)
     # A single sign-on session ends at the identity provider too, where it offers that:
     # a browser posting a form goes there; a script is told where, never redirected
     # (a cross-origin redirect breaks fetch under CORS).
@@ -259,7 +259,9 @@ def setup(app: web.Application) -> None:
             consumes=(FORM,),
             access="public",
             answers=(200,),
-            errors=(401, 429),  # invalid_client; the client's rate limit
+            # A request or grant it cannot take; invalid_client; the client's rate limit;
+            # the store.
+            errors=(400, 401, 429, 503),
         ),
     )
     authorize.setup(app)

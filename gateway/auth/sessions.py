@@ -212,7 +212,10 @@ async def csrf_sent(request: web.Request, data: dict[str, Any], *, form: bool) -
         return False
     if "Content-Encoding" in request.headers:
         return False
-    sent = (await request.post()).get(CSRF_FIELD)
+    try:
+        sent = (await request.post()).get(CSRF_FIELD)
+    except (UnicodeDecodeError, LookupError):
+        return False  # a form that does not decode carries no token
     expected = str(data.get("csrf", "")).encode()
     return isinstance(sent, str) and bool(sent) and hmac.compare_digest(sent.encode(), expected)
 

@@ -172,7 +172,7 @@ async def callback(request: web.Request) -> web.Response:
     )
     # The ID token stays server-side, for the logout's id_token_hint alone.
     await authenticator.store.put(_id_token_key(data["sid"]), {"t": id_token}, sso.session_ttl_s)
-    log.info("sso: %s logged in through the identity provider", who.name)
+    log.info("sso: %r logged in through the identity provider", who.name)
     origin = urlsplit(public_base(request))
     target = f"{origin.scheme}://{origin.netloc}{entry['r']}" if entry["r"] else ""
     headers = {**NO_STORE, **cleared, "Location": target or public_base(request) + "/"}

@@ -110,7 +110,10 @@ class LoginThrottle:
             ended = self._ended
             room = await self._room(keys)
             if ended != self._ended:
-                continue  # an attempt ended meanwhile: its failure may be missing from room
+                # An attempt ended meanwhile: its failure may be missing from room.
+                if asyncio.get_running_loop().time() >= deadline:
+                    raise TooManyRequests(BUSY, retry_after_s=1)
+                continue
             if all(self._in_flight.get(keys[s], 0) < left for s, left in room.items()):
                 break
             await self._wait(keys, deadline)

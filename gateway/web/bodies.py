@@ -9,6 +9,7 @@ from typing import Any, Final
 
 from aiohttp import hdrs, web
 from aiohttp.multipart import content_disposition_filename, parse_content_disposition
+from multidict import MultiDictProxy
 
 from gateway.web import jsoncodec
 from gateway.web.errors import BadRequest, MalformedBody, PayloadTooLarge
@@ -16,6 +17,20 @@ from gateway.web.routing import QueryParam
 from gateway.web.settings import HTTP
 
 FORM: Final = "application/x-www-form-urlencoded"
+
+
+async def read_form(
+    request: web.Request,
+) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    """The request's form fields; 400 for a body its charset does not decode."""
+    try:
+        return await request.post()
+    except (UnicodeDecodeError, LookupError):
+        raise MalformedBody(
+            "the form does not decode with its charset (UTF-8 unless said)"
+        ) from None
+
+
 """The media type of an HTML form's body: the logins and the OAuth endpoints take it."""
 CHUNK_BYTES: Final = 256 * 1024
 """Bytes read at a time from a streamed body, request or upstream download."""
@@ -47,7 +62,7 @@ async def read_json(request: web.Request) -> Any:
         raise MalformedBody(
             f"the request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
-    except RecursionError:
+    except jsoncodec.TooDeep:
         # The parser recurses per level; the stack ran out before the document did.
         raise MalformedBody(_too_deep()) from None
     except ValueError:

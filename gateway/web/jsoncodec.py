@@ -13,8 +13,10 @@ must lose nothing on the way:
 So a document with a run of 19 or more digits anywhere (the shortest integer that may not
 fit, wherever it sits: a false alarm in a string only costs speed), or one orjson refuses,
 goes through :mod:`json`. The result is exactly the standard library's, its errors
-included: callers catch ``ValueError`` (``json.JSONDecodeError`` and orjson's are both
-one), ``UnicodeDecodeError`` and ``RecursionError`` as before.
+included, but for one: a document nested deeper than the parser's stack is
+:class:`TooDeep`, a ``ValueError``, not ``RecursionError``. So callers catch
+``ValueError`` (``json.JSONDecodeError``, orjson's and :class:`TooDeep` are all one) and
+``UnicodeDecodeError``, and a hostile document is never a crash.
 
 One difference stays by choice: ``NaN`` and the infinities are written as ``null``, which
 is JSON, where :mod:`json` writes tokens no JSON parser has to take.
@@ -33,14 +35,23 @@ _DIGITS_AS_NINES: Final = bytes.maketrans(b"0123456789", b"9" * 10)
 _LONG_RUN: Final = b"9" * 19
 
 
+class TooDeep(ValueError):
+    """A document nested deeper than the parser's stack reaches."""
+
+
 def loads(data: bytes) -> Any:
-    """``data`` parsed as JSON, exactly as :func:`json.loads` parses it."""
+    """``data`` parsed as JSON, exactly as :func:`json.loads` parses it; a document nested
+    too deeply for it is a ``ValueError`` too (:class:`TooDeep`)."""
     if _LONG_RUN not in data.translate(_DIGITS_AS_NINES):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
             pass  # maybe something only the standard library takes; it has the last word
-    return json.loads(data)
+    try:
+        return json.loads(data)
+    except RecursionError:
+        # Nested deeper than the parser's stack: malformed for every caller, never a crash.
+        raise TooDeep("the JSON document is nested too deeply") from None
 
 
 def dumps(value: Any, *, sort_keys: bool = False) -> bytes:

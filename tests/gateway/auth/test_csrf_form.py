@@ -1,9 +1,10 @@
 """The session's CSRF token in a form body: what a browser's form post may carry it in.
 
 A browser posting a form as a navigation cannot set ``X-CSRF-Token``, so a small
-url-encoded body may carry the token in its ``csrf_token`` field instead. Any other body
-(too big, chunked, encoded, multipart) is not read for it, and a streaming route's body
-never is: those need the header, or they are 403 and nothing happens upstream.
+url-encoded body sent to one of the gateway's own routes (logging out, the consent page)
+may carry the token in its ``csrf_token`` field instead. Any other body (too big, chunked,
+encoded, multipart) is not read for it, and a backend's route never reads it: its body
+goes upstream. Those need the header, or they are 403 and nothing happens.
 """
 
 from __future__ import annotations
@@ -55,10 +56,15 @@ async def flex(gateway: GatewayFactory, make_config: ConfigFactory) -> tuple[Nav
     return Navigator(client), token
 
 
-async def test_a_form_field_with_the_sessions_token_passes(flex: tuple[Navigator, str]) -> None:
+async def test_a_backend_route_takes_the_token_in_its_header_only(
+    flex: tuple[Navigator, str],
+) -> None:
     nav, token = flex
     href = await _collection(nav)
-    answer, body = await nav.request("DELETE", href, data={"csrf_token": token})
+    refused = await nav.problem("DELETE", href, 403, data={"csrf_token": token})
+    assert "X-CSRF-Token" in refused["detail"]
+    assert await _still_there(nav, href)
+    answer, body = await nav.request("DELETE", href, headers={"X-CSRF-Token": token})
     assert answer.status == 204, body
     assert not await _still_there(nav, href)
 
@@ -88,7 +94,7 @@ def _multipart(token: str) -> aiohttp.FormData:
 
 
 def _refused_bodies(token: str) -> dict[str, dict[str, Any]]:
-    """Request keywords per kind of body that must not pass with the token in it."""
+    """Request keywords per kind of body that must not log out with the token in it."""
     padded = urlencode({"csrf_token": token, "note": "a" * CSRF_FORM_BYTES})
     right = urlencode({"csrf_token": token}).encode()
     return {
@@ -121,11 +127,9 @@ async def test_a_body_that_is_not_a_small_form_with_the_token_is_403(
     flex: tuple[Navigator, str], kind: str
 ) -> None:
     nav, token = flex
-    href = await _collection(nav)
     sent = _refused_bodies(token)[kind]
-    refused = await nav.problem("DELETE", href, 403, **sent)
+    refused = await nav.problem("POST", nav.base + "/auth/logout", 403, **sent)
     assert "X-CSRF-Token" in refused["detail"]
-    assert await _still_there(nav, href)
     assert (await nav.request("GET", nav.base + "/auth/me"))[0].status == 200  # session lives
 
 

@@ -215,6 +215,20 @@ async def test_each_client_at_each_address_is_rate_limited_at_the_token_and_revo
     assert status == 200
 
 
+async def test_made_up_client_ids_share_one_bucket_per_address(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    """A name per request must not bring a full bucket (and a new record) each time."""
+    config = make_config(server={"rate_limit_burst": 3, "rate_limit_per_s": 0.01})
+    client = await gateway(config, user=None)
+    statuses = [
+        (await _revoke(client, {"token": "x", "client_id": f"made-up-{n}"}))[0] for n in range(5)
+    ]
+    assert statuses[3:] == [429, 429]
+    # A configured client is not held up by them.
+    assert (await _revoke(client, {"token": "x", "client_id": APP}))[0] == 200
+
+
 @pytest.mark.parametrize(
     "path", [pytest.param("/auth/token", id="token"), pytest.param("/auth/revoke", id="revoke")]
 )
