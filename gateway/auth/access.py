@@ -108,12 +108,13 @@ def check_backend(request: web.Request, who: Identity, name: str) -> None:
         )
 
 
-@web.middleware
-async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Authenticate, authorize, check CSRF; run the handler as the caller."""
+async def admit(request: web.Request) -> tuple[Identity | None, dict[str, Any]]:
+    """Who ``request`` is served as, and the session's data or token's claims they came
+    with: authenticated, authorized and CSRF-checked (401, 403 or 404 otherwise). Nobody
+    on public routes without a login, and on a route whose own credential admits it."""
     meta = route_meta(request)
     if meta is not None and meta.credential is not None and meta.credential(request):
-        return await handler(request)  # the route's own credential (a scrape token): nobody's
+        return None, {}  # the route's own credential (a scrape token): nobody's
     policy = meta.access if meta is not None else "user"
     try:
         who, data = await request.app[AUTH].identify(request)
@@ -153,8 +154,15 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
             if backend is not None and backend_refusal(request, who, backend) is not None:
                 raise _not_served(request)
     refuse_dot_segments(request)
+    return who, dict(data)
+
+
+@web.middleware
+async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Authenticate, authorize, check CSRF (:func:`admit`); run the handler as the caller."""
+    who, data = await admit(request)
     if who is not None:
         request[_IDENTITY] = who
-        request[_DATA] = dict(data)
+        request[_DATA] = data
     with acting_as(who):
         return await handler(request)

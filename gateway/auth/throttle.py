@@ -105,6 +105,15 @@ class LoginThrottle:
         inside the block, so that the attempts waiting see it.
         """
         keys = self._keys(name, address)
+        await self._admit(keys)
+        try:
+            yield
+        finally:
+            self._end(keys)
+
+    async def _admit(self, keys: dict[str, str]) -> None:
+        """Wait until an attempt on ``keys`` fits in what their windows still allow, then
+        take its place; 429 when it waits too long."""
         deadline = asyncio.get_running_loop().time() + self.admit_wait_s
         while True:
             ended = self._ended
@@ -120,10 +129,6 @@ class LoginThrottle:
         # Nothing awaited since the count was read: no other attempt slipped in between.
         for key in keys.values():
             self._in_flight[key] = self._in_flight.get(key, 0) + 1
-        try:
-            yield
-        finally:
-            self._end(keys)
 
     async def _wait(self, keys: dict[str, str], deadline: float) -> None:
         """Until an attempt on one of ``keys`` ends; 429 when too many wait, or too long."""

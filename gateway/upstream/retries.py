@@ -37,7 +37,6 @@ class Deadline:
     """The end of one call's time budget, on the event loop's clock."""
 
     def __init__(self, budget_s: float) -> None:
-        self.budget_s = budget_s
         self._ends = asyncio.get_running_loop().time() + budget_s
 
     def remaining(self) -> float:

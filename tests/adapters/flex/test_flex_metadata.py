@@ -8,7 +8,9 @@ from xml.etree.ElementTree import canonicalize
 import aiohttp
 import pytest
 
+from adapters.flex.metadata import MAX_DEPTH, parse, to_json, to_xml
 from adapters.flex.simulator import FlexSimulator
+from gateway.spi import BadRequest, MalformedBody
 from tests.support.flex.fixtures import NEWS, PASSWORD, USER
 from tests.support.flex.navigator import PROBLEM, XML, Navigator
 
@@ -154,3 +156,135 @@ async def test_refused_xml_is_400_and_the_upstream_stays_unchanged(
     assert await upstream_json(simulator, upstream + "/metadata") == before
     assert await upstream_json(simulator, upstream + "/history") == history
     assert (await nav.follow(news, "flex:metadata"))["instance"] == metadata["instance"]
+
+
+# --- the conversions themselves ------------------------------------------------------------
+# What a client reads in the 400 problem's detail, word for word, and the document it gets.
+
+NAMESPACES = (
+    "XML namespaces are not supported in metadata documents; send the elements without a namespace"
+)
+
+
+@pytest.mark.parametrize(
+    ("document", "refused", "detail"),
+    [
+        pytest.param(
+            b" \n",
+            MalformedBody,
+            "the request body is empty; an XML metadata document is expected",
+            id="blank",
+        ),
+        pytest.param(
+            EXTERNAL,
+            BadRequest,
+            "XML documents with a document type declaration are refused: DTDs carry entity "
+            "declarations (entity expansion) and external entities",
+            id="dtd",
+        ),
+        pytest.param(
+            b'<metadata><title xmlns="urn:x">x</title></metadata>',
+            BadRequest,
+            "/metadata/{urn:x}title: " + NAMESPACES,
+            id="namespace",
+        ),
+        pytest.param(
+            b'<metadata xmlns:x="urn:x"><title x:lang="en">x</title></metadata>',
+            BadRequest,
+            "/metadata/title: " + NAMESPACES,
+            id="namespaced-attribute",
+        ),
+        pytest.param(
+            "<metadata><titre-é>x</titre-é></metadata>".encode(),
+            BadRequest,
+            "/metadata/titre-é: 'titre-é' is not a supported element or attribute name",
+            id="name",
+        ),
+        pytest.param(
+            b"<metadata><title>x</title>kept nowhere</metadata>",
+            BadRequest,
+            "/metadata: mixed content (text after the child element title) is not supported "
+            "in metadata documents",
+            id="mixed",
+        ),
+    ],
+)
+def test_a_refused_document_says_what_and_where(
+    document: bytes, refused: type[BadRequest], detail: str
+) -> None:
+    with pytest.raises(BadRequest) as raised:
+        parse(document)
+    assert type(raised.value) is refused
+    assert raised.value.detail == detail
+
+
+def test_documents_may_nest_max_depth_elements_and_no_deeper() -> None:
+    deepest = b"<el>" * MAX_DEPTH + b"</el>" * MAX_DEPTH
+    assert to_json(parse(deepest))["el"] is not None
+    with pytest.raises(BadRequest) as raised:
+        parse(b"<el>" * (MAX_DEPTH + 1) + b"</el>" * (MAX_DEPTH + 1))
+    # The path is cut at 200 characters: "/el" 100 times is 300.
+    assert raised.value.detail == (
+        f"the XML document is nested more than {MAX_DEPTH} elements deep "
+        f"(below {('/el' * MAX_DEPTH)[:200]}...)"
+    )
+
+
+def test_repeated_elements_become_a_list_in_document_order() -> None:
+    document = b"<m><k>a</k><k>b</k><k>c</k><other/></m>"
+    assert to_json(parse(document)) == {"m": {"k": ["a", "b", "c"], "other": ""}}
+
+
+def test_an_instance_becomes_a_utf8_document_with_a_declaration() -> None:
+    document = to_xml({"m": {"@flag": True, "b": False, "n": 2.5, "t": "é", "#text": "x"}})
+    head, _, body = document.partition(b"\n")
+    assert head.startswith(b"<?xml version='1.0'")
+    assert b"utf-8" in head.lower()
+    assert body == '<m flag="true">x<b>false</b><n>2.5</n><t>é</t></m>'.encode()
+
+
+@pytest.mark.parametrize(
+    ("instance", "detail"),
+    [
+        pytest.param(
+            {"a": {}, "b": {}},
+            "the metadata instance must be an object with exactly one key: the root element",
+            id="two-roots",
+        ),
+        pytest.param(
+            {"a b": "x"}, "instance: 'a b' is not an XML element or attribute name", id="root"
+        ),
+        pytest.param(
+            {"m": {"x": {"a b": "x"}}},
+            "m/x: 'a b' is not an XML element or attribute name",
+            id="element",
+        ),
+        pytest.param(
+            {"m": {"x": {"@a b": "x"}}},
+            "m/x: 'a b' is not an XML element or attribute name",
+            id="attribute",
+        ),
+        pytest.param(
+            {"m": ["a", "b"]}, "m: a list must be the value of an element name", id="list-root"
+        ),
+        pytest.param(
+            {"m": {"x": {"k": [["a"]]}}}, "m/x/k: lists cannot be nested", id="nested-lists"
+        ),
+        pytest.param(
+            {"m": {"x": {"#text": {"y": 1}}}},
+            "m/x/#text: attribute and text values must be strings, numbers or booleans",
+            id="text",
+        ),
+        pytest.param(
+            {"m": {"x": {"@y": [1]}}},
+            "m/x/@y: attribute and text values must be strings, numbers or booleans",
+            id="attribute-value",
+        ),
+    ],
+)
+def test_an_instance_without_a_document_says_what_and_where(
+    instance: dict[str, Any], detail: str
+) -> None:
+    with pytest.raises(BadRequest) as raised:
+        to_xml(instance)
+    assert raised.value.detail == detail

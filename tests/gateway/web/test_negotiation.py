@@ -60,6 +60,11 @@ def test_vary_is_merged_without_duplicates() -> None:
     assert merge_vary("*", "Origin") == "*"  # every field already
 
 
+def test_vary_names_each_added_field_once_however_it_is_spelled() -> None:
+    assert merge_vary(None, "Accept", "accept", "ACCEPT") == "Accept"
+    assert merge_vary("Origin", "Accept", "Accept") == "Origin, Accept"
+
+
 # --- the order of the ranges in Accept never matters -------------------------------------
 
 FORMS = ("application/hal+json", "application/json", "application/prs.hal-forms+json")
@@ -179,3 +184,46 @@ async def test_a_refused_type_is_never_answered(
     response = await client.get(path, headers={"Accept": accept})
     assert response.status == status
     assert response.content_type == content_type
+
+
+HAL_FIRST = ("application/hal+json", "application/json")
+
+
+@pytest.mark.parametrize(
+    ("accept", "offered", "expected"),
+    [
+        pytest.param(
+            " , application/json",
+            ("text/html", "application/json"),
+            "application/json",
+            id="empty-range-skipped",
+        ),
+        pytest.param(
+            "application/json;q=1, application/hal+json",
+            ("application/json", "application/hal+json"),
+            "application/json",
+            id="no-q-is-q1",
+        ),
+        pytest.param(
+            "application/json;q=5, application/hal+json", HAL_FIRST, HAL_FIRST[0], id="q5"
+        ),
+        pytest.param(
+            "application/json;q=1.5, application/hal+json", HAL_FIRST, HAL_FIRST[0], id="q1.5"
+        ),
+        pytest.param(
+            "application/json;q=0.1;q=1=1, application/hal+json;q=0.5",
+            HAL_FIRST,
+            "application/json",
+            id="malformed-q-after-a-q",
+        ),
+    ],
+)
+def test_a_missing_or_malformed_quality_counts_as_1(
+    accept: str, offered: tuple[str, ...], expected: str
+) -> None:
+    assert choose(accept, offered) == expected
+
+
+@pytest.mark.parametrize("accept", [None, "", "application/json"])
+def test_nothing_offered_is_nothing_chosen(accept: str | None) -> None:
+    assert choose(accept, ()) is None

@@ -20,9 +20,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from gateway.app import create_app
+from gateway.web import serving
 from gateway.web.relay import NO_COMPRESSION, relay
 from gateway.web.routing import Route, add_route
 from tests.support.fixtures import ConfigFactory, GatewayFactory
+from tests.support.identities import bearer
 
 BOUND_S: Final = 5.0
 """Longest wait for a relayed answer; only a gateway that never ends one reaches it."""
@@ -277,3 +280,127 @@ async def test_relayed_bytes_never_run_on_the_gateways_origin(
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Security-Policy"] == "sandbox"
     assert response.headers.get("Content-Disposition") == expected
+
+
+# --- statuses, compression without a length, and clients that leave -----------------------
+
+CHUNK: Final = bytes(range(256)) * 256
+"""64 kB of an endless upstream answer."""
+
+
+def _relay_logs(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "gateway.web.relay"]
+
+
+async def _partial(request: web.Request) -> web.Response:
+    """The first kilobyte, as a range answer."""
+    headers = {"Content-Type": "video/mp4", "Content-Range": f"bytes 0-999/{len(MEDIA)}"}
+    return web.Response(status=206, body=MEDIA[:1000], headers=headers)
+
+
+async def _gzipped_chunked(request: web.Request) -> web.StreamResponse:
+    """Compressed although not asked to, and chunked: no length at all."""
+    response = web.StreamResponse(headers={"Content-Type": "video/mp4", "Content-Encoding": "gzip"})
+    await response.prepare(request)
+    await response.write(gzip.compress(MEDIA))
+    await response.write_eof()
+    return response
+
+
+async def test_a_relay_answers_with_the_status_its_route_gives(
+    gateway: GatewayFactory, make_config: ConfigFactory, upstream: Served
+) -> None:
+    app = web.Application()
+    app.router.add_get("/partial", _partial)
+    url = await upstream(app)
+
+    async def download(request: web.Request) -> web.StreamResponse:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{url}/partial", headers=NO_COMPRESSION) as up,
+        ):
+            return await relay(request, up, status=up.status)
+
+    def routes(app: web.Application) -> None:
+        add_route(app, Route("GET", "/partial", download, produces=()))
+
+    client = await gateway(make_config(backends={}), routes=routes)
+    response = await client.get("/partial")
+    assert response.status == 206
+    assert await response.read() == MEDIA[:1000]
+
+
+async def test_a_body_compressed_anyway_without_a_length_arrives_whole(
+    relayed: Origin, upstream: Served
+) -> None:
+    app = web.Application()
+    app.router.add_get("/gzipped-chunked", _gzipped_chunked)
+    client = await relayed(await upstream(app))
+    response = await client.get("/relayed/gzipped-chunked")
+    assert response.status == 200
+    assert await response.read() == MEDIA
+    assert "Content-Encoding" not in response.headers
+
+
+async def test_a_client_that_leaves_mid_download_ends_the_relay_with_one_info_line(
+    make_config: ConfigFactory, upstream: Served, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    let_go = asyncio.Event()
+
+    async def endless(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "video/mp4"})
+        await response.prepare(request)
+        try:
+            for _ in range(10_000):  # 640 MB at most: far more than any socket buffers
+                await response.write(CHUNK)
+        finally:
+            let_go.set()  # the gateway closed its upstream connection: the relay is over
+        return response
+
+    upstream_app = web.Application()
+    upstream_app.router.add_get("/endless", endless)
+    url = await upstream(upstream_app)
+
+    async def download(request: web.Request) -> web.StreamResponse:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{url}/endless", headers=NO_COMPRESSION) as up,
+        ):
+            return await relay(request, up)
+
+    # Served as `hal-gateway serve` serves it: a handler runs on when its client leaves
+    # (test servers would cancel it instead).
+    app = create_app(make_config(backends={}))
+    add_route(app, Route("GET", "/relayed/endless", download, produces=()))
+    runner = await serving.serve(app, "127.0.0.1", 0)
+    try:
+        host, port = runner.addresses[0][:2]
+        async with aiohttp.ClientSession(headers=bearer(app, "admin")) as client:
+            async with asyncio.timeout(BOUND_S):
+                response = await client.get(f"http://{host}:{port}/relayed/endless")
+                assert response.status == 200
+                await response.content.readexactly(len(CHUNK))
+                response.close()  # the client hangs up
+                await let_go.wait()
+    finally:
+        await runner.cleanup()
+    assert _relay_logs(caplog) == [
+        (logging.INFO, "GET /relayed/endless: the client went away mid-download")
+    ]
+
+
+async def test_an_upstream_that_broke_off_is_one_warning_naming_the_request(
+    relayed: Origin, broken: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = await relayed(broken)
+    async with asyncio.timeout(BOUND_S):
+        response = await client.get("/relayed/media")
+        with pytest.raises(aiohttp.ClientPayloadError):
+            await response.read()
+    assert _relay_logs(caplog) == [
+        (
+            logging.WARNING,
+            "GET /relayed/media: the upstream broke off mid-download; closing the connection",
+        )
+    ]
