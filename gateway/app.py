@@ -142,7 +142,6 @@ def create_app(
     app.cleanup_ctx.append(_state_lifecycle)
     app.cleanup_ctx.append(backends.lifecycle)
     app.on_response_prepare.append(add_request_id_header)
-    app.on_response_prepare.append(sessions.mark_secure)
     app.on_response_prepare.append(server_header)
     app.on_response_prepare.append(add_security_headers)
     app.on_response_prepare.append(ratelimit.add_rate_limit_headers)

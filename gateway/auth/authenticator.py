@@ -113,7 +113,6 @@ class Authenticator:
                     "oidc",
                     roles,
                     expires_at=float(claims["exp"]),
-                    token_id=str(claims.get("jti", "")),
                 )
             if kind not in ("user", "client"):
                 raise invalid_token("the access token names no kind of identity")
@@ -125,7 +124,6 @@ class Authenticator:
                 kind,
                 within(principal.roles, scope),
                 expires_at=float(claims["exp"]),
-                token_id=str(claims.get("jti", "")),
             )
         oidc = self.config.oidc
         assert oidc is not None

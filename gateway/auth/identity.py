@@ -54,10 +54,6 @@ class Identity:
     expires_at: float | None = None
     """When the session or token ends (epoch seconds)."""
     via: Literal["session", "bearer"] = "bearer"
-    session_id: str | None = None
-    """The gateway session's id, for cookie sessions."""
-    token_id: str | None = None
-    """The ``jti`` of the gateway's own access tokens."""
 
     @property
     def key(self) -> str:

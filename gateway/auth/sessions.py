@@ -6,8 +6,9 @@ its expiry (and for a single sign-on session the roles its login's claim gave); 
 hundred bytes, never an upstream token. With ``"redis"`` the cookie
 holds only a random key and the session lives in Redis, so every gateway process
 sees it. Either way a login starts a new session (a new id and a new cookie: no
-fixation), and the cookie is HttpOnly, SameSite=Lax, Secure behind an https public URL
-and lives ``auth.session_ttl_s`` seconds.
+fixation), and the cookie is HttpOnly, SameSite=Lax, Secure when clients use https (an
+https public URL, or the scheme a trusted proxy forwards) and lives
+``auth.session_ttl_s`` seconds.
 
 A cookie session that was logged out is remembered as revoked until it would have
 expired, so a copy of the cookie kept elsewhere is refused too. Expiry and revocation are
@@ -28,7 +29,7 @@ from urllib.parse import urlsplit
 
 import aiohttp_session
 import redis.asyncio as aioredis
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from aiohttp_session.redis_storage import RedisStorage
 from redis.exceptions import RedisError
@@ -76,7 +77,31 @@ def storage(
             "when this process stops"
         )
         key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-    return EncryptedCookieStorage(key, **params)
+    return _CookieSessions(key, **params)
+
+
+def _secure_over_https(request: web.Request, response: web.StreamResponse, name: str) -> None:
+    """Mark the session cookie Secure when the client reached the gateway over https.
+
+    Behind an https ``public_url`` the storage sets it on every cookie; without one, the
+    scheme a trusted proxy forwards (``X-Forwarded-Proto``) decides, per request. It is
+    done as the session is saved: aiohttp writes the cookies into the headers before any
+    ``on_response_prepare`` hook runs, too late to change them there.
+    """
+    morsel = response.cookies.get(name)
+    if morsel is not None and public_base(request).startswith("https://"):
+        morsel["secure"] = True
+
+
+class _CookieSessions(EncryptedCookieStorage):
+    """aiohttp-session's encrypted cookie storage, its cookie Secure over https."""
+
+    async def save_session(
+        self, request: web.Request, response: web.StreamResponse, session: aiohttp_session.Session
+    ) -> None:
+        """Write the session into its cookie (:func:`_secure_over_https`)."""
+        await super().save_session(request, response, session)
+        _secure_over_https(request, response, self.cookie_name)
 
 
 class _RedisSessions(RedisStorage):
@@ -96,19 +121,21 @@ class _RedisSessions(RedisStorage):
     async def load_session(self, request: web.Request) -> aiohttp_session.Session:
         """The session the cookie names, or a new one."""
         key = self.load_cookie(request)
-        raw = None
-        if isinstance(key, str) and key:
-            try:
-                raw = await self._client.get(self._prefix + key)
-            except RedisError as exc:
-                self._errors.inc("session_load")
-                raise unreachable() from exc
+        if not key:
+            return await self.new_session()
         try:
-            data = self._decoder(raw.decode() if isinstance(raw, bytes) else raw) if raw else None
-        except ValueError:
-            data = None
+            raw = await self._client.get(self._prefix + key)
+        except RedisError as exc:
+            self._errors.inc("session_load")
+            raise unreachable() from exc
+        if not raw:
+            return await self.new_session()
+        try:
+            data = self._decoder(raw.decode() if isinstance(raw, bytes) else raw)
+        except ValueError:  # not JSON, or not UTF-8 (UnicodeDecodeError)
+            return await self.new_session()
         if data is None:
-            return aiohttp_session.Session(None, data=None, new=True, max_age=self.max_age)
+            return await self.new_session()
         return aiohttp_session.Session(key, data=data, new=False, max_age=self.max_age)
 
     async def save_session(
@@ -118,26 +145,18 @@ class _RedisSessions(RedisStorage):
         key = session.identity
         try:
             if session.empty:
-                self.save_cookie(response, "", max_age=session.max_age)
+                self.save_cookie(response, "")  # deletes the cookie
                 if key is not None:
                     await self._client.delete(self._prefix + str(key))
                 return
             key = str(key) if key is not None else self._key_factory()
             self.save_cookie(response, key, max_age=session.max_age)
+            _secure_over_https(request, response, self.cookie_name)
             data = self._encoder(self._get_session_data(session))
             await self._client.set(self._prefix + key, data, ex=session.max_age)
         except RedisError as exc:
             self._errors.inc("session_save")
             raise unreachable() from exc
-
-
-async def mark_secure(request: web.BaseRequest, response: web.StreamResponse) -> None:
-    """``on_response_prepare``: the session cookie is Secure when clients use https."""
-    if not isinstance(request, web.Request):
-        return
-    name = request.app[CONFIG].session.cookie_name
-    if name in response.cookies and public_base(request).startswith("https://"):
-        response.cookies[name]["secure"] = True
 
 
 async def start(
@@ -188,14 +207,15 @@ def identity(data: dict[str, Any], kind: IdentityKind, roles: frozenset[str]) ->
         roles=roles,
         expires_at=float(data["exp"]),
         via="session",
-        session_id=data["sid"],
     )
 
 
 def csrf_ok(request: web.Request, data: dict[str, Any]) -> bool:
     """Whether the request carries the session's CSRF token."""
-    sent = request.headers.get(CSRF_HEADER, "")
-    return bool(sent) and hmac.compare_digest(sent.encode(), str(data.get("csrf", "")).encode())
+    sent = request.headers.get(CSRF_HEADER)
+    if not sent:
+        return False
+    return hmac.compare_digest(sent.encode(), str(data.get("csrf", "")).encode())
 
 
 async def csrf_sent(request: web.Request, data: dict[str, Any], *, form: bool) -> bool:
@@ -210,7 +230,7 @@ async def csrf_sent(request: web.Request, data: dict[str, Any], *, form: bool) -
     size = request.content_length or 0
     if not form or request.content_type != FORM or not 0 < size <= CSRF_FORM_BYTES:
         return False
-    if "Content-Encoding" in request.headers:
+    if hdrs.CONTENT_ENCODING in request.headers:
         return False
     try:
         sent = (await request.post()).get(CSRF_FIELD)
@@ -228,7 +248,10 @@ async def end(request: web.Request, store: StateStore, data: dict[str, Any]) -> 
 
 
 async def _revoke(store: StateStore, data: dict[str, Any]) -> None:
-    """Refuse the session ``data`` describes until it would have expired anyway."""
-    ttl = float(data.get("exp", 0)) - store.clock()
+    """Refuse the session ``data`` describes until it would have expired anyway.
+
+    ``data`` comes from :func:`load`, which makes sure it has an integer ``exp``.
+    """
+    ttl = data["exp"] - store.clock()
     if ttl > 0:
         await store.put(f"revoked:session:{data['sid']}", {"at": store.clock()}, ttl)

@@ -82,6 +82,20 @@ async def test_a_browser_form_logs_out_of_a_password_session(flex: tuple[Navigat
     assert after.status == 401
 
 
+async def test_a_form_of_exactly_the_size_limit_is_read_for_the_token(
+    flex: tuple[Navigator, str],
+) -> None:
+    nav, token = flex
+    start = urlencode({"csrf_token": token, "note": ""})
+    form = start + "a" * (CSRF_FORM_BYTES - len(start))
+    assert len(form.encode()) == CSRF_FORM_BYTES
+    answer, _ = await nav.request(
+        "POST", nav.base + "/auth/logout", data=form, headers={"Content-Type": FORM}
+    )
+    assert answer.status == 204
+    assert (await nav.request("GET", nav.base + "/auth/me"))[0].status == 401
+
+
 async def _chunks(body: bytes) -> AsyncIterator[bytes]:
     yield body
 
@@ -108,6 +122,10 @@ def _refused_bodies(token: str) -> dict[str, dict[str, Any]]:
             "headers": {"Content-Type": FORM, "Content-Encoding": "gzip"},
         },
         "multipart": {"data": _multipart(token)},
+        "declared-coding": {
+            "data": right,
+            "headers": {"Content-Type": FORM, "Content-Encoding": "identity"},
+        },
     }
 
 
@@ -121,6 +139,7 @@ def _refused_bodies(token: str) -> dict[str, dict[str, Any]]:
         pytest.param("chunked", id="chunked-body"),
         pytest.param("encoded", id="content-encoding"),
         pytest.param("multipart", id="multipart-body"),
+        pytest.param("declared-coding", id="content-encoding-identity"),
     ],
 )
 async def test_a_body_that_is_not_a_small_form_with_the_token_is_403(
