@@ -66,21 +66,21 @@ def require_caller(request: web.Request) -> Identity:
     return who
 
 
-def backend_refusal(request: web.Request, who: Identity, backend: Backend) -> str | None:
-    """Why ``who`` may not use ``backend`` at all, or None when they may."""
-    if not who.may("GET"):
-        return "you hold no role that opens the backends (reader, editor or admin)"
+def may_use(request: web.Request, who: Identity, backend: Backend) -> bool:
+    """Whether ``who`` may use ``backend`` at all: they hold a role that opens the
+    backends, one the backend is open to (admins pass every such limit), and
+    credentials for it (a per-user backend's)."""
     roles = backend.adapter.backend.roles
-    if roles and ADMIN not in who.roles and not implied(who.roles) & set(roles):
-        return f"backend {backend.name} is open to the roles {', '.join(roles)} only"
-    if not request.app[BACKENDS].auth(backend).allows(who):
-        return f"{who.name} has no credentials for backend {backend.name}"
-    return None
+    return (
+        who.may("GET")
+        and (not roles or ADMIN in who.roles or bool(implied(who.roles) & set(roles)))
+        and request.app[BACKENDS].auth(backend).allows(who)
+    )
 
 
 def visible(request: web.Request, who: Identity | None, backend: Backend) -> bool:
     """Whether ``backend`` is shown to ``who`` (root, registry, lists)."""
-    return who is not None and backend_refusal(request, who, backend) is None
+    return who is not None and may_use(request, who, backend)
 
 
 def _not_served(request: web.Request) -> NotFound:
@@ -99,11 +99,12 @@ def check_backend(request: web.Request, who: Identity, name: str) -> None:
     backend = request.app[BACKENDS].get(name)
     if backend is None:
         return
-    if backend_refusal(request, who, backend) is not None:
+    if not may_use(request, who, backend):
         raise _not_served(request)
     if not who.may(request.method):
+        # Whoever may use a backend holds a role: reader, when they may only read.
         raise Forbidden(
-            f"your roles ({', '.join(sorted(who.roles)) or 'none'}) allow reading only; "
+            f"your roles ({', '.join(sorted(who.roles))}) allow reading only; "
             f"{request.method} needs the editor role"
         )
 
@@ -151,7 +152,7 @@ async def admit(request: web.Request) -> tuple[Identity | None, dict[str, Any]]:
         elif meta is None and (name := _backend_of_path(request)) is not None:
             # No route, or not this method (405 with Allow): as silent as an unknown name.
             backend = request.app[BACKENDS].get(name)
-            if backend is not None and backend_refusal(request, who, backend) is not None:
+            if backend is not None and not may_use(request, who, backend):
                 raise _not_served(request)
     refuse_dot_segments(request)
     return who, dict(data)

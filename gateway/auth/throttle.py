@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import hashlib
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Final
 
 from gateway.config.auth import AuthConfig
@@ -50,12 +50,10 @@ def _key(scope: str, value: str) -> str:
 class LoginThrottle:
     """Counts failed logins, refuses attempts over the limits, and admits attempts."""
 
-    def __init__(
-        self, auth: AuthConfig, store: StateStore, clock: Callable[[], float] | None = None
-    ) -> None:
+    def __init__(self, auth: AuthConfig, store: StateStore) -> None:
         self._window = auth.login_window_s
+        # The windows are timed by the store's clock (StateStore.clock), and so is Retry-After.
         self._store = store
-        self._own_clock = clock
         self._limits = {"pair": auth.login_attempts, "address": auth.login_address_attempts}
         self._in_flight: dict[str, int] = {}
         # Bumped whenever an attempt ends: a count of failures read before may be stale.
@@ -64,10 +62,6 @@ class LoginThrottle:
         self._waiting: dict[str, list[asyncio.Future[None]]] = {}
         self.admit_wait_s = ADMIT_WAIT_S
         """Longest an attempt waits for the attempts before it to end."""
-
-    def _clock(self) -> float:
-        # The store's clock unless given one: its windows are timed by it too.
-        return self._own_clock() if self._own_clock is not None else self._store.clock()
 
     def _keys(self, name: str, address: str) -> dict[str, str]:
         """The store key of each window an attempt of ``name`` from ``address`` counts in."""
@@ -86,7 +80,7 @@ class LoginThrottle:
             room[scope] = limit - len(failures)
             if room[scope] <= 0:
                 oldest = failures[-limit]
-                retry = max(retry, oldest + self._window - self._clock())
+                retry = max(retry, oldest + self._window - self._store.clock())
         if any(left <= 0 for left in room.values()):
             raise TooManyRequests(TOO_MANY, retry_after_s=max(1, math.ceil(retry)))
         return room
@@ -143,12 +137,12 @@ class LoginThrottle:
         except TimeoutError:
             raise TooManyRequests(BUSY, retry_after_s=1) from None
         finally:
+            # Each key's list holds woken until here: only this finally takes it out.
             for key in keys.values():
-                waiting = self._waiting.get(key, [])
-                if woken in waiting:
-                    waiting.remove(woken)
+                waiting = self._waiting[key]
+                waiting.remove(woken)
                 if not waiting:
-                    self._waiting.pop(key, None)
+                    del self._waiting[key]
 
     def _end(self, keys: dict[str, str]) -> None:
         """One attempt on ``keys`` ended: free its place and wake who waits for one.

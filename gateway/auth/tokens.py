@@ -199,7 +199,7 @@ class TokenService:
         refuses them itself from now on.
         """
         now = self.clock()
-        ttl = float(claims.get("exp", 0)) - now + LEEWAY_S
+        ttl = float(claims["exp"]) - now + LEEWAY_S  # checked claims: ``exp`` is essential
         if ttl > 0:
             await self._store.put(revocation_key(token), {"at": now}, ttl)
 

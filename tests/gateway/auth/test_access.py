@@ -7,6 +7,8 @@ is public must be in ``PUBLIC`` below.
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,8 +17,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from gateway.auth.access import caller_name
 from gateway.auth.authenticator import AUTH
 from gateway.auth.identity import Identity
+from gateway.web.logformat import JsonFormatter
 from gateway.web.routing import ROUTE_META
 from tests.support.fixtures import AZURE, EVERY_KIND, FLEX, ConfigFactory, GatewayFactory
 from tests.support.identities import USERS, auth_table, bearer, user_entry
@@ -326,3 +330,101 @@ async def test_every_unsafe_method_with_the_session_cookie_needs_the_csrf_token(
     response, answer = await nav.request(method, href, headers={"X-CSRF-Token": csrf}, **body)
     assert response.status in (200, 204), answer
     assert await changed()
+
+
+# --- What each refusal says, and where a refused method stays a 405 -------------------
+
+
+async def test_refusals_name_exactly_what_the_caller_lacks(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    client = await gateway(make_config(), user=None)
+    reader = bearer(client.app, "reader")
+    admin_view = await client.get("/admin", headers=reader)
+    assert admin_view.status == 403
+    assert (await admin_view.json())["detail"] == "this view is for admins"
+    write = await client.post("/backends/flex/assets", json={"name": "x"}, headers=reader)
+    assert write.status == 403
+    assert (await write.json())["detail"] == (
+        "your roles (reader) allow reading only; POST needs the editor role"
+    )
+    csrf = await _session_of(client, "editor")
+    no_token = await client.post("/auth/logout")
+    assert no_token.status == 403
+    assert (await no_token.json())["detail"] == (
+        "send the session's CSRF token in X-CSRF-Token (it is in the login answer and in /auth/me)"
+    )
+    me = await client.get("/auth/me")
+    assert (await me.json())["csrf_token"] == csrf  # the session's own, where it says
+
+
+async def test_a_method_a_route_lacks_is_405_only_where_the_caller_may_look(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    config = make_config(backends={"flex": {**FLEX, "roles": ["editor"]}, "azure": AZURE})
+    client = await gateway(config, user="reader")
+    editor = bearer(client.app, "editor")
+    for path in ("/backends/flex", "/backends/flex/assets/1/history"):
+        allowed = await client.patch(path, headers=editor)
+        assert allowed.status == 405, path
+        assert "GET" in allowed.headers["Allow"], path
+        refused = await client.patch(path)  # the reader, who may not use flex
+        assert refused.status == 404, path
+        assert refused.headers.get("Allow") is None, path
+        assert (await refused.json())["detail"] == f"nothing is served at {path}"
+    # Elsewhere a backend's name in the path is just a word: the router answers.
+    for path in ("/backends", "/rels/flex"):
+        answer = await client.patch(path)
+        assert answer.status == 405, path
+        assert "GET" in answer.headers["Allow"], path
+    for path in ("/nothing", "/nothing/flex/here"):
+        unknown = await client.get(path)
+        assert unknown.status == 404, path
+        assert (await unknown.json())["detail"] == f"nothing is served at {path}"
+
+
+async def test_a_route_s_own_credential_admits_a_caller_without_a_login(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    token = "scrape-token-0123456789abcdef-0123456789"
+    client = await gateway(make_config(server={"metrics_token": token}, backends={}), user=None)
+    scraped = await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+    assert scraped.status == 200
+    assert "halgw_build_info" in await scraped.text()
+    wrong = await client.get("/metrics", headers={"Authorization": f"Bearer {token}x"})
+    assert wrong.status == 401
+
+
+class _Lines(logging.Handler):
+    """Keeps every formatted line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+
+async def test_log_lines_name_the_caller_and_nobody_for_anonymous_requests(
+    gateway: GatewayFactory, make_config: ConfigFactory
+) -> None:
+    client = await gateway(make_config(backends={}), user=None)
+    handler = _Lines()
+    handler.setFormatter(JsonFormatter(identity=caller_name))
+    logger = logging.getLogger("gateway")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        anonymous = await client.get("/auth/me", headers={"X-Request-Id": "anonymous-1"})
+        reader = bearer(client.app, "reader")
+        known = await client.post("/auth/logout", headers={**reader, "X-Request-Id": "reader-1"})
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert (anonymous.status, known.status) == (401, 204)
+    lines = {line.get("request_id"): line for line in handler.lines}
+    assert lines["anonymous-1"]["status"] == 401
+    assert "identity" not in lines["anonymous-1"]
+    assert lines["reader-1"]["identity"] == "reader"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import time
 from typing import Any
@@ -13,9 +15,11 @@ from aiohttp.test_utils import TestClient
 from joserfc import jwt
 from joserfc.jwk import OctKey
 
+from gateway.app import STORE
 from gateway.auth.authenticator import AUTH
 from gateway.auth.tokens import LEEWAY_S
 from gateway.web.statuses import ERROR_STATUSES
+from tests.support.clocks import FakeClock
 from tests.support.fixtures import ConfigFactory, GatewayFactory
 from tests.support.identities import CLIENTS, SIGNING_KEY, USERS, auth_table
 
@@ -356,3 +360,174 @@ async def test_a_token_that_expires_while_remembered_as_checked_is_refused(
     refused = await _me(client, token)
     assert refused.status == 401
     assert "expired" in (await refused.json())["detail"]
+
+
+def _payload(token: str) -> dict[str, Any]:
+    claims = jwt.decode(token, OctKey.import_key(SIGNING_KEY.encode()), algorithms=["HS256"])
+    return dict(claims.claims)
+
+
+async def test_an_access_token_carries_the_claims_of_rfc_9068(gateway: GatewayFactory) -> None:
+    """What another service holding the signing key reads in a token: who, for what, and
+    when it was issued, holds from and until."""
+    client = await gateway(user=None)
+    now = int(time.time())
+    client.app[AUTH].tokens.clock = lambda: now + 0.75
+    response = await _token(
+        client,
+        data={"grant_type": "password", "username": "editor", "password": USERS["editor"][0]},
+    )
+    claims = _payload((await response.json())["access_token"])
+    jti = claims.pop("jti")
+    assert claims == {
+        "iss": "hal-media-gateway",
+        "aud": "hal-media-gateway",
+        "sub": "editor",
+        "kind": "user",
+        "scope": "editor",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 3600,
+    }
+    assert len(jti) == 32
+    assert int(jti, 16) >= 0
+
+
+async def test_an_admin_token_narrowed_to_reader_acts_as_a_reader(
+    gateway: GatewayFactory,
+) -> None:
+    client = await gateway(user=None)
+    form = {
+        "grant_type": "password",
+        "username": "admin",
+        "password": USERS["admin"][0],
+        "scope": "reader",
+    }
+    token = (await (await _token(client, data=form)).json())["access_token"]
+    assert _payload(token)["scope"] == "reader"
+    assert (await (await _me(client, token)).json())["roles"] == ["reader"]
+    assert (await client.get("/admin", headers={"Authorization": f"Bearer {token}"})).status == 403
+
+
+def _revocation(token: str) -> str:
+    return "revoked:token:" + hashlib.sha256(token.encode()).hexdigest()[:40]
+
+
+async def _password_token(client: TestClient[Any, Any]) -> str:
+    form = {"grant_type": "password", "username": "reader", "password": USERS["reader"][0]}
+    return str((await (await _token(client, data=form)).json())["access_token"])
+
+
+async def _logout(client: TestClient[Any, Any], token: str) -> int:
+    headers = {"Authorization": f"Bearer {token}"}
+    return (await client.post("/auth/logout", headers=headers)).status
+
+
+async def test_a_revocation_is_kept_by_digest_until_the_token_would_have_expired(
+    gateway: GatewayFactory,
+) -> None:
+    client = await gateway(user=None)
+    store = client.app[STORE]
+    clock = FakeClock(float(int(time.time())))
+    client.app[AUTH].tokens.clock = store.clock = clock
+    token = await _password_token(client)
+    expires = clock.now + 3600
+    assert await _logout(client, token) == 204
+    assert await store.get(_revocation(token)) == {"at": clock.now}
+    # Refused as revoked up to the last instant the token would have held.
+    clock.now = expires + LEEWAY_S - 0.5
+    refused = await _me(client, token)
+    assert refused.status == 401
+    assert (await refused.json())["detail"] == "the bearer token was revoked (logged out)"
+    # Then nothing is left behind: the token is refused as expired anyway.
+    clock.now = expires + LEEWAY_S + 0.5
+    assert await store.get(_revocation(token)) is None
+    assert "expired" in (await (await _me(client, token)).json())["detail"]
+
+
+async def test_a_token_logged_out_in_its_last_second_is_refused_for_that_second(
+    gateway: GatewayFactory,
+) -> None:
+    client = await gateway(user=None)
+    store = client.app[STORE]
+    clock = FakeClock(float(int(time.time())))
+    client.app[AUTH].tokens.clock = store.clock = clock
+    token = await _password_token(client)
+    clock.now += 3600 + LEEWAY_S - 0.5
+    assert await _logout(client, token) == 204
+    assert await store.get(_revocation(token)) == {"at": clock.now}
+    refused = await _me(client, token)
+    assert refused.status == 401
+    assert (await refused.json())["detail"] == "the bearer token was revoked (logged out)"
+
+
+def _signed_with_header(header: dict[str, Any]) -> str:
+    """A token signed with the right key whose header is not one JOSE can read."""
+    encoded = [
+        base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=")
+        for part in (header, _claims())
+    ]
+    signing_input = ".".join(encoded)
+    mac = hmac.new(SIGNING_KEY.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def _not_an_object() -> str:
+    header, _, signature = _sign(_claims()).split(".")
+    payload = base64.urlsafe_b64encode(b"[1, 2]").decode().rstrip("=")
+    return f"{header}.{payload}.{signature}"
+
+
+@pytest.mark.parametrize(
+    ("token", "detail"),
+    [
+        pytest.param(
+            _sign(_claims(exp=int(time.time()) - 120)),
+            "the bearer token has expired",
+            id="expired",
+        ),
+        pytest.param(
+            _sign(_claims(nbf=int(time.time()) + 600)),
+            "the bearer token was refused (invalid_claim)",
+            id="not-yet-valid",
+        ),
+        pytest.param(
+            _tampered(_sign(_claims())),
+            "the bearer token was refused (bad_signature)",
+            id="tampered",
+        ),
+        pytest.param(
+            _sign(_claims(aud=None)), "the bearer token was refused (missing_claim)", id="no-aud"
+        ),
+        pytest.param(
+            _sign(_claims(sub=None)), "the bearer token was refused (missing_claim)", id="no-sub"
+        ),
+        pytest.param(
+            _sign(_claims(aud="someone-else")),
+            "the bearer token was refused (invalid_claim)",
+            id="audience",
+        ),
+        pytest.param("not-a-jwt", "the bearer token is not a JWT", id="garbage"),
+        pytest.param(_not_an_object(), "the bearer token is not a JWT", id="not-an-object"),
+        pytest.param(
+            _signed_with_header({"alg": "HS256", "crit": 5}),
+            "the bearer token was refused (invalid)",
+            id="header-unreadable",
+        ),
+        pytest.param(
+            _sign(_claims(iss="evil")),
+            "the bearer token is from an issuer this gateway does not trust",
+            id="issuer",
+        ),
+    ],
+)
+async def test_a_refused_bearer_token_says_exactly_why(
+    gateway: GatewayFactory, token: str, detail: str
+) -> None:
+    client = await gateway(user=None)
+    response = await _me(client, token)
+    assert response.status == 401
+    assert (await response.json())["detail"] == detail
+    assert response.headers["WWW-Authenticate"] == (
+        f'Bearer realm="hal-gateway", error="invalid_token", error_description="{detail}"'
+    )

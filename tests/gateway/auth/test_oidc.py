@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,7 +18,9 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 from gateway.auth.authenticator import AUTH
-from gateway.auth.tokens import JWKS_REFETCH_S
+from gateway.auth.identity import Identity
+from gateway.auth.tokens import JWKS_REFETCH_S, LEEWAY_S, Jwks
+from tests.support.clocks import FakeClock
 from tests.support.fixtures import ConfigFactory, GatewayFactory
 from tests.support.identities import auth_table
 
@@ -252,3 +255,220 @@ async def test_a_user_named_by_email_needs_the_issuer_to_have_verified_it(
         root = await client.get("/", headers=_bearer(token))
         assert root.status == 200
         assert "gw:me" not in (await root.json())["_links"]
+
+
+async def _oidc_client(
+    gateway: GatewayFactory, make_config: ConfigFactory, **oidc: Any
+) -> TestClient[Any, Any]:
+    table = {"issuer": ISSUER, "audience": AUDIENCE, **oidc}
+    return await gateway(make_config(auth=auth_table(oidc=table)), user=None)
+
+
+def _jwks_on(client: TestClient[Any, Any], clock: FakeClock) -> Jwks:
+    jwks: Jwks | None = client.app[AUTH].tokens.oidc
+    assert jwks is not None
+    jwks.clock = clock
+    return jwks
+
+
+async def _status(client: TestClient[Any, Any], token: str) -> int:
+    return (await client.get("/auth/me", headers=_bearer(token))).status
+
+
+async def test_the_keys_are_kept_for_jwks_ttl_s_and_fetched_again_after(
+    gateway: GatewayFactory, make_config: ConfigFactory, issuer: tuple[Issuer, str]
+) -> None:
+    idp, url = issuer
+    client = await _oidc_client(gateway, make_config, jwks_url=url, jwks_ttl_s=600)
+    clock = FakeClock(1000.0)
+    _jwks_on(client, clock)
+    # A new token each time: a token already checked is not checked again for a while.
+    assert await _status(client, idp.token(jti="1")) == 200
+    assert idp.fetches == 1
+    for seconds in (JWKS_REFETCH_S + 1, 600):  # past the refetch pause; the last instant
+        clock.now = 1000.0 + seconds
+        assert await _status(client, idp.token(jti=f"at-{seconds}")) == 200
+        assert idp.fetches == 1
+    clock.now = 1000.0 + 601
+    assert await _status(client, idp.token(jti="stale")) == 200
+    assert idp.fetches == 2
+
+
+async def test_an_unknown_key_fetches_the_keys_again_only_after_the_pause(
+    gateway: GatewayFactory, make_config: ConfigFactory, issuer: tuple[Issuer, str]
+) -> None:
+    idp, url = issuer
+    client = await _oidc_client(gateway, make_config, jwks_url=url)
+    clock = FakeClock(1000.0)
+    _jwks_on(client, clock)
+    assert await _status(client, idp.token()) == 200
+    idp.rotate()
+    clock.now = 1000.0 + JWKS_REFETCH_S
+    response = await client.get("/auth/me", headers=_bearer(idp.token(jti="early")))
+    assert response.status == 401
+    assert (await response.json())["detail"] == "the bearer token is signed with an unknown key"
+    assert idp.fetches == 1
+    clock.now = 1000.0 + JWKS_REFETCH_S + 0.5
+    assert await _status(client, idp.token(jti="later")) == 200
+    assert idp.fetches == 2
+
+
+async def test_the_keys_are_found_through_the_discovery_document(
+    gateway: GatewayFactory, make_config: ConfigFactory, upstream: Serve
+) -> None:
+    idp = Issuer()
+    documents: list[dict[str, str]] = []
+
+    async def discovery(request: web.Request) -> web.Response:
+        return web.json_response(documents[-1])
+
+    app = web.Application()
+    app.router.add_get("/.well-known/openid-configuration", discovery)
+    app.router.add_get("/keys", idp.jwks)
+    base = await upstream(app)
+    documents.append({"issuer": base, "jwks_uri": base + "/keys"})
+    client = await _oidc_client(gateway, make_config, issuer=base)
+    assert await _status(client, idp.token(iss=base)) == 200
+    assert idp.fetches == 1
+
+
+async def test_a_discovery_document_without_keys_is_503(
+    gateway: GatewayFactory,
+    make_config: ConfigFactory,
+    upstream: Serve,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    idp = Issuer()
+
+    async def discovery(request: web.Request) -> web.Response:
+        return web.json_response({"issuer": base})
+
+    app = web.Application()
+    app.router.add_get("/.well-known/openid-configuration", discovery)
+    base = await upstream(app)
+    client = await _oidc_client(gateway, make_config, issuer=base)
+    response = await client.get("/auth/me", headers=_bearer(idp.token(iss=base)))
+    assert response.status == 503
+    assert (await response.json())["detail"] == KEYS_UNAVAILABLE
+    assert _key_warnings(caplog) == ["the OIDC issuer's keys could not be fetched (ValueError)"]
+
+
+KEYS_UNAVAILABLE = "the identity provider's signing keys could not be fetched; try again shortly"
+
+
+def _key_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "gateway.auth.tokens" and r.levelno == logging.WARNING
+    ]
+
+
+async def test_a_broken_key_set_is_503_with_one_warning_then_the_kept_keys_serve(
+    gateway: GatewayFactory,
+    make_config: ConfigFactory,
+    issuer: tuple[Issuer, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    idp, url = issuer
+    client = await _oidc_client(gateway, make_config, jwks_url=url, jwks_ttl_s=600)
+    clock = FakeClock(1000.0)
+    _jwks_on(client, clock)
+    idp.down = True
+    response = await client.get("/auth/me", headers=_bearer(idp.token()))
+    assert response.status == 503
+    assert (await response.json())["detail"] == KEYS_UNAVAILABLE
+    assert _key_warnings(caplog) == [
+        "the OIDC issuer's keys could not be fetched (ClientResponseError)"
+    ]
+    idp.down = False
+    assert await _status(client, idp.token()) == 200
+    # Stale and the issuer down again: the keys it had are used, and the failure logged.
+    caplog.clear()
+    idp.down = True
+    clock.now = 1000.0 + 601
+    assert await _status(client, idp.token(jti="while-down")) == 200
+    assert idp.fetches == 3
+    assert _key_warnings(caplog) == [
+        "the OIDC issuer's keys could not be fetched (ClientResponseError)"
+    ]
+
+
+async def test_an_access_token_of_a_single_sign_on_user_keeps_every_role_claimed(
+    gateway: GatewayFactory, make_config: ConfigFactory, issuer: tuple[Issuer, str]
+) -> None:
+    """The gateway's own token for a person of the provider (``kind`` oidc) keeps the roles
+    the provider claimed, all of them, and works them out again at every request."""
+    _, url = issuer
+    client = await _oidc_client(gateway, make_config, jwks_url=url, client_id=AUDIENCE)
+    roles = frozenset({"editor", "admin"})
+    token, _ = client.app[AUTH].tokens.issue(Identity("maria", "oidc", roles), claimed=roles)
+    me = await (await client.get("/auth/me", headers=_bearer(token))).json()
+    assert (me["name"], me["kind"], me["roles"]) == ("maria", "oidc", ["editor", "admin"])
+
+
+@pytest.mark.parametrize(
+    "alg", [pytest.param("RS384", id="rs384"), pytest.param("PS256", id="ps256")]
+)
+async def test_every_algorithm_an_issuer_may_sign_with_is_accepted(
+    gateway: GatewayFactory, make_config: ConfigFactory, issuer: tuple[Issuer, str], alg: str
+) -> None:
+    idp, url = issuer
+    client = await _oidc_client(gateway, make_config, jwks_url=url)
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "f3c1-uuid", "iat": now, "exp": now + 300}
+    key = idp.keys[0]
+    token = jwt.encode({"alg": alg, "kid": key.kid}, claims, key, algorithms=[alg])
+    assert await _status(client, token) == 200
+
+
+async def test_issuer_tokens_are_refused_where_the_issuer_serves_single_sign_on_alone(
+    gateway: GatewayFactory, make_config: ConfigFactory, issuer: tuple[Issuer, str]
+) -> None:
+    idp, url = issuer
+    client = await _oidc_client(gateway, make_config, jwks_url=url, audience="", client_id="gw")
+    response = await client.get("/auth/me", headers=_bearer(idp.token()))
+    assert response.status == 401
+    detail = (await response.json())["detail"]
+    assert detail == "bearer tokens of the identity provider are not accepted here"
+    assert idp.fetches == 0
+
+
+async def test_a_token_checked_once_is_not_checked_against_the_keys_again_until_it_expires(
+    gateway: GatewayFactory, make_config: ConfigFactory, issuer: tuple[Issuer, str]
+) -> None:
+    """A client sends the same token with every request: the issuer is not asked for its
+    keys again for it, even when they are stale, until the token has expired."""
+    idp, url = issuer
+    client = await _oidc_client(gateway, make_config, jwks_url=url, jwks_ttl_s=600)
+    clock = FakeClock(1000.0)
+    _jwks_on(client, clock)
+    now = int(time.time())
+    client.app[AUTH].tokens.clock = lambda: now
+    token = idp.token(iat=now, exp=now + 300)
+    assert await _status(client, token) == 200
+    clock.now = 1000.0 + 601  # the keys are stale now
+    client.app[AUTH].tokens.clock = lambda: now + 300 - 10
+    assert await _status(client, token) == 200
+    assert idp.fetches == 1
+    # At the end of the tolerated skew it is checked again, and refused.
+    client.app[AUTH].tokens.clock = lambda: now + 300 + LEEWAY_S
+    response = await client.get("/auth/me", headers=_bearer(token))
+    assert response.status == 401
+    assert (await response.json())["detail"] == "the bearer token has expired"
+
+
+async def test_a_token_of_a_rotated_key_is_checked_as_fully_as_any(
+    gateway: GatewayFactory, make_config: ConfigFactory, issuer: tuple[Issuer, str]
+) -> None:
+    idp, url = issuer
+    client = await _oidc_client(gateway, make_config, jwks_url=url)
+    clock = FakeClock(1000.0)
+    _jwks_on(client, clock)
+    assert await _status(client, idp.token()) == 200
+    idp.rotate()
+    clock.now = 1000.0 + JWKS_REFETCH_S + 1
+    response = await client.get("/auth/me", headers=_bearer(idp.token(aud="another-app")))
+    assert response.status == 401
+    assert (await response.json())["detail"] == "the bearer token was refused (invalid_claim)"
+    assert idp.fetches == 2

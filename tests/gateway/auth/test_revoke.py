@@ -3,6 +3,8 @@ only the client it was issued to may do either."""
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,6 +12,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
+from gateway.app import STORE
 from tests.support.fixtures import ConfigFactory, GatewayFactory
 from tests.support.identities import CLIENTS, USERS
 from tests.support.oauth import (
@@ -250,3 +253,24 @@ async def test_a_repeated_parameter_is_refused_and_only_protocol_names_are_repea
         "parameters sent more than once: token, 1 other parameter(s)"
     )
     assert not [r for r in caplog.records if "forged" in r.getMessage()]
+
+
+async def test_the_grant_is_kept_under_its_key_and_its_access_tokens_end_with_it(
+    gateway: GatewayFactory,
+) -> None:
+    client = await gateway(user=None)
+    tokens = await tokens_for(client, Browser(client))
+    payload = tokens["access_token"].split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    key = "oauth:grant:" + claims["gid"]
+    store = client.app[STORE]
+    assert await store.get(key) is not None
+    status, _ = await _revoke(client, {"token": tokens["refresh_token"], "client_id": APP})
+    assert status == 200
+    assert await store.get(key) is None
+    response = await client.get(
+        "/auth/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    assert response.status == 401
+    detail = (await response.json())["detail"]
+    assert detail == "the bearer token's grant was revoked or has ended"

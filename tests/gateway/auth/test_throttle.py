@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 
 import pytest
 
+from gateway.app import STORE
 from gateway.auth import passwords
 from gateway.auth import throttle as throttling
 from gateway.auth.authenticator import HASHING_AT_ONCE
@@ -22,9 +24,7 @@ from tests.support.identities import USERS, auth_table
 
 async def test_a_name_is_locked_only_from_where_it_was_guessed_until_the_window_slides() -> None:
     clock = FakeClock()
-    throttle = LoginThrottle(
-        AuthConfig(login_attempts=3, login_window_s=60), MemoryStore(clock), clock
-    )
+    throttle = LoginThrottle(AuthConfig(login_attempts=3, login_window_s=60), MemoryStore(clock))
     for step in range(3):
         clock.now += 10 * bool(step)  # failures at 0, 10 and 20 s
         await throttle.check("editor", "10.0.0.1")
@@ -34,17 +34,18 @@ async def test_a_name_is_locked_only_from_where_it_was_guessed_until_the_window_
     assert caught.value.headers["Retry-After"] == "40"  # the first failure leaves at 60 s
     await throttle.check("editor", "10.0.0.2")  # the person elsewhere is not locked out
     await throttle.check("reader", "10.0.0.1")  # nor their colleague at the same address
-    clock.now += 39
-    with pytest.raises(TooManyRequests):
+    clock.now += 39.5
+    with pytest.raises(TooManyRequests) as caught:
         await throttle.check("Editor", "10.0.0.1")  # names count case-insensitively
-    clock.now += 1.5
+    assert caught.value.headers["Retry-After"] == "1"  # half a second, rounded up
+    clock.now += 1
     await throttle.check("editor", "10.0.0.1")  # the window slid past the first failure
 
 
 async def test_one_address_trying_many_names_meets_the_address_ceiling() -> None:
     clock = FakeClock()
     auth = AuthConfig(login_attempts=5, login_address_attempts=3, login_window_s=60)
-    throttle = LoginThrottle(auth, MemoryStore(clock), clock)
+    throttle = LoginThrottle(auth, MemoryStore(clock))
     for name in ("alice", "bob", "carol"):
         await throttle.check(name, "10.0.0.9")
         await throttle.failed(name, "10.0.0.9")
@@ -59,18 +60,22 @@ async def test_too_many_failed_logins_are_429_with_retry_after_even_with_the_rig
 ) -> None:
     config = make_config(auth=auth_table(login_attempts=3, login_window_s=120))
     client = await gateway(config, user=None)
+    clock = FakeClock()
+    client.app[STORE].clock = clock  # the windows are timed by the store's clock
     for _ in range(3):
         response = await client.post(
             "/auth/login", json={"username": "editor", "password": "guess-guess"}
         )
         assert response.status == 401
+    clock.advance(30.25)
     right = {"username": "editor", "password": USERS["editor"][0]}
     throttled = await client.post("/auth/login", json=right)
     assert throttled.status == 429
     assert 429 in STATUS_TABLE
-    assert 1 <= int(throttled.headers["Retry-After"]) <= 120
+    assert throttled.headers["Retry-After"] == "90"  # 89.75 s until the first failure leaves
     body = await throttled.json()
     assert (body["code"], body["transient"]) == ("too-many-requests", True)
+    assert body["detail"] == "too many failed logins; try again later"
     # The token endpoint counts the same failures.
     token = await client.post("/auth/token", data={"grant_type": "password", **right})
     assert token.status == 429
@@ -143,7 +148,7 @@ async def test_concurrent_guesses_of_many_names_cannot_outrun_the_address_ceilin
 
 def _throttle(login_attempts: int) -> LoginThrottle:
     clock = FakeClock()
-    return LoginThrottle(AuthConfig(login_attempts=login_attempts), MemoryStore(clock), clock)
+    return LoginThrottle(AuthConfig(login_attempts=login_attempts), MemoryStore(clock))
 
 
 async def _admitted(throttle: LoginThrottle, name: str, address: str) -> asyncio.Event:
@@ -155,10 +160,18 @@ async def _admitted(throttle: LoginThrottle, name: str, address: str) -> asyncio
             admitted.set()
             await done.wait()
 
-    asyncio.get_running_loop().create_task(hold())
-    async with asyncio.timeout(5):
-        await admitted.wait()
+    await _until(admitted, asyncio.get_running_loop().create_task(hold()))
     return done
+
+
+async def _until(event: asyncio.Event, task: asyncio.Task[None]) -> None:
+    """Until ``event`` is set; an attempt refused or broken in ``task`` says so at once."""
+    waiting = asyncio.ensure_future(event.wait())
+    async with asyncio.timeout(5):
+        await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+    if task.done():
+        task.result()
 
 
 async def test_attempts_from_elsewhere_pass_those_waiting_at_a_busy_address() -> None:
@@ -196,9 +209,10 @@ async def test_an_attempt_waits_only_so_long_and_behind_so_many(
     waiting = [asyncio.create_task(_admitted(throttle, "editor", "10.0.0.1")) for _ in range(3)]
     for _ in range(10):  # let each of them reach its place in the queue
         await asyncio.sleep(0)
-    with pytest.raises(TooManyRequests, match="at once"):
+    with pytest.raises(TooManyRequests, match="at once") as caught:
         async with throttle.attempt("editor", "10.0.0.1"):
             pass
+    assert caught.value.headers["Retry-After"] == "1"
     running.set()
     for task in waiting:  # each in turn, none lost
         async with asyncio.timeout(5):
@@ -215,9 +229,109 @@ async def test_a_cancelled_attempt_frees_its_place() -> None:
             await asyncio.Event().wait()
 
     task = asyncio.create_task(hang())
-    await entered.wait()
+    await _until(entered, task)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     async with asyncio.timeout(5):
         (await _admitted(throttle, "editor", "10.0.0.1")).set()
+
+
+async def test_failures_are_kept_hashed_one_window_per_pair_and_one_per_address() -> None:
+    """Every gateway process sharing a store counts under these keys, whatever its version."""
+    store = MemoryStore(FakeClock())
+    throttle = LoginThrottle(AuthConfig(login_window_s=60), store)
+    await throttle.failed("Editor", "10.0.0.1")
+    pair = hashlib.sha256(b"10.0.0.1\0editor").hexdigest()[:32]  # the name case-folded
+    address = hashlib.sha256(b"10.0.0.1").hexdigest()[:32]
+    assert len(await store.window(f"failures:pair:{pair}", 60)) == 1
+    assert len(await store.window(f"failures:address:{address}", 60)) == 1
+    await throttle.failed("EDITOR", "10.0.0.1")
+    assert len(await store.window(f"failures:pair:{pair}", 60)) == 2
+
+
+class _SlowAnswers(MemoryStore):
+    """Counts failures when asked, but the answer arrives only when the test lets it, as
+    over a network: meanwhile, other attempts go on."""
+
+    def __init__(self) -> None:
+        super().__init__(FakeClock())
+        self.answering = asyncio.Event()
+        self.answering.set()
+
+    async def window(self, key: str, window_s: float, *, add: bool = False) -> list[float]:
+        found = await super().window(key, window_s, add=add)
+        if not add:
+            await self.answering.wait()
+        return found
+
+
+@pytest.mark.parametrize(
+    ("wait_s", "retry_after", "detail"),
+    [
+        pytest.param(5, "60", "too many failed logins; try again later", id="counted-again"),
+        pytest.param(
+            0, "1", "too many logins at once from this address; try again shortly", id="no-time"
+        ),
+    ],
+)
+async def test_a_count_read_while_an_attempt_ended_is_not_trusted(
+    monkeypatch: pytest.MonkeyPatch, wait_s: float, retry_after: str, detail: str
+) -> None:
+    if not wait_s:
+        # The loop's clock stands still: no time left to wait is none, not a little less.
+        monkeypatch.setattr(asyncio.get_running_loop(), "time", lambda: 1000.0)
+    store = _SlowAnswers()
+    throttle = LoginThrottle(AuthConfig(login_attempts=1, login_window_s=60), store)
+    async with throttle.attempt("reader", "10.0.0.9"):  # attempts have ended before
+        pass
+    throttle.admit_wait_s = wait_s
+
+    async def second_guess() -> None:
+        async with throttle.attempt("editor", "10.0.0.1"):
+            pass
+
+    async with throttle.attempt("editor", "10.0.0.1"):  # the first guess
+        store.answering.clear()
+        second = asyncio.create_task(second_guess())
+        for _ in range(3):  # the second counts no failure yet; the answer is on its way
+            await asyncio.sleep(0)
+        await throttle.failed("editor", "10.0.0.1")
+    # The first failed and ended before the second's count arrived.
+    store.answering.set()
+    with pytest.raises(TooManyRequests) as caught:
+        await second
+    assert caught.value.detail == detail
+    assert caught.value.headers["Retry-After"] == retry_after
+
+
+async def test_an_attempt_with_no_time_to_wait_is_refused_at_once() -> None:
+    throttle = _throttle(login_attempts=1)
+    running = await _admitted(throttle, "editor", "10.0.0.1")
+    throttle.admit_wait_s = 0
+
+    async def guess() -> None:
+        async with throttle.attempt("editor", "10.0.0.1"):
+            pass
+
+    refused = asyncio.create_task(guess())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    running.set()  # the place frees right after: too late for it
+    with pytest.raises(TooManyRequests, match="at once") as caught:
+        await refused
+    assert caught.value.headers["Retry-After"] == "1"
+
+
+async def test_an_ended_attempt_gives_back_its_place_and_no_more() -> None:
+    throttle = _throttle(login_attempts=1)
+    async with throttle.attempt("editor", "10.0.0.1"):  # the right password: no failure
+        pass
+    running = await _admitted(throttle, "editor", "10.0.0.1")
+    waiting = asyncio.create_task(_admitted(throttle, "editor", "10.0.0.1"))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not waiting.done()  # one failure allowed and one attempt running: the next waits
+    running.set()
+    async with asyncio.timeout(5):
+        (await waiting).set()
