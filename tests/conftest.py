@@ -5,6 +5,7 @@ Tests import helpers and types from ``tests.support``, never from a conftest.
 
 from __future__ import annotations
 
+from tests.mutation.selection import pytest_collection_modifyitems
 from tests.support.chromium import chromium
 from tests.support.fixtures import (
     gateway,
@@ -26,6 +27,7 @@ __all__ = [
     "key_prefix",
     "make_config",
     "process",
+    "pytest_collection_modifyitems",
     "redis_url",
     "signed_in",
     "start_simulator",
