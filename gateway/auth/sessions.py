@@ -64,7 +64,6 @@ def storage(
         "max_age": config.auth.session_ttl_s,
         "httponly": True,
         "samesite": "Lax",
-        "secure": config.server.public_url.startswith("https://") or None,
         # Mounted under a prefix, the gateway's cookie is for that prefix only.
         "path": urlsplit(config.server.public_url).path.rstrip("/") or "/",
     }
@@ -83,9 +82,9 @@ def storage(
 def _secure_over_https(request: web.Request, response: web.StreamResponse, name: str) -> None:
     """Mark the session cookie Secure when the client reached the gateway over https.
 
-    Behind an https ``public_url`` the storage sets it on every cookie; without one, the
-    scheme a trusted proxy forwards (``X-Forwarded-Proto``) decides, per request. It is
-    done as the session is saved: aiohttp writes the cookies into the headers before any
+    The scheme of the answer's links decides: an https ``public_url``, or without one
+    the scheme a trusted proxy forwards (``X-Forwarded-Proto``). It is done as the session
+    is saved: aiohttp writes the cookies into the headers before any
     ``on_response_prepare`` hook runs, too late to change them there.
     """
     morsel = response.cookies.get(name)
