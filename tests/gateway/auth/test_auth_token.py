@@ -18,6 +18,7 @@ from joserfc.jwk import OctKey
 from gateway.app import STORE
 from gateway.auth.authenticator import AUTH
 from gateway.auth.tokens import LEEWAY_S
+from gateway.state.base import StateStore
 from gateway.web.statuses import ERROR_STATUSES
 from tests.support.clocks import FakeClock
 from tests.support.fixtures import ConfigFactory, GatewayFactory
@@ -418,6 +419,17 @@ async def _password_token(client: TestClient[Any, Any]) -> str:
     return str((await (await _token(client, data=form)).json())["access_token"])
 
 
+async def _on_one_clock(
+    gateway: GatewayFactory,
+) -> tuple[TestClient[Any, Any], StateStore, FakeClock]:
+    """A gateway whose tokens and store share one clock the test moves: (client, store, clock)."""
+    client = await gateway(user=None)
+    store = client.app[STORE]
+    clock = FakeClock(float(int(time.time())))
+    client.app[AUTH].tokens.clock = store.clock = clock
+    return client, store, clock
+
+
 async def _logout(client: TestClient[Any, Any], token: str) -> int:
     headers = {"Authorization": f"Bearer {token}"}
     return (await client.post("/auth/logout", headers=headers)).status
@@ -426,10 +438,7 @@ async def _logout(client: TestClient[Any, Any], token: str) -> int:
 async def test_a_revocation_is_kept_by_digest_until_the_token_would_have_expired(
     gateway: GatewayFactory,
 ) -> None:
-    client = await gateway(user=None)
-    store = client.app[STORE]
-    clock = FakeClock(float(int(time.time())))
-    client.app[AUTH].tokens.clock = store.clock = clock
+    client, store, clock = await _on_one_clock(gateway)
     token = await _password_token(client)
     expires = clock.now + 3600
     assert await _logout(client, token) == 204
@@ -448,10 +457,7 @@ async def test_a_revocation_is_kept_by_digest_until_the_token_would_have_expired
 async def test_a_token_logged_out_in_its_last_second_is_refused_for_that_second(
     gateway: GatewayFactory,
 ) -> None:
-    client = await gateway(user=None)
-    store = client.app[STORE]
-    clock = FakeClock(float(int(time.time())))
-    client.app[AUTH].tokens.clock = store.clock = clock
+    client, store, clock = await _on_one_clock(gateway)
     token = await _password_token(client)
     clock.now += 3600 + LEEWAY_S - 0.5
     assert await _logout(client, token) == 204
